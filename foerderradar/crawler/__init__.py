@@ -1,0 +1,1 @@
+"""Crawling: portal kinds, Scrapy spiders, and the runner that feeds the store."""

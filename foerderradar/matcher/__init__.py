@@ -1,0 +1,5 @@
+"""Matching funding calls against the city's measures: eligibility gates, then relevance."""
+
+from foerderradar.matcher.types import Match
+
+__all__ = ["Match"]

@@ -1,0 +1,165 @@
+"""The canonical funding call: the one shape every portal's data is forced into at the edge.
+
+Spiders, importers and tests all produce :class:`FundingCall`; the store, matcher and notifier
+only ever consume it. Validation happens here once, so nothing downstream has to guess whether a
+deadline is a string, a date or missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, date, datetime
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Level = Literal["eu", "bund", "land", "regional"]
+Status = Literal["open", "upcoming", "closed", "unknown"]
+Applicant = Literal[
+    "kommune",
+    "landkreis",
+    "zweckverband",
+    "schultraeger",
+    "oeffentliche_einrichtung",
+    "unternehmen",
+    "kmu",
+    "verein",
+    "hochschule",
+    "forschung",
+    "privatperson",
+]
+FundingType = Literal["zuschuss", "darlehen", "buergschaft", "beteiligung", "preis", "beratung", "sonstiges"]
+
+APPLICANTS: tuple[str, ...] = get_args(Applicant)
+FUNDING_TYPES: tuple[str, ...] = get_args(FundingType)
+LEVELS: tuple[str, ...] = get_args(Level)
+STATUSES: tuple[str, ...] = get_args(Status)
+
+# Keys the store adds on export. Import accepts them so that export → import round-trips,
+# but they are the store's to decide, never the input's.
+STORE_FIELDS = frozenset({"id", "first_seen", "last_seen", "content_hash", "version"})
+
+_REGION_RE = re.compile(r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+class FundingCall(BaseModel):
+    """One funding programme or call for proposals as one portal describes it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    source: str = Field(min_length=1, max_length=64)
+    source_id: str = Field(min_length=1, max_length=512)
+    url: str = Field(min_length=1, max_length=2048)
+    title: str = Field(min_length=1, max_length=1000)
+    summary: str | None = None
+    description: str | None = None
+    funding_body: str | None = None
+    level: Level | None = None
+    regions: list[str] | None = None
+    applicants: list[Applicant] | None = None
+    funding_type: list[FundingType] | None = None
+    topics: list[str] | None = None
+    language: str | None = Field(default=None, max_length=8)
+    open_date: date | None = None
+    deadline: date | None = None
+    deadline_text: str | None = None
+    status: Status | None = None
+    max_amount_eur: float | None = Field(default=None, ge=0)
+    funding_rate_pct: float | None = Field(default=None, ge=0, le=100)
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_store_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and STORE_FIELDS & data.keys():
+            return {k: v for k, v in data.items() if k not in STORE_FIELDS}
+        return data
+
+    @field_validator("source")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG_RE.match(value):
+            raise ValueError("must be a portal key: lower-case letters, digits, '-', '_' or '.'")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        # Only http(s) links ever reach a digest; anything else (javascript:, file:) is refused here.
+        if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
+            raise ValueError("must be an absolute http(s) URL")
+        return value
+
+    @field_validator("title", "summary", "description", "funding_body", "deadline_text")
+    @classmethod
+    def _collapse_blank(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.replace("\x00", "")
+        return value if value.strip() else None
+
+    @field_validator("title")
+    @classmethod
+    def _one_line_title(cls, value: str | None) -> str:
+        if not value:
+            raise ValueError("must not be empty")
+        return re.sub(r"\s+", " ", value)
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        out: list[str] = []
+        for region in value:
+            code = region.strip().upper()
+            if not _REGION_RE.match(code):
+                raise ValueError(f"{region!r} is not an ISO 3166-2 code such as DE, DE-NW, or EU")
+            if code not in out:
+                out.append(code)
+        return out
+
+    @field_validator("applicants", "funding_type", "topics")
+    @classmethod
+    def _dedupe(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        return list(dict.fromkeys(v.strip() for v in value if v.strip()))
+
+    @field_validator("published_at", "updated_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    @property
+    def id(self) -> str:
+        return f"{self.source}:{self.source_id}"
+
+    def canonical_json(self) -> str:
+        """Stable serialisation: the basis of change detection, so key order must never vary."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+    def effective_status(self, as_of: date) -> Status:
+        """Open/closed as of a day.
+
+        A past deadline wins over any status field (portals leave stale "open" flags behind); an
+        explicit "closed" wins over a future deadline (funds exhausted before the date).
+        """
+        if self.deadline is not None and self.deadline < as_of:
+            return "closed"
+        if self.status == "closed":
+            return "closed"
+        if self.open_date is not None and self.open_date > as_of:
+            return "upcoming"
+        if self.deadline is not None:
+            return "open"
+        return self.status or "unknown"

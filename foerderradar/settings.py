@@ -1,0 +1,338 @@
+"""Loading the files city IT edits (``portals.yaml``, ``measures.yaml``, ``foerderradar.toml``).
+
+Every file is validated into pydantic models that reject unknown keys, and every problem is
+reported as ``file: entry.field: message`` so a person can fix the file without reading Python.
+Portal entries are validated in two steps: the common keys first, then the keys their ``kind``
+declares (see :mod:`foerderradar.crawler.registry`), urlwatch-style.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from foerderradar.model import APPLICANTS
+
+CONFIG_ENV = "FOERDERRADAR_CONFIG"
+DEFAULT_CONFIG_DIR = Path("config")
+
+
+class ConfigError(Exception):
+    """One or more problems in the configuration; each names file, entry and field."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# -- measures.yaml --------------------------------------------------------------------------------
+
+MeasureStatus = Literal["open", "planned", "done"]
+_SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class City(_Strict):
+    name: str = Field(min_length=1)
+    region: str = Field(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+    applicant_types: list[str] = Field(min_length=1)
+    # Optional: named areas the city belongs to (Kreis, LEADER region …) for area-limited calls.
+    areas: list[str] = Field(default_factory=list)
+
+    @field_validator("applicant_types")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if item not in APPLICANTS:
+                raise ValueError(f"{item!r} is not one of {', '.join(APPLICANTS)}")
+        return value
+
+
+class Measure(_Strict):
+    id: str = Field(pattern=_SLUG, max_length=128)
+    title: str = Field(min_length=1)
+    description: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    owner: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    status: MeasureStatus = "open"
+
+
+class MeasuresFile(_Strict):
+    city: City
+    measures: list[Measure] = Field(min_length=1)
+
+
+# -- portals.yaml ---------------------------------------------------------------------------------
+
+
+class PortalBase(_Strict):
+    """Keys every portal entry may have, whatever its kind."""
+
+    key: str = Field(pattern=_SLUG, max_length=64)
+    kind: str
+    name: str = ""
+    enabled: bool = True
+    # Replaces scheme and host of every request (mirrors, tests, the demo on 127.0.0.1).
+    base_url: str | None = None
+    max_pages: int = Field(default=50, ge=1, le=10_000)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{value!r} must be an http(s) URL such as http://127.0.0.1:8000")
+        return value.rstrip("/")
+
+
+class PortalsFile(_Strict):
+    portals: list[dict[str, Any]] = Field(default_factory=list)
+
+
+# -- foerderradar.toml ----------------------------------------------------------------------------
+
+
+class CrawlerSettings(_Strict):
+    contact: str = "foerderradar@example.org"
+    download_delay: float = Field(default=0.7, ge=0)
+    concurrent_requests: int = Field(default=4, ge=1, le=32)
+    obey_robots_txt: bool = True
+    http_cache: bool = True
+    timeout_s: float = Field(default=30, gt=0)
+
+
+class DigestSettings(_Strict):
+    recipients: list[str] = Field(default_factory=list)
+    subject: str = "Förderradar: {new} neue Treffer – {period}"
+    min_score: float = Field(default=30, ge=0, le=100)
+    soon_days: int = Field(default=14, ge=1)
+    max_per_measure: int = Field(default=10, ge=1)
+
+
+class MailSettings(_Strict):
+    host: str = "localhost"
+    port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    tls: bool = False
+    user: str | None = None
+    mail_from: str = "foerderradar@localhost"
+    timeout_s: float = Field(default=30, gt=0)
+    password: str | None = Field(default=None, exclude=True)  # environment only, never TOML
+
+
+class ScheduleSettings(_Strict):
+    crawl: str = "0 6 * * *"
+    digest: str = "0 7 * * mon"
+    timezone: str = "Europe/Berlin"
+
+
+class AppSettings(_Strict):
+    crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+
+
+# -- loading --------------------------------------------------------------------------------------
+
+
+def config_dir(explicit: str | Path | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(CONFIG_ENV)
+    return Path(env) if env else DEFAULT_CONFIG_DIR
+
+
+def _loc(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _message(err: Any) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind in ("literal_error", "enum"):
+        expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return f"{err['input']!r} is not one of {', '.join(expected)}"
+    if kind == "extra_forbidden":
+        return "unknown key; check the spelling (see the documented keys in the example file)"
+    if kind == "missing":
+        return "required, but missing"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return f"{err['msg']} (got {err['input']!r})" if not isinstance(err["input"], dict | list) else err["msg"]
+
+
+def format_validation_error(path: Path | str, exc: ValidationError, prefix: Sequence[int | str] = ()) -> list[str]:
+    return [f"{path}: {_loc([*prefix, *e['loc']])}: {_message(e)}" for e in exc.errors()]
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found (copy the example from the project's config/)"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot be read: {exc}"]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([f"{path}: {where}YAML syntax error: {problem}"]) from None
+
+
+def load_measures(directory: Path) -> MeasuresFile:
+    path = directory / "measures.yaml"
+    data = read_yaml(path)
+    try:
+        parsed = MeasuresFile.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc)) from None
+    problems = [
+        f"{path}: measures[{i}].id: {m.id!r} is used twice; ids must be unique"
+        for i, m in enumerate(parsed.measures)
+        if any(other.id == m.id for other in parsed.measures[:i])
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return parsed
+
+
+PortalValidator = Callable[[dict[str, Any]], PortalBase]
+
+
+def load_portals(directory: Path, kinds: dict[str, type[PortalBase]] | None = None) -> list[PortalBase]:
+    """Validate each entry against the model its ``kind`` registered; collect all problems."""
+    if kinds is None:
+        from foerderradar.crawler.registry import portal_models
+
+        kinds = portal_models()
+    path = directory / "portals.yaml"
+    data = read_yaml(path)
+    try:
+        parsed = PortalsFile.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc)) from None
+    problems: list[str] = []
+    portals: list[PortalBase] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(parsed.portals):
+        kind = entry.get("kind")
+        if kind not in kinds:
+            got = "missing" if kind is None else repr(kind)
+            problems.append(f"{path}: portals[{i}].kind: {got} is not one of {', '.join(sorted(kinds))}")
+            continue
+        try:
+            portal = kinds[kind].model_validate(entry)
+        except ValidationError as exc:
+            problems.extend(format_validation_error(path, exc, ("portals", i)))
+            continue
+        if portal.key in seen:
+            problems.append(f"{path}: portals[{i}].key: {portal.key!r} is used twice; keys must be unique")
+        seen.add(portal.key)
+        portals.append(portal)
+    if problems:
+        raise ConfigError(problems)
+    return portals
+
+
+_ENV_MAIL = {
+    "FOERDERRADAR_SMTP_HOST": "host",
+    "FOERDERRADAR_SMTP_PORT": "port",
+    "FOERDERRADAR_SMTP_USER": "user",
+    "FOERDERRADAR_SMTP_PASSWORD": "password",
+    "FOERDERRADAR_SMTP_STARTTLS": "starttls",
+    "FOERDERRADAR_SMTP_TLS": "tls",
+    "FOERDERRADAR_MAIL_FROM": "mail_from",
+}
+
+
+def load_app_settings(directory: Path, env: dict[str, str] | None = None) -> AppSettings:
+    """``foerderradar.toml`` (optional) overlaid with ``FOERDERRADAR_SMTP_*`` from the environment."""
+    env = dict(os.environ) if env is None else env
+    path = directory / "foerderradar.toml"
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([f"{path}: TOML syntax error: {exc}"]) from None
+    mail = data.get("mail")
+    if isinstance(mail, dict) and "password" in mail:
+        raise ConfigError(
+            [f"{path}: mail.password: secrets are not read from config files; set FOERDERRADAR_SMTP_PASSWORD"]
+        )
+    overrides = {field_: env[name] for name, field_ in _ENV_MAIL.items() if env.get(name)}
+    if overrides:
+        data = {**data, "mail": {**(mail if isinstance(mail, dict) else {}), **overrides}}
+    try:
+        return AppSettings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc)) from None
+
+
+@dataclass
+class Config:
+    """Everything a command needs from the config directory, validated together."""
+
+    directory: Path
+    measures: MeasuresFile
+    portals: list[PortalBase]
+    settings: AppSettings = field(default_factory=AppSettings)
+
+
+def load_config(directory: str | Path | None = None, *, need_portals: bool = True) -> Config:
+    """Load all files and report the problems of all of them at once, not one per attempt."""
+    base = config_dir(directory)
+    _load_dotenv(base)
+    if not base.is_dir():
+        raise ConfigError(
+            [f"{base}: config directory not found (use --config DIR or set {CONFIG_ENV})"]
+        )
+    problems: list[str] = []
+    results: dict[str, Any] = {}
+    loaders: dict[str, Callable[[], Any]] = {
+        "measures": lambda: load_measures(base),
+        "settings": lambda: load_app_settings(base),
+    }
+    if need_portals:
+        loaders["portals"] = lambda: load_portals(base)
+    for name, loader in loaders.items():
+        try:
+            results[name] = loader()
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return Config(base, results["measures"], results.get("portals", []), results["settings"])
+
+
+def _load_dotenv(directory: Path) -> None:
+    """Secrets may live in a ``.env`` next to the working directory or the config directory."""
+    from dotenv import load_dotenv
+
+    for candidate in (Path(".env"), directory.parent / ".env"):
+        if candidate.is_file():
+            load_dotenv(candidate, override=False)

@@ -1,0 +1,130 @@
+"""Every database table, in one place, so the schema can be read (and migrated) at a glance.
+
+Timestamps are always timezone-aware UTC. SQLite has no timezone type, so :class:`UTCDateTime`
+stores UTC and re-attaches the zone when reading; PostgreSQL gets ``timestamptz``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Column, Field, SQLModel, UniqueConstraint
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(nullable: bool = False, **kw: Any) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, **kw))
+
+
+def _json(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(sa.JSON(), nullable=nullable))
+
+
+class CallRecord(SQLModel, table=True):
+    """A stored funding call: the canonical fields plus the store's own bookkeeping."""
+
+    __tablename__ = "calls"
+
+    id: str = Field(primary_key=True, max_length=600)
+    source: str = Field(index=True, max_length=64)
+    source_id: str = Field(max_length=512)
+    url: str
+    title: str
+    summary: str | None = None
+    description: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
+    funding_body: str | None = None
+    level: str | None = Field(default=None, max_length=16)
+    regions: list[str] | None = _json()
+    applicants: list[str] | None = _json()
+    funding_type: list[str] | None = _json()
+    topics: list[str] | None = _json()
+    language: str | None = Field(default=None, max_length=8)
+    open_date: date | None = None
+    deadline: date | None = Field(default=None, index=True)
+    deadline_text: str | None = None
+    status: str | None = Field(default=None, max_length=16)
+    max_amount_eur: float | None = None
+    funding_rate_pct: float | None = None
+    published_at: datetime | None = _ts(nullable=True)
+    updated_at: datetime | None = _ts(nullable=True)
+
+    first_seen: datetime = _ts()
+    last_seen: datetime = _ts()
+    changed_at: datetime = _ts()  # when `version` last increased (equals first_seen for version 1)
+    content_hash: str = Field(max_length=64)
+    version: int = 1
+
+
+class CrawlRun(SQLModel, table=True):
+    """One portal's share of one crawl: the raw material of portal-health reporting."""
+
+    __tablename__ = "crawl_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    portal: str = Field(index=True, max_length=64)
+    started_at: datetime = _ts()
+    finished_at: datetime | None = _ts(nullable=True)
+    items: int = 0
+    new: int = 0
+    changed: int = 0
+    errors: int = 0
+    ok: bool = False
+    message: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
+
+
+class MatchRecord(SQLModel, table=True):
+    """The latest verdict on one (measure, call) pair; recomputed by every `match` run."""
+
+    __tablename__ = "matches"
+    __table_args__ = (UniqueConstraint("measure_id", "call_id", name="uq_match_measure_call"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: str = Field(index=True, max_length=128)
+    call_id: str = Field(index=True, max_length=600)
+    call_version: int
+    score: float
+    eligible: bool
+    reasons: list[str] | None = _json()
+    computed_at: datetime = _ts()
+
+
+class SentDigest(SQLModel, table=True):
+    """One recipient's digest for one period: the guard that makes sending happen at most once."""
+
+    __tablename__ = "sent_digests"
+    __table_args__ = (UniqueConstraint("period", "recipient", name="uq_digest_period_recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=32)
+    recipient: str = Field(max_length=320)
+    status: str = Field(default="pending", max_length=16)  # pending | sent
+    attempts: int = 0
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+    message_id: str | None = Field(default=None, max_length=255)
+    last_error: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))

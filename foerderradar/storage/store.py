@@ -1,0 +1,217 @@
+"""The store: the only module that talks SQL. Everyone else hands it canonical calls.
+
+Upserts are keyed by ``source:source_id`` and versioned by a content hash, so crawling the same
+pages twice stores each call once and a real change is visible as a version bump.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from foerderradar.model import FundingCall
+from foerderradar.storage.models import CallRecord, CrawlRun, utcnow
+
+DEFAULT_DATABASE_URL = "sqlite:///foerderradar.db"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+UpsertOutcome = Literal["new", "changed", "unchanged"]
+_CALL_FIELDS = tuple(FundingCall.model_fields)
+
+
+class StoreError(RuntimeError):
+    """A database problem worth a plain message (unreachable server, locked file, bad URL)."""
+
+
+def database_url(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("FOERDERRADAR_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision (a no-op when it is already there)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+@dataclass(frozen=True)
+class RunStats:
+    items: int = 0
+    new: int = 0
+    changed: int = 0
+    errors: int = 0
+
+
+class Store:
+    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+        self.url = database_url(url)
+        try:
+            self.engine = _make_engine(self.url)
+            if migrate:
+                upgrade_schema(self.engine)
+        except sa.exc.ArgumentError as exc:
+            raise StoreError(f"Ungültige Datenbank-URL {self.url!r}: {exc}") from exc
+        except sa.exc.OperationalError as exc:
+            raise StoreError(
+                f"Datenbank {self._safe_url()} nicht erreichbar: {exc.orig}. "
+                "Prüfen Sie FOERDERRADAR_DATABASE_URL und ob der Server läuft."
+            ) from exc
+
+    def _safe_url(self) -> str:
+        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- funding calls ---------------------------------------------------------------------------
+
+    def upsert_call(self, call: FundingCall, now: datetime | None = None) -> UpsertOutcome:
+        with self.session() as session:
+            outcome = self._upsert(session, call, now or utcnow())
+            session.commit()
+            return outcome
+
+    def upsert_calls(self, calls: list[FundingCall], now: datetime | None = None) -> list[UpsertOutcome]:
+        """Many calls in one transaction: all stored or (on a database error) none."""
+        stamp = now or utcnow()
+        with self.session() as session:
+            outcomes = [self._upsert(session, call, stamp) for call in calls]
+            session.commit()
+            return outcomes
+
+    @staticmethod
+    def _upsert(session: Session, call: FundingCall, now: datetime) -> UpsertOutcome:
+        digest = call.content_hash()
+        record = session.get(CallRecord, call.id, with_for_update=True)
+        values = call.model_dump()
+        if record is None:
+            session.add(
+                CallRecord(
+                    id=call.id,
+                    **values,
+                    first_seen=now,
+                    last_seen=now,
+                    changed_at=now,
+                    content_hash=digest,
+                    version=1,
+                )
+            )
+            session.flush()
+            return "new"
+        record.last_seen = now
+        if record.content_hash == digest:
+            session.add(record)
+            return "unchanged"
+        for key, value in values.items():
+            setattr(record, key, value)
+        record.content_hash = digest
+        record.version += 1
+        record.changed_at = now
+        session.add(record)
+        return "changed"
+
+    def get_call(self, call_id: str) -> CallRecord | None:
+        with self.session() as session:
+            return session.get(CallRecord, call_id)
+
+    def iter_calls(self, batch: int = 500) -> Iterator[CallRecord]:
+        """All calls in id order, fetched in pages so memory stays flat however large the store."""
+        last = ""
+        while True:
+            with self.session() as session:
+                rows = session.exec(
+                    select(CallRecord).where(CallRecord.id > last).order_by(CallRecord.id).limit(batch)  # type: ignore[arg-type]
+                ).all()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].id
+
+    def count_calls(self) -> int:
+        with self.session() as session:
+            return int(session.exec(select(sa.func.count()).select_from(CallRecord)).one())
+
+    # -- crawl runs ------------------------------------------------------------------------------
+
+    def start_run(self, portal: str) -> int:
+        with self.session() as session:
+            run = CrawlRun(portal=portal, started_at=utcnow())
+            session.add(run)
+            session.commit()
+            assert run.id is not None
+            return run.id
+
+    def finish_run(self, run_id: int, stats: RunStats, ok: bool, message: str | None = None) -> None:
+        with self.session() as session:
+            run = session.get(CrawlRun, run_id)
+            if run is None:
+                raise StoreError(f"crawl run {run_id} does not exist")
+            run.finished_at = utcnow()
+            run.items, run.new, run.changed, run.errors = stats.items, stats.new, stats.changed, stats.errors
+            run.ok = ok
+            run.message = message
+            session.add(run)
+            session.commit()
+
+    def last_runs(self) -> dict[str, CrawlRun]:
+        """The newest run of each portal."""
+        with self.session() as session:
+            newest = (
+                select(CrawlRun.portal, sa.func.max(CrawlRun.id).label("id"))
+                .group_by(CrawlRun.portal)  # type: ignore[arg-type]
+                .subquery()
+            )
+            rows = session.exec(select(CrawlRun).join(newest, CrawlRun.id == newest.c.id)).all()
+            return {run.portal: run for run in rows}
+
+
+def record_to_call(record: CallRecord) -> FundingCall:
+    return FundingCall.model_validate({name: getattr(record, name) for name in _CALL_FIELDS})
+
+
+def record_to_export(record: CallRecord) -> dict[str, Any]:
+    """The contract's export shape: canonical fields plus the store's bookkeeping."""
+    out = record_to_call(record).model_dump(mode="json")
+    out.update(
+        id=record.id,
+        first_seen=record.first_seen.isoformat(),
+        last_seen=record.last_seen.isoformat(),
+        content_hash=record.content_hash,
+        version=record.version,
+    )
+    return out

@@ -1,0 +1,81 @@
+"""Shared fixtures: a real database per test (SQLite always, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from foerderradar.storage import Store
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FOERDERRADAR_SHARED", PROJECT.parent / "shared"))
+CAPTURES = SHARED / "captures"
+EVAL = SHARED / "eval"
+PG_ENV = "FOERDERRADAR_TEST_POSTGRES_URL"
+
+
+def require_shared(path: Path) -> Path:
+    """Third-party captures live in ../shared, never in the project: skip clearly without them."""
+    if not path.exists():
+        pytest.skip(f"{path} not present (a clone without ../shared); CI always has it")
+    return path
+
+
+@pytest.fixture
+def captures() -> Path:
+    return require_shared(CAPTURES)
+
+
+@pytest.fixture
+def eval_dir() -> Path:
+    return require_shared(EVAL)
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get("FOERDERRADAR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{PG_ENV} is not set but FOERDERRADAR_REQUIRE_POSTGRES=1")
+        pytest.skip(f"{PG_ENV} not set: PostgreSQL variant skipped")
+    return url
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    except sa.exc.OperationalError as exc:
+        if os.environ.get("FOERDERRADAR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL at {url} unreachable: {exc.orig}")
+        pytest.skip(f"PostgreSQL at {url} unreachable")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database URL; every test using it runs on both databases."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    url = _postgres_url()
+    assert url is not None
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    s = Store(db_url)
+    yield s
+    s.close()
