@@ -114,6 +114,7 @@ class CrawlerSettings(_Strict):
     obey_robots_txt: bool = True
     http_cache: bool = True
     timeout_s: float = Field(default=30, gt=0)
+    portal_timeout_s: float = Field(default=1800, gt=0)  # a whole portal's crawl, then it is killed
 
 
 class DigestSettings(_Strict):

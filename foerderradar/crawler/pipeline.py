@@ -1,0 +1,88 @@
+"""The edge between scraping and storage: every item becomes a validated FundingCall or an error.
+
+Spiders yield plain dicts with canonical field names; nothing unvalidated reaches the store. An
+invalid item is reported with its URL and the failing fields, counted as an error and dropped —
+the other items of the portal are still stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from foerderradar.model import FundingCall
+from foerderradar.storage import Store
+
+log = logging.getLogger(__name__)
+MAX_MESSAGES = 20
+
+
+@dataclass
+class PortalReport:
+    """What the pipeline saw of one portal's crawl."""
+
+    items: int = 0
+    new: int = 0
+    changed: int = 0
+    errors: int = 0
+    messages: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+    def error(self, message: str) -> None:
+        self.errors += 1
+        if len(self.messages) < MAX_MESSAGES:
+            self.messages.append(message)
+
+
+def validate_item(item: dict[str, Any]) -> FundingCall:
+    return FundingCall.model_validate(item)
+
+
+def describe_validation_error(item: dict[str, Any], exc: ValidationError) -> str:
+    where = item.get("url") or item.get("source_id") or "?"
+    fields = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    return f"{where}: ungültiger Eintrag ({fields})"
+
+
+class StorePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.store = Store(crawler.settings["FOERDERRADAR_DB_URL"], migrate=False)
+        self.report = PortalReport()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        data = dict(item)
+        try:
+            call = validate_item(data)
+        except ValidationError as exc:
+            message = describe_validation_error(data, exc)
+            self.report.error(message)
+            raise DropItem(message) from None
+        if call.id in self.report.seen:
+            return item  # the same programme reached through two list pages: stored once
+        self.report.seen.add(call.id)
+        outcome = self.store.upsert_call(call)
+        self.report.items += 1
+        if outcome == "new":
+            self.report.new += 1
+        elif outcome == "changed":
+            self.report.changed += 1
+        return item
+
+    def close_spider(self) -> None:
+        # Stats are Scrapy's channel back to whoever ran the crawler (see worker.run_portal).
+        stats = self.crawler.stats
+        assert stats is not None
+        for name in ("items", "new", "changed", "errors"):
+            stats.set_value(f"foerderradar/{name}", getattr(self.report, name))
+        stats.set_value("foerderradar/messages", list(self.report.messages))
+        self.store.close()

@@ -1,0 +1,46 @@
+"""Scrapy settings derived from ``[crawler]`` in foerderradar.toml: polite unless told otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from foerderradar import __version__
+from foerderradar.settings import CrawlerSettings
+
+PROJECT_URL = "https://github.com/foerderradar/foerderradar"
+
+
+def user_agent(contact: str) -> str:
+    # Portal operators should be able to see who crawls them and whom to write to.
+    return f"Foerderradar/{__version__} (+{PROJECT_URL}; {contact})"
+
+
+def build_settings(crawler: CrawlerSettings, cache_dir: Path) -> dict[str, Any]:
+    return {
+        "BOT_NAME": "foerderradar",
+        "USER_AGENT": user_agent(crawler.contact),
+        "ROBOTSTXT_OBEY": crawler.obey_robots_txt,
+        "DOWNLOAD_DELAY": crawler.download_delay,
+        "AUTOTHROTTLE_ENABLED": crawler.download_delay > 0,
+        "AUTOTHROTTLE_START_DELAY": max(crawler.download_delay, 0.1),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+        "CONCURRENT_REQUESTS": crawler.concurrent_requests,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawler.concurrent_requests,
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": 3,
+        "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
+        "DOWNLOAD_TIMEOUT": crawler.timeout_s,
+        "DOWNLOAD_MAXSIZE": 10 * 1024 * 1024,
+        "DOWNLOAD_WARNSIZE": 2 * 1024 * 1024,
+        # RFC 2616 policy: cached pages are revalidated (If-Modified-Since / ETag), not trusted blindly.
+        "HTTPCACHE_ENABLED": crawler.http_cache,
+        "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
+        "HTTPCACHE_DIR": str(cache_dir.resolve()),
+        "HTTPCACHE_IGNORE_HTTP_CODES": [429, 500, 502, 503, 504],
+        "DOWNLOADER_MIDDLEWARES": {"foerderradar.crawler.middleware.BaseUrlMiddleware": 50},
+        "ITEM_PIPELINES": {"foerderradar.crawler.pipeline.StorePipeline": 300},
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "COOKIES_ENABLED": False,
+    }

@@ -1,0 +1,105 @@
+"""Crawl ONE portal in this process: ``python -m foerderradar.crawler.worker`` (job as JSON on stdin).
+
+Each portal runs in its own process because Twisted's reactor cannot be restarted, and so that a
+portal that hangs or crashes cannot take the others (or the scheduler) down with it. The result is
+printed as one JSON line on stdout, prefixed with ``RESULT `` so log noise cannot be mistaken for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.http import Response
+
+from foerderradar.crawler.registry import KINDS
+from foerderradar.crawler.scrapy_settings import build_settings
+from foerderradar.settings import CrawlerSettings
+from foerderradar.storage import Store
+from foerderradar.storage.store import RunStats
+
+RESULT_PREFIX = "RESULT "
+MAX_MESSAGES = 20
+
+
+class _ErrorLog(logging.Handler):
+    """Collects ERROR records (download failures after retries, spider exceptions)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        if len(self.messages) < MAX_MESSAGES:
+            text = record.getMessage().splitlines()[0] if record.getMessage() else record.name
+            if record.exc_info and record.exc_info[1] is not None:
+                text = f"{text}: {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+            self.messages.append(text[:500])
+
+
+def run_portal(job: dict[str, Any]) -> dict[str, Any]:
+    kind = KINDS[job["portal"]["kind"]]
+    portal = kind.config_model.model_validate(job["portal"])
+    crawler_settings = CrawlerSettings.model_validate(job["crawler"])
+    settings = build_settings(crawler_settings, Path(job["cache_dir"]))
+    settings["FOERDERRADAR_DB_URL"] = job["db_url"]
+
+    errors = _ErrorLog()
+    logging.getLogger().addHandler(errors)
+    http_errors: list[str] = []
+
+    def on_response(response: Response, **_: Any) -> None:
+        if response.status >= 400 and not response.url.endswith("/robots.txt"):
+            http_errors.append(f"HTTP {response.status}: {response.url}")
+
+    process = CrawlerProcess(settings, install_root_handler=False)
+    crawler = process.create_crawler(kind.spider_class())
+    crawler.signals.connect(on_response, signal=signals.response_received)
+    process.crawl(crawler, portal=portal)
+    process.start()
+
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    messages = [*http_errors, *errors.messages, *stats.get("foerderradar/messages", [])]
+    error_count = len(http_errors) + errors.count + int(stats.get("foerderradar/errors", 0))
+    items = int(stats.get("foerderradar/items", 0))
+    return {
+        "items": items,
+        "new": int(stats.get("foerderradar/new", 0)),
+        "changed": int(stats.get("foerderradar/changed", 0)),
+        "errors": error_count,
+        "messages": messages[:MAX_MESSAGES],
+        "finish_reason": stats.get("finish_reason"),
+        "requests": int(stats.get("downloader/request_count", 0)),
+        "bytes": int(stats.get("downloader/response_bytes", 0)),
+    }
+
+
+def main() -> int:
+    job = json.loads(sys.stdin.read())
+    result = run_portal(job)
+    # The worker records its own run so that the numbers survive even if the parent dies.
+    ok = not (result["items"] == 0 and result["errors"] > 0)
+    store = Store(job["db_url"], migrate=False)
+    try:
+        store.finish_run(
+            job["run_id"],
+            RunStats(result["items"], result["new"], result["changed"], result["errors"]),
+            ok=ok,
+            message="\n".join(result["messages"]) or None,
+        )
+    finally:
+        store.close()
+    result["ok"] = ok
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
