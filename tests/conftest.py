@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,29 +45,41 @@ def _postgres_url() -> str | None:
     return url
 
 
-def _reset_postgres(url: str) -> None:
+def _fresh_schema(url: str) -> tuple[str, str]:
+    """A private schema per test, so concurrent test runs on one server cannot interfere."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     except sa.exc.OperationalError as exc:
         if os.environ.get("FOERDERRADAR_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PostgreSQL at {url} unreachable: {exc.orig}")
         pytest.skip(f"PostgreSQL at {url} unreachable")
     finally:
         engine.dispose()
+    sep = "&" if "?" in url else "?"
+    return schema, f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database URL; every test using it runs on both databases."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
     url = _postgres_url()
     assert url is not None
-    _reset_postgres(url)
-    return url
+    schema, scoped = _fresh_schema(url)
+    yield scoped
+    _drop_schema(url, schema)
 
 
 @pytest.fixture

@@ -1,0 +1,93 @@
+"""JSON Lines import and JSON Lines / CSV export of funding calls (the contract's exchange format).
+
+Import is forgiving per line and strict per field: a malformed line is reported with its number
+and skipped, the valid lines around it are stored — one typo must not cost a whole file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from pydantic import ValidationError
+
+from foerderradar.model import FundingCall
+from foerderradar.storage import Store, record_to_export
+
+EXPORT_COLUMNS = [
+    "id", *FundingCall.model_fields, "first_seen", "last_seen", "content_hash", "version",
+]
+_BATCH = 500
+
+
+@dataclass
+class ImportReport:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def stored(self) -> int:
+        return self.new + self.changed + self.unchanged
+
+
+def _line_problem(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(Zeile)'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+def import_calls(lines: Iterable[str], store: Store) -> ImportReport:
+    report = ImportReport()
+    batch: list[FundingCall] = []
+
+    def flush() -> None:
+        for outcome in store.upsert_calls(batch):
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        batch.clear()
+
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            report.problems.append((number, f"kein gültiges JSON ({exc.msg}, Spalte {exc.colno})"))
+            continue
+        if not isinstance(data, dict):
+            report.problems.append((number, "ein JSON-Objekt {...} erwartet"))
+            continue
+        try:
+            batch.append(FundingCall.model_validate(data))
+        except ValidationError as exc:
+            report.problems.append((number, _line_problem(exc)))
+            continue
+        if len(batch) >= _BATCH:
+            flush()
+    flush()
+    return report
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return "|".join(str(v) for v in value)
+    return "" if value is None else value
+
+
+def export_calls(store: Store, out: IO[str], fmt: str = "jsonl") -> int:
+    count = 0
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS) if fmt == "csv" else None
+    if writer:
+        writer.writeheader()
+    for record in store.iter_calls():
+        row = record_to_export(record)
+        if writer:
+            writer.writerow({k: _csv_value(row.get(k)) for k in EXPORT_COLUMNS})
+        else:
+            out.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+        count += 1
+    return count

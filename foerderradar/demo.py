@@ -1,0 +1,81 @@
+"""The main job on bundled sample data: serve → crawl → match → digest, all on this machine.
+
+The demo runs the production code path unchanged; only the Förderdatenbank portal's ``base_url``
+points to a loopback server with the invented sample pages in ``demo_site/``, and a separate
+SQLite file in the output directory keeps demo data out of a real database.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from foerderradar.crawler.runner import PortalResult, crawl
+from foerderradar.fixture_server import FixtureServer
+from foerderradar.settings import Config
+from foerderradar.storage import Store, record_to_call
+
+DEMO_SITE = Path(__file__).resolve().parent / "demo_site"
+DEMO_KINDS = {"foerderdatenbank"}  # portal kinds the bundled site imitates
+
+
+@dataclass
+class DemoResult:
+    crawl: list[PortalResult]
+    matches: int
+    measures: int
+    summary: str
+    paths: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def demo_config(config: Config, base_url: str) -> Config:
+    """The user's config with sample-capable portals redirected to the loopback site, others off."""
+    portals = [
+        p.model_copy(update={"base_url": base_url, "enabled": True})
+        if p.kind in DEMO_KINDS
+        else p.model_copy(update={"enabled": False})
+        for p in config.portals
+    ]
+    crawler = config.settings.crawler.model_copy(update={"download_delay": 0.0, "http_cache": False})
+    settings = config.settings.model_copy(update={"crawler": crawler})
+    return Config(config.directory, config.measures, portals, settings)
+
+
+def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
+    from foerderradar.matcher import match_calls
+    from foerderradar.matcher.report import render_report
+    from foerderradar.notifier.service import run_digest
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db_file = out_dir / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+    store = Store(f"sqlite:///{db_file.resolve()}")
+    try:
+        with FixtureServer(DEMO_SITE) as server:
+            cfg = demo_config(config, server.base_url)
+            results = crawl(cfg, store, cache_dir=out_dir / "cache")
+        calls = [record_to_call(r) for r in store.iter_calls()]
+        matches = match_calls(calls, cfg.measures, as_of, min_score=cfg.settings.digest.min_score)
+        report = out_dir / "report.html"
+        report.write_text(render_report(matches, "html"), encoding="utf-8")
+        send = bool(os.environ.get("FOERDERRADAR_SMTP_HOST")) and bool(cfg.settings.digest.recipients)
+        outcome = run_digest(store, cfg, as_of, preview_dir=out_dir, send=send)
+    finally:
+        store.close()
+    notes = [f"Datenbank der Demo: {db_file}"]
+    for r in outcome.recipients:
+        notes.append(f"E-Mail an {r.recipient}: {r.status} {r.message or ''}".rstrip())
+    if not send:
+        notes.append("Kein Versand (FOERDERRADAR_SMTP_HOST und digest.recipients setzen, um zu senden).")
+    return DemoResult(
+        crawl=results,
+        matches=len(matches),
+        measures=len({m.measure_id for m in matches}),
+        summary=outcome.summary,
+        paths=[*outcome.paths, report],
+        notes=notes,
+    )

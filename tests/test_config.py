@@ -1,0 +1,132 @@
+"""Config files city IT edits: valid examples load, every mistake names file, entry and field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from foerderradar.settings import ConfigError, load_app_settings, load_config
+
+PROJECT_CONFIG = Path(__file__).resolve().parents[1] / "config"
+
+
+@pytest.fixture
+def cfg_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(PROJECT_CONFIG, target)
+    return target
+
+
+def _edit_yaml(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_shipped_examples_are_valid() -> None:
+    cfg = load_config(PROJECT_CONFIG)
+    assert cfg.measures.city.region == "DE-NW"
+    assert [m.id for m in cfg.measures.measures] == [
+        "digitalstrategie", "verwaltung-prozesse", "e-government", "breitband",
+        "schulen", "einrichtungen", "interkommunal",
+    ]
+    assert [p.key for p in cfg.portals] == ["foerderdatenbank"]
+    assert cfg.settings.schedule.timezone == "Europe/Berlin"
+
+
+MEASURE_MISTAKES = [
+    # (edit, expected message fragment)
+    (lambda d: d["measures"][3].update(status="offen"),
+     "measures.yaml: measures[3].status: 'offen' is not one of open, planned, done"),
+    (lambda d: d["measures"][0].update(colour="blue"), "measures.yaml: measures[0].colour: unknown key"),
+    (lambda d: d["measures"][1].pop("title"), "measures.yaml: measures[1].title: required, but missing"),
+    (lambda d: d["measures"][2].update(id="E Government"), "measures.yaml: measures[2].id:"),
+    (lambda d: d["measures"][4].update(id="breitband"), "measures[4].id: 'breitband' is used twice"),
+    (lambda d: d["city"].update(applicant_types=["gemeinde"]),
+     "measures.yaml: city.applicant_types: 'gemeinde' is not one of kommune"),
+    (lambda d: d["city"].update(region="NRW"), "measures.yaml: city.region:"),
+    (lambda d: d["measures"][0].update(owner="not-an-address"), "measures.yaml: measures[0].owner:"),
+    (lambda d: d["measures"][0].update(keywords="Glasfaser"), "measures.yaml: measures[0].keywords:"),
+    (lambda d: d.pop("city"), "measures.yaml: city: required, but missing"),
+]
+
+
+@pytest.mark.parametrize(("edit", "expected"), MEASURE_MISTAKES)
+def test_measure_mistakes_are_named(cfg_dir: Path, edit, expected: str) -> None:  # type: ignore[no-untyped-def]
+    _edit_yaml(cfg_dir / "measures.yaml", edit)
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg_dir)
+    assert any(expected in p for p in info.value.problems), info.value.problems
+
+
+PORTAL_MISTAKES = [
+    (lambda d: d["portals"][0].update(kind="rss"), "portals.yaml: portals[0].kind: 'rss' is not one of"),
+    (lambda d: d["portals"][0].pop("kind"), "portals.yaml: portals[0].kind: missing is not one of"),
+    (lambda d: d["portals"][0].update(start_url="x"), "portals.yaml: portals[0].start_url: unknown key"),
+    (lambda d: d["portals"][0].update(base_url="ftp://mirror"), "portals.yaml: portals[0].base_url:"),
+    (lambda d: d["portals"][0].update(start_urls=["file:///etc/passwd"]), "portals[0].start_urls:"),
+    (lambda d: d["portals"][0].update(max_pages="viele"), "portals.yaml: portals[0].max_pages:"),
+    (lambda d: d["portals"].append(dict(d["portals"][0])), "portals[1].key: 'foerderdatenbank' is used twice"),
+]
+
+
+@pytest.mark.parametrize(("edit", "expected"), PORTAL_MISTAKES)
+def test_portal_mistakes_are_named(cfg_dir: Path, edit, expected: str) -> None:  # type: ignore[no-untyped-def]
+    _edit_yaml(cfg_dir / "portals.yaml", edit)
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg_dir)
+    assert any(expected in p for p in info.value.problems), info.value.problems
+
+
+def test_yaml_syntax_error_names_line(cfg_dir: Path) -> None:
+    (cfg_dir / "measures.yaml").write_text("city:\n  name: [unclosed\nmeasures: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg_dir)
+    assert "measures.yaml: line 3" in info.value.problems[0]
+    assert "YAML syntax error" in info.value.problems[0]
+
+
+def test_problems_of_all_files_are_reported_together(cfg_dir: Path) -> None:
+    _edit_yaml(cfg_dir / "measures.yaml", lambda d: d["measures"][0].update(status="x"))
+    _edit_yaml(cfg_dir / "portals.yaml", lambda d: d["portals"][0].update(kind="x"))
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg_dir)
+    assert len(info.value.problems) == 2
+
+
+def test_missing_directory_and_file(tmp_path: Path, cfg_dir: Path) -> None:
+    with pytest.raises(ConfigError, match="config directory not found"):
+        load_config(tmp_path / "nope")
+    (cfg_dir / "portals.yaml").unlink()
+    with pytest.raises(ConfigError, match=r"portals\.yaml: file not found"):
+        load_config(cfg_dir)
+
+
+def test_password_in_toml_is_refused(cfg_dir: Path) -> None:
+    toml = cfg_dir / "foerderradar.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[mail]\n", '[mail]\npassword = "x"\n'))
+    with pytest.raises(ConfigError, match="FOERDERRADAR_SMTP_PASSWORD"):
+        load_app_settings(cfg_dir, env={})
+
+
+ENV_CASES = [
+    ({"FOERDERRADAR_SMTP_HOST": "smtp.example.org"}, "host", "smtp.example.org"),
+    ({"FOERDERRADAR_SMTP_PORT": "587"}, "port", 587),
+    ({"FOERDERRADAR_SMTP_STARTTLS": "true"}, "starttls", True),
+    ({"FOERDERRADAR_SMTP_PASSWORD": "geheim"}, "password", "geheim"),
+    ({"FOERDERRADAR_MAIL_FROM": "a@b.de"}, "mail_from", "a@b.de"),
+    ({}, "port", 1025),  # from the TOML
+]
+
+
+@pytest.mark.parametrize(("env", "attr", "expected"), ENV_CASES)
+def test_environment_overrides_mail_settings(cfg_dir: Path, env: dict[str, str], attr: str, expected) -> None:  # type: ignore[no-untyped-def]
+    assert getattr(load_app_settings(cfg_dir, env=env).mail, attr) == expected
+
+
+def test_bad_env_value_names_the_field(cfg_dir: Path) -> None:
+    with pytest.raises(ConfigError, match=r"foerderradar\.toml: mail\.port"):
+        load_app_settings(cfg_dir, env={"FOERDERRADAR_SMTP_PORT": "smtp"})

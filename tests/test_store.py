@@ -1,0 +1,113 @@
+"""The store on a real database (SQLite and PostgreSQL): idempotent upserts, versions, UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from foerderradar.model import FundingCall
+from foerderradar.storage import Store, StoreError, record_to_call, record_to_export
+from foerderradar.storage.store import RunStats
+
+
+def make_call(**overrides: object) -> FundingCall:
+    data: dict[str, object] = {
+        "source": "foerderdatenbank",
+        "source_id": "Bund/BMDV/gigabit-2027",
+        "url": "https://www.foerderdatenbank.de/FDB/Content/DE/Foerderprogramm/Bund/BMDV/gigabit-2027.html",
+        "title": "Gigabitförderung 2027",
+        "regions": ["DE"],
+        "applicants": ["kommune", "landkreis"],
+        "deadline": "2027-03-31",
+    }
+    data.update(overrides)
+    return FundingCall.model_validate(data)
+
+
+def test_same_call_twice_is_stored_once(store: Store) -> None:
+    call = make_call()
+    assert store.upsert_call(call) == "new"
+    assert store.upsert_call(call) == "unchanged"
+    assert store.count_calls() == 1
+    record = store.get_call(call.id)
+    assert record is not None and record.version == 1
+
+
+def test_change_bumps_version_and_keeps_first_seen(store: Store) -> None:
+    t0 = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
+    store.upsert_call(make_call(), now=t0)
+    assert store.upsert_call(make_call(deadline="2027-04-30"), now=t0 + timedelta(days=1)) == "changed"
+    record = store.get_call("foerderdatenbank:Bund/BMDV/gigabit-2027")
+    assert record is not None
+    assert (record.version, record.deadline) == (2, date(2027, 4, 30))
+    assert record.first_seen == t0
+    assert record.changed_at == t0 + timedelta(days=1)
+    assert record.first_seen.tzinfo is not None and record.last_seen.tzinfo is not None
+
+
+def test_unchanged_call_updates_last_seen_only(store: Store) -> None:
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    store.upsert_call(make_call(), now=t0)
+    store.upsert_call(make_call(), now=t0 + timedelta(days=7))
+    record = store.get_call("foerderdatenbank:Bund/BMDV/gigabit-2027")
+    assert record is not None
+    assert (record.last_seen - record.first_seen, record.changed_at) == (timedelta(days=7), t0)
+
+
+def test_round_trip_preserves_every_field(store: Store) -> None:
+    call = make_call(
+        summary="Kurz", description="Lang\nmit Zeilen", funding_body="BMDV", level="bund",
+        funding_type=["zuschuss"], topics=["Infrastruktur"], language="de", open_date="2027-01-01",
+        deadline_text="bis 31.03.2027", status="open", max_amount_eur=150000000, funding_rate_pct=50,
+        published_at="2026-10-01T08:00:00+02:00",
+    )
+    store.upsert_call(call)
+    record = store.get_call(call.id)
+    assert record is not None
+    assert record_to_call(record) == call
+    exported = record_to_export(record)
+    assert exported["id"] == call.id and exported["version"] == 1 and len(exported["content_hash"]) == 64
+
+
+def test_batch_upsert_counts_outcomes(store: Store) -> None:
+    calls = [make_call(source_id=f"x/{i}") for i in range(5)]
+    assert store.upsert_calls(calls) == ["new"] * 5
+    calls[2] = make_call(source_id="x/2", title="Neuer Titel")
+    assert store.upsert_calls(calls) == ["unchanged", "unchanged", "changed", "unchanged", "unchanged"]
+
+
+def test_iter_calls_pages_through_everything(store: Store) -> None:
+    store.upsert_calls([make_call(source_id=f"p/{i:03d}") for i in range(23)])
+    assert [r.source_id for r in store.iter_calls(batch=5)] == [f"p/{i:03d}" for i in range(23)]
+
+
+def test_crawl_runs_keep_the_newest_per_portal(store: Store) -> None:
+    first = store.start_run("a")
+    store.finish_run(first, RunStats(items=3), ok=True)
+    second = store.start_run("a")
+    store.finish_run(second, RunStats(errors=2), ok=False, message="HTTP 500")
+    store.finish_run(store.start_run("b"), RunStats(items=1, new=1), ok=True)
+    runs = store.last_runs()
+    assert (runs["a"].id, runs["a"].ok, runs["a"].message) == (second, False, "HTTP 500")
+    assert runs["b"].new == 1 and runs["b"].finished_at is not None
+
+
+def test_schema_upgrade_is_idempotent(db_url: str) -> None:
+    Store(db_url).close()
+    store = Store(db_url)  # second open runs the migration again: a no-op
+    with store.engine.connect() as conn:
+        version = conn.execute(sa.text("select version_num from alembic_version")).scalar_one()
+    store.close()
+    assert version == "0001"
+
+
+def test_unreachable_database_is_a_plain_message() -> None:
+    with pytest.raises(StoreError, match="nicht erreichbar"):
+        Store("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def test_bad_url_is_a_plain_message() -> None:
+    with pytest.raises(StoreError, match="Ungültige Datenbank-URL"):
+        Store("not a url")
