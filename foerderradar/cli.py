@@ -177,6 +177,7 @@ def match(
             )
         except ValueError as exc:
             fail(str(exc), 2)
+        guarded(lambda: store.save_matches(matches))
         text = render_report(matches, fmt)
     if output:
         try:

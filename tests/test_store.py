@@ -111,3 +111,19 @@ def test_unreachable_database_is_a_plain_message() -> None:
 def test_bad_url_is_a_plain_message() -> None:
     with pytest.raises(StoreError, match="Ungültige Datenbank-URL"):
         Store("not a url")
+
+
+def test_save_matches_replaces_a_measures_verdicts(store: Store) -> None:
+    from foerderradar.matcher.types import Match
+
+    store.upsert_call(make_call())
+    cid = "foerderdatenbank:Bund/BMDV/gigabit-2027"
+
+    def m(measure: str, score: float) -> Match:
+        return Match(measure, cid, "Gigabit", "https://x.de", score, True, None, "open", ["Treffer im Titel: Gigabit"])
+
+    store.save_matches([m("breitband", 80), m("schulen", 10)])
+    store.save_matches([m("breitband", 90)])  # a new run for one measure replaces only its rows
+    rows = {(r.measure_id, r.score, r.call_version) for r in store.stored_matches()}
+    assert rows == {("breitband", 90, 1), ("schulen", 10, 1)}
+    assert store.stored_matches("breitband")[0].reasons == ["Treffer im Titel: Gigabit"]

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -20,7 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from foerderradar.model import FundingCall
-from foerderradar.storage.models import CallRecord, CrawlRun, utcnow
+from foerderradar.storage.models import CallRecord, CrawlRun, MatchRecord, utcnow
+
+if TYPE_CHECKING:
+    from foerderradar.matcher.types import Match
 
 DEFAULT_DATABASE_URL = "sqlite:///foerderradar.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -198,6 +201,44 @@ class Store:
             )
             rows = session.exec(select(CrawlRun).join(newest, CrawlRun.id == newest.c.id)).all()
             return {run.portal: run for run in rows}
+
+
+    # -- matches ---------------------------------------------------------------------------------
+
+    def save_matches(self, matches: list[Match]) -> int:
+        """Replace the stored verdicts of the measures in ``matches`` (the latest run is the truth).
+
+        The call version is recorded with each verdict so feedback and digests can tell whether a
+        call changed after it was judged.
+        """
+        now = utcnow()
+        measure_ids = {m.measure_id for m in matches}
+        with self.session() as session:
+            if measure_ids:
+                session.execute(sa.delete(MatchRecord).where(MatchRecord.measure_id.in_(measure_ids)))  # type: ignore[attr-defined]
+            versions = dict(
+                session.exec(
+                    select(CallRecord.id, CallRecord.version).where(
+                        CallRecord.id.in_({m.call_id for m in matches})  # type: ignore[attr-defined]
+                    )
+                ).all()
+            )
+            for m in matches:
+                session.add(
+                    MatchRecord(
+                        measure_id=m.measure_id, call_id=m.call_id, call_version=versions.get(m.call_id, 0),
+                        score=m.score, eligible=m.eligible, reasons=list(m.reasons), computed_at=now,
+                    )
+                )
+            session.commit()
+        return len(matches)
+
+    def stored_matches(self, measure_id: str | None = None) -> list[MatchRecord]:
+        with self.session() as session:
+            query = select(MatchRecord).order_by(MatchRecord.measure_id, MatchRecord.score.desc())  # type: ignore[attr-defined]
+            if measure_id:
+                query = query.where(MatchRecord.measure_id == measure_id)
+            return list(session.exec(query).all())
 
 
 def record_to_call(record: CallRecord) -> FundingCall:

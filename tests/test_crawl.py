@@ -1,0 +1,122 @@
+"""The real crawl path: runner → worker process → Scrapy → spider → pipeline → store.
+
+Portals are served on 127.0.0.1 (the bundled demo site, the recorded captures from ../shared, or
+nothing at all); only each portal's ``base_url`` differs from a live crawl.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from foerderradar.cli import app
+from foerderradar.crawler.registry import FDB_DEFAULT_START_URLS, FoerderdatenbankPortal
+from foerderradar.crawler.runner import crawl
+from foerderradar.demo import DEMO_SITE
+from foerderradar.fixture_server import FixtureServer
+from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
+from foerderradar.storage import Store
+
+MEASURES = MeasuresFile.model_validate(
+    {
+        "city": {"name": "Teststadt", "region": "DE-NW", "applicant_types": ["kommune"]},
+        "measures": [{"id": "breitband", "title": "Glasfaser für Gewerbegebiete"}],
+    }
+)
+FDB = "https://www.foerderdatenbank.de/"
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_config(tmp_path: Path, *portals: FoerderdatenbankPortal) -> Config:
+    crawler = CrawlerSettings(download_delay=0, http_cache=False, timeout_s=5, portal_timeout_s=120)
+    return Config(tmp_path, MEASURES, list(portals), AppSettings(crawler=crawler))
+
+
+def portal(key: str, base_url: str, **kw: object) -> FoerderdatenbankPortal:
+    return FoerderdatenbankPortal.model_validate({"key": key, "kind": "foerderdatenbank", "base_url": base_url, **kw})
+
+
+def test_demo_site_crawl_is_idempotent(tmp_path: Path, store: Store) -> None:
+    with FixtureServer(DEMO_SITE) as server:
+        cfg = make_config(tmp_path, portal("foerderdatenbank", server.base_url))
+        [first] = crawl(cfg, store, cache_dir=tmp_path / "cache")
+        assert first.ok and first.errors == 0, first.messages
+        assert first.items >= 10 and first.new == first.items
+        stored = store.count_calls()
+        assert stored == first.items
+        [second] = crawl(cfg, store, cache_dir=tmp_path / "cache")
+    assert (second.items, second.new, second.changed) == (first.items, 0, 0)
+    assert store.count_calls() == stored
+    urls = [r.url for r in store.iter_calls()]
+    # base_url is invisible to the data: stored URLs are the portal's real ones.
+    assert all(u.startswith(FDB) for u in urls), urls
+    run = store.last_runs()["foerderdatenbank"]
+    assert run.ok and run.items == first.items and run.finished_at is not None
+
+
+def test_unreachable_portal_fails_alone_and_keeps_stored_data(tmp_path: Path, store: Store) -> None:
+    with FixtureServer(DEMO_SITE) as server:
+        good = portal("demo", server.base_url)
+        dead = portal("dead", f"http://127.0.0.1:{closed_port()}")
+        cfg = make_config(tmp_path, dead, good)
+        results = crawl(cfg, store, cache_dir=tmp_path / "cache")
+    by_key = {r.portal: r for r in results}
+    assert not by_key["dead"].ok and by_key["dead"].errors > 0 and by_key["dead"].items == 0
+    assert any("127.0.0.1" in m or "Connection" in m for m in by_key["dead"].messages), by_key["dead"].messages
+    assert by_key["demo"].ok and by_key["demo"].items > 0
+    runs = store.last_runs()
+    assert runs["dead"].ok is False and runs["dead"].message
+
+
+def test_captured_pages_crawl_with_partial_errors(tmp_path: Path, store: Store, captures: Path) -> None:
+    """The recorded list page links ten programmes of which one detail page is recorded."""
+    site = captures / "foerderdatenbank"
+    start = FDB_DEFAULT_START_URLS[0]
+    routes = {
+        start.removeprefix(FDB.rstrip("/")): "list_page1.html",
+        "/FDB/Content/DE/Foerderprogramm/Land/Thueringen/beteiligungen-thueringen-mbg-express.html": "detail_1.html",
+    }
+    with FixtureServer(site, routes) as server:
+        cfg = make_config(tmp_path, portal("foerderdatenbank", server.base_url, start_urls=[start], max_pages=2))
+        [result] = crawl(cfg, store, cache_dir=tmp_path / "cache")
+    assert result.ok and result.items == 1
+    assert result.errors >= 9  # nine unrecorded detail pages (and the next list page) answer 404
+    assert any("HTTP 404" in m for m in result.messages)
+    record = store.get_call("foerderdatenbank:Land/Thueringen/beteiligungen-thueringen-mbg-express")
+    assert record is not None and record.regions == ["DE-TH"] and record.level == "land"
+
+
+def test_cli_crawl_summary_and_exit_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
+    cfg_dir = tmp_path / "config"
+    cfg_dir.mkdir()
+    (cfg_dir / "measures.yaml").write_text(
+        "city: {name: T, region: DE-NW, applicant_types: [kommune]}\nmeasures: [{id: a, title: A}]\n",
+        encoding="utf-8",
+    )
+    (cfg_dir / "foerderradar.toml").write_text(
+        "[crawler]\ndownload_delay = 0\nhttp_cache = false\ntimeout_s = 5\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", sqlite_url)
+    monkeypatch.chdir(tmp_path)
+    with FixtureServer(DEMO_SITE) as server:
+        (cfg_dir / "portals.yaml").write_text(
+            "portals:\n"
+            f"  - {{key: demo, kind: foerderdatenbank, base_url: '{server.base_url}'}}\n"
+            f"  - {{key: dead, kind: foerderdatenbank, base_url: 'http://127.0.0.1:{closed_port()}'}}\n",
+            encoding="utf-8",
+        )
+        result = CliRunner().invoke(app, ["crawl", "--config", str(cfg_dir)])
+        only_demo = CliRunner().invoke(app, ["crawl", "demo", "--config", str(cfg_dir)])
+        unknown = CliRunner().invoke(app, ["crawl", "nirgends", "--config", str(cfg_dir)])
+    assert result.exit_code == 1, result.output
+    assert "fehlgeschlagen" in result.stdout and "demo" in result.stdout
+    assert only_demo.exit_code == 0, only_demo.output
+    assert unknown.exit_code == 2 and "Unbekanntes Portal: nirgends" in unknown.stderr
