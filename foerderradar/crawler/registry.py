@@ -31,7 +31,7 @@ FDB_DEFAULT_START_URLS = [
 
 
 class FoerderdatenbankPortal(PortalBase):
-    kind: Literal["foerderdatenbank"]  # type: ignore[assignment]
+    kind: Literal["foerderdatenbank"]
     name: str = "Förderdatenbank des Bundes"
     start_urls: list[str] = Field(default_factory=lambda: list(FDB_DEFAULT_START_URLS), min_length=1)
 

@@ -6,7 +6,6 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
 import foerderradar.storage.models
 ${imports if imports else ""}
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from foerderradar.model import FundingCall
 from foerderradar.storage.models import CallRecord, CrawlRun, MatchRecord, utcnow
@@ -158,7 +158,7 @@ class Store:
         while True:
             with self.session() as session:
                 rows = session.exec(
-                    select(CallRecord).where(CallRecord.id > last).order_by(CallRecord.id).limit(batch)  # type: ignore[arg-type]
+                    select(CallRecord).where(CallRecord.id > last).order_by(CallRecord.id).limit(batch)
                 ).all()
             if not rows:
                 return
@@ -196,10 +196,10 @@ class Store:
         with self.session() as session:
             newest = (
                 select(CrawlRun.portal, sa.func.max(CrawlRun.id).label("id"))
-                .group_by(CrawlRun.portal)  # type: ignore[arg-type]
+                .group_by(CrawlRun.portal)
                 .subquery()
             )
-            rows = session.exec(select(CrawlRun).join(newest, CrawlRun.id == newest.c.id)).all()
+            rows = session.exec(select(CrawlRun).join(newest, col(CrawlRun.id) == newest.c.id)).all()
             return {run.portal: run for run in rows}
 
 
