@@ -76,7 +76,7 @@ def _handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib signature)
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     return Handler
