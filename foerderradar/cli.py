@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
@@ -19,6 +19,7 @@ from rich.table import Table
 
 from foerderradar.settings import Config, ConfigError, load_config
 from foerderradar.storage import Store, StoreError
+from foerderradar.storage.locks import LockBusy, held
 
 if TYPE_CHECKING:
     from foerderradar.crawler.runner import PortalResult
@@ -115,9 +116,12 @@ def crawl(
 
         with status:
             try:
-                results = run_crawl(cfg, store, portals or [], on_start=started)
+                with held(store, "crawl"):
+                    results = run_crawl(cfg, store, portals or [], on_start=started)
             except UnknownPortalError as exc:
                 fail(str(exc), 2)
+            except LockBusy as exc:
+                fail(str(exc))
     print_crawl_summary(results)
     if not results:
         out.print("Keine aktiven Portale in portals.yaml.")
@@ -210,9 +214,12 @@ def digest(
     cfg = config_or_exit(config, need_portals=False)
     with open_store() as store:
         try:
-            outcome = guarded(lambda: run_digest(store, cfg, day, preview_dir=preview, send=send, to=to))
+            with held(store, "digest") if send else nullcontext():
+                outcome = guarded(lambda: run_digest(store, cfg, day, preview_dir=preview, send=send, to=to))
         except ValueError as exc:
             fail(str(exc), 2)
+        except LockBusy as exc:
+            fail(str(exc))
     out.print(f"Zeitraum {outcome.period}: {outcome.summary}")
     for path in outcome.paths:
         out.print(f"  geschrieben: {path}")
@@ -305,6 +312,52 @@ def db_upgrade() -> None:
     """Datenbankschema auf den neuesten Stand bringen (geschieht bei jeder Nutzung auch automatisch)."""
     with open_store() as store:
         out.print(f"Datenbankschema aktuell: {store._safe_url()}")
+
+
+# -- scheduler ----------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(config: ConfigOpt = None) -> None:
+    """Zeitplan ausführen (Abruf täglich, Bericht wöchentlich) bis SIGTERM/Strg+C."""
+    import logging
+
+    from foerderradar.scheduler import serve as run_serve
+    from foerderradar.storage.store import database_url
+
+    cfg = config_or_exit(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with open_store():
+        pass  # creates/upgrades the schema before the scheduler opens its own connections
+    sched = cfg.settings.schedule
+    out.print(f"Förderradar läuft: Abruf '{sched.crawl}', Bericht '{sched.digest}' ({sched.timezone}).")
+    run_serve(cfg, database_url())
+    out.print("Beendet.")
+
+
+@app.command()
+def status(config: ConfigOpt = None) -> None:
+    """Nächste geplante Läufe und das Ergebnis des letzten Laufs je Job."""
+    from foerderradar.scheduler import status as job_status
+
+    cfg = config_or_exit(config, need_portals=False)
+    with open_store() as store:
+        rows = guarded(lambda: job_status(cfg, store))
+    table = Table(title="Zeitplan", title_justify="left")
+    for col in ("Job", "Zeitplan", "nächster Lauf", "letzter Lauf", "Ergebnis"):
+        table.add_column(col)
+    names = {"crawl": "Abruf + Abgleich", "digest": "Wochenbericht"}
+    for row in rows:
+        last = row.last
+        when = last.started_at.astimezone().strftime("%d.%m.%Y %H:%M") if last else "noch nie"
+        if last is None:
+            result = "–"
+        elif last.ok is None:
+            result = "[yellow]läuft oder abgebrochen[/yellow]"
+        else:
+            result = ("[green]ok[/green]: " if last.ok else "[red]Fehler[/red]: ") + (last.summary or "")
+        table.add_row(names[row.job], row.cron, row.next_run.strftime("%a %d.%m.%Y %H:%M"), when, result)
+    out.print(table)
 
 
 # -- demo -----------------------------------------------------------------------------------------

@@ -137,9 +137,31 @@ class MailSettings(_Strict):
 
 
 class ScheduleSettings(_Strict):
-    crawl: str = "0 6 * * *"
+    crawl: str = "0 6 * * *"  # cron: minute hour day month weekday
     digest: str = "0 7 * * mon"
     timezone: str = "Europe/Berlin"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a known time zone such as Europe/Berlin") from None
+        return value
+
+    @field_validator("crawl", "digest")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a cron expression like '0 7 * * mon' ({exc})") from None
+        return value
 
 
 class AppSettings(_Strict):

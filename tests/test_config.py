@@ -130,3 +130,21 @@ def test_environment_overrides_mail_settings(cfg_dir: Path, env: dict[str, str],
 def test_bad_env_value_names_the_field(cfg_dir: Path) -> None:
     with pytest.raises(ConfigError, match=r"foerderradar\.toml: mail\.port"):
         load_app_settings(cfg_dir, env={"FOERDERRADAR_SMTP_PORT": "smtp"})
+
+
+SCHEDULE_MISTAKES = [
+    ('crawl = "jeden Tag"', "schedule.crawl: 'jeden Tag' is not a cron expression"),
+    ('digest = "0 25 * * mon"', "schedule.digest:"),
+    ('timezone = "Europe/Bielefeld"', "schedule.timezone: 'Europe/Bielefeld' is not a known time zone"),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), SCHEDULE_MISTAKES)
+def test_schedule_mistakes_are_named(cfg_dir: Path, line: str, expected: str) -> None:
+    toml = cfg_dir / "foerderradar.toml"
+    key = line.split(" =")[0]
+    text = "\n".join(x for x in toml.read_text(encoding="utf-8").splitlines() if not x.startswith(f"{key} ="))
+    toml.write_text(text.replace("[schedule]", f"[schedule]\n{line}"), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_app_settings(cfg_dir, env={})
+    assert any(expected in p for p in info.value.problems), info.value.problems

@@ -128,3 +128,29 @@ class SentDigest(SQLModel, table=True):
     sent_at: datetime | None = _ts(nullable=True)
     message_id: str | None = Field(default=None, max_length=255)
     last_error: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
+
+
+class JobLock(SQLModel, table=True):
+    """A named lease so two processes (two `serve`, or `serve` and a manual run) never crawl or
+    send at the same time. Expired leases, or leases of a dead process on this host, are taken over."""
+
+    __tablename__ = "locks"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=255)  # host:pid
+    acquired_at: datetime = _ts()
+    expires_at: datetime = _ts()
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled or manual job, for `foerderradar status`."""
+
+    __tablename__ = "job_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(index=True, max_length=32)
+    trigger: str = Field(default="manual", max_length=16)  # schedule | manual
+    started_at: datetime = _ts()
+    finished_at: datetime | None = _ts(nullable=True)
+    ok: bool | None = None
+    summary: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))

@@ -1,0 +1,190 @@
+"""``foerderradar serve``: the schedule that makes the digest arrive without anyone remembering.
+
+APScheduler 3 with its job store in the same database as the calls, so a restarted (or moved)
+service keeps its schedule. ``coalesce`` plus a misfire grace time means a machine that slept
+through several runs catches up once, not several times. Every job takes a database lock, so two
+``serve`` processes, or ``serve`` and a manual command, never crawl or send twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlmodel import col, select
+
+from foerderradar.settings import Config, ConfigError, load_config
+from foerderradar.storage import Store
+from foerderradar.storage.locks import LockBusy, held
+from foerderradar.storage.models import JobRun, utcnow
+
+log = logging.getLogger(__name__)
+JOBS = ("crawl", "digest")
+# A machine that slept (or a service that was down) catches up once within this window.
+MISFIRE_GRACE_S = 6 * 24 * 3600
+JOBSTORE_TABLE = "apscheduler_jobs"
+
+
+def _record(store: Store, job: str, trigger: str) -> int:
+    with store.session() as session:
+        run = JobRun(job=job, trigger=trigger, started_at=utcnow())
+        session.add(run)
+        session.commit()
+        assert run.id is not None
+        return run.id
+
+
+def _finish(store: Store, run_id: int, ok: bool, summary: str) -> None:
+    with store.session() as session:
+        run = session.get(JobRun, run_id)
+        if run is not None:
+            run.finished_at, run.ok, run.summary = utcnow(), ok, summary
+            session.add(run)
+            session.commit()
+
+
+def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
+    """The daily job: crawl every enabled portal, then refresh the stored match verdicts."""
+    from foerderradar.crawler.runner import crawl
+    from foerderradar.matcher import match_calls
+    from foerderradar.storage import record_to_call
+
+    results = crawl(config, store)
+    calls = (record_to_call(r) for r in store.iter_calls())
+    matches = match_calls(calls, config.measures, date.today(), min_score=config.settings.digest.min_score)
+    store.save_matches(matches)
+    failed = [r.portal for r in results if not r.ok]
+    summary = (
+        f"{len(results)} Portale, {sum(r.new for r in results)} neu, "
+        f"{sum(r.changed for r in results)} geändert, {len(matches)} Treffer"
+        + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
+    )
+    return not failed, summary
+
+
+def send_digest(config: Config, store: Store) -> tuple[bool, str]:
+    from foerderradar.notifier.service import run_digest
+
+    outcome = run_digest(store, config, date.today(), send=True)
+    failed = [r.recipient for r in outcome.recipients if r.status == "failed"]
+    summary = f"{outcome.period}: {outcome.summary}" + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
+    return not failed, summary
+
+
+def run_job(job: str, config_dir: str, trigger: str = "schedule") -> None:
+    """Entry point of a scheduled job; module-level so the persistent job store can reference it."""
+    try:
+        config = load_config(config_dir)
+    except ConfigError as exc:
+        log.error("Konfigurationsfehler, Job %s übersprungen:\n%s", job, exc)
+        return
+    store = Store()
+    try:
+        run_id = _record(store, job, trigger)
+        try:
+            with held(store, job):
+                ok, summary = crawl_and_match(config, store) if job == "crawl" else send_digest(config, store)
+        except LockBusy as exc:
+            ok, summary = False, str(exc)
+        except Exception as exc:  # a scheduled job must record its failure, not kill the service
+            log.exception("Job %s fehlgeschlagen", job)
+            ok, summary = False, f"{type(exc).__name__}: {exc}"
+        _finish(store, run_id, ok, summary)
+        log.info("Job %s: %s", job, summary)
+    finally:
+        store.close()
+
+
+def missed_runs(database_url: str, now: datetime | None = None) -> dict[str, datetime]:
+    """Runs the job store says were due while no scheduler was running.
+
+    Jobs are re-added on every start (the schedule in foerderradar.toml may have changed), which
+    would silently drop a missed run; so the missed time is read first and handed back.
+    """
+    engine = sa.create_engine(database_url)
+    try:
+        if not sa.inspect(engine).has_table(JOBSTORE_TABLE):
+            return {}
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(f"SELECT id, next_run_time FROM {JOBSTORE_TABLE}")).all()
+    finally:
+        engine.dispose()
+    cutoff = (now or utcnow()).timestamp()
+    return {
+        str(job_id): datetime.fromtimestamp(float(ts), UTC)
+        for job_id, ts in rows
+        if ts is not None and float(ts) < cutoff
+    }
+
+
+def build_scheduler(
+    config: Config, database_url: str, scheduler_cls: type[BaseScheduler] = BlockingScheduler
+) -> BaseScheduler:
+    tz = ZoneInfo(config.settings.schedule.timezone)
+    missed = missed_runs(database_url)
+    scheduler = scheduler_cls(
+        jobstores={"default": SQLAlchemyJobStore(url=database_url)},
+        job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_S, "max_instances": 1},
+        timezone=tz,
+    )
+    for job in JOBS:
+        expr = getattr(config.settings.schedule, job)
+        scheduler.add_job(
+            "foerderradar.scheduler:run_job",
+            CronTrigger.from_crontab(expr, timezone=tz),
+            id=job,
+            name=job,
+            kwargs={"job": job, "config_dir": str(Path(config.directory).resolve())},
+            replace_existing=True,
+            **({"next_run_time": missed[job]} if job in missed else {}),
+        )
+    return scheduler
+
+
+def serve(config: Config, database_url: str) -> None:
+    scheduler = build_scheduler(config, database_url)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("Signal %s: beende nach dem laufenden Job", signum)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    scheduler.start()
+
+
+@dataclass
+class JobStatus:
+    job: str
+    cron: str
+    next_run: datetime
+    last: JobRun | None
+
+
+def status(config: Config, store: Store, now: datetime | None = None) -> list[JobStatus]:
+    """Next runs come from the configured cron expressions, so they show before `serve` ever ran."""
+    tz = ZoneInfo(config.settings.schedule.timezone)
+    now = (now or utcnow()).astimezone(tz)
+    out = []
+    with store.session() as session:
+        for job in JOBS:
+            expr = getattr(config.settings.schedule, job)
+            trigger = CronTrigger.from_crontab(expr, timezone=tz)
+            next_run = trigger.get_next_fire_time(None, now)
+            last = session.exec(
+                select(JobRun).where(JobRun.job == job).order_by(col(JobRun.id).desc()).limit(1)
+            ).first()
+            assert next_run is not None
+            out.append(JobStatus(job, expr, next_run, last))
+    return out
+

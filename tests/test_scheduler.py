@@ -1,0 +1,131 @@
+"""The real APScheduler with its job store in our database: next runs, catch-up once, SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlmodel import select
+
+from foerderradar.scheduler import build_scheduler, run_job, status
+from foerderradar.settings import load_config
+from foerderradar.storage import Store
+from foerderradar.storage.models import JobRun
+
+MEASURES = """\
+city: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}
+measures:
+  - {id: breitband, title: Glasfaser im Gewerbegebiet}
+"""
+
+
+@pytest.fixture
+def cfg_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "config"
+    d.mkdir()
+    (d / "measures.yaml").write_text(MEASURES, encoding="utf-8")
+    (d / "portals.yaml").write_text("portals: []\n", encoding="utf-8")
+    (d / "foerderradar.toml").write_text(
+        '[schedule]\ncrawl = "0 6 * * *"\ndigest = "0 7 * * mon"\ntimezone = "Europe/Berlin"\n'
+        '[digest]\nrecipients = []\n',
+        encoding="utf-8",
+    )
+    return d
+
+
+STATUS_CASES = [
+    # (now UTC, next crawl (Berlin), next digest (Berlin))
+    (datetime(2026, 11, 25, 10, 0, tzinfo=UTC), "2026-11-26 06:00", "2026-11-30 07:00"),
+    (datetime(2026, 11, 30, 5, 30, tzinfo=UTC), "2026-11-30 06:00", "2026-11-30 07:00"),  # 06:30 Berlin
+    (datetime(2027, 3, 28, 3, 30, tzinfo=UTC), "2027-03-29 06:00", "2027-03-29 07:00"),  # after DST switch
+]
+
+
+@pytest.mark.parametrize(("now", "crawl", "digest"), STATUS_CASES)
+def test_status_shows_next_runs_in_local_time(cfg_dir: Path, store: Store, now: datetime, crawl: str, digest: str) -> None:
+    rows = {r.job: r for r in status(load_config(cfg_dir), store, now=now)}
+    assert rows["crawl"].next_run.strftime("%Y-%m-%d %H:%M") == crawl
+    assert rows["digest"].next_run.strftime("%Y-%m-%d %H:%M") == digest
+    assert rows["crawl"].last is None
+
+
+def _runs(store: Store, job: str) -> list[JobRun]:
+    with store.session() as session:
+        return list(session.exec(select(JobRun).where(JobRun.job == job)).all())
+
+
+def test_run_job_records_its_result(cfg_dir: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", db_url)
+    run_job("crawl", str(cfg_dir), trigger="manual")
+    store = Store(db_url)
+    [run] = _runs(store, "crawl")
+    assert run.ok is True and run.finished_at is not None and "0 Portale" in (run.summary or "")
+    store.close()
+
+
+def test_missed_runs_are_caught_up_once(cfg_dir: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service that was down for two days runs the missed crawl once, not twice."""
+    monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", db_url)
+    config = load_config(cfg_dir)
+    Store(db_url).close()
+    first = build_scheduler(config, db_url, BackgroundScheduler)
+    first.start(paused=True)
+    first.shutdown(wait=False)
+    engine = sa.create_engine(db_url)
+    two_days_ago = (datetime.now(UTC) - timedelta(days=2)).timestamp()
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE apscheduler_jobs SET next_run_time = :t WHERE id = 'crawl'"), {"t": two_days_ago})
+    engine.dispose()
+
+    second = build_scheduler(config, db_url, BackgroundScheduler)
+    second.start()
+    store = Store(db_url)
+    try:
+        deadline = time.monotonic() + 20
+        while not any(r.finished_at for r in _runs(store, "crawl")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.0)  # room for a (wrong) second catch-up run
+        runs = _runs(store, "crawl")
+        next_crawl = second.get_job("crawl").next_run_time
+    finally:
+        second.shutdown(wait=True)
+        store.close()
+    assert len(runs) == 1 and runs[0].trigger == "schedule" and runs[0].ok
+    assert next_crawl > datetime.now(UTC)  # back on the regular schedule
+    assert _runs(Store(db_url), "digest") == []  # not missed, not run
+
+
+def test_serve_stops_cleanly_on_sigterm(cfg_dir: Path, sqlite_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "FOERDERRADAR_DATABASE_URL": sqlite_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "foerderradar.cli", "serve", "--config", str(cfg_dir)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    engine = sa.create_engine(sqlite_url)
+    try:
+        deadline = time.monotonic() + 30
+        jobs: set[str] = set()
+        while time.monotonic() < deadline and jobs != {"crawl", "digest"}:
+            time.sleep(0.3)
+            try:
+                with engine.connect() as conn:
+                    jobs = {r[0] for r in conn.execute(sa.text("SELECT id FROM apscheduler_jobs"))}
+            except sa.exc.OperationalError:
+                pass
+        assert jobs == {"crawl", "digest"}, "the jobs were not persisted in the job store"
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=20)
+    finally:
+        engine.dispose()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, output
+    assert "Förderradar läuft" in output and "Beendet." in output
