@@ -6,6 +6,7 @@ nothing at all); only each portal's ``base_url`` differs from a live crawl.
 
 from __future__ import annotations
 
+import shutil
 import socket
 from pathlib import Path
 
@@ -120,3 +121,40 @@ def test_cli_crawl_summary_and_exit_status(tmp_path: Path, monkeypatch: pytest.M
     assert "fehlgeschlagen" in result.stdout and "demo" in result.stdout
     assert only_demo.exit_code == 0, only_demo.output
     assert unknown.exit_code == 2 and "Unbekanntes Portal: nirgends" in unknown.stderr
+
+
+def test_robots_txt_is_obeyed_and_reported(tmp_path: Path, store: Store) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(DEMO_SITE, site)
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /\n", encoding="utf-8")
+    with FixtureServer(site) as server:
+        cfg = make_config(tmp_path, portal("foerderdatenbank", server.base_url))
+        [result] = crawl(cfg, store, cache_dir=tmp_path / "cache")
+        hits = list(server.site.hits)
+    assert hits == ["/robots.txt"]  # nothing but robots.txt was fetched
+    assert not result.ok and result.items == 0
+    assert any("robots.txt" in m for m in result.messages)
+
+
+USER_AGENTS = [("digital@shs.de", "digital@shs.de"), ("it@kreis-guetersloh.de", "it@kreis-guetersloh.de")]
+
+
+@pytest.mark.parametrize(("contact", "expected"), USER_AGENTS)
+def test_user_agent_names_project_and_contact(tmp_path: Path, contact: str, expected: str) -> None:
+    from foerderradar.crawler.scrapy_settings import build_settings
+
+    settings = build_settings(CrawlerSettings(contact=contact), tmp_path)
+    assert settings["USER_AGENT"].startswith("Foerderradar/") and expected in settings["USER_AGENT"]
+    assert settings["ROBOTSTXT_OBEY"] and settings["AUTOTHROTTLE_ENABLED"]
+    assert 429 in settings["RETRY_HTTP_CODES"] and 503 in settings["RETRY_HTTP_CODES"]
+
+
+def test_hanging_portal_is_stopped_and_recorded(tmp_path: Path, store: Store) -> None:
+    from foerderradar.crawler.runner import crawl_portal
+
+    with FixtureServer(DEMO_SITE) as server:
+        p = portal("slow", server.base_url)
+        result = crawl_portal(p, make_config(tmp_path, p), store, cache_dir=tmp_path / "c", timeout_s=0.05)
+    assert not result.ok and "Abbruch nach" in result.messages[0]
+    run = store.last_runs()["slow"]
+    assert run.ok is False and run.finished_at is not None and "Abbruch" in (run.message or "")

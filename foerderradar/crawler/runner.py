@@ -96,8 +96,10 @@ def crawl_portal(
                 requests=data["requests"],
                 bytes=data["bytes"],
             )
-    tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
-    message = f"Crawler-Prozess abgebrochen (Exit-Code {proc.returncode}): {tail}"
+    # The last line of a traceback names the exception; the full log stays on stderr for developers.
+    lines = proc.stderr.strip().splitlines()
+    cause = lines[-1].strip() if lines else "keine Ausgabe"
+    message = f"Crawler-Prozess abgebrochen (Exit-Code {proc.returncode}): {cause}"
     store.finish_run(run_id, RunStats(errors=1), ok=False, message=message)
     return PortalResult(portal.key, ok=False, errors=1, messages=[message])
 

@@ -66,8 +66,10 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
     process.start()
 
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    messages = [*http_errors, *errors.messages, *stats.get("foerderradar/messages", [])]
-    error_count = len(http_errors) + errors.count + int(stats.get("foerderradar/errors", 0))
+    forbidden = int(stats.get("robotstxt/forbidden", 0))
+    robots = [f"{forbidden} Seiten laut robots.txt des Portals nicht abrufbar"] if forbidden else []
+    messages = [*robots, *http_errors, *errors.messages, *stats.get("foerderradar/messages", [])]
+    error_count = forbidden + len(http_errors) + errors.count + int(stats.get("foerderradar/errors", 0))
     items = int(stats.get("foerderradar/items", 0))
     return {
         "items": items,
