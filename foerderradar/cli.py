@@ -304,6 +304,51 @@ def portals_list(config: ConfigOpt = None) -> None:
     out.print(table)
 
 
+@portals_app.command("check")
+def portals_check(
+    keys: Annotated[list[str] | None, typer.Argument(help="Portal-Schlüssel (Standard: alle aktiven).")] = None,
+    max_items: Annotated[int, typer.Option("--max-items", min=1, help="Nach N Einträgen aufhören.")] = 20,
+    config: ConfigOpt = None,
+) -> None:
+    """Ein Portal probeweise abrufen und zeigen, was erkannt wird — ohne etwas zu speichern."""
+    from foerderradar.crawler.runner import UnknownPortalError, check_portal, select_portals
+
+    cfg = config_or_exit(config)
+    try:
+        portals = select_portals(cfg.portals, keys or [])
+    except UnknownPortalError as exc:
+        fail(str(exc), 2)
+    failed = False
+    for portal in portals:
+        with out.status(f"Prüfe {portal.key} …"):
+            result = check_portal(portal, cfg, max_items=max_items)
+        state = "[green]ok[/green]" if result.ok and result.items else "[red]Problem[/red]"
+        out.print(f"\n[bold]{portal.key}[/bold] ({portal.kind}): {state}, {result.items} Einträge erkannt")
+        if result.items:
+            fields = Table(title="Gefüllte Felder", title_justify="left")
+            fields.add_column("Feld")
+            fields.add_column("Einträge", justify="right")
+            for name, count in sorted(result.filled.items()):
+                fields.add_row(name, f"{count}/{result.items}")
+            out.print(fields)
+            sample = Table(title="Erste Einträge", title_justify="left")
+            for col in ("Titel", "Frist", "Antragsberechtigte", "URL"):
+                sample.add_column(col, overflow="fold")
+            for item in result.sample:
+                sample.add_row(
+                    item["title"], item.get("deadline") or item.get("deadline_text") or "–",
+                    ", ".join(item.get("applicants") or []) or "–", item["url"],
+                )
+            out.print(sample)
+        for warning in result.warnings():
+            out.print(f"  [yellow]Warnung:[/yellow] {warning}", soft_wrap=True)
+        for message in result.messages[:10]:
+            err.print(f"  {portal.key}: {message}", markup=False, soft_wrap=True)
+        failed |= not result.ok or result.items == 0
+    if failed:
+        raise typer.Exit(1)
+
+
 # -- db -------------------------------------------------------------------------------------------
 
 

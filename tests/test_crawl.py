@@ -158,3 +158,33 @@ def test_hanging_portal_is_stopped_and_recorded(tmp_path: Path, store: Store) ->
     assert not result.ok and "Abbruch nach" in result.messages[0]
     run = store.last_runs()["slow"]
     assert run.ok is False and run.finished_at is not None and "Abbruch" in (run.message or "")
+
+
+def test_portals_check_extracts_without_storing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    from foerderradar.crawler.runner import check_portal
+
+    with FixtureServer(DEMO_SITE) as server:
+        p = portal("demo", server.base_url)
+        result = check_portal(p, make_config(tmp_path, p), max_items=3, cache_dir=tmp_path / "c")
+        cfg_dir = tmp_path / "config"
+        cfg_dir.mkdir()
+        (cfg_dir / "measures.yaml").write_text(
+            "city: {name: T, region: DE-NW, applicant_types: [kommune]}\nmeasures: [{id: a, title: A}]\n",
+            encoding="utf-8",
+        )
+        (cfg_dir / "foerderradar.toml").write_text("[crawler]\ndownload_delay = 0\nhttp_cache = false\n")
+        (cfg_dir / "portals.yaml").write_text(
+            f"portals:\n  - {{key: demo, kind: foerderdatenbank, base_url: '{server.base_url}'}}\n"
+        )
+        monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", sqlite_url)
+        cli = CliRunner().invoke(app, ["portals", "check", "demo", "--max-items", "2", "--config", str(cfg_dir)])
+    assert result.ok and 3 <= result.items <= 5  # stops soon after the limit (requests in flight finish)
+    assert len(result.sample) == 3 and all(s["url"].startswith(FDB) for s in result.sample)
+    assert result.filled["title"] == result.items
+    assert cli.exit_code == 0, cli.output
+    assert "Erste Einträge" in cli.stdout and "Gefüllte Felder" in cli.stdout
+    store = Store(sqlite_url)
+    assert store.count_calls() == 0  # a check stores nothing
+    store.close()

@@ -20,6 +20,7 @@ from foerderradar.storage import Store
 
 log = logging.getLogger(__name__)
 MAX_MESSAGES = 20
+SAMPLE_SIZE = 5
 
 
 @dataclass
@@ -32,6 +33,8 @@ class PortalReport:
     errors: int = 0
     messages: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
+    sample: list[dict[str, Any]] = field(default_factory=list)  # dry run: the first items as extracted
+    filled: dict[str, int] = field(default_factory=dict)  # dry run: how many items had each field
 
     def error(self, message: str) -> None:
         self.errors += 1
@@ -52,7 +55,9 @@ def describe_validation_error(item: dict[str, Any], exc: ValidationError) -> str
 class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.store = Store(crawler.settings["FOERDERRADAR_DB_URL"], migrate=False)
+        # A dry run (`portals check`) extracts and reports but never touches the database.
+        self.dry_run = bool(crawler.settings.getbool("FOERDERRADAR_DRY_RUN"))
+        self.store = None if self.dry_run else Store(crawler.settings["FOERDERRADAR_DB_URL"], migrate=False)
         self.report = PortalReport()
 
     @classmethod
@@ -70,13 +75,24 @@ class StorePipeline:
         if call.id in self.report.seen:
             return item  # the same programme reached through two list pages: stored once
         self.report.seen.add(call.id)
-        outcome = self.store.upsert_call(call)
         self.report.items += 1
+        if self.store is None:
+            self._observe(call)
+            return item
+        outcome = self.store.upsert_call(call)
         if outcome == "new":
             self.report.new += 1
         elif outcome == "changed":
             self.report.changed += 1
         return item
+
+    def _observe(self, call: FundingCall) -> None:
+        data = call.model_dump(mode="json")
+        for name, value in data.items():
+            if value not in (None, [], ""):
+                self.report.filled[name] = self.report.filled.get(name, 0) + 1
+        if len(self.report.sample) < SAMPLE_SIZE:
+            self.report.sample.append(data)
 
     def close_spider(self) -> None:
         # Stats are Scrapy's channel back to whoever ran the crawler (see worker.run_portal).
@@ -85,4 +101,7 @@ class StorePipeline:
         for name in ("items", "new", "changed", "errors"):
             stats.set_value(f"foerderradar/{name}", getattr(self.report, name))
         stats.set_value("foerderradar/messages", list(self.report.messages))
-        self.store.close()
+        stats.set_value("foerderradar/sample", list(self.report.sample))
+        stats.set_value("foerderradar/filled", dict(self.report.filled))
+        if self.store is not None:
+            self.store.close()

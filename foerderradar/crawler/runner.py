@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from foerderradar.crawler.worker import RESULT_PREFIX
 from foerderradar.settings import Config, PortalBase
@@ -51,6 +52,41 @@ def select_portals(portals: Sequence[PortalBase], keys: Sequence[str] = ()) -> l
     return [known[k] for k in keys]
 
 
+class WorkerFailed(RuntimeError):
+    """The worker process hung or died; the message says which, in German."""
+
+
+def _run_worker(job: dict[str, object], timeout_s: float) -> dict[str, Any]:
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "foerderradar.crawler.worker"],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise WorkerFailed(f"Abbruch nach {timeout_s:.0f} s: das Portal antwortet zu langsam oder hängt.") from None
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            data: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
+            return data
+    # The last line of a traceback names the exception; the full log stays on stderr for developers.
+    lines = proc.stderr.strip().splitlines()
+    cause = lines[-1].strip() if lines else "keine Ausgabe"
+    raise WorkerFailed(f"Crawler-Prozess abgebrochen (Exit-Code {proc.returncode}): {cause}")
+
+
+def _job(portal: PortalBase, config: Config, db_url: str, cache_dir: Path) -> dict[str, object]:
+    return {
+        "portal": portal.model_dump(mode="json"),
+        "crawler": config.settings.crawler.model_dump(mode="json"),
+        "db_url": db_url,
+        "cache_dir": str(cache_dir),
+    }
+
+
 def crawl_portal(
     portal: PortalBase,
     config: Config,
@@ -60,48 +96,75 @@ def crawl_portal(
     timeout_s: float | None = None,
 ) -> PortalResult:
     run_id = store.start_run(portal.key)
-    job = {
-        "portal": portal.model_dump(mode="json"),
-        "crawler": config.settings.crawler.model_dump(mode="json"),
-        "db_url": store.url,
-        "run_id": run_id,
-        "cache_dir": str(cache_dir),
-    }
+    job = {**_job(portal, config, store.url, cache_dir), "run_id": run_id}
     limit = timeout_s if timeout_s is not None else config.settings.crawler.portal_timeout_s
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "foerderradar.crawler.worker"],
-            input=json.dumps(job),
-            capture_output=True,
-            text=True,
-            timeout=limit,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        message = f"Abbruch nach {limit:.0f} s: das Portal antwortet zu langsam oder hängt."
-        store.finish_run(run_id, RunStats(errors=1), ok=False, message=message)
-        return PortalResult(portal.key, ok=False, errors=1, messages=[message])
+        data = _run_worker(job, limit)
+    except WorkerFailed as exc:
+        store.finish_run(run_id, RunStats(errors=1), ok=False, message=str(exc))
+        return PortalResult(portal.key, ok=False, errors=1, messages=[str(exc)])
+    return PortalResult(
+        portal=portal.key,
+        ok=bool(data["ok"]),
+        items=data["items"],
+        new=data["new"],
+        changed=data["changed"],
+        errors=data["errors"],
+        messages=data["messages"],
+        requests=data["requests"],
+        bytes=data["bytes"],
+    )
 
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith(RESULT_PREFIX):
-            data = json.loads(line[len(RESULT_PREFIX) :])
-            return PortalResult(
-                portal=portal.key,
-                ok=bool(data["ok"]),
-                items=data["items"],
-                new=data["new"],
-                changed=data["changed"],
-                errors=data["errors"],
-                messages=data["messages"],
-                requests=data["requests"],
-                bytes=data["bytes"],
-            )
-    # The last line of a traceback names the exception; the full log stays on stderr for developers.
-    lines = proc.stderr.strip().splitlines()
-    cause = lines[-1].strip() if lines else "keine Ausgabe"
-    message = f"Crawler-Prozess abgebrochen (Exit-Code {proc.returncode}): {cause}"
-    store.finish_run(run_id, RunStats(errors=1), ok=False, message=message)
-    return PortalResult(portal.key, ok=False, errors=1, messages=[message])
+
+@dataclass
+class CheckResult:
+    """What `portals check` shows city IT: would this entry work, and what would it extract?"""
+
+    portal: str
+    ok: bool
+    items: int = 0
+    errors: int = 0
+    messages: list[str] = field(default_factory=list)
+    sample: list[dict[str, Any]] = field(default_factory=list)
+    filled: dict[str, int] = field(default_factory=dict)
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.ok and self.items == 0:
+            out.append("Keine Einträge gefunden: stimmen Start-URLs und Selektoren?")
+        for name, label in IMPORTANT_FIELDS.items():
+            if self.items and self.filled.get(name, 0) == 0:
+                out.append(f"Feld '{name}' ({label}) ist bei keinem Eintrag gefüllt.")
+        return out
+
+
+IMPORTANT_FIELDS = {
+    "summary": "Kurzbeschreibung",
+    "description": "Beschreibung",
+    "applicants": "Antragsberechtigte",
+    "regions": "Fördergebiet",
+    "deadline_text": "Frist",
+}
+
+
+def check_portal(
+    portal: PortalBase, config: Config, *, max_items: int = 20, cache_dir: Path = DEFAULT_CACHE_DIR
+) -> CheckResult:
+    """Fetch a portal as a crawl would, but store nothing: the command to run after editing portals.yaml."""
+    job = {**_job(portal, config, "sqlite://", cache_dir), "dry_run": True, "max_items": max_items}
+    try:
+        data = _run_worker(job, config.settings.crawler.portal_timeout_s)
+    except WorkerFailed as exc:
+        return CheckResult(portal.key, ok=False, errors=1, messages=[str(exc)])
+    return CheckResult(
+        portal=portal.key,
+        ok=bool(data["ok"]),
+        items=data["items"],
+        errors=data["errors"],
+        messages=data["messages"],
+        sample=data["sample"],
+        filled=data["filled"],
+    )
 
 
 def crawl(

@@ -50,6 +50,9 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
     crawler_settings = CrawlerSettings.model_validate(job["crawler"])
     settings = build_settings(crawler_settings, Path(job["cache_dir"]))
     settings["FOERDERRADAR_DB_URL"] = job["db_url"]
+    if job.get("dry_run"):
+        settings["FOERDERRADAR_DRY_RUN"] = True
+        settings["CLOSESPIDER_ITEMCOUNT"] = job.get("max_items", 20)
 
     errors = _ErrorLog()
     logging.getLogger().addHandler(errors)
@@ -80,14 +83,20 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
         "finish_reason": stats.get("finish_reason"),
         "requests": int(stats.get("downloader/request_count", 0)),
         "bytes": int(stats.get("downloader/response_bytes", 0)),
+        "sample": stats.get("foerderradar/sample", []),
+        "filled": stats.get("foerderradar/filled", {}),
     }
 
 
 def main() -> int:
     job = json.loads(sys.stdin.read())
     result = run_portal(job)
-    # The worker records its own run so that the numbers survive even if the parent dies.
     ok = not (result["items"] == 0 and result["errors"] > 0)
+    result["ok"] = ok
+    if job.get("dry_run"):
+        print(RESULT_PREFIX + json.dumps(result), flush=True)
+        return 0
+    # The worker records its own run so that the numbers survive even if the parent dies.
     store = Store(job["db_url"], migrate=False)
     try:
         store.finish_run(
@@ -98,7 +107,6 @@ def main() -> int:
         )
     finally:
         store.close()
-    result["ok"] = ok
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0
 
