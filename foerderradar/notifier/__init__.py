@@ -1,0 +1,26 @@
+"""The weekly digest: what it says (digest), how it looks (render), the mail (message), the
+delivery (smtp), the once-per-recipient ledger (ledger) and the command's entry point (service)."""
+
+from foerderradar.notifier.digest import Digest, DigestItem, MeasureSection, build_digest, period_key
+from foerderradar.notifier.message import build_message, make_message_id
+from foerderradar.notifier.render import RenderedDigest, render_digest, safe_url
+from foerderradar.notifier.service import DigestOutcome, RecipientResult, run_digest
+from foerderradar.notifier.smtp import DeliveryError, send
+
+__all__ = [
+    "DeliveryError",
+    "Digest",
+    "DigestItem",
+    "DigestOutcome",
+    "MeasureSection",
+    "RecipientResult",
+    "RenderedDigest",
+    "build_digest",
+    "build_message",
+    "make_message_id",
+    "period_key",
+    "render_digest",
+    "run_digest",
+    "safe_url",
+    "send",
+]

@@ -1,0 +1,188 @@
+"""What a digest says, decided without I/O: matches + stored call metadata → :class:`Digest`.
+
+Everything here is a pure function of its arguments so that the wording, ordering and counting can
+be tested with plain objects, and rendering (HTML, text) never has to make a decision of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from foerderradar.matcher.types import Match
+from foerderradar.notifier import formatting as fmt
+from foerderradar.settings import Config, Measure
+from foerderradar.storage.models import CallRecord
+
+ItemState = Literal["new", "changed", "existing"]
+_STATE_RANK: dict[ItemState, int] = {"new": 0, "changed": 1, "existing": 2}
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One call under one measure. Text fields are scraped, hence untrusted: templates escape them."""
+
+    call_id: str
+    title: str
+    url: str
+    score: float
+    reasons: tuple[str, ...]
+    state: ItemState
+    funding_body: str | None
+    funding_rate_pct: float | None
+    max_amount_eur: float | None
+    deadline: date | None
+    deadline_label: str  # "31.12.2026", the portal's wording ("laufend") or "keine Angabe"
+    days_left: int | None
+    deadline_soon: bool
+
+    @property
+    def is_new(self) -> bool:
+        return self.state == "new"
+
+    @property
+    def is_changed(self) -> bool:
+        return self.state == "changed"
+
+    @property
+    def score_label(self) -> str:
+        return f"{round(self.score)}/100"
+
+    @property
+    def rate_label(self) -> str | None:
+        return None if self.funding_rate_pct is None else f"bis zu {fmt.percent(self.funding_rate_pct)}"
+
+    @property
+    def amount_label(self) -> str | None:
+        return None if self.max_amount_eur is None else f"max. {fmt.euro(self.max_amount_eur)}"
+
+    @property
+    def days_left_label(self) -> str | None:
+        return fmt.days_left_label(self.days_left)
+
+
+@dataclass(frozen=True)
+class MeasureSection:
+    measure_id: str
+    title: str
+    items: tuple[DigestItem, ...]  # at most settings.digest.max_per_measure
+    hidden: int  # matches left out by the cap
+
+    @property
+    def more_label(self) -> str | None:
+        return fmt.more_label(self.hidden) if self.hidden else None
+
+
+@dataclass(frozen=True)
+class Digest:
+    period: str  # ISO week, e.g. "2026-W48"
+    city: str
+    as_of: date
+    since: datetime | None  # the recipient's previous digest; None → everything counts as new
+    soon_days: int
+    sections: tuple[MeasureSection, ...]
+    new_count: int  # distinct calls, so a call matching two measures counts once
+    changed_count: int
+    soon_count: int
+
+    @property
+    def summary(self) -> str:
+        return fmt.summary_line(self.new_count, self.changed_count, self.soon_count, self.soon_days)
+
+    @property
+    def as_of_label(self) -> str:
+        return fmt.german_date(self.as_of)
+
+    @property
+    def since_label(self) -> str | None:
+        return fmt.german_date(self.since.date()) if self.since else None
+
+    @property
+    def soon_window(self) -> str:
+        return fmt.soon_window(self.soon_days)
+
+    @property
+    def total_matches(self) -> int:
+        return sum(len(s.items) + s.hidden for s in self.sections)
+
+
+def period_key(as_of: date) -> str:
+    """The ISO week: one digest per recipient and week, whatever weekday it is sent on."""
+    year, week, _ = as_of.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def item_state(record: CallRecord | None, since: datetime | None) -> ItemState:
+    if since is None:
+        return "new"
+    if record is None:
+        return "existing"
+    if record.first_seen > since:
+        return "new"
+    if record.version > 1 and record.changed_at > since:
+        return "changed"
+    return "existing"
+
+
+def build_item(
+    match: Match, record: CallRecord | None, as_of: date, since: datetime | None, soon_days: int
+) -> DigestItem:
+    deadline = match.deadline if match.deadline is not None else (record.deadline if record else None)
+    days_left = (deadline - as_of).days if deadline is not None else None
+    return DigestItem(
+        call_id=match.call_id,
+        title=match.title,
+        url=match.url,
+        score=match.score,
+        reasons=tuple(match.reasons),
+        state=item_state(record, since),
+        funding_body=record.funding_body if record else None,
+        funding_rate_pct=record.funding_rate_pct if record else None,
+        max_amount_eur=record.max_amount_eur if record else None,
+        deadline=deadline,
+        deadline_label=fmt.deadline_label(deadline, record.deadline_text if record else None),
+        days_left=days_left,
+        deadline_soon=days_left is not None and 0 <= days_left <= soon_days,
+    )
+
+
+def sort_key(item: DigestItem) -> tuple[int, float, date, str]:
+    """New first, then changed, then the rest; within each, best score, nearest deadline."""
+    return (_STATE_RANK[item.state], -item.score, item.deadline or date.max, item.call_id)
+
+
+def build_section(measure: Measure, items: Iterable[DigestItem], cap: int) -> MeasureSection:
+    ordered = sorted(items, key=sort_key)
+    return MeasureSection(measure.id, measure.title, tuple(ordered[:cap]), max(0, len(ordered) - cap))
+
+
+def build_digest(
+    config: Config,
+    records: Mapping[str, CallRecord],
+    matches: Iterable[Match],
+    as_of: date,
+    since: datetime | None,
+) -> Digest:
+    settings = config.settings.digest
+    open_measures = [m for m in config.measures.measures if m.status != "done"]
+    by_measure: dict[str, list[DigestItem]] = {m.id: [] for m in open_measures}
+    for match in matches:
+        if match.measure_id in by_measure:
+            by_measure[match.measure_id].append(
+                build_item(match, records.get(match.call_id), as_of, since, settings.soon_days)
+            )
+    sections = tuple(build_section(m, by_measure[m.id], settings.max_per_measure) for m in open_measures)
+    every_item = [item for items in by_measure.values() for item in items]
+    return Digest(
+        period=period_key(as_of),
+        city=config.measures.city.name,
+        as_of=as_of,
+        since=since,
+        soon_days=settings.soon_days,
+        sections=sections,
+        new_count=len({i.call_id for i in every_item if i.state == "new"}),
+        changed_count=len({i.call_id for i in every_item if i.state == "changed"}),
+        soon_count=len({i.call_id for i in every_item if i.deadline_soon}),
+    )

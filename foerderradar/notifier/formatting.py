@@ -1,0 +1,77 @@
+"""German wording for numbers, dates and counts, shared by the digest data and both templates.
+
+Kept in one place so that the HTML and the plain-text mail can never disagree about how a
+deadline or an amount reads.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+NBSP = "\u00a0"  # keeps "200.000 €" and "80 %" on one line in narrow mail clients
+MAX_TEXT_LABEL = 80  # a portal's free-text deadline wording is shown, but never a whole paragraph
+
+
+def german_date(value: date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+def german_number(value: float, decimals: int = 0) -> str:
+    """1234567.5 → "1.234.567,5": German separators without depending on the process locale."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def euro(amount: float) -> str:
+    return f"{german_number(round(amount))}{NBSP}€"
+
+
+def percent(rate: float) -> str:
+    decimals = 0 if float(rate).is_integer() else 1
+    return f"{german_number(rate, decimals)}{NBSP}%"
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+def deadline_label(deadline: date | None, deadline_text: str | None) -> str:
+    if deadline is not None:
+        return german_date(deadline)
+    if deadline_text:
+        text = " ".join(deadline_text.split())
+        return text if len(text) <= MAX_TEXT_LABEL else text[: MAX_TEXT_LABEL - 1] + "…"
+    return "keine Angabe"
+
+
+def days_left_label(days_left: int | None) -> str | None:
+    if days_left is None:
+        return None
+    if days_left < 0:
+        return "abgelaufen"
+    if days_left == 0:
+        return "endet heute"
+    return f"noch {days_left} {plural(days_left, 'Tag', 'Tage')}"
+
+
+def soon_window(soon_days: int) -> str:
+    return "bis morgen" if soon_days == 1 else f"in den nächsten {soon_days} Tagen"
+
+
+def summary_line(new: int, changed: int, soon: int, soon_days: int) -> str:
+    """The one line that says whether opening the mail is worth it, e.g.
+    "3 neue passende Förderaufrufe, 1 Frist in den nächsten 14 Tagen"."""
+    if new == 0:
+        parts = ["keine neuen passenden Förderaufrufe"]
+    else:
+        parts = [f"{new} {plural(new, 'neuer passender Förderaufruf', 'neue passende Förderaufrufe')}"]
+    if changed:
+        parts.append(f"{changed} {plural(changed, 'geänderter Förderaufruf', 'geänderte Förderaufrufe')}")
+    window = soon_window(soon_days)
+    parts.append(f"keine Frist {window}" if soon == 0 else f"{soon} {plural(soon, 'Frist', 'Fristen')} {window}")
+    line = ", ".join(parts)
+    return line[0].upper() + line[1:]
+
+
+def more_label(hidden: int) -> str:
+    return f"… und {hidden} {plural(hidden, 'weiterer Treffer', 'weitere Treffer')}"

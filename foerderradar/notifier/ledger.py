@@ -1,0 +1,103 @@
+"""The ``sent_digests`` table: which recipient got which period's digest, so each gets it once.
+
+Each step is its own short transaction. A row is ``pending`` until the SMTP server accepted the
+message, then ``sent``; nothing is held open while talking to the mail server.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from foerderradar.storage import Store
+from foerderradar.storage.models import SentDigest, utcnow
+
+PENDING = "pending"
+SENT = "sent"
+
+
+def find(store: Store, period: str, recipient: str) -> SentDigest | None:
+    with store.session() as session:
+        query = select(SentDigest).where(SentDigest.period == period, SentDigest.recipient == recipient)
+        return session.exec(query).first()
+
+
+def claim(store: Store, period: str, recipient: str) -> SentDigest:
+    """The row for (period, recipient), created pending if missing.
+
+    Two processes may both try to create it; the unique constraint lets exactly one win and the
+    other re-reads the winner's row instead of failing.
+    """
+    existing = find(store, period, recipient)
+    if existing is not None:
+        return existing
+    with store.session() as session:
+        row = SentDigest(period=period, recipient=recipient, status=PENDING, attempts=0, created_at=utcnow())
+        session.add(row)
+        try:
+            session.commit()
+            return row
+        except IntegrityError:
+            session.rollback()
+    winner = find(store, period, recipient)
+    if winner is None:  # the constraint fired, so the row exists; anything else is a broken schema
+        raise RuntimeError(f"sent_digests: row for {period}/{recipient} neither insertable nor readable")
+    return winner
+
+
+def begin_attempt(store: Store, row_id: int) -> bool:
+    """Count an attempt; False if the row is already sent (another run finished it meanwhile).
+
+    Counted before sending, so attempts that crash halfway are visible too.
+    """
+    with store.session() as session:
+        result = session.execute(
+            sa.update(SentDigest)
+            .where(col(SentDigest.id) == row_id, col(SentDigest.status) == PENDING)
+            .values(attempts=col(SentDigest.attempts) + 1)
+        )
+        session.commit()
+        return bool(getattr(result, "rowcount", 0))
+
+
+def mark_sent(store: Store, row_id: int, message_id: str, when: datetime | None = None) -> None:
+    with store.session() as session:
+        session.execute(
+            sa.update(SentDigest)
+            .where(col(SentDigest.id) == row_id)
+            .values(status=SENT, sent_at=when or utcnow(), message_id=message_id, last_error=None)
+        )
+        session.commit()
+
+
+def record_failure(store: Store, row_id: int, error: str) -> None:
+    with store.session() as session:
+        session.execute(
+            sa.update(SentDigest)
+            .where(col(SentDigest.id) == row_id, col(SentDigest.status) == PENDING)
+            .values(last_error=error)
+        )
+        session.commit()
+
+
+def previous_sent_at(store: Store, recipient: str, period: str) -> datetime | None:
+    """When this recipient's newest digest of an earlier period went out: what "new" is relative to.
+
+    Period keys are "YYYY-Www" with a zero-padded week, so string order is time order.
+    """
+    with store.session() as session:
+        query = (
+            select(SentDigest.sent_at)
+            .where(
+                SentDigest.recipient == recipient,
+                SentDigest.status == SENT,
+                col(SentDigest.period) < period,
+                col(SentDigest.sent_at).is_not(None),
+            )
+            .order_by(col(SentDigest.sent_at).desc())
+            .limit(1)
+        )
+        return session.exec(query).first()

@@ -1,0 +1,102 @@
+"""Digest → subject, HTML and plain text. No decisions here, only presentation.
+
+Every scraped field is untrusted: HTML templates are autoescaped, and only http(s) URLs ever become
+links (:func:`safe_url`). The subject is a header, so control characters never reach it.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from foerderradar.notifier.digest import Digest
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+SUBJECT_FIELDS = ("new", "period", "city")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f<>\"'`\\]")
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    subject: str
+    html: str
+    text: str
+
+
+def safe_url(value: object) -> str | None:
+    """The URL if a mail client may safely link it (absolute http/https), else None."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if _UNSAFE_URL_CHARS.search(url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def one_line(value: str) -> str:
+    """Header-safe: CR/LF and other control characters become spaces (no header injection)."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def _invalid_subject(template: str, exc: Exception) -> ValueError:
+    return ValueError(f"digest.subject: {template!r} ist keine gültige Vorlage ({exc}).")
+
+
+def render_subject(template: str, digest: Digest) -> str:
+    """settings.digest.subject is a str.format template with {new}, {period} and {city}."""
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        raise _invalid_subject(template, exc) from None
+    unknown = [name for name in fields if name not in SUBJECT_FIELDS]  # no attribute/index access either
+    if unknown:
+        allowed = ", ".join(f"{{{f}}}" for f in SUBJECT_FIELDS)
+        raise ValueError(
+            f"digest.subject: unbekannter Platzhalter {{{unknown[0]}}} in {template!r}; erlaubt sind {allowed}."
+        )
+    try:
+        subject = template.format(new=digest.new_count, period=digest.period, city=digest.city)
+    except ValueError as exc:  # a format spec that does not fit, e.g. {city:d}
+        raise _invalid_subject(template, exc) from None
+    return one_line(subject)
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["safe_url"] = safe_url
+    env.filters["one_line"] = lambda v: one_line(str(v))
+    return env
+
+
+def render_html(digest: Digest) -> str:
+    return environment().get_template("digest.html.j2").render(digest=digest)
+
+
+def render_text(digest: Digest) -> str:
+    return environment().get_template("digest.txt.j2").render(digest=digest)
+
+
+def render_digest(digest: Digest, subject_template: str) -> RenderedDigest:
+    return RenderedDigest(
+        subject=render_subject(subject_template, digest),
+        html=render_html(digest),
+        text=render_text(digest),
+    )

@@ -1,0 +1,184 @@
+"""``foerderradar digest``: stored calls → matches → one digest per recipient → preview and/or mail.
+
+Sending is at most once per (period, recipient) via the ``sent_digests`` ledger; see
+:func:`deliver` for the order of steps and the one window that remains.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError
+
+from foerderradar.matcher.types import Match
+from foerderradar.model import FundingCall
+from foerderradar.notifier import ledger, smtp
+from foerderradar.notifier.digest import Digest, build_digest, period_key
+from foerderradar.notifier.message import build_message, make_message_id, normalise_address
+from foerderradar.notifier.render import render_digest
+from foerderradar.settings import Config
+from foerderradar.storage import Store, record_to_call
+from foerderradar.storage.models import CallRecord
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDER_RECIPIENT = "empfaenger@example.invalid"  # for a preview when no recipient is configured
+_ADDRESS = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
+
+RecipientStatus = Literal["sent", "already_sent", "failed"]
+
+
+@dataclass(frozen=True)
+class RecipientResult:
+    recipient: str
+    status: RecipientStatus
+    message: str | None = None  # German: the summary / the reason / when it went out
+
+
+@dataclass
+class DigestOutcome:
+    period: str
+    summary: str  # as seen by the first recipient (their "new" is relative to their last digest)
+    paths: list[Path] = field(default_factory=list)
+    recipients: list[RecipientResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[RecipientResult]:
+        return [r for r in self.recipients if r.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass(frozen=True)
+class DigestInputs:
+    """What every recipient's digest is built from; loaded once per run."""
+
+    records: Mapping[str, CallRecord]
+    matches: list[Match]
+
+
+def find_matches(calls: Iterable[FundingCall], config: Config, as_of: date) -> list[Match]:
+    """The one seam to the matcher: tests put a fixed stand-in here, so they check the notifier
+    rather than today's scoring."""
+    from foerderradar.matcher.match import match_calls
+
+    return match_calls(calls, config.measures, as_of, min_score=config.settings.digest.min_score)
+
+
+def load_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
+    records: dict[str, CallRecord] = {}
+    calls: list[FundingCall] = []
+    for record in store.iter_calls():
+        try:
+            calls.append(record_to_call(record))
+        except ValidationError as exc:  # a row written by an older, laxer version: skip, don't abort
+            log.warning("Förderaufruf %s übersprungen (ungültig gespeichert): %s", record.id, exc)
+            continue
+        records[record.id] = record
+    return DigestInputs(records, find_matches(calls, config, as_of))
+
+
+def resolve_recipients(config: Config, to: list[str] | None, *, required: bool) -> list[str]:
+    """``--to`` replaces the configured list; addresses are normalised and de-duplicated."""
+    raw = list(to or config.settings.digest.recipients)
+    if not raw and required:
+        raise ValueError(
+            "Keine Empfänger: digest.recipients in foerderradar.toml eintragen oder --to ADRESSE angeben."
+        )
+    out: list[str] = []
+    for address in raw:
+        normal = normalise_address(address)
+        if not _ADDRESS.match(normal):
+            raise ValueError(f"Ungültige Empfängeradresse {address!r} (erwartet z. B. name@kommune.de).")
+        if normal not in out:
+            out.append(normal)
+    return out
+
+
+def digest_for(store: Store, config: Config, inputs: DigestInputs, as_of: date, recipient: str | None) -> Digest:
+    period = period_key(as_of)
+    since = ledger.previous_sent_at(store, recipient, period) if recipient else None
+    return build_digest(config, inputs.records, inputs.matches, as_of, since)
+
+
+def write_preview(directory: Path, config: Config, digest: Digest, recipient: str) -> list[Path]:
+    rendered = render_digest(digest, config.settings.digest.subject)
+    sender = config.settings.mail.mail_from
+    message = build_message(rendered, sender, recipient, make_message_id(digest.period, recipient, sender))
+    files = {
+        directory / "digest.html": rendered.html.encode("utf-8"),
+        directory / "digest.txt": rendered.text.encode("utf-8"),
+        directory / "digest.eml": message.as_bytes(),
+    }
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for path, content in files.items():
+            path.write_bytes(content)
+    except OSError as exc:
+        raise ValueError(f"--preview {directory}: kann nicht geschrieben werden ({exc.strerror or exc}).") from None
+    return list(files)
+
+
+def deliver(store: Store, config: Config, inputs: DigestInputs, as_of: date, recipient: str) -> RecipientResult:
+    """Send one recipient's digest unless the ledger says it already went out.
+
+    Order: ledger row (pending) → count the attempt → SMTP → mark sent, each step committed on its
+    own. A crash after the server accepted the mail but before "sent" is committed leaves the row
+    pending, so that one message can be sent twice (with the same Message-ID); it can never be lost.
+    """
+    period = period_key(as_of)
+    row = ledger.claim(store, period, recipient)
+    assert row.id is not None
+    if row.status == ledger.SENT or not ledger.begin_attempt(store, row.id):
+        return _already_sent(store, period, recipient)
+    mail = config.settings.mail
+    digest = digest_for(store, config, inputs, as_of, recipient)
+    rendered = render_digest(digest, config.settings.digest.subject)
+    message_id = make_message_id(period, recipient, mail.mail_from)
+    message = build_message(rendered, mail.mail_from, recipient, message_id)
+    try:
+        smtp.send_sync(message, mail)
+    except smtp.DeliveryError as exc:
+        ledger.record_failure(store, row.id, str(exc))
+        log.warning("Bericht %s an %s nicht versendet: %s", period, recipient, exc)
+        return RecipientResult(recipient, "failed", str(exc))
+    ledger.mark_sent(store, row.id, message_id)
+    return RecipientResult(recipient, "sent", digest.summary)
+
+
+def _already_sent(store: Store, period: str, recipient: str) -> RecipientResult:
+    row = ledger.find(store, period, recipient)
+    when = row.sent_at.astimezone().strftime("am %d.%m.%Y, %H:%M Uhr") if row and row.sent_at else None
+    return RecipientResult(recipient, "already_sent", when)  # the CLI's label already says "bereits versendet"
+
+
+def run_digest(
+    store: Store,
+    config: Config,
+    as_of: date,
+    *,
+    preview_dir: Path | None = None,
+    send: bool = False,
+    to: list[str] | None = None,
+) -> DigestOutcome:
+    recipients = resolve_recipients(config, to, required=send)
+    inputs = load_inputs(store, config, as_of)
+    first = recipients[0] if recipients else None
+    # Built (and its subject rendered) before anything is sent, so a broken subject template stops
+    # the run before the first mail rather than halfway through the list.
+    digest = digest_for(store, config, inputs, as_of, first)
+    render_digest(digest, config.settings.digest.subject)
+    outcome = DigestOutcome(period=digest.period, summary=digest.summary)
+    if preview_dir is not None:
+        outcome.paths = write_preview(preview_dir, config, digest, first or PLACEHOLDER_RECIPIENT)
+    if send:
+        outcome.recipients = [deliver(store, config, inputs, as_of, r) for r in recipients]
+    return outcome
