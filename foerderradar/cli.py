@@ -131,14 +131,14 @@ def crawl(
 
 def print_crawl_summary(results: list[PortalResult]) -> None:
     table = Table(title="Abruf je Portal", title_justify="left")
-    for col in ("Portal", "Status", "Einträge", "neu", "geändert", "Fehler"):
+    for col in ("Portal", "Status", "Einträge", "neu", "geändert", "verschwunden", "Fehler"):
         table.add_column(col, justify="right" if col not in ("Portal", "Status") else "left")
     for r in results:
         if not r.ok:
             state = "[red]fehlgeschlagen[/red]"
         else:
             state = "[yellow]teilweise[/yellow]" if r.errors else "[green]ok[/green]"
-        table.add_row(r.portal, state, str(r.items), str(r.new), str(r.changed), str(r.errors))
+        table.add_row(r.portal, state, str(r.items), str(r.new), str(r.changed), str(r.gone), str(r.errors))
     out.print(table)
     for r in results:
         for message in r.messages[:5]:

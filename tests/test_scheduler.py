@@ -50,7 +50,9 @@ STATUS_CASES = [
 
 
 @pytest.mark.parametrize(("now", "crawl", "digest"), STATUS_CASES)
-def test_status_shows_next_runs_in_local_time(cfg_dir: Path, store: Store, now: datetime, crawl: str, digest: str) -> None:
+def test_status_shows_next_runs_in_local_time(
+    cfg_dir: Path, store: Store, now: datetime, crawl: str, digest: str
+) -> None:
     rows = {r.job: r for r in status(load_config(cfg_dir), store, now=now)}
     assert rows["crawl"].next_run.strftime("%Y-%m-%d %H:%M") == crawl
     assert rows["digest"].next_run.strftime("%Y-%m-%d %H:%M") == digest

@@ -147,3 +147,48 @@ def test_save_matches_replaces_a_measures_verdicts(store: Store) -> None:
     rows = {(r.measure_id, r.score, r.call_version) for r in store.stored_matches()}
     assert rows == {("breitband", 90, 1), ("schulen", 10, 1)}
     assert store.stored_matches("breitband")[0].reasons == ["Treffer im Titel: Gigabit"]
+
+
+def _kinds(store: Store) -> list[tuple[str, str]]:
+    return [(e.call_id.split(":", 1)[1], e.kind) for e in store.events_since()]
+
+
+EVENT_CASES = [
+    # (change applied to the stored call, expected event kind, expected changed fields, expected details)
+    ({"deadline": "2027-04-30"}, "amended", ["deadline"], {"deadline": ["2027-03-31", "2027-04-30"]}),
+    ({"funding_rate_pct": 90}, "amended", ["funding_rate_pct"], {"funding_rate_pct": [None, 90]}),
+    ({"description": "Neuer Text"}, "amended", ["description"], None),
+    ({"title": "Neu", "summary": "x"}, "amended", ["summary", "title"], None),
+]
+
+
+@pytest.mark.parametrize(("change", "kind", "fields", "details"), EVENT_CASES)
+def test_amendments_are_typed_events(store: Store, change: dict, kind: str, fields: list[str], details) -> None:  # type: ignore[no-untyped-def,type-arg]
+    store.upsert_call(make_call())
+    store.upsert_call(make_call(**change))
+    events = store.events_since()
+    assert [e.kind for e in events] == ["new", kind]
+    assert sorted(events[1].fields or []) == fields and events[1].details == details
+    assert events[1].call_version == 2
+
+
+def test_closed_gone_and_back(store: Store) -> None:
+    store.upsert_calls([make_call(source_id="a"), make_call(source_id="b")])
+    store.upsert_call(make_call(source_id="a", status="closed"))
+    assert store.mark_gone("foerderdatenbank", {"foerderdatenbank:a"}) == 1
+    assert store.mark_gone("foerderdatenbank", {"foerderdatenbank:a"}) == 0  # already gone: once
+    record = store.get_call("foerderdatenbank:b")
+    assert record is not None and record.gone_at is not None
+    store.upsert_call(make_call(source_id="b"))  # listed again
+    assert _kinds(store) == [
+        ("a", "new"), ("b", "new"), ("a", "amended"), ("a", "closed"), ("b", "gone"), ("b", "back"),
+    ]
+    record = store.get_call("foerderdatenbank:b")
+    assert record is not None and record.gone_at is None and record.version == 1
+
+
+def test_unchanged_upsert_writes_no_event(store: Store) -> None:
+    store.upsert_call(make_call())
+    since = store.events_since()[-1].at
+    store.upsert_call(make_call())
+    assert store.events_since(since) == []

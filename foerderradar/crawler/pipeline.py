@@ -103,5 +103,6 @@ class StorePipeline:
         stats.set_value("foerderradar/messages", list(self.report.messages))
         stats.set_value("foerderradar/sample", list(self.report.sample))
         stats.set_value("foerderradar/filled", dict(self.report.filled))
+        stats.set_value("foerderradar/seen", sorted(self.report.seen))
         if self.store is not None:
             self.store.close()

@@ -33,6 +33,7 @@ class PortalResult:
     messages: list[str] = field(default_factory=list)
     requests: int = 0
     bytes: int = 0
+    gone: int = 0
 
 
 class UnknownPortalError(ValueError):
@@ -113,6 +114,7 @@ def crawl_portal(
         messages=data["messages"],
         requests=data["requests"],
         bytes=data["bytes"],
+        gone=data.get("gone", 0),
     )
 
 

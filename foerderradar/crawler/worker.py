@@ -83,6 +83,7 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
         "finish_reason": stats.get("finish_reason"),
         "requests": int(stats.get("downloader/request_count", 0)),
         "bytes": int(stats.get("downloader/response_bytes", 0)),
+        "seen": stats.get("foerderradar/seen", []),
         "sample": stats.get("foerderradar/sample", []),
         "filled": stats.get("foerderradar/filled", {}),
     }
@@ -94,11 +95,16 @@ def main() -> int:
     ok = not (result["items"] == 0 and result["errors"] > 0)
     result["ok"] = ok
     if job.get("dry_run"):
+        result.pop("seen")
         print(RESULT_PREFIX + json.dumps(result), flush=True)
         return 0
     # The worker records its own run so that the numbers survive even if the parent dies.
     store = Store(job["db_url"], migrate=False)
+    seen = set(result.pop("seen"))
+    complete = ok and result["errors"] == 0 and result["finish_reason"] == "finished" and seen
     try:
+        # Only a complete, clean crawl may declare calls gone; one 404 must not delete a programme.
+        result["gone"] = store.mark_gone(job["portal"]["key"], seen) if complete else 0
         store.finish_run(
             job["run_id"],
             RunStats(result["items"], result["new"], result["changed"], result["errors"]),

@@ -78,6 +78,25 @@ class CallRecord(SQLModel, table=True):
     changed_at: datetime = _ts()  # when `version` last increased (equals first_seen for version 1)
     content_hash: str = Field(max_length=64)
     version: int = 1
+    gone_at: datetime | None = _ts(nullable=True)  # set when a complete crawl no longer lists the call
+
+
+class CallEvent(SQLModel, table=True):
+    """A typed change of a call — what digests report instead of text diffs.
+
+    kind: ``new`` | ``amended`` (``fields`` names what changed; ``details`` holds old/new values of
+    the fields a person acts on: deadline, status, rate, amount) | ``closed`` | ``gone`` | ``back``.
+    """
+
+    __tablename__ = "call_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(index=True, max_length=600)
+    kind: str = Field(max_length=16)
+    call_version: int
+    fields: list[str] | None = _json()
+    details: dict[str, Any] | None = _json()
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
 class CrawlRun(SQLModel, table=True):

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from foerderradar.model import FundingCall
-from foerderradar.storage.models import CallRecord, CrawlRun, MatchRecord, utcnow
+from foerderradar.storage.models import CallEvent, CallRecord, CrawlRun, MatchRecord, utcnow
 
 if TYPE_CHECKING:
     from foerderradar.matcher.types import Match
@@ -30,6 +30,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 UpsertOutcome = Literal["new", "changed", "unchanged"]
 _CALL_FIELDS = tuple(FundingCall.model_fields)
+# Fields whose old and new values an amended-event keeps, because a person acts on them.
+_DETAIL_FIELDS = ("deadline", "deadline_text", "status", "funding_rate_pct", "max_amount_eur", "open_date")
 
 
 class StoreError(RuntimeError):
@@ -134,19 +136,57 @@ class Store:
                     version=1,
                 )
             )
+            session.add(CallEvent(call_id=call.id, kind="new", call_version=1, at=now))
             session.flush()
             return "new"
         record.last_seen = now
+        if record.gone_at is not None:
+            record.gone_at = None
+            session.add(CallEvent(call_id=call.id, kind="back", call_version=record.version, at=now))
         if record.content_hash == digest:
             session.add(record)
             return "unchanged"
-        for key, value in values.items():
-            setattr(record, key, value)
+        changed = [k for k, v in values.items() if getattr(record, k) != v]
+        details = {k: [_jsonable(getattr(record, k)), _jsonable(values[k])] for k in changed if k in _DETAIL_FIELDS}
+        was_closed = record.status == "closed"
+        for key in changed:
+            setattr(record, key, values[key])
         record.content_hash = digest
         record.version += 1
         record.changed_at = now
         session.add(record)
+        session.add(
+            CallEvent(call_id=call.id, kind="amended", call_version=record.version, fields=changed,
+                      details=details or None, at=now)
+        )
+        if call.status == "closed" and not was_closed:
+            session.add(CallEvent(call_id=call.id, kind="closed", call_version=record.version, at=now))
         return "changed"
+
+    def mark_gone(self, source: str, seen: set[str], now: datetime | None = None) -> int:
+        """Flag the source's calls a complete crawl no longer listed (never after a partial crawl:
+        a portal hiccup must not make programmes "disappear")."""
+        stamp = now or utcnow()
+        with self.session() as session:
+            rows = session.exec(
+                select(CallRecord).where(CallRecord.source == source, col(CallRecord.gone_at).is_(None))
+            ).all()
+            gone = [r for r in rows if r.id not in seen]
+            for record in gone:
+                record.gone_at = stamp
+                session.add(record)
+                session.add(CallEvent(call_id=record.id, kind="gone", call_version=record.version, at=stamp))
+            session.commit()
+            return len(gone)
+
+    def events_since(self, since: datetime | None = None, kinds: tuple[str, ...] = ()) -> list[CallEvent]:
+        with self.session() as session:
+            query = select(CallEvent).order_by(col(CallEvent.id))
+            if since is not None:
+                query = query.where(CallEvent.at > since)
+            if kinds:
+                query = query.where(col(CallEvent.kind).in_(kinds))
+            return list(session.exec(query).all())
 
     def get_call(self, call_id: str) -> CallRecord | None:
         with self.session() as session:
@@ -239,6 +279,10 @@ class Store:
             if measure_id:
                 query = query.where(MatchRecord.measure_id == measure_id)
             return list(session.exec(query).all())
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def record_to_call(record: CallRecord) -> FundingCall:
