@@ -158,3 +158,18 @@ def test_recorded_status_line(captures: Path) -> None:
     terms = extract_terms(text, REF)
     assert terms.status == "closed"
     assert terms.deadline == date(2024, 11, 28)
+
+
+DIRECTIVE_DATES = [
+    "Richtlinie zur Förderung von Unternehmerinnen in der Vorgründungsphase im Rahmen des Programms "
+    "„Gründungen aus der Wissenschaft“ vom 04.11.2024",
+    "Gesetz über Maßnahmen zur Förderung des Films vom: 23.12.2024",
+    "Ausgeschlossen sind Vorhaben, die bereits begonnen wurden.",  # "geschlossen" inside a word
+    "Es ist eine laufende Provision zu entrichten.",  # "laufende" is not "laufend"
+]
+
+
+@pytest.mark.parametrize("text", DIRECTIVE_DATES)
+def test_directive_dates_and_lookalike_words_are_ignored(text: str) -> None:
+    terms = extract_terms(text, REF)
+    assert (terms.open_date, terms.deadline, terms.status) == (None, None, None)

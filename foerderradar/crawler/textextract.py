@@ -73,13 +73,15 @@ _IGNORE_CUE = re.compile(
     r"durchführungszeitraum|bewilligungszeitraum|umzusetzen bis|abgeschlossen sein)",
     re.IGNORECASE,
 )
+_DATED_ACT = re.compile(r"\bvom:?\s*$", re.IGNORECASE)
+_LEGAL_ACT = re.compile(r"(richtlinie|gesetz|verordnung|bekanntmachung|erlass|fassung|satzung|aufruf)", re.IGNORECASE)
 _CLOSED = re.compile(
-    r"(nicht mehr möglich|ausgeschöpft|ausgelaufen|ist beendet|wurde beendet|eingestellt|geschlossen|"
+    r"(nicht mehr möglich|ausgeschöpft|ausgelaufen|ist beendet|wurde beendet|eingestellt|\bgeschlossen\b|"
     r"keine anträge mehr|keine neuen anträge|no longer open|call closed|closed for submission)",
     re.IGNORECASE,
 )
 _ONGOING = re.compile(
-    r"(laufend|jederzeit|fortlaufend|ganzjährig|ohne frist|keine frist|keine antragsfrist|"
+    r"(\blaufend\b|jederzeit|fortlaufend|ganzjährig|ohne frist|keine frist|keine antragsfrist|"
     r"ständig möglich|continuous|open-ended|rolling basis)",
     re.IGNORECASE,
 )
@@ -97,7 +99,7 @@ _MAX_CUE = re.compile(
 )
 _BUDGET_CUE = re.compile(
     r"(fördervolumen|gesamtbudget|budget|insgesamt|zur verfügung|programmvolumen|mittel in höhe|"
-    r"haushaltsmittel|total|overall|volume)",
+    r"haushaltsmittel|total|overall|volume|umsatz|bilanzsumme|turnover|stammkapital|gezeichnete)",
     re.IGNORECASE,
 )
 _RATE = re.compile(
@@ -107,7 +109,8 @@ _RATE = re.compile(
 )
 _NOT_A_RATE = re.compile(
     r"(zins|eigenanteil|eigenmittel|eigenbeteiligung|tilgung|gebühr|provision|mehrwertsteuer|mwst|"
-    r"umsatzsteuer|disagio|interest|co-financing by the beneficiary|quote der|anteil der bevölkerung)",
+    r"umsatzsteuer|disagio|interest|co-financing by the beneficiary|quote der|anteil der bevölkerung|"
+    r"kapital|stimmrecht|arbeitslos)",
     re.IGNORECASE,
 )
 # A sentence ends at . ! ? ; or a line break — but not after a day number ("vom 1. Februar").
@@ -215,6 +218,8 @@ def _classify(text: str, hit: _DateHit) -> str | None:
     tail = before[-45:]
     if _IGNORE_CUE.search(tail):
         return None
+    if _DATED_ACT.search(tail) and _LEGAL_ACT.search(_clause_before(text, hit.start, 300)):
+        return None  # "Richtlinie zur Förderung von … vom 04.11.2024" dates a directive
     between = text[hit.end : hit.end + 12].lower()
     # "vom 1. Februar bis 31. März 2027": the first date opens, the second closes.
     opens = _OPEN_CUE.search(tail) and not _DEADLINE_CUE.search(tail[-12:])
