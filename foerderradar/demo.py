@@ -49,6 +49,7 @@ def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
     from foerderradar.matcher.report import render_report
     from foerderradar.notifier.service import run_digest
 
+    out_dir = out_dir.resolve()  # printed paths must work from any directory
     out_dir.mkdir(parents=True, exist_ok=True)
     db_file = out_dir / "demo.db"
     for suffix in ("", "-wal", "-shm"):

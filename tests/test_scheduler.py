@@ -44,8 +44,8 @@ def cfg_dir(tmp_path: Path) -> Path:
 STATUS_CASES = [
     # (now UTC, next crawl (Berlin), next digest (Berlin))
     (datetime(2026, 11, 25, 10, 0, tzinfo=UTC), "2026-11-26 06:00", "2026-11-30 07:00"),
-    (datetime(2026, 11, 30, 5, 30, tzinfo=UTC), "2026-11-30 06:00", "2026-11-30 07:00"),  # 06:30 Berlin
-    (datetime(2027, 3, 28, 3, 30, tzinfo=UTC), "2027-03-29 06:00", "2027-03-29 07:00"),  # after DST switch
+    (datetime(2026, 11, 30, 5, 30, tzinfo=UTC), "2026-12-01 06:00", "2026-11-30 07:00"),  # 06:30 Berlin
+    (datetime(2027, 3, 28, 3, 30, tzinfo=UTC), "2027-03-28 06:00", "2027-03-29 07:00"),  # 05:30 CEST, DST day
 ]
 
 

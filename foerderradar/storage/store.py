@@ -7,6 +7,7 @@ pages twice stores each call once and a real change is visible as a version bump
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,6 +58,11 @@ def _make_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+# Alembic keeps its migration context in module globals: two threads upgrading at once (the
+# scheduler's job thread and the main thread) would trample each other.
+_UPGRADE_LOCK = threading.Lock()
+
+
 def upgrade_schema(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (a no-op when it is already there)."""
     from alembic import command
@@ -64,7 +70,7 @@ def upgrade_schema(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as conn:
+    with _UPGRADE_LOCK, engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
