@@ -2,32 +2,84 @@
 
 Most portals have no structured fields for these: the Förderdatenbank writes "Die Frist zur
 Einreichung von Projektskizzen endete am 28.11.2024", NRW.BANK "Zuschüsse bis 80 % …". The
-extractor finds every date in the text, keeps those a deadline word points at, and ignores the
-dates that only name a directive ("Richtlinie vom …", "tritt … außer Kraft", "Laufzeit").
+extractor finds every date, percentage and euro amount, and decides from the few words around each
+one what it is. The words nearest to a value win ("Anträge ab sofort, spätestens bis 31.03.2027":
+the date is a deadline, not an opening).
 
 Decisions (documented because they change what users see):
-- A month without a day ("bis März 2027", "Ende 2026") means its last day.
-- A day without a year ("Stichtag 30.09.") is the next such day on or after ``reference``.
-- Several deadlines (rounds, stages): the next one on or after ``reference``; if all have passed,
-  the latest one (so the call reads as closed with its last date).
-- Explicit closing words ("Antragstellung nicht mehr möglich", "Mittel ausgeschöpft") win over
-  a future date: the money is gone even if the directive's date has not come.
-- Rates: the highest funding rate named (portals list "bis 50 %, für Kommunen bis 80 %"); interest
-  rates and own contributions are not funding rates.
-- Amounts: the highest per-project amount tied to a limit word (maximal, bis zu, höchstens, up to);
-  programme budgets ("stehen insgesamt 50 Mio. Euro zur Verfügung") are not per-project amounts.
 
-Every regex here is linear (no nested quantifiers), so a megabyte of garbage costs milliseconds.
+Dates
+- A month without a day means its last day ("bis März 2027" → 31.03.2027), except for an opening
+  ("ab März 2027" → 01.03.2027). "Ende 2026" → 31.12.2026, "Anfang/Mitte März" → the 1st/15th.
+- A day without a year ("Stichtag 30.09.") is the next such day on or after ``reference``: a yearly
+  cut-off date. In a range ("vom 1. Februar bis 31. März 2027") the start borrows the end's year.
+- A year alone ("bis 2030") is not a date: it names strategy horizons far more often than deadlines.
+- Not application deadlines, hence ignored: dates of documents ("Richtlinie vom …", "Stand: …",
+  "veröffentlicht am …"), of a directive's validity ("tritt … außer Kraft", "gilt bis", "befristet
+  bis", "Laufzeit"), and of the projects ("Durchführungszeitraum", "müssen bis … abgeschlossen sein").
+- Several deadlines (rounds, stages): the next one on or after ``reference``; if all have passed, the
+  latest one, so the call reads as closed with its last date. Openings are chosen the same way.
+
+Status
+- A future opening date → "upcoming" (a new round announced after the money ran out counts too).
+- Explicit closing words ("Antragstellung nicht mehr möglich", "Mittel ausgeschöpft") → "closed", even
+  with a future deadline: the money is gone before the date. "bis die Mittel ausgeschöpft sind" is a
+  condition, not a closing.
+- A past deadline → "closed"; a coming deadline or "laufend"/"jederzeit" → "open". Otherwise None:
+  the text does not say (an opening in the past alone does not prove the call is still open).
+- "laufend", "jederzeit" … count only in a sentence about applications: cookie banners also say
+  "jederzeit". ``deadline_text`` is then the normalised "laufend".
+
+Rates and amounts
+- Rate: the highest funding rate named (portals list "bis 50 %, für Kommunen bis 80 %"), preferring
+  percentages that a funding word points at; interest rates, own contributions and minimums
+  ("Einsparung von mindestens 20 %") are not funding rates.
+- Amount: the highest per-project amount a limit word points at (maximal, bis zu, höchstens,
+  Höchstbetrag, up to, Pauschale); exceptions ("in Ausnahmefällen bis 2,5 Mio. EUR") only when no
+  regular limit is named; without any limit, the highest plain amount. Programme budgets
+  ("stehen insgesamt 50 Mio. Euro zur Verfügung"), turnover limits, fees, minimums and per-unit
+  amounts ("pro Einwohner", "p. a.") are not per-project amounts.
+
+Only the first ``_MAX_TEXT`` characters and ``_MAX_VALUES`` dates/rates/amounts of each kind are
+read, every regex is linear (no nested quantifiers) and every context window is bounded, so a
+megabyte of garbage costs well under a second.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
+from itertools import islice
+from typing import Literal
 
 from foerderradar.model import Status
+
+_MAX_TEXT = 200_000  # characters examined: deadlines and rates sit in the first pages of any call
+_MAX_VALUES = 1_000  # dates, rates or amounts examined each: a real call names a few dozen at most
+_OWN_WINDOW = 80  # characters before a value that may explain it
+_AFTER_WINDOW = 80  # characters after a date that may explain it (German puts the verb last)
+_AMOUNT_AFTER_WINDOW = 40  # after a rate or amount only the next words matter ("je Vorhaben", "p. a.")
+_SNIPPET_MAX = 200
+
+
+def _fold(fragment: str) -> str:
+    """Let a cue match both spellings: portals (and scrapers) write "Maerz" for "März"."""
+    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        fragment = fragment.replace(umlaut, f"(?:{umlaut}|{plain})")
+    return fragment
+
+
+def _cues(*fragments: str) -> re.Pattern[str]:
+    return re.compile("|".join(_fold(f) for f in fragments), re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
 
 MONTHS = {
     "januar": 1, "jan": 1, "january": 1, "jänner": 1,
@@ -42,81 +94,559 @@ MONTHS = {
     "oktober": 10, "okt": 10, "october": 10, "oct": 10,
     "november": 11, "nov": 11,
     "dezember": 12, "dez": 12, "december": 12, "dec": 12,
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+}  # fmt: skip
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?:\.|\b)"
+_PART = r"(?P<part>anfang|beginn|mitte|ende|end of|early|mid)"
+_PART_DAY = {"anfang": 1, "beginn": 1, "early": 1, "mitte": 15, "mid": 15}  # others ("Ende"): the last day
+_YEAR_PART_MONTH = {"anfang": 1, "beginn": 1, "early": 1, "mitte": 6, "mid": 6}  # others ("Ende"): December
 
 _DATE_PATTERNS = [
-    # 2027-02-18
-    re.compile(r"\b(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})\b"),
+    # 2027-02-18, 2027-02-18T17:00
+    re.compile(r"(?<![\d-])(?P<year>\d{4})-(?P<mnum>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),
     # 28.11.2024, 28.11.24, 30.09.
-    re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.\s?(?P<mnum>\d{1,2})\.(?:\s?(?P<year>\d{4}|\d{2}))?(?!\d)"),
-    # 15. März 2026, 1. Feb. 2027, 31. Dezember; 18 February 2027
-    re.compile(r"(?<!\d)(?P<day>\d{1,2})\.?\s{0,3}" + _MONTH + r"(?:\s{0,3}(?P<year>\d{4}))?\b", re.IGNORECASE),
+    re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.\s?(?P<mnum>\d{1,2})\.(?:\s?(?P<year>\d{4})|(?P<yy>\d{2}))?(?!\d)"),
+    # 18/02/2027 (EU portals, day first)
+    re.compile(r"(?<![\d/])(?P<day>\d{1,2})/(?P<mnum>\d{1,2})/(?P<year>\d{4})(?![\d/])"),
+    # 15. März 2026, 1. Feb. 2027, 31. Dezember, 18 February 2027, 3rd March 2027
+    re.compile(
+        r"(?<!\d)(?P<day>\d{1,2})(?:\.|st|nd|rd|th)?\s{0,3}" + _MONTH + r"(?:\s{0,3}(?P<year>\d{4})(?!\d))?",
+        re.IGNORECASE,
+    ),
     # February 18, 2027
-    re.compile(_MONTH + r"\s(?P<day>\d{1,2}),?\s(?P<year>\d{4})\b", re.IGNORECASE),
-    # März 2027 (no day: last day of the month)
-    re.compile(r"(?<![\d.]\s)(?<!\d\.)\b" + _MONTH + r"\s{1,3}(?P<year>\d{4})\b", re.IGNORECASE),
-    # Ende 2026 / end of 2026
-    re.compile(r"\b(?:Ende|end of)\s+(?P<year>\d{4})\b", re.IGNORECASE),
+    re.compile(_MONTH + r"\s{1,3}(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s{1,3}(?P<year>\d{4})(?!\d)", re.IGNORECASE),
+    # (Ende) März 2027: no day
+    re.compile(r"\b(?:" + _PART + r"\s{1,3})?" + _MONTH + r"\s{0,3}(?P<year>\d{4})(?!\d)", re.IGNORECASE),
+    # Ende 2026: a part of a year, never a bare year
+    re.compile(r"\b" + _PART + r"\s{1,3}(?P<year>\d{4})(?!\d)", re.IGNORECASE),
 ]
 
-_DEADLINE_CUE = re.compile(
-    r"(frist|bis\b|bis zum|bis spätestens|spätestens|stichtag|einzureichen|eingereicht|einreichung|"
-    r"endet|endete|antragsschluss|bewerbungsschluss|einsendeschluss|vorzulegen|deadline|closing|"
-    r"submission|until|cut-off|letzter termin|beantragt werden)",
-    re.IGNORECASE,
-)
-_OPEN_CUE = re.compile(r"(\bab dem\b|\bab\b|startet|beginnt|ab sofort|opening|opens|\bvom\b|\bvon\b)", re.IGNORECASE)
-_IGNORE_CUE = re.compile(
-    r"(richtlinie vom|fassung vom|bekanntmachung vom|erlass vom|außer kraft|in kraft|laufzeit|gültig bis|"
-    r"befristet bis|veröffentlicht|stand:|stand vom|zuletzt geändert|geltungsdauer|projektlaufzeit|"
-    r"durchführungszeitraum|bewilligungszeitraum|umzusetzen bis|abgeschlossen sein)",
-    re.IGNORECASE,
-)
-_DATED_ACT = re.compile(r"\bvom:?\s*$", re.IGNORECASE)
-_LEGAL_ACT = re.compile(r"(richtlinie|gesetz|verordnung|bekanntmachung|erlass|fassung|satzung|aufruf)", re.IGNORECASE)
-_CLOSED = re.compile(
-    r"(nicht mehr möglich|ausgeschöpft|ausgelaufen|ist beendet|wurde beendet|eingestellt|\bgeschlossen\b|"
-    r"keine anträge mehr|keine neuen anträge|no longer open|call closed|closed for submission)",
-    re.IGNORECASE,
-)
-_ONGOING = re.compile(
-    r"(\blaufend\b|jederzeit|fortlaufend|ganzjährig|ohne frist|keine frist|keine antragsfrist|"
-    r"ständig möglich|continuous|open-ended|rolling basis)",
-    re.IGNORECASE,
+
+@dataclass(frozen=True)
+class _DateHit:
+    day: date  # the reading for a deadline: a month alone is its last day
+    first: date  # the reading for an opening: a month alone is its first day
+    start: int
+    end: int
+    has_year: bool
+
+
+def _valid(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:  # 31.02., 29.02. of a common year
+        return None
+
+
+def _next_yearly(month: int, day: int, reference: date) -> date | None:
+    """A yearly date ("Stichtag 30.09.") on or after the reference; leap days may wait four years."""
+    for year in range(reference.year, reference.year + 5):
+        found = _valid(year, month, day)
+        if found is not None and found >= reference:
+            return found
+    return None
+
+
+def _month_and_days(groups: dict[str, str | None]) -> tuple[int, int | None, int]:
+    """Month, day for a deadline (None: the month's last day) and day for an opening."""
+    part = (groups.get("part") or "").lower()
+    if groups.get("mnum"):
+        month = int(groups["mnum"] or 0)
+    elif groups.get("month"):
+        month = MONTHS[(groups["month"] or "").lower().rstrip(".")]
+    else:  # a part of a year: "Anfang 2027" → 1 January, "Mitte 2027" → June, "Ende 2027" → 31 December
+        month = _YEAR_PART_MONTH.get(part, 12)
+        return month, (1 if month == 1 else None), 1
+    if groups.get("day"):
+        day = int(groups["day"] or 0)
+        return month, day, day
+    part_day = _PART_DAY.get(part)
+    return month, part_day, part_day or 1
+
+
+def _year(groups: dict[str, str | None]) -> int | None:
+    if groups.get("year"):
+        return int(groups["year"] or 0)
+    if groups.get("yy"):
+        return 2000 + int(groups["yy"] or 0)  # "28.11.24"
+    return None
+
+
+def _hit_from_match(match: re.Match[str], reference: date) -> _DateHit | None:
+    groups = match.groupdict()
+    month, last_day, first_day = _month_and_days(groups)
+    year = _year(groups)
+    if not 1 <= month <= 12 or (year is not None and not 1990 <= year <= 2100):
+        return None
+    if year is not None:
+        day = _valid(year, month, last_day or calendar.monthrange(year, month)[1])
+        first = _valid(year, month, first_day)
+    elif last_day is not None:
+        day = first = _next_yearly(month, last_day, reference)
+    else:
+        return None
+    if day is None or first is None:
+        return None
+    return _DateHit(day, first, match.start(), match.end(), has_year=year is not None)
+
+
+def _find_dates(text: str, reference: date) -> list[_DateHit]:
+    """All dates, left to right; where readings overlap, the one that starts first and is longest wins."""
+    candidates = [m for pattern in _DATE_PATTERNS for m in pattern.finditer(text)]
+    candidates.sort(key=lambda m: (m.start(), -m.end()))
+    hits: list[_DateHit] = []
+    taken_until = 0
+    for match in candidates:
+        if match.start() < taken_until:
+            continue
+        hit = _hit_from_match(match, reference)
+        if hit is not None:
+            hits.append(hit)
+            taken_until = match.end()
+    return hits
+
+
+def parse_german_date(text: str, reference: date | None = None) -> date | None:
+    """The first date in ``text`` (German, English or ISO), or None; a month alone is its last day."""
+    try:
+        hits = _find_dates(text[:_MAX_TEXT], reference or date.today())
+    except (TypeError, ValueError, OverflowError):  # defensive: a crawler must never die on a page
+        return None
+    return hits[0].day if hits else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Clauses: a value is explained by words in its own clause only
+# ---------------------------------------------------------------------------------------------
+
+_BOUNDARY = re.compile(r"\n|[!?;](?=\s|\Z)|\.(?=\s|\Z)")
+_ABBREVIATIONS = frozenset({
+    "max", "min", "ca", "bzw", "nr", "abs", "inkl", "zzgl", "ggf", "evtl", "gem", "vgl", "usw", "etc", "mio", "mrd",
+    "tsd", "str", "dr", "prof", "art", "ziff", "bspw", "sog", "ff", "lit", "tel", "fax", "jan", "feb", "mär", "apr",
+    "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dez", "dec", "oct", "mrz",
+})  # fmt: skip
+
+
+def _is_boundary(text: str, pos: int, semicolons: bool = True) -> bool:
+    """A full stop ends a clause unless it closes an ordinal ("1. Februar") or an abbreviation ("max.").
+
+    A line break after a label ("Antragsfrist:⏎30.06.2027") does not: label and value belong together.
+    """
+    if text[pos] == "\n":
+        return text[max(0, pos - 20) : pos].rstrip()[-1:] != ":"
+    if text[pos] == ";":
+        return semicolons
+    if text[pos] != ".":
+        return True
+    start = pos
+    while start > 0 and pos - start < 12 and text[start - 1].isalnum():
+        start -= 1
+    token = text[start:pos]
+    if token.isdigit():
+        return len(token) > 2
+    return len(token) != 1 and token.lower() not in _ABBREVIATIONS
+
+
+class _Clauses:
+    """Clause boundaries of one text, found once so that every lookup is a binary search.
+
+    With ``semicolons=False`` the units are whole sentences, which read better as ``deadline_text``.
+    """
+
+    def __init__(self, text: str, semicolons: bool = True) -> None:
+        self._marks = [m.start() for m in _BOUNDARY.finditer(text) if _is_boundary(text, m.start(), semicolons)]
+        self._length = len(text)
+
+    def start(self, pos: int) -> int:
+        i = bisect_left(self._marks, pos) - 1  # last boundary before pos
+        return self._marks[i] + 1 if i >= 0 else 0
+
+    def end(self, pos: int) -> int:
+        i = bisect_left(self._marks, pos)  # first boundary at or after pos
+        return self._marks[i] if i < len(self._marks) else self._length
+
+
+@dataclass(frozen=True)
+class _Context:
+    own: str  # before the value, back to the clause start or the previous value of the same kind
+    after: str  # after the value, up to the clause end
+    clause_before: str  # before the value, back to the clause start
+
+
+def _context(
+    text: str, clauses: _Clauses, start: int, end: int, previous_end: int, after_window: int = _AFTER_WINDOW
+) -> _Context:
+    clause_start = max(clauses.start(start), start - 2 * _OWN_WINDOW)
+    own_start = max(clause_start, previous_end, start - _OWN_WINDOW)
+    after_end = min(clauses.end(end), end + after_window)
+    return _Context(text[own_start:start], text[end:after_end], text[clause_start:start])
+
+
+def _last(pattern: re.Pattern[str], text: str) -> int:
+    """Start of the last match, -1 if none: the cue nearest to the value is the one that explains it."""
+    position = -1
+    for match in pattern.finditer(text):
+        position = match.start()
+    return position
+
+
+# ---------------------------------------------------------------------------------------------
+# Deadlines, openings and status
+# ---------------------------------------------------------------------------------------------
+
+_CLOSING_DAY = r"(?:antrags|einsende|bewerbungs|einreichungs|abgabe|annahme|melde|teilnahme)schluss"
+_FRIST = r"(?<!be)(?<!kurz)(?<!lang)(?<!mittel)frist"  # not "befristet", "langfristig"
+_STRONG_DEADLINE = _cues(
+    _FRIST, r"stichtag", r"einzureichen", r"einreichung", r"eingereicht", _CLOSING_DAY, r"abgabetermin",
+    r"spätestens", r"vorzulegen", r"vorgelegt", r"eingegangen", r"eingehen", r"letzter termin", r"deadline",
+    r"closing date", r"cut-?off", r"submission", r"submitted", r"einsendung",
+)  # fmt: skip
+_WEAK_DEADLINE = _cues(r"\bbis\b", r"\buntil\b", r"\bendet(?:e|en)?\b", r"\bends\b", r"\bended\b", r"\bdue\b")
+_OPENING = _cues(
+    r"\bab\b", r"\bstartet", r"\bstartete", r"\bbeginnt", r"\bbeginn\b", r"frühestens", r"öffnet", r"\bfrom\b",
+    r"\bopening\b", r"\bopens\b", r"\bstarts\b",
+)  # fmt: skip
+_OPENING_AFTER = _cues(r"\bstartet", r"gestartet", r"\bbeginnt", r"eröffnet", r"geöffnet", r"\bopens\b")
+_DEADLINE_AFTER = _cues(
+    r"einzureichen", r"eingereicht", r"vorzulegen", r"eingegangen", r"\bstichtag", _CLOSING_DAY, r"\bfrist\b",
+    r"gestellt werden", r"zu stellen",
+)  # fmt: skip
+_PROJECT_PERIOD = r"(?:durchführungs|bewilligungs|förder|projekt|umsetzungs|maßnahmen|realisierungs)zeitraum"
+_VALIDITY_BEFORE = _cues(
+    r"laufzeit", r"kraft", r"gültig", r"\bgilt\b", r"geltungsdauer", r"befristet", r"\bstand\b", r"veröffentlicht",
+    r"publiziert", r"aktualisiert", r"geändert", r"fassung", _PROJECT_PERIOD, r"umzusetzen", r"abzuschließen",
+    r"fertigzustellen", r"verwendungsnachweis", r"mittelabruf", r"abzurufen", r"bewilligung erfolgt",
+    r"auszahlung", r"published", r"valid until", r"expires", r"\bduration\b",
+)  # fmt: skip
+_VALIDITY_AFTER = _cues(
+    r"außer kraft", r"in kraft", r"abgeschlossen", r"umgesetzt", r"fertiggestellt", r"beendet sein",
+    r"veröffentlicht", r"published", r"in force",
+)  # fmt: skip
+_DOCUMENT_DATE = re.compile(r"\b(?:vom|von|dated|datiert)\s{0,3}:?\s{0,3}(?:den\s)?\s{0,3}\Z", re.IGNORECASE)
+_RANGE_LINK = re.compile(r"\s{0,3}(?:bis(?: zum)?|–|-|—|to|until|till)\s{0,3}", re.IGNORECASE)
+_RANGE_CUE = _cues(
+    r"\bvom\b", r"\bvon\b", r"zwischen", r"\bfrom\b", r"antrag", r"einreich", r"zeitraum", r"fenster", r"window",
+    r"period", r"frist", r"aufruf", r"call", r"bewerbung",
+)  # fmt: skip
+_LIST_LINK = re.compile(
+    r"\s{0,3}(?:,|und|and|sowie|oder|or|bzw\.?|/|&)?\s{0,3}(?:(?:der|den|die|am|the)\s{1,3})?\Z", re.IGNORECASE
 )
 
-_NUMBER = r"(?P<num>\d{1,3}(?:[.,\s]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?)"
-_SCALE = r"(?P<scale>Mio\.?|Millionen|Million|million|Mrd\.?|Milliarden|billion|Tsd\.?|Tausend|thousand|k\b)?"
+_APPLICATION_WORD = _cues(
+    r"antrag", r"anträge", r"beantrag", r"einreich", r"einzureichen", r"skizze", r"bewerb", r"frist", r"stichtag",
+    r"aufruf", r"programm", r"verfahren", r"förderung", r"\bapply", r"application", r"submi",
+    r"deadline", r"\bcall\b", r"status",
+)  # fmt: skip
+_ONGOING = _cues(
+    r"\blaufend\b", r"\bfortlaufend\b", r"\bjederzeit\b", r"\bganzjährig\b", r"\bohne (?:antrags)?frist",
+    r"\bkeine (?:antrags|einreichungs)?frist", r"\bcontinuous(?:ly)?\b", r"\brolling basis\b", r"\bopen-ended\b",
+    r"\bpermanently open\b", r"\bständig\b",
+)  # fmt: skip
+_STRONG_CLOSED = _cues(
+    r"nicht mehr möglich", r"ausgeschöpft", r"ausgelaufen", r"abgelaufen", r"verstrichen",
+    r"keine (?:neuen )?anträge mehr", r"antragsstopp", r"annahmestopp", r"no longer (?:open|accept)",
+    r"\bexhausted\b", r"\(beendet\)",
+)  # fmt: skip
+_WEAK_CLOSED = _cues(r"\bbeendet\b", r"\bgeschlossen\b", r"\beingestellt\b", r"\bausgesetzt\b", r"\bclosed\b")
+_CONDITION = _cues(
+    r"\bbis (?:die|alle|zur|zum)\b", r"solange", r"sobald", r"sofern", r"\bfalls\b", r"\bwenn\b", r"\buntil\b",
+    r"\bonce\b", r"as long as", r"\bunless\b", r"\bif\b",
+)  # fmt: skip
+_REVOCATION = _cues(
+    r"widerruf", r"kündig", r"zurückgezogen", r"zurückgefordert", r"einwillig", r"abbestell", r"revoke", r"withdraw",
+)  # fmt: skip
+_UPCOMING = _cues(r"noch nicht (?:möglich|geöffnet|freigeschaltet)", r"in vorbereitung", r"\bforthcoming\b")
+
+_Role = Literal["deadline", "open", "ignore"]
+
+
+def _role(context: _Context) -> _Role | None:
+    """What a date is, from the words nearest to it (the cue closest to the date wins)."""
+    own, after = context.own, context.after
+    if _DOCUMENT_DATE.search(own) or _VALIDITY_AFTER.search(after):
+        return "ignore"  # "Richtlinie vom 12.01.2023", "tritt am 31.12.2027 außer Kraft"
+    strong = _last(_STRONG_DEADLINE, own)
+    if _last(_VALIDITY_BEFORE, own) > strong:
+        return "ignore"  # "Laufzeit bis", "gilt bis" — unless a deadline word follows ("…, Frist: …")
+    deadline = max(strong, _last(_WEAK_DEADLINE, own))
+    if _last(_OPENING, own) > deadline:
+        return "open"
+    if deadline >= 0:
+        return "deadline"
+    if _OPENING_AFTER.search(after):
+        return "open"
+    if _DEADLINE_AFTER.search(after):
+        return "deadline"
+    return None
+
+
+def _is_range(text: str, first: _DateHit, second: _DateHit) -> bool:
+    return _RANGE_LINK.fullmatch(text, first.end, second.start) is not None
+
+
+def _range_roles(context: _Context) -> tuple[_Role, _Role] | None:
+    """An application window "vom 1. Februar bis 31. März 2027" opens and closes; a Laufzeit does neither."""
+    if _VALIDITY_BEFORE.search(context.own) and not _STRONG_DEADLINE.search(context.own):
+        return ("ignore", "ignore")
+    if _RANGE_CUE.search(context.clause_before):
+        return ("open", "deadline")
+    return None
+
+
+def _borrow_year(start: _DateHit, end: _DateHit) -> _DateHit:
+    """ "vom 1. Februar bis 31. März 2027": the start has the end's year (or the one before)."""
+    if start.has_year or not end.has_year:
+        return start
+    for year in (end.day.year, end.day.year - 1):
+        moved = _valid(year, start.day.month, start.day.day)
+        if moved is not None and moved <= end.day:
+            return replace(start, day=moved, first=moved, has_year=True)
+    return start
+
+
+def _classify_dates(text: str, clauses: _Clauses, hits: list[_DateHit]) -> list[tuple[_DateHit, _Role | None]]:
+    result: list[tuple[_DateHit, _Role | None]] = []
+    i = 0
+    while i < len(hits):
+        hit = hits[i]
+        previous_end = result[-1][0].end if result else 0
+        context = _context(text, clauses, hit.start, hit.end, previous_end)
+        if i + 1 < len(hits) and _is_range(text, hit, hits[i + 1]):
+            roles = _range_roles(context)
+            if roles is not None:
+                result.append((_borrow_year(hit, hits[i + 1]), roles[0]))
+                result.append((hits[i + 1], roles[1]))
+                i += 2
+                continue
+        role = _role(context)
+        previous = result[-1] if result else None
+        same_clause = previous is not None and previous[0].end >= clauses.start(hit.start)
+        if role is None and previous and same_clause and _LIST_LINK.fullmatch(text, previous[0].end, hit.start):
+            role = previous[1]  # "Stichtage: 31.01.2027 und 31.07.2027"
+        if role is None and _STRONG_DEADLINE.search(context.clause_before):
+            role = "deadline"  # "Stichtag für Anträge nach der Richtlinie vom … ist der 30.06.2027"
+        result.append((hit, role))
+        i += 1
+    return result
+
+
+def _pick(days: Iterable[_DateHit], reference: date, opening: bool = False) -> _DateHit | None:
+    """The next date on or after the reference; if all have passed, the latest."""
+    candidates = list(days)
+    if not candidates:
+        return None
+
+    def reading(hit: _DateHit) -> date:
+        return hit.first if opening else hit.day
+
+    coming = [h for h in candidates if reading(h) >= reference]
+    if coming:
+        return min(coming, key=reading)
+    return max(candidates, key=reading)
+
+
+def _qualified(
+    pattern: re.Pattern[str],
+    text: str,
+    clauses: _Clauses,
+    *,
+    needs_application_word: bool,
+    veto_before: re.Pattern[str] | None = None,
+    veto_in_clause: re.Pattern[str] | None = None,
+) -> re.Match[str] | None:
+    """The first cue that speaks about applications and is not vetoed by its clause.
+
+    Vetoes: a condition before a closing word ("bis die Mittel ausgeschöpft sind"), a revocation
+    around "jederzeit" ("kann jederzeit widerrufen werden").
+    """
+    for match in islice(pattern.finditer(text), _MAX_VALUES):
+        clause_start = clauses.start(match.start())
+        clause = text[max(clause_start, match.start() - 160) : min(clauses.end(match.end()), match.end() + 160)]
+        before = text[max(clause_start, match.start() - 40) : match.start()]
+        if (veto_before and veto_before.search(before)) or (veto_in_clause and veto_in_clause.search(clause)):
+            continue
+        alone = len(clause.strip()) <= len(match.group()) + 3  # a field value: "laufend"
+        if not needs_application_word or alone or _APPLICATION_WORD.search(clause):
+            return match
+    return None
+
+
+def _first_of(*found: re.Match[str] | None) -> re.Match[str] | None:
+    return next((m for m in found if m is not None), None)
+
+
+def _shorten(snippet: str) -> str:
+    snippet = " ".join(snippet.split()).strip(" ,:-–")
+    if len(snippet) <= _SNIPPET_MAX:
+        return snippet
+    cut = snippet.rfind(" ", 0, _SNIPPET_MAX)
+    return snippet[: cut if cut > 0 else _SNIPPET_MAX]
+
+
+def _snippet(text: str, sentences: _Clauses, start: int, end: int) -> str:
+    """The portal's own sentence around a value, without half words where a window cut it."""
+    sentence_start, sentence_end = sentences.start(start), min(sentences.end(end) + 1, len(text))
+    left, right = max(sentence_start, start - 100), min(sentence_end, end + 75)
+    piece = text[left:right]
+    if left > sentence_start and " " in text[left:start]:
+        piece = piece[piece.index(" ") :]
+    if right < sentence_end and " " in text[end:right]:
+        piece = piece[: piece.rindex(" ")]
+    return _shorten(piece)
+
+
+# ---------------------------------------------------------------------------------------------
+# Funding rate
+# ---------------------------------------------------------------------------------------------
+
+_PERCENT = re.compile(
+    r"(?<![\d.,])(?P<rate>\d{1,3}(?:[.,]\d{1,2})?)\s?(?:%|prozent\b|v\.\s?h\.|vom hundert\b|per ?cent\b|percent\b)",
+    re.IGNORECASE,
+)
+_RATE_CUE = _cues(
+    r"förderquote", r"fördersatz", r"förderhöchstsatz", r"förderanteil", r"zuschuss", r"zuschüsse",
+    r"zuwendung", r"förderung", r"gefördert", r"förderfähig", r"zuwendungsfähig", r"finanziert",
+    r"übernimmt", r"übernommen", r"erstattet", r"bezuschusst", r"anteilfinanzierung", r"\bkosten\b",
+    r"\bausgaben\b", r"eligible", r"funding rate", r"\bfunded\b", r"reimburs", r"\bgrant", r"co-financ",
+    r"\bbis zu\b", r"\bup to\b",
+)  # fmt: skip
+_NOT_RATE = _cues(
+    r"zins", r"eigenanteil", r"eigenmittel", r"eigenbeteiligung", r"eigenleistung", r"tilgung", r"gebühr",
+    r"provision", r"mehrwertsteuer", r"mwst", r"umsatzsteuer", r"disagio", r"interest", r"own contribution",
+    r"kapital", r"stimmrecht", r"mindestens", r"at least", r"minimum", r"einspar", r"reduktion", r"senkung",
+    r"rabatt", r"skonto", r"inflation", r"wachstum", r"steigerung",
+)  # fmt: skip
+_NOT_RATE_AFTER = _cues(
+    r"p\.\s?a\.", r"per annum", r"zins", r"interest", r"gezeichnet", r"kapital", r"einspar", r"co2", r"eigenanteil",
+)  # fmt: skip
+
+
+def _extract_rate(text: str, clauses: _Clauses) -> float | None:
+    cued: list[float] = []
+    plain: list[float] = []
+    previous_end = 0
+    for match in islice(_PERCENT.finditer(text), _MAX_VALUES):
+        context = _context(text, clauses, match.start(), match.end(), previous_end, _AMOUNT_AFTER_WINDOW)
+        previous_end = match.end()
+        next_words = context.after.split(",", 1)[0][:25]  # "3,5 % p. a." — not the next item of a list
+        if _NOT_RATE.search(context.own) or _NOT_RATE_AFTER.search(next_words):
+            continue
+        value = float(match.group("rate").replace(",", "."))
+        if not 0 < value <= 100:
+            continue
+        has_cue = _RATE_CUE.search(context.clause_before[-_OWN_WINDOW:]) or _RATE_CUE.search(context.after)
+        (cued if has_cue else plain).append(value)
+    if cued:
+        return max(cued)
+    return max(plain) if plain else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Maximum amount
+# ---------------------------------------------------------------------------------------------
+
+_NUMBER = r"(?P<num>\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?:,[-–]{1,2})?"
+_SCALE = (
+    r"(?P<scale>Mrd\.?|Milliarden?|Mio\.?|Millionen|Million|Tsd\.?|Tausend|thousand|billion"
+    r"|T(?=EUR|€)|k(?=€|\b))?"
+)
+_CURRENCY = r"(?:EUR\b|Euro\b|€)"
 _AMOUNT_PATTERNS = [
-    re.compile(r"(?:EUR|€|Euro)\s?" + _NUMBER + r"\s?" + _SCALE, re.IGNORECASE),
-    re.compile(_NUMBER + r"\s?" + _SCALE + r"\s?(?:EUR\b|€|Euro\b)", re.IGNORECASE),
+    re.compile(_CURRENCY + r"\s{0,3}" + _NUMBER + r"\s{0,3}" + _SCALE, re.IGNORECASE),
+    re.compile(r"(?<![\d.,])" + _NUMBER + r"\s{0,3}" + _SCALE + r"\s{0,3}" + _CURRENCY, re.IGNORECASE),
 ]
-_MAX_CUE = re.compile(
-    r"(maximal|max\.|höchstens|bis zu|bis zur höhe|höchstbetrag|obergrenze|begrenzt auf|up to|maximum|"
-    r"at most|lump sum|pauschale|festbetrag)",
-    re.IGNORECASE,
-)
-_BUDGET_CUE = re.compile(
-    r"(fördervolumen|gesamtbudget|budget|insgesamt|zur verfügung|programmvolumen|mittel in höhe|"
-    r"haushaltsmittel|total|overall|volume|umsatz|bilanzsumme|turnover|stammkapital|gezeichnete)",
-    re.IGNORECASE,
-)
-_RATE = re.compile(
-    r"(?:(?P<low>\d{1,3})(?:,\d+)?\s?(?:%|prozent)?\s?(?:–|-|bis|und)\s?)?"
-    r"(?P<rate>\d{1,3}(?:,\d+)?)\s?(?:%|prozent\b|v\.\s?h\.|vom hundert|per ?cent\b|percent\b)",
-    re.IGNORECASE,
-)
-_NOT_A_RATE = re.compile(
-    r"(zins|eigenanteil|eigenmittel|eigenbeteiligung|tilgung|gebühr|provision|mehrwertsteuer|mwst|"
-    r"umsatzsteuer|disagio|interest|co-financing by the beneficiary|quote der|anteil der bevölkerung|"
-    r"kapital|stimmrecht|arbeitslos)",
-    re.IGNORECASE,
-)
-# A sentence ends at . ! ? ; or a line break — but not after a day number ("vom 1. Februar").
-_SENTENCE_END = re.compile(r"(?<!\b\d)(?<!\b\d\d)[.!?;]\s|\n")
-_AFTER_BUDGET = re.compile(r"(zur verfügung|bereitgestellt|available)", re.IGNORECASE)
-_MAX_TEXT = 200_000  # characters examined: deadlines and rates sit in the first pages of any call
+_SCALE_FACTOR = {
+    "mrd": 1e9, "milliarde": 1e9, "milliarden": 1e9, "billion": 1e9,
+    "mio": 1e6, "millionen": 1e6, "million": 1e6,
+    "tsd": 1e3, "tausend": 1e3, "thousand": 1e3, "t": 1e3, "k": 1e3,
+}  # fmt: skip
+_STRONG_MAX = _cues(
+    r"maximal", r"\bmax\b", r"höchst", r"obergrenze", r"begrenzt", r"gedeckelt", r"\bmaximum\b", r"at most",
+    r"capped", r"ceiling", r"pauschal", r"festbetrag", r"lump sum", r"flat rate",
+)  # fmt: skip
+_WEAK_MAX = _cues(r"\bbis\b", r"\bup to\b")
+_MAX_AFTER = _cues(r"nicht übersteigen", r"nicht überschreiten", r"\bmaximal\b", r"\bhöchstens\b", r"\bmaximum\b")
+_NOT_AMOUNT = _cues(
+    r"gebühr", r"entgelt", r"umsatz", r"bilanzsumme", r"turnover", r"balance sheet", r"mindest", r"minimum",
+    r"at least", r"\bab\b", r"\büber\b", r"more than", r"mehr als", r"bagatell", r"eigenanteil", r"eigenmittel",
+    r"eigenbeteiligung", r"investitionsvolumen", r"gesamtkosten", r"projektkosten", r"investitionskosten",
+    r"gesamtausgaben", r"projektvolumen", r"stammkapital", r"schwellenwert", r"threshold", r"minimis",
+    # programme budgets
+    r"volumen", r"budget", r"insgesamt", r"haushaltsmittel", r"mittel in höhe", r"\btotal\b", r"overall",
+    r"\bstehen\b", r"stellt", r"bereitgestellt",
+)  # fmt: skip
+_NOT_AMOUNT_AFTER = _cues(
+    r"zur verfügung", r"bereitgestellt", r"bereit\b", r"\bavailable\b", r"p\.\s?a\.", r"pro jahr", r"per year",
+    r"per annum", r"jährlich", r"(?:pro|je|per) (?:einwohner|kopf|stunde|tag|monat|m²|m2|qm|km|meter|teilnehm|"
+    r"platz|anschluss|hour|day|month|inhabitant|person)",
+)  # fmt: skip
+_EXCEPTION = _cues(
+    r"ausnahme", r"ausnahmsweise", r"einzelfällen", r"einzelfall", r"exceptional", r"by way of derogation",
+)  # fmt: skip
+_PER_PROJECT = _cues(
+    r"(?:je|pro|per) (?:vorhaben|projekt|project|antrag|kommune|zuwendungsempfänger|unternehmen|beneficiary|"
+    r"applicant|maßnahme|einzelprojekt)",
+)  # fmt: skip
+
+
+def _parse_number(raw: str, scale: str | None) -> float | None:
+    """German "1.500.000,50" and English "1,500,000.50"; one separator with three digits groups thousands."""
+    raw = re.sub(r"[\s\u00a0\u202f]|,[-–]+$", "", raw)
+    if "." in raw and "," in raw:
+        decimal = "," if raw.rfind(",") > raw.rfind(".") else "."
+        raw = raw.replace("." if decimal == "," else ",", "").replace(decimal, ".")
+    elif "," in raw or "." in raw:
+        separator = "," if "," in raw else "."
+        head, _, tail = raw.rpartition(separator)
+        groups_thousands = len(tail) == 3 and not scale
+        raw = raw.replace(separator, "") if groups_thousands else f"{head.replace(separator, '')}.{tail}"
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value * _SCALE_FACTOR.get((scale or "").lower().rstrip("."), 1.0)
+
+
+_AmountKind = Literal["max", "exception", "plain"]
+_AMOUNT_TIERS: tuple[_AmountKind, ...] = ("max", "exception", "plain")  # the first tier with values wins
+
+
+def _amount_kind(context: _Context) -> _AmountKind | None:
+    own, after = context.own, context.after
+    per_project = _PER_PROJECT.search(after)
+    if _NOT_AMOUNT_AFTER.search(after) and not per_project:
+        return None
+    strong = _last(_STRONG_MAX, own)
+    if _last(_NOT_AMOUNT, own) > strong and not per_project:
+        return None  # "Jahresumsatz bis zu 50 Mio. EUR" — but "der Gesamtkosten, maximal 100.000 EUR" counts
+    if _EXCEPTION.search(own):
+        return "exception"  # "(in Ausnahmefällen bis 2,5 Mio. EUR)" does not replace the regular maximum
+    if strong >= 0 or _WEAK_MAX.search(own) or _MAX_AFTER.search(after):
+        return "max"
+    return "plain"
+
+
+def _extract_amount(text: str, clauses: _Clauses) -> float | None:
+    matches = sorted((m for p in _AMOUNT_PATTERNS for m in p.finditer(text)), key=lambda m: (m.start(), -m.end()))
+    found: dict[_AmountKind, list[float]] = {kind: [] for kind in _AMOUNT_TIERS}
+    previous: tuple[int, _AmountKind | None] = (0, None)  # end and kind of the previous amount
+    for match in matches[: 2 * _MAX_VALUES]:  # each amount may be read by both patterns
+        if match.start() < previous[0]:
+            continue  # the same amount read by the other pattern
+        value = _parse_number(match.group("num"), match.group("scale"))
+        context = _context(text, clauses, match.start(), match.end(), previous[0], _AMOUNT_AFTER_WINDOW)
+        kind = _amount_kind(context)
+        if kind == "plain" and previous[1] == "max" and _LIST_LINK.fullmatch(context.own):
+            kind = "max"  # "lump sum of EUR 30,000 or EUR 60,000"
+        previous = (match.end(), kind)
+        if value is None or value <= 0 or kind is None:
+            continue
+        found[kind].append(value)
+    return next((max(found[kind]) for kind in _AMOUNT_TIERS if found[kind]), None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Putting it together
+# ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -129,210 +659,65 @@ class Terms:
     max_amount_eur: float | None = None
 
 
-@dataclass(frozen=True)
-class _DateHit:
-    day: date
-    start: int
-    end: int
-
-
-def _make_date(year: int | None, month: int, day: int | None, reference: date | None) -> date | None:
-    if not 1 <= month <= 12:
-        return None
-    if year is not None and year < 100:
-        year += 2000
-    if year is None:
-        ref = reference or date.today()
-        for candidate_year in (ref.year, ref.year + 1):
-            found = _make_date(candidate_year, month, day, None)
-            if found is not None and found >= ref:
-                return found
-        return None
-    if not 1990 <= year <= 2100:
-        return None
-    if day is None:
-        day = calendar.monthrange(year, month)[1]
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _hit_date(match: re.Match[str], reference: date | None) -> date | None:
-    groups = match.groupdict()
-    year = int(groups["year"]) if groups.get("year") else None
-    if groups.get("mnum"):
-        month = int(groups["mnum"])
-    elif groups.get("month"):
-        month = MONTHS[groups["month"].lower().rstrip(".")]
-    else:  # "Ende 2026"
-        month = 12
-    day = int(groups["day"]) if groups.get("day") else None
-    return _make_date(year, month, day, reference)
-
-
-def _find_dates(text: str, reference: date | None) -> list[_DateHit]:
-    hits: list[_DateHit] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in _DATE_PATTERNS:  # most specific first; later patterns skip covered spans
-        for match in pattern.finditer(text):
-            if any(s < match.end() and match.start() < e for s, e in taken):
-                continue
-            day = _hit_date(match, reference)
-            if day is not None:
-                hits.append(_DateHit(day, match.start(), match.end()))
-                taken.append((match.start(), match.end()))
-    return sorted(hits, key=lambda h: h.start)
-
-
-def parse_german_date(text: str, reference: date | None = None) -> date | None:
-    """The first date in ``text`` (German, English or ISO), or None."""
-    hits = _find_dates(text[:_MAX_TEXT], reference)
-    return hits[0].day if hits else None
-
-
-def _clause_before(text: str, start: int, width: int = 90) -> str:
-    window = text[max(0, start - width) : start]
-    ends = list(_SENTENCE_END.finditer(window))
-    return window[ends[-1].end() :] if ends else window
-
-
-def _clause_after(text: str, start: int, width: int) -> str:
-    window = text[start : start + width]
-    stop = _SENTENCE_END.search(window)
-    return window[: stop.start()] if stop else window
-
-
-def _sentence_around(text: str, start: int, end: int) -> str:
-    left = text[max(0, start - 160) : start]
-    ends = list(_SENTENCE_END.finditer(left))
-    left = left[ends[-1].end() :] if ends else left
-    right = text[end : end + 120]
-    stop = _SENTENCE_END.search(right)
-    right = right[: stop.start() + 1] if stop else right
-    return " ".join(f"{left}{text[start:end]}{right}".split())[:200]
-
-
-def _classify(text: str, hit: _DateHit) -> str | None:
-    before = _clause_before(text, hit.start)
-    tail = before[-45:]
-    if _IGNORE_CUE.search(tail):
-        return None
-    if _DATED_ACT.search(tail) and _LEGAL_ACT.search(_clause_before(text, hit.start, 300)):
-        return None  # "Richtlinie zur Förderung von … vom 04.11.2024" dates a directive
-    between = text[hit.end : hit.end + 12].lower()
-    # "vom 1. Februar bis 31. März 2027": the first date opens, the second closes.
-    opens = _OPEN_CUE.search(tail) and not _DEADLINE_CUE.search(tail[-12:])
-    if opens and ("bis" in between or _OPEN_CUE.search(tail[-25:])):
+def _status(
+    deadline: date | None, opening: date | None, closed: bool, upcoming: bool, ongoing: bool, reference: date
+) -> Status | None:
+    if opening is not None and opening > reference:
+        return "upcoming"
+    if closed or (deadline is not None and deadline < reference):
+        return "closed"
+    if upcoming:
+        return "upcoming"
+    if deadline is not None or ongoing:
         return "open"
-    if _DEADLINE_CUE.search(before):
-        return "deadline"
     return None
 
 
-def _choose_deadline(candidates: list[_DateHit], reference: date) -> _DateHit | None:
-    if not candidates:
-        return None
-    upcoming = [h for h in candidates if h.day >= reference]
-    if upcoming:
-        return min(upcoming, key=lambda h: h.day)
-    return max(candidates, key=lambda h: h.day)
+def _extract(text: str, reference: date) -> Terms:
+    text = text[:_MAX_TEXT].replace("\u00ad", "")  # soft hyphens split "Antrags­frist"
+    clauses = _Clauses(text)
+    roles = _classify_dates(text, clauses, _find_dates(text, reference)[:_MAX_VALUES])
+    chosen = _pick((h for h, r in roles if r == "deadline"), reference)
+    opening = _pick((h for h, r in roles if r == "open"), reference, opening=True)
+    closed = _first_of(
+        _qualified(_STRONG_CLOSED, text, clauses, needs_application_word=False, veto_before=_CONDITION),
+        _qualified(_WEAK_CLOSED, text, clauses, needs_application_word=True, veto_before=_CONDITION),
+    )
+    ongoing = _qualified(_ONGOING, text, clauses, needs_application_word=True, veto_in_clause=_REVOCATION)
+    upcoming = _qualified(_UPCOMING, text, clauses, needs_application_word=True)
 
-
-def _parse_number(raw: str, scale: str | None) -> float | None:
-    raw = raw.replace(" ", "")
-    has_scale = bool(scale)
-    if "." in raw and "," in raw:
-        decimal = "," if raw.rfind(",") > raw.rfind(".") else "."
-        thousands = "." if decimal == "," else ","
-        raw = raw.replace(thousands, "").replace(decimal, ".")
-    elif "," in raw:
-        head, _, tail = raw.rpartition(",")
-        raw = raw.replace(",", "") if len(tail) == 3 and not has_scale else f"{head.replace(',', '')}.{tail}"
-    elif "." in raw:
-        head, _, tail = raw.rpartition(".")
-        raw = raw.replace(".", "") if len(tail) == 3 and not has_scale else f"{head.replace('.', '')}.{tail}"
-    try:
-        value = float(raw)
-    except ValueError:
-        return None
-    factor = 1.0
-    s = (scale or "").lower().rstrip(".")
-    if s in ("mio", "millionen", "million"):
-        factor = 1e6
-    elif s in ("mrd", "milliarden", "billion"):
-        factor = 1e9
-    elif s in ("tsd", "tausend", "thousand", "k"):
-        factor = 1e3
-    return value * factor
-
-
-def _extract_amount(text: str) -> float | None:
-    limited: list[float] = []
-    for pattern in _AMOUNT_PATTERNS:
-        for match in pattern.finditer(text):
-            value = _parse_number(match.group("num"), match.group("scale"))
-            if value is None or value <= 0:
-                continue
-            before = _clause_before(text, match.start(), 70)
-            if _BUDGET_CUE.search(before) or _AFTER_BUDGET.search(_clause_after(text, match.end(), 40)):
-                continue
-            near = text[max(0, match.start() - 50) : match.start()]  # abbreviations ("max.") end no clause here
-            if _MAX_CUE.search(near) or re.search(r"\bor\b|\boder\b", near[-12:]):
-                limited.append(value)
-    return max(limited) if limited else None
-
-
-def _extract_rate(text: str) -> float | None:
-    rates: list[float] = []
-    for match in _RATE.finditer(text):
-        context = _clause_before(text, match.start(), 60) + _clause_after(text, match.start(), 40)
-        if _NOT_A_RATE.search(context):
-            continue
-        value = float(match.group("rate").replace(",", "."))
-        if 0 < value <= 100:
-            rates.append(value)
-    return max(rates) if rates else None
-
-
-def extract_terms(text: str, reference: date | None = None) -> Terms:
-    """Everything extractable from one call's text; fields stay None when the text does not say."""
-    if not text:
-        return Terms()
-    text = text[:_MAX_TEXT]
-    ref = reference or date.today()
-    hits = _find_dates(text, ref)
-    deadlines = [h for h in hits if _classify(text, h) == "deadline"]
-    openings = [h for h in hits if _classify(text, h) == "open"]
-    chosen = _choose_deadline(deadlines, ref)
-    opening = min(openings, key=lambda h: h.day) if openings else None
-    ongoing = _ONGOING.search(text)
-    closed = _CLOSED.search(text)
-
-    deadline = chosen.day if chosen else None
-    if chosen:
-        deadline_text = _sentence_around(text, chosen.start, chosen.end)
-    elif ongoing:
+    if chosen is not None:
+        deadline_text: str | None = _snippet(text, _Clauses(text, semicolons=False), chosen.start, chosen.end)
+    elif ongoing is not None:
         deadline_text = "laufend"
-    elif closed:
-        deadline_text = _sentence_around(text, closed.start(), closed.end())
+    elif closed is not None:
+        deadline_text = _snippet(text, _Clauses(text, semicolons=False), closed.start(), closed.end())
     else:
         deadline_text = None
 
-    status: Status | None
-    if closed or (deadline is not None and deadline < ref):
-        status = "closed"
-    elif opening is not None and opening.day > ref:
-        status = "upcoming"
-    elif deadline is not None or ongoing:
-        status = "open"
-    else:
-        status = None
+    deadline = chosen.day if chosen else None
+    open_date = opening.first if opening else None
     return Terms(
         deadline=deadline,
-        deadline_text=deadline_text,
-        status=status,
-        open_date=opening.day if opening else None,
-        funding_rate_pct=_extract_rate(text),
-        max_amount_eur=_extract_amount(text),
+        deadline_text=deadline_text or None,
+        status=_status(deadline, open_date, closed is not None, upcoming is not None, ongoing is not None, reference),
+        open_date=open_date,
+        funding_rate_pct=_extract_rate(text, clauses),
+        max_amount_eur=_extract_amount(text, clauses),
     )
+
+
+def extract_terms(text: str, reference: date | None = None) -> Terms:
+    """Everything extractable from one call's text; fields stay None when the text does not say.
+
+    Never raises: one odd page must not stop a crawl, so an unexpected failure yields empty Terms.
+    """
+    if not text or not isinstance(text, str):
+        return Terms()
+    try:
+        return _extract(text, reference or date.today())
+    except (ValueError, OverflowError, IndexError, KeyError):  # pragma: no cover - defensive
+        return Terms()
+
+
+__all__ = ["MONTHS", "Terms", "extract_terms", "parse_german_date"]

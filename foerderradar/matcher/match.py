@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from foerderradar.matcher.eligibility import check
-from foerderradar.matcher.relevance import Index, to_percent
+from foerderradar.matcher.relevance import FIELD_LABELS, Index, to_percent
 from foerderradar.matcher.types import Match
 from foerderradar.model import FundingCall
 from foerderradar.settings import Measure, MeasuresFile
@@ -65,7 +65,11 @@ def match_calls(
             verdict = check(call, measures.city, measure, as_of)
             if not verdict.eligible and not include_ineligible:
                 continue
-            reasons = [f"Treffer im {field}: {', '.join(words[:6])}" for field, words in matched.items()]
+            reasons = [
+                f"Treffer {label}: {', '.join(matched[label][:6])}"
+                for label in FIELD_LABELS.values()
+                if label in matched
+            ]
             reasons += verdict.reasons
             reasons.append(deadline_reason(call, as_of))
             found.append(

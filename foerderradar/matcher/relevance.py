@@ -17,7 +17,10 @@ from foerderradar.model import FundingCall
 from foerderradar.settings import Measure
 
 FIELD_WEIGHTS = {"title": 3.0, "topics": 2.0, "summary": 1.5, "description": 1.0}
-FIELD_LABELS = {"title": "Titel", "topics": "Themen", "summary": "Kurztext", "description": "Beschreibung"}
+# "Treffer im Titel: …" — labels carry their German preposition and article.
+FIELD_LABELS = {
+    "title": "im Titel", "topics": "in den Themen", "summary": "im Kurztext", "description": "in der Beschreibung",
+}
 K1, B = 1.2, 0.75
 
 

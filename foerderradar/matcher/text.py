@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -102,7 +103,12 @@ class Analyzer:
         if not text:
             return []
         out: list[str] = []
-        for token in raw_tokens(text):
+        tokens = raw_tokens(text)
+        for first, second in pairwise(tokens):
+            phrase = self.concepts.get(stem(f"{first}-{second}"))  # "public administration"
+            if phrase:
+                out.append(phrase)
+        for token in tokens:
             parts = [token, *self.split(token)]
             for part in parts:
                 if part in STOPWORDS or len(part) < 3:
