@@ -1,79 +1,163 @@
-"""Portal labels → canonical values. Unknown labels are dropped (and logged), never guessed."""
+"""Förderdatenbank labels → canonical values of :class:`foerderradar.model.FundingCall`.
+
+The labels are the portal's facet labels (sidebar of the search page, dd values on detail pages),
+matched case-insensitively after whitespace normalisation. Every mapping function returns the
+mapped values *and* the labels it did not know, so the spider can log them: a new label on the
+portal shows up in the logs instead of being guessed at.
+
+Decisions (they change who is told about which call):
+
+Förderberechtigte → applicants
+- "Kommune" → ``kommune``. The portal has no finer label (Landkreis, Zweckverband, Schulträger
+  appear only in the free text); the matcher reads the text for those.
+- "Öffentliche Einrichtung" → ``oeffentliche_einrichtung``.
+- "Bildungseinrichtung" → ``oeffentliche_einrichtung``: most are schools, adult-education centres and
+  libraries run by a municipality (as Schulträger) or another public body. Mapping it keeps school
+  programmes in view of a city; the matcher still reads the text for "nur private Träger" etc.
+- "Existenzgründer/in" → ``unternehmen`` (a company being founded; not a municipality either way).
+- "Verband/Vereinigung" → ``verein``; "Forschungseinrichtung" → ``forschung``.
+- Unknown labels are dropped (and reported). If no label is known the spider sets ``applicants`` to
+  None ("unknown"), never to ``[]``, which would read as "nobody may apply".
+- ``topics`` carries only the Förderbereich labels; unmapped Förderberechtigte labels do not go there.
+
+Förderart → funding_type
+- Zuschuss, Darlehen, Bürgschaft, Beteiligung → same name; "Garantie" → ``buergschaft`` (a guarantee
+  for a loan works like a Bürgschaft for the applicant); "Sonstige" → ``sonstiges``; "Preis" and
+  "Wettbewerb" → ``preis``; "Beratung" → ``beratung`` (not portal facets today, seen in texts/other
+  portals). Any other label → ``sonstiges`` and reported: the call is still some kind of funding.
+
+Fördergebiet → regions (ISO 3166-2)
+- "bundesweit" (and "Deutschland") → ``DE``; the 16 Länder by name → ``DE-xx``; "EU"/"europaweit"/
+  "Europäische Union" → ``EU`` (not a facet today; kept for EU programmes listed with such a label).
+- Anything else (a district, "Ausland") is dropped and reported, never guessed.
+
+Level (from the detail URL, not a label)
+- ``/Foerderprogramm/Bund/`` → ``bund``, ``/Land/`` → ``land``, ``/EU/`` → ``eu``; the Fördergeber
+  facet (Bund/Land/EU) says the same. Archived pages have no level in their URL → None.
+"""
 
 from __future__ import annotations
 
 import re
 
-LAND_CODES = {
-    "baden-württemberg": "DE-BW", "bayern": "DE-BY", "berlin": "DE-BE", "brandenburg": "DE-BB",
-    "bremen": "DE-HB", "hamburg": "DE-HH", "hessen": "DE-HE", "mecklenburg-vorpommern": "DE-MV",
-    "niedersachsen": "DE-NI", "nordrhein-westfalen": "DE-NW", "rheinland-pfalz": "DE-RP",
-    "saarland": "DE-SL", "sachsen": "DE-SN", "sachsen-anhalt": "DE-ST", "schleswig-holstein": "DE-SH",
-    "thüringen": "DE-TH", "bundesweit": "DE", "deutschland": "DE", "eu": "EU", "europaweit": "EU",
+from foerderradar.crawler.selectors import clean
+
+REGIONS: dict[str, str] = {
+    "bundesweit": "DE",
+    "deutschland": "DE",
+    "baden-württemberg": "DE-BW",
+    "bayern": "DE-BY",
+    "berlin": "DE-BE",
+    "brandenburg": "DE-BB",
+    "bremen": "DE-HB",
+    "hamburg": "DE-HH",
+    "hessen": "DE-HE",
+    "mecklenburg-vorpommern": "DE-MV",
+    "niedersachsen": "DE-NI",
+    "nordrhein-westfalen": "DE-NW",
+    "rheinland-pfalz": "DE-RP",
+    "saarland": "DE-SL",
+    "sachsen": "DE-SN",
+    "sachsen-anhalt": "DE-ST",
+    "schleswig-holstein": "DE-SH",
+    "thüringen": "DE-TH",
+    "eu": "EU",
+    "europaweit": "EU",
     "europäische union": "EU",
 }
 
-# Förderberechtigte labels of the Förderdatenbank. Existenzgründer found companies; Bildungs-
-# einrichtungen are mostly public (schools, adult education) — applicants a city recognises.
-APPLICANTS = {
-    "kommune": ["kommune"],
-    "kommunen": ["kommune"],
-    "öffentliche einrichtung": ["oeffentliche_einrichtung"],
-    "bildungseinrichtung": ["oeffentliche_einrichtung"],
-    "unternehmen": ["unternehmen"],
-    "existenzgründer/in": ["unternehmen"],
-    "existenzgründer": ["unternehmen"],
-    "verband/vereinigung": ["verein"],
-    "verein": ["verein"],
-    "hochschule": ["hochschule"],
-    "forschungseinrichtung": ["forschung"],
-    "privatperson": ["privatperson"],
-    "landkreis": ["landkreis"],
-    "zweckverband": ["zweckverband"],
-    "schulträger": ["schultraeger"],
+APPLICANTS: dict[str, str] = {
+    "kommune": "kommune",
+    "kommunen": "kommune",
+    "öffentliche einrichtung": "oeffentliche_einrichtung",
+    "bildungseinrichtung": "oeffentliche_einrichtung",
+    "unternehmen": "unternehmen",
+    "existenzgründer/in": "unternehmen",
+    "existenzgründer/-in": "unternehmen",
+    "existenzgründer": "unternehmen",
+    "verband/vereinigung": "verein",
+    "verein": "verein",
+    "hochschule": "hochschule",
+    "forschungseinrichtung": "forschung",
+    "privatperson": "privatperson",
+    "landkreis": "landkreis",
+    "zweckverband": "zweckverband",
+    "schulträger": "schultraeger",
 }
 
-FUNDING_TYPES = {
-    "zuschuss": "zuschuss", "darlehen": "darlehen", "bürgschaft": "buergschaft", "garantie": "buergschaft",
-    "beteiligung": "beteiligung", "preis": "preis", "beratung": "beratung", "wettbewerb": "preis",
+FUNDING_TYPES: dict[str, str] = {
+    "zuschuss": "zuschuss",
+    "darlehen": "darlehen",
+    "bürgschaft": "buergschaft",
+    "garantie": "buergschaft",
+    "beteiligung": "beteiligung",
+    "preis": "preis",
+    "wettbewerb": "preis",
+    "beratung": "beratung",
+    "sonstige": "sonstiges",
+    "sonstiges": "sonstiges",
 }
+FUNDING_TYPE_FALLBACK = "sonstiges"
 
-LEVELS = {"bund": "bund", "land": "land", "eu": "eu"}
+LEVELS: dict[str, str] = {"bund": "bund", "land": "land", "eu": "eu"}
+
+# Facet labels that contain a comma themselves; dd values are comma-separated lists of labels.
+COMMA_LABELS: tuple[str, ...] = ("Kultur, Medien & Sport",)
+
+
+def _key(label: str) -> str:
+    return clean(label).casefold()
 
 
 def split_labels(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r",(?![^()]*\))", text) if part.strip()]
+    """A dd's comma-separated labels, keeping labels with a comma of their own in one piece."""
+    text = clean(text)
+    protected: dict[str, str] = {}
+    for i, label in enumerate(COMMA_LABELS):
+        placeholder = f"\x00{i}\x00"
+        text, count = re.subn(re.escape(label), placeholder, text, flags=re.IGNORECASE)
+        if count:
+            protected[placeholder] = label
+    parts: list[str] = []
+    for part in re.split(r",(?![^()]*\))", text):  # no split inside "(…, …)"
+        for placeholder, label in protected.items():
+            part = part.replace(placeholder, label)
+        part = part.strip()
+        if part and part not in parts:
+            parts.append(part)
+    return parts
+
+
+def _map(labels: list[str], table: dict[str, str]) -> tuple[list[str], list[str]]:
+    values: list[str] = []
+    unknown: list[str] = []
+    for label in labels:
+        value = table.get(_key(label))
+        if value is None:
+            unknown.append(label)
+        elif value not in values:
+            values.append(value)
+    return values, unknown
 
 
 def regions(labels: list[str]) -> tuple[list[str], list[str]]:
-    """(codes, unknown labels)"""
-    codes: list[str] = []
-    unknown: list[str] = []
-    for label in labels:
-        code = LAND_CODES.get(label.lower())
-        if code is None:
-            unknown.append(label)
-        elif code not in codes:
-            codes.append(code)
-    return codes, unknown
+    """(ISO 3166-2 codes, unknown labels)."""
+    return _map(labels, REGIONS)
 
 
 def applicants(labels: list[str]) -> tuple[list[str], list[str]]:
-    out: list[str] = []
-    unknown: list[str] = []
-    for label in labels:
-        mapped = APPLICANTS.get(label.lower())
-        if mapped is None:
-            unknown.append(label)
-        else:
-            out.extend(v for v in mapped if v not in out)
-    return out, unknown
+    """(canonical applicant types, unknown labels)."""
+    return _map(labels, APPLICANTS)
 
 
-def funding_types(labels: list[str]) -> list[str]:
-    out: list[str] = []
-    for label in labels:
-        value = FUNDING_TYPES.get(label.lower(), "sonstiges")
-        if value not in out:
-            out.append(value)
-    return out
+def funding_types(labels: list[str]) -> tuple[list[str], list[str]]:
+    """(canonical funding types, unknown labels); an unknown Förderart still counts as ``sonstiges``."""
+    values, unknown = _map(labels, FUNDING_TYPES)
+    if unknown and FUNDING_TYPE_FALLBACK not in values:
+        values.append(FUNDING_TYPE_FALLBACK)
+    return values, unknown
+
+
+def level(label: str) -> str | None:
+    """``Bund``/``Land``/``EU`` (URL segment or Fördergeber facet) → canonical level."""
+    return LEVELS.get(_key(label))

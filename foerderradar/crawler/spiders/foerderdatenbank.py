@@ -1,13 +1,22 @@
 """Förderdatenbank des Bundes (www.foerderdatenbank.de): search result pages → programme pages.
 
-Server-rendered HTML, no API. Structure as recorded in ../shared/captures/foerderdatenbank/ and
-described in ../shared/design/portals.md. Deadline, status, rate and amount exist only in free text
-and come from :mod:`foerderradar.crawler.textextract`.
+Server-rendered HTML, no API. The structure is the one recorded in ../shared/captures/foerderdatenbank/
+and described in ../shared/design/portals.md; every selector is a class attribute below, so a
+layout change is fixed in one place. Deadline, status, rate and amount exist only in free text and
+come from :mod:`foerderradar.crawler.textextract`.
+
+Flow: each start URL (one facet of the search) → result cards → one request per programme page;
+the "weiter" link is followed up to ``portal.max_pages`` list pages per start URL. Facets overlap
+and the portal's ordering across pages is inconsistent, so the same programme is linked many
+times: Scrapy's dupefilter drops repeated detail URLs (session ids and fragments are stripped
+first so that repeats are identical), and the item pipeline de-duplicates by ``source_id``.
+
+The spider always requests the portal's real URLs; a mirror or test server is the business of the
+``base_url`` downloader middleware.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
@@ -18,139 +27,228 @@ from scrapy.http import Response
 
 from foerderradar.crawler import vocab
 from foerderradar.crawler.registry import FoerderdatenbankPortal
-from foerderradar.crawler.selectors import LayoutError, clean, maybe, text_of
+from foerderradar.crawler.selectors import LayoutError, clean, maybe, one, text_of
 from foerderradar.crawler.textextract import extract_terms
 
-log = logging.getLogger(__name__)
+MAX_DESCRIPTION_CHARS = 50_000
 
 
 class FoerderdatenbankSpider(scrapy.Spider):
     name = "foerderdatenbank"
 
+    # List pages
     card_css = "div.card--fundingprogram"
     card_link_css = "p.card--title a::attr(href)"
-    hits_css = "#hits--count::text"
+    hits_css = "#hits--count"
     next_css = "a.forward.button::attr(href)"
-    title_css = "h1.title"
-    facts_css = "dl.document-info-fundingprogram"
-    status_line_css = "p.subtitle--text"
-    tab_label_css = "h2.horizontal--tab-opener span.btn--label::text"
-    tab_text_css = "article.content--tab-text"
-    body_css = "div.rich--text"
-    id_re = re.compile(r"/FDB/Content/DE/(?:Foerderprogramm|Archiv)/(?P<id>.+?)\.html")
-    level_re = re.compile(r"/Foerderprogramm/(?P<level>Bund|Land|EU)/")
 
-    def __init__(self, portal: FoerderdatenbankPortal, **kwargs: Any) -> None:
+    # Detail pages
+    title_css = "h1.title ::text"
+    canonical_css = "link[rel=canonical]::attr(href)"
+    og_url_css = "meta[property='og:url']::attr(content)"
+    description_meta_css = "meta[name=description]::attr(content)"
+    status_line_css = "p.subtitle--text ::text"
+    facts_dt_css = "dl.document-info-fundingprogram > dt"
+    fact_card_css = "p.card--title ::text"  # Fördergeber / Ansprechpunkt are cards, not label lists
+    tab_css = "article.content--tab-text"
+    tab_label_xpath = (
+        "preceding-sibling::h2[contains(@class, 'horizontal--tab-opener')][1]"
+        "//span[contains(@class, 'btn--label')]//text()"
+    )
+    rich_text_xpath = (  # outermost rich-text blocks of the July 2025 layout (no tabs)
+        "//main//div[contains(concat(' ', normalize-space(@class), ' '), ' rich--text ')]"
+        "[not(ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' rich--text ')])]"
+    )
+    short_text = "Kurztext"  # heading of the short text in the Kurzzusammenfassung tab
+
+    # URLs: /FDB/Content/DE/Foerderprogramm/{Bund|Land|EU}/{Ressort|Land}/{slug}.html; removed
+    # programmes move to /FDB/Content/DE/Archiv/{slug}.html.
+    programme_re = re.compile(r"/FDB/Content/DE/Foerderprogramm/(?P<id>(?P<level>[^/]+)/[^?#;]+?)\.html")
+    archive_re = re.compile(r"/FDB/Content/DE/Archiv/(?P<id>[^?#;]+?)\.html")
+    session_re = re.compile(r";jsessionid=[^?#]*", re.IGNORECASE)
+
+    def __init__(self, portal: FoerderdatenbankPortal, today: date | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.portal = portal
-        self.today = date.today()
+        # The reference day for "next yearly cut-off" and open/closed; fixed per run.
+        self.today = today or date.today()
+        self._unmapped: set[tuple[str, str]] = set()
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    # -- start -----------------------------------------------------------------------------------
+
+    def start_requests(self) -> Iterator[scrapy.Request]:
+        """Scrapy < 2.13 entry point; newer versions call :meth:`start`, which delegates here."""
         for url in self.portal.start_urls:
             yield scrapy.Request(url, callback=self.parse, cb_kwargs={"page": 1})
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self.start_requests():
+            yield request
 
     # -- list pages ------------------------------------------------------------------------------
 
     def parse(self, response: Response, page: int = 1) -> Iterator[scrapy.Request]:
         cards = response.css(self.card_css)
-        hits = response.css(self.hits_css).get()
-        if not cards and hits is None:
-            raise LayoutError(response.url, "result cards (div.card--fundingprogram) and hit count")
+        self._check_result_list(response, len(cards))
         for card in cards:
             href = card.css(self.card_link_css).get()
-            if not href:
-                log.warning("%s: result card without link skipped", response.url)
+            if not href or not href.strip():
+                self.logger.warning("%s: result card without link skipped", response.url)
                 continue
-            yield response.follow(href, callback=self.parse_detail)
+            yield scrapy.Request(self._absolute_url(response, href), callback=self.parse_detail)
         next_href = response.css(self.next_css).get()
-        if next_href and page < self.portal.max_pages:
-            yield response.follow(next_href, callback=self.parse, cb_kwargs={"page": page + 1})
+        if next_href:
+            if page < self.portal.max_pages:
+                next_url = self._absolute_url(response, next_href)
+                yield scrapy.Request(next_url, callback=self.parse, cb_kwargs={"page": page + 1})
+            else:
+                self.logger.info("%s: stopped after %d list pages (max_pages)", response.url, page)
+
+    def _parse_hit_count(self, response: Response) -> int | None:
+        """Total hits of the search ("2395" or "2.395"); None if the page does not say."""
+        digits = re.sub(r"\D", "", "".join(response.css(f"{self.hits_css} ::text").getall()))
+        return int(digits) if digits else None
+
+    def _check_result_list(self, response: Response, cards: int) -> None:
+        """No cards is fine only when the page says "0 hits"; otherwise the markup changed."""
+        if cards:
+            return
+        if not response.css(self.hits_css):
+            raise LayoutError(response.url, "result cards (div.card--fundingprogram) and hit count (#hits--count)")
+        hits = self._parse_hit_count(response)
+        if hits:
+            raise LayoutError(response.url, f"result cards (div.card--fundingprogram) for {hits} hits")
+
+    def _absolute_url(self, response: Response, href: str) -> str:
+        """Absolute (honouring ``<base href>``), without session id or fragment, so repeats are identical."""
+        url = self.session_re.sub("", response.urljoin(href.strip()))
+        return url.split("#", 1)[0]
 
     # -- detail pages ----------------------------------------------------------------------------
 
     def parse_detail(self, response: Response) -> Iterator[dict[str, Any]]:
         url = self._parse_url(response)
+        title = one(response, self.title_css, "title (h1.title)", response.url, sep="")
+        source_id, level = self._parse_identity(response, url)
         facts = self._parse_facts(response)
-        status_line = maybe(response, f"{self.status_line_css} *::text")
+        status_line = maybe(response, self.status_line_css)
         description = self._parse_description(response)
         terms = extract_terms("\n".join(filter(None, [status_line, description])), self.today)
+
         regions, unknown_regions = vocab.regions(facts.get("Fördergebiet", []))
         applicants, unknown_applicants = vocab.applicants(facts.get("Förderberechtigte", []))
-        for label in unknown_regions + unknown_applicants:
-            log.info("%s: label %r not mapped", url, label)
-        status = terms.status
-        if "/Archiv/" in url:
-            status = "closed"
+        funding_types, unknown_types = vocab.funding_types(facts.get("Förderart", []))
+        self._report_unmapped(url, "Fördergebiet", unknown_regions)
+        self._report_unmapped(url, "Förderberechtigte", unknown_applicants)
+        self._report_unmapped(url, "Förderart", unknown_types)
+
         yield {
             "source": self.portal.key,
-            "source_id": self._parse_source_id(url),
+            "source_id": source_id,
             "url": url,
-            "title": self._parse_title(response, url),
-            "summary": maybe(response, "meta[name=description]::attr(content)"),
+            "title": title,
+            "summary": self._parse_summary(response),
             "description": description,
+            # Fördergeber only: "Ansprechpunkt" is whom to call (often a Projektträger or bank),
+            # not who funds; older pages without Fördergeber leave the field empty.
             "funding_body": next(iter(facts.get("Fördergeber", [])), None),
-            "level": self._parse_level(url),
+            "level": level,
             "regions": regions or None,
-            "applicants": applicants or None,
-            "funding_type": vocab.funding_types(facts["Förderart"]) if facts.get("Förderart") else None,
+            "applicants": applicants or None,  # None = unknown; [] would mean "nobody may apply"
+            "funding_type": funding_types or None,
             "topics": facts.get("Förderbereich") or None,
             "language": "de",
-            "open_date": terms.open_date,
-            "deadline": terms.deadline,
+            "open_date": _iso(terms.open_date),
+            "deadline": _iso(terms.deadline),
             "deadline_text": terms.deadline_text,
-            "status": status,
+            "status": "closed" if self._is_archived(response, url) else terms.status,
             "funding_rate_pct": terms.funding_rate_pct,
             "max_amount_eur": terms.max_amount_eur,
         }
 
-    def _parse_title(self, response: Response, url: str) -> str:
-        # Text nodes are joined without spaces: "(<span>Minitraité)</span>" must not become "( Minitraité)".
-        title = clean("".join(response.css(f"{self.title_css} ::text").getall()))
-        if not title:
-            raise LayoutError(url, "title (h1.title)")
-        return title
+    def _report_unmapped(self, url: str, field: str, labels: list[str]) -> None:
+        """A label the vocabulary does not know is a warning once per run, not once per page."""
+        for label in labels:
+            if (field, label) not in self._unmapped:
+                self._unmapped.add((field, label))
+                self.logger.warning("%s label %r not mapped to a canonical value (first seen on %s)", field, label, url)
 
     def _parse_url(self, response: Response) -> str:
-        return (
-            response.css("link[rel=canonical]::attr(href)").get()
-            or response.css("meta[property='og:url']::attr(content)").get()
-            or response.url
-        ).strip()
+        """The canonical URL: the same programme reached through any list page has one address."""
+        for css in (self.canonical_css, self.og_url_css):
+            value = (response.css(css).get() or "").strip()
+            if value:
+                return response.urljoin(value)
+        return response.url
 
-    def _parse_source_id(self, url: str) -> str:
-        match = self.id_re.search(url)
-        return match.group("id") if match else url
+    def _candidate_urls(self, response: Response, url: str) -> list[str]:
+        request = response.request
+        redirects: list[str] = list(request.meta.get("redirect_urls", [])) if request is not None else []
+        return [url, response.url, *([request.url] if request is not None else []), *redirects]
 
-    def _parse_level(self, url: str) -> str | None:
-        match = self.level_re.search(url)
-        return vocab.LEVELS[match.group("level").lower()] if match else None
+    def _parse_identity(self, response: Response, url: str) -> tuple[str, str | None]:
+        """(source_id, level) from the programme path, stable across hosts and list pages.
+
+        A programme that moved to the archive keeps the id of its programme URL when that URL is
+        known (the request that was redirected there), so the store sees it close, not vanish.
+        """
+        for candidate in self._candidate_urls(response, url):
+            match = self.programme_re.search(candidate)
+            if match:
+                return match.group("id"), vocab.level(match.group("level"))
+        for candidate in self._candidate_urls(response, url):
+            match = self.archive_re.search(candidate)
+            if match:
+                return f"Archiv/{match.group('id')}", None
+        self.logger.warning("%s: not a programme URL, using the path as id", url)
+        return re.sub(r"^https?://[^/]+/", "", url), None
+
+    def _is_archived(self, response: Response, url: str) -> bool:
+        request_url = response.request.url if response.request is not None else ""
+        return any(self.archive_re.search(u) for u in (url, response.url, request_url))
 
     def _parse_facts(self, response: Response) -> dict[str, list[str]]:
-        """The dt/dd list: label → comma-separated values (a card's title for Fördergeber)."""
+        """The dt/dd list: label (without colon) → comma-separated values, or a card's title."""
         facts: dict[str, list[str]] = {}
-        for dt in response.css(f"{self.facts_css} > dt"):
+        for dt in response.css(self.facts_dt_css):
             label = clean(" ".join(dt.css("::text").getall())).rstrip(":").strip()
-            dd = dt.xpath("following-sibling::dd[1]")
-            card_title = maybe(dd, "p.card--title *::text")
-            if card_title:
-                facts[label] = [card_title]
-            else:
-                facts[label] = vocab.split_labels(clean(" ".join(dd.css("::text").getall())))
+            dd = dt.xpath("following-sibling::*[1][self::dd]")
+            if not label or not dd:
+                continue
+            card_title = maybe(dd, self.fact_card_css, sep="")
+            values = [card_title] if card_title else vocab.split_labels(" ".join(dd.css("::text").getall()))
+            if values:
+                facts[label] = values
         return facts
 
     def _parse_description(self, response: Response) -> str | None:
-        """Tab texts with their headings (older layout) or the rich-text blocks (July 2025 layout)."""
-        labels = [clean(x) for x in response.css(self.tab_label_css).getall()]
-        tabs = response.css(self.tab_text_css)
+        """Tab texts under their tab headings (older layout) or the rich-text blocks (July 2025 layout)."""
         parts: list[str] = []
+        tabs = response.css(self.tab_css)
         if tabs:
-            for i, tab in enumerate(tabs):
-                if i < len(labels):
-                    parts.append(labels[i])
-                parts.append(text_of(tab.get()))
+            for tab in tabs:
+                label = clean("".join(tab.xpath(self.tab_label_xpath).getall()))
+                parts.append("\n".join(filter(None, [label, text_of(tab)])))
         else:
-            main = response.css("main").get() or response.text
-            blocks = scrapy.Selector(text=main).css(f"{self.body_css}")
-            parts = [text_of(b.get()) for b in blocks if not b.xpath("ancestor::div[contains(@class,'rich--text')]")]
+            parts = [text_of(block) for block in response.xpath(self.rich_text_xpath)]
         text = "\n\n".join(p for p in parts if p).strip()
-        return text[:50_000] or None
+        return text[:MAX_DESCRIPTION_CHARS] or None
+
+    def _parse_summary(self, response: Response) -> str | None:
+        """``meta[name=description]``, else the paragraph(s) under the "Kurztext" heading."""
+        meta = maybe(response, self.description_meta_css)
+        if meta:
+            return meta
+        headings = response.xpath(f"//main//*[self::h2 or self::h3 or self::h4][normalize-space()='{self.short_text}']")
+        if not headings:
+            return None
+        parts: list[str] = []
+        for sibling in headings[0].xpath("following-sibling::*"):
+            if sibling.xpath("name()").get() in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                break
+            parts.append(text_of(sibling))
+        return clean(" ".join(parts)) or None
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
