@@ -8,6 +8,8 @@ not enough: a route table maps ``/path?query`` to a file.
 Route table: ``routes.json`` in the site directory (or a dict passed in), ``{"/p?q=1": "file.html"}``.
 A request matches a route when the path is equal and the query parameters are equal as a multiset
 (order and percent-encoding do not matter); without a route, ``/path`` is served from ``root/path``.
+POST is answered like GET (search APIs such as the EU's SEDIA take their filters as a POST body);
+the body does not select the file, but it is recorded in ``site.posts`` so tests can check it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class FixtureSite:
             table = json.loads(routes_file.read_text(encoding="utf-8"))
         self.routes: dict[RouteKey, Path] = {_route_key(k): self.root / v for k, v in table.items()}
         self.hits: list[str] = []  # request targets, in order: lets tests and benches count requests
+        self.posts: list[tuple[str, bytes]] = []  # (target, body) of every POST, in order
         self.lock = threading.Lock()
 
     def resolve(self, target: str) -> Path | None:
@@ -62,6 +65,17 @@ def _handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             with site.lock:
                 site.hits.append(self.path)
+            self._answer()
+
+        def do_POST(self) -> None:
+            # The body must be read off the socket even though it does not choose the file.
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with site.lock:
+                site.hits.append(self.path)
+                site.posts.append((self.path, body))
+            self._answer()
+
+        def _answer(self) -> None:
             path = site.resolve(self.path)
             if path is None or not path.is_file():
                 self.send_error(404, "not recorded")

@@ -1,0 +1,720 @@
+"""Field mapping for the portal kinds that city IT configures without Python: ``feed`` and ``json``.
+
+A portal entry says where each canonical field comes from (a feed element or a dotted path into a
+JSON item), which literal values every item gets (``defaults``) and which items to keep
+(``filter``). Everything a person can mistype is checked when ``portals.yaml`` is loaded — a
+misspelt field, an unknown feed element, ``applicants: [gemeinde]`` — so mistakes surface in
+``portals list`` rather than as silently empty fields after a night's crawl.
+
+At crawl time the same module turns one source item into a canonical item dict: it coerces values
+to the shape of each :class:`~foerderradar.model.FundingCall` field (lists ↔ scalars, dates, HTML
+to text, German labels to vocabulary codes), reads deadline, status, rate and amount from the text
+when they are not mapped, and fills the rest from ``defaults``.
+
+Config models live here, not in the spider modules, so that loading the config never imports
+Scrapy (see :mod:`foerderradar.crawler.registry`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar, Literal
+from urllib.parse import quote, urljoin, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from foerderradar.crawler.textextract import extract_terms, parse_german_date
+from foerderradar.model import (
+    APPLICANTS,
+    FUNDING_TYPES,
+    LEVELS,
+    STATUSES,
+    Applicant,
+    FundingCall,
+    FundingType,
+    Level,
+    Status,
+)
+from foerderradar.settings import PortalBase
+
+log = logging.getLogger(__name__)
+
+# -- the canonical fields, by the shape their values take -----------------------------------------
+
+IDENTITY_FIELDS = ("source_id", "url", "title")  # every item needs them; a literal would make all items one
+LIST_FIELDS = frozenset({"regions", "applicants", "funding_type", "topics"})
+TEXT_FIELDS = frozenset({"summary", "description"})  # HTML → text; a list's elements are joined
+LINE_FIELDS = frozenset({"source_id", "url", "title", "funding_body", "deadline_text", "language", "level", "status"})
+DATE_FIELDS = frozenset({"open_date", "deadline"})
+DATETIME_FIELDS = frozenset({"published_at", "updated_at"})
+NUMBER_FIELDS = frozenset({"max_amount_eur", "funding_rate_pct"})
+# Read from the item's text by textextract unless the entry maps them itself.
+TERMS_FIELDS = ("deadline", "deadline_text", "status", "open_date", "funding_rate_pct", "max_amount_eur")
+MAPPABLE_FIELDS = tuple(name for name in FundingCall.model_fields if name != "source")
+
+STATUS_LABELS = {
+    "offen": "open", "laufend": "open", "aktiv": "open", "active": "open", "ongoing": "open",
+    "forthcoming": "upcoming", "geplant": "upcoming", "angekündigt": "upcoming", "demnächst": "upcoming",
+    "geschlossen": "closed", "abgelaufen": "closed", "beendet": "closed", "inaktiv": "closed", "expired": "closed",
+}  # fmt: skip
+LANGUAGE_LABELS = {"deutsch": "de", "german": "de", "englisch": "en", "english": "en"}
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SourceError(Exception):
+    """The portal answered, but not with what its entry describes: a changed source must fail loudly."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        super().__init__(f"{url}: {problem}")
+        self.url = url
+        self.problem = problem
+
+
+class ItemSkipped(Exception):
+    """One source item lacks a required field; the crawl reports it and keeps the other items."""
+
+
+class CoercionError(ValueError):
+    """A source value that cannot become the field's type (an object where a date was expected …)."""
+
+
+# -- config: defaults and literals ----------------------------------------------------------------
+
+
+class CallDefaults(BaseModel):
+    """Literal canonical values for every item of a portal, checked against the call vocabularies.
+
+    Mirrors the optional fields of :class:`FundingCall` (a test keeps the two in step), so that
+    ``defaults.applicants: [gemeinde]`` is an error when the file is loaded, not a dropped item later.
+    """
+
+    model_config = _STRICT
+
+    summary: str | None = None
+    description: str | None = None
+    funding_body: str | None = None
+    level: Level | None = None
+    regions: list[str] | None = None
+    applicants: list[Applicant] | None = None
+    funding_type: list[FundingType] | None = None
+    topics: list[str] | None = None
+    language: str | None = Field(default=None, max_length=8)
+    open_date: date | None = None
+    deadline: date | None = None
+    deadline_text: str | None = None
+    status: Status | None = None
+    max_amount_eur: float | None = Field(default=None, ge=0)
+    funding_rate_pct: float | None = Field(default=None, ge=0, le=100)
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @field_validator(*sorted(LIST_FIELDS), mode="before")
+    @classmethod
+    def _one_value_is_a_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("regions")
+    @classmethod
+    def _region_codes(cls, value: list[str] | None) -> list[str] | None:
+        return FundingCall._regions(value)
+
+    def values(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+def literal_value(name: str, value: Any) -> Any:
+    """A ``{value: …}`` literal for field ``name``, validated like ``defaults``."""
+    if name in IDENTITY_FIELDS:
+        raise ValueError(f"a literal {name} would be the same for every item; map it to a source instead")
+    try:
+        parsed = CallDefaults.model_validate({name: value})
+    except ValidationError as exc:
+        raise ValueError("; ".join(_short_error(e) for e in exc.errors())) from None
+    return getattr(parsed, name)
+
+
+def _short_error(err: Any) -> str:
+    if err["type"] == "literal_error":
+        expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        return f"{err['input']!r} is not one of {', '.join(expected)}"
+    return f"{err['msg']} (got {err['input']!r})"
+
+
+# -- config: field sources ------------------------------------------------------------------------
+
+
+class LiteralValue(BaseModel):
+    """``{value: bund}``: the same value for every item."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: Any
+
+
+# One or more sources tried in order (the first non-empty one wins), or a literal.
+FieldSpec = list[str] | LiteralValue
+
+
+class FieldMap(BaseModel):
+    """Canonical field → source; subclasses say what a source is (a feed element, a JSON path)."""
+
+    model_config = ConfigDict(extra="forbid")
+    source_kind: ClassVar[str] = "source"
+
+    source_id: FieldSpec | None = None
+    url: FieldSpec | None = None
+    title: FieldSpec | None = None
+    summary: FieldSpec | None = None
+    description: FieldSpec | None = None
+    funding_body: FieldSpec | None = None
+    level: FieldSpec | None = None
+    regions: FieldSpec | None = None
+    applicants: FieldSpec | None = None
+    funding_type: FieldSpec | None = None
+    topics: FieldSpec | None = None
+    language: FieldSpec | None = None
+    open_date: FieldSpec | None = None
+    deadline: FieldSpec | None = None
+    deadline_text: FieldSpec | None = None
+    status: FieldSpec | None = None
+    max_amount_eur: FieldSpec | None = None
+    funding_rate_pct: FieldSpec | None = None
+    published_at: FieldSpec | None = None
+    updated_at: FieldSpec | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _spec(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name or "?"
+        if value is None:
+            return None
+        if isinstance(value, LiteralValue):
+            value = {"value": value.value}
+        if isinstance(value, dict):
+            if set(value) != {"value"}:
+                raise ValueError("write a literal as {value: …}; no other keys are known here")
+            return {"value": literal_value(name, value["value"])}
+        sources = [value] if isinstance(value, str) else value
+        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+            raise ValueError(f"expected a {cls.source_kind}, a list of them tried in order, or {{value: …}}")
+        if not sources and name in ("url", "title"):
+            raise ValueError(f"every call needs a {name}; this mapping cannot be switched off")
+        for source in sources:
+            cls.check_source(source)
+        return sources
+
+    @classmethod
+    def check_source(cls, source: str) -> None:
+        """Raise ValueError naming the mistake; subclasses know their sources."""
+
+    def mapped(self) -> dict[str, FieldSpec]:
+        return {name: spec for name in MAPPABLE_FIELDS if (spec := getattr(self, name)) is not None}
+
+
+FEED_SOURCES = (
+    "title", "link", "description", "summary", "content", "guid", "id", "pubDate", "published", "updated",
+    "category", "author", "language",
+)  # fmt: skip
+
+
+class FeedFields(FieldMap):
+    source_kind: ClassVar[str] = "feed element name"
+
+    @classmethod
+    def check_source(cls, source: str) -> None:
+        if source not in FEED_SOURCES:
+            raise ValueError(f"{source!r} is not a feed element; use one of {', '.join(FEED_SOURCES)} or {{value: …}}")
+
+
+_SEGMENT = re.compile(r"^[^.\s][^.]*$")
+
+
+def check_path(path: str, what: str = "path") -> None:
+    """A dotted path: keys separated by dots, list positions as numbers (``metadata.title.0``)."""
+    if not path or not all(_SEGMENT.match(part) and part == part.strip() for part in path.split(".")):
+        raise ValueError(f"{path!r} is not a dotted {what} such as data.results or metadata.title.0")
+
+
+class JsonFields(FieldMap):
+    source_kind: ClassVar[str] = "dotted path"
+
+    @classmethod
+    def check_source(cls, source: str) -> None:
+        check_path(source)
+
+
+# -- config: the portal kinds ---------------------------------------------------------------------
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+class MappedPortal(PortalBase):
+    """Keys the ``feed`` and ``json`` kinds share."""
+
+    url: str
+    defaults: CallDefaults = Field(default_factory=CallDefaults)
+    filter: list[str] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @field_validator("filter", mode="before")
+    @classmethod
+    def _keywords(cls, value: Any) -> Any:
+        keywords = [value] if isinstance(value, str) else value
+        if isinstance(keywords, list) and any(isinstance(k, str) and not k.strip() for k in keywords):
+            raise ValueError("keywords must not be empty")
+        return keywords
+
+
+class FeedPortal(MappedPortal):
+    """An RSS 2.0, RSS 1.0 or Atom feed; every entry is one call."""
+
+    kind: Literal["feed"]
+    fields: FeedFields = Field(default_factory=FeedFields)
+
+
+class Pagination(BaseModel):
+    """Page-number pagination: ``param`` counts up from ``start`` until a page has no items."""
+
+    model_config = _STRICT
+
+    param: str = Field(min_length=1)
+    start: int = Field(default=1, ge=0)
+    max_pages: int | None = Field(default=None, ge=1, le=10_000)  # None: the entry's max_pages
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+class JsonPortal(MappedPortal):
+    """A JSON API returning a list of calls (optionally under a path, optionally paginated)."""
+
+    kind: Literal["json"]
+    method: Literal["GET", "POST"] = "GET"
+    body: Any = None
+    items: str
+    fields: JsonFields = Field(default_factory=JsonFields)
+    url_template: str | None = None
+    pagination: Pagination | None = None
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        if info.data.get("method") != "POST":
+            raise ValueError("a body is only sent with method: POST")
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            raise ValueError("must be plain JSON (mappings, lists, strings, numbers); quote dates") from None
+        return value
+
+    @field_validator("items")
+    @classmethod
+    def _items(cls, value: str) -> str:
+        if value:
+            check_path(value, "path to the list of items")
+        return value
+
+    @field_validator("url_template")
+    @classmethod
+    def _template(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        fields = info.data.get("fields")
+        if isinstance(fields, JsonFields) and fields.url is not None:
+            raise ValueError("set either url_template or fields.url, not both")
+        placeholders = _PLACEHOLDER.findall(value)
+        if not placeholders:
+            raise ValueError(f"{value!r} has no {{path}} placeholder, so every item would get the same URL")
+        for path in placeholders:
+            check_path(path, "path in {…}")
+        _http_url(_PLACEHOLDER.sub("x", value))
+        return value
+
+
+# -- crawl time: reading values -------------------------------------------------------------------
+
+MISSING: Any = object()  # a path that is not there (as opposed to a JSON null)
+_INDEX = re.compile(r"^-?\d+$")
+_REGION_CODE = re.compile(r"EU|[A-Z]{2}(-[A-Z0-9]{1,3})?")
+
+
+def resolve_path(data: Any, path: str) -> Any:
+    """The value at a dotted path, or MISSING; ``""`` is the data itself."""
+    if path == "":
+        return data
+    current = data
+    for part in path.split("."):
+        if isinstance(current, Mapping) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and _INDEX.match(part) and -len(current) <= int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return MISSING
+    return current
+
+
+def describe_missing(data: Any, path: str) -> str:
+    """Where a path stops matching, and what is there instead: what city IT needs to fix the entry."""
+    current = data
+    walked: list[str] = []
+    for part in path.split("."):
+        found = resolve_path(current, part)
+        if found is MISSING:
+            where = ".".join(walked) or "the top level"
+            if isinstance(current, Mapping):
+                keys = ", ".join(sorted(map(str, current))[:15]) or "none"
+                return f"{part!r} not in {where} (keys there: {keys})"
+            if isinstance(current, list):
+                return f"{part!r} not in {where}: a list of {len(current)}"
+            return f"{part!r} not in {where}: a {type(current).__name__}"
+        walked.append(part)
+        current = found
+    return "found"
+
+
+def is_empty(value: Any) -> bool:
+    return (
+        value is None
+        or value is MISSING
+        or value == []
+        or value == {}
+        or (isinstance(value, str) and not value.strip())
+    )
+
+
+_HTML = re.compile(r"<[A-Za-z/!][^>]*>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
+
+
+def html_to_text(value: str) -> str:
+    """Plain text, one line per paragraph; plain text passes through (BeautifulSoup only when needed)."""
+    if _HTML.search(value):
+        from foerderradar.crawler.selectors import text_of  # bs4/lxml: only when a crawl needs them
+
+        return text_of(value)
+    lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in value.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    raise CoercionError(f"a {type(value).__name__}, not a text value")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _one_line(value: str) -> str:
+    return re.sub(r"\s+", " ", value).strip()
+
+
+_NUMBER = re.compile(r"\d[\d.,'’]*")
+_MULTIPLIER = re.compile(r"^\s*(mrd|milliarde|billion|mio|million|tsd|tausend|thousand|k\b)", re.IGNORECASE)
+_FACTORS = {"mrd": 1e9, "milliarde": 1e9, "billion": 1e9, "mio": 1e6, "million": 1e6}
+
+
+def parse_number(text: str) -> float:
+    """German or English number: ``1.250.000,50 €``, ``1,5 Mio.``, ``80 %``, ``200000``.
+
+    One comma is a decimal comma (German); one dot followed by exactly three digits is a thousands
+    separator (``200.000``), as German portals write it.
+    """
+    match = _NUMBER.search(text)
+    if match is None:
+        raise CoercionError(f"{text[:40]!r} is not a number")
+    digits = match.group().rstrip(".,").replace("'", "").replace("’", "")
+    if "," in digits and "." in digits:
+        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        digits = digits.replace(thousands, "").replace(decimal, ".")
+    elif digits.count(",") == 1:
+        digits = digits.replace(",", ".")
+    elif digits.count(",") > 1 or digits.count(".") > 1 or re.fullmatch(r"\d{1,3}\.\d{3}", digits):
+        digits = digits.replace(",", "").replace(".", "")
+    number = float(digits)
+    multiplier = _MULTIPLIER.match(text[match.end() :])
+    if multiplier:
+        word = multiplier.group(1).lower()
+        number *= _FACTORS.get(word, 1e3)
+    return number
+
+
+def to_datetime(value: Any, today: date) -> datetime:
+    """ISO 8601, RFC 822 (RSS ``pubDate``), Unix seconds/milliseconds, or a German date."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value / 1000 if abs(value) > 1e11 else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise CoercionError(f"{value!r} is not a timestamp") from None
+    text = _scalar_text(value).strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    try:
+        parsed = parsedate_to_datetime(text)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (TypeError, ValueError, IndexError):
+        pass
+    day = parse_german_date(text, today)
+    if day is None:
+        raise CoercionError(f"{text[:60]!r} is not a date")
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def to_date(value: Any, today: date) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and (iso := re.match(r"^\s*(\d{4}-\d{2}-\d{2})(?:$|[T ])", value)):
+        try:
+            return date.fromisoformat(iso.group(1))
+        except ValueError:
+            raise CoercionError(f"{value[:60]!r} is not a date") from None
+    if isinstance(value, datetime | int | float) and not isinstance(value, bool):
+        return to_datetime(value, today).date()
+    text = _scalar_text(value)
+    day = parse_german_date(text, today)  # "31. März 2027", "30.09.2026", "Fri, 1 May 2026 15:06:33 +0200"
+    if day is None:
+        raise CoercionError(f"{text[:60]!r} is not a date")
+    return day
+
+
+def _vocabulary(name: str, labels: list[str]) -> tuple[list[str], list[str]]:
+    """Canonical codes pass; the portals' German labels are mapped; the rest is returned as unknown."""
+    if name == "topics":
+        return labels, []
+    from foerderradar.crawler import vocab  # crawl time only: keeps loading the config light
+
+    known: list[str] = []
+    unknown: list[str] = []
+    for label in labels:
+        low, upper = label.strip().lower(), label.strip().upper()
+        codes: list[str]
+        missed: list[str]
+        if name == "applicants":
+            codes, missed = ([low], []) if low in APPLICANTS else vocab.applicants([label])
+        elif name == "funding_type":
+            codes, missed = ([low], []) if low in FUNDING_TYPES else vocab.funding_types([label])
+        elif _REGION_CODE.fullmatch(upper):
+            codes, missed = [upper], []
+        else:
+            codes, missed = vocab.regions([label])
+        known.extend(c for c in codes if c not in known)
+        unknown.extend(missed)
+    return known, unknown
+
+
+def _scalar_code(name: str, label: str) -> str | None:
+    low = label.strip().lower()
+    if name == "level":
+        return low if low in LEVELS else None
+    if name == "status":
+        return low if low in STATUSES else STATUS_LABELS.get(low)
+    # language: "de", "de-DE", "de_DE", "Deutsch"
+    code = LANGUAGE_LABELS.get(low, re.split(r"[-_]", low)[0])
+    return code if re.fullmatch(r"[a-z]{2,3}", code) else None
+
+
+@dataclass
+class Coerced:
+    value: Any
+    unknown: list[str] = field(default_factory=list)  # labels no vocabulary knows (logged, never guessed)
+
+
+def coerce(name: str, raw: Any, *, base_url: str = "", today: date | None = None) -> Coerced:
+    """A source value in the shape of canonical field ``name``; empty results are None."""
+    today = today or date.today()
+    if is_empty(raw):
+        return Coerced(None)
+    if name in LIST_FIELDS:
+        labels = [_one_line(_scalar_text(v)) for v in _as_list(raw) if not is_empty(v)]
+        known, unknown = _vocabulary(name, [label for label in labels if label])
+        return Coerced(known or None, unknown)
+    values = [v for v in _as_list(raw) if not is_empty(v)]
+    if not values:
+        return Coerced(None)
+    if name in TEXT_FIELDS:  # all paragraphs of a list; HTML stripped
+        text = "\n\n".join(html_to_text(_scalar_text(v)) for v in values).strip()
+        return Coerced(text or None)
+    first = values[0]  # a list where one value belongs: its first element
+    if name in DATE_FIELDS:
+        return Coerced(to_date(first, today))
+    if name in DATETIME_FIELDS:
+        return Coerced(to_datetime(first, today))
+    if name in NUMBER_FIELDS:
+        if isinstance(first, int | float) and not isinstance(first, bool):
+            return Coerced(float(first))
+        return Coerced(parse_number(_scalar_text(first)))
+    text = _one_line(html_to_text(_scalar_text(first)))
+    if not text:
+        return Coerced(None)
+    if name == "url":
+        return Coerced(urljoin(base_url, text) if base_url else text)
+    if name in ("level", "status", "language"):
+        code = _scalar_code(name, text)
+        return Coerced(code, [] if code else [text])
+    return Coerced(text)
+
+
+def render_template(template: str, lookup: Callable[[str], Any]) -> tuple[str | None, str | None]:
+    """(URL, None) or (None, the placeholder that is missing); values are percent-encoded but '/'."""
+    missing: list[str] = []
+
+    def fill(match: re.Match[str]) -> str:
+        value = lookup(match.group(1))
+        if is_empty(value) or isinstance(value, dict | list):
+            missing.append(match.group(1))
+            return ""
+        return quote(_scalar_text(value).strip(), safe="/")
+
+    url = _PLACEHOLDER.sub(fill, template)
+    return (None, missing[0]) if missing else (url, None)
+
+
+# -- crawl time: one source item → one canonical item ---------------------------------------------
+
+
+@dataclass
+class Mapped:
+    item: dict[str, Any]
+    sources: dict[str, str]  # field → the source that gave its value (for messages and the feed's link rule)
+    notes: list[str]  # values that were present but unusable, for the log
+
+
+def describe_spec(spec: FieldSpec | None) -> str:
+    if spec is None:
+        return "not mapped"
+    if isinstance(spec, LiteralValue):
+        return f"literal {spec.value!r}"
+    return " or ".join(repr(s) for s in spec) or "mapping switched off"
+
+
+class FieldMapper:
+    """One portal entry's mapping, applied to every item of every response."""
+
+    def __init__(
+        self,
+        portal: MappedPortal,
+        fields: FieldMap,
+        builtin: Mapping[str, FieldSpec],
+        *,
+        url_template: str | None = None,
+    ) -> None:
+        user = fields.mapped()
+        self.source = portal.key
+        self.specs: dict[str, FieldSpec] = {**builtin, **user}
+        self.explicit = frozenset(user) | ({"url"} if url_template else set())
+        self.defaults = portal.defaults.values()
+        self.keywords = [k.casefold() for k in portal.filter]
+        self.url_template = url_template
+
+    def build(self, lookup: Callable[[str], Any], *, base_url: str, today: date) -> Mapped | None:
+        """The canonical item, or None when ``filter`` rules it out.
+
+        Raises ItemSkipped when a required field is missing: one bad item must not hide the others.
+        """
+        item: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        notes: list[str] = []
+        for name, spec in self.specs.items():
+            if isinstance(spec, LiteralValue):
+                item[name] = spec.value
+                continue
+            for source in spec:
+                try:
+                    coerced = coerce(name, lookup(source), base_url=base_url, today=today)
+                except CoercionError as exc:
+                    notes.append(f"{name} from {source!r}: {exc}")
+                    continue
+                if coerced.unknown:
+                    notes.append(f"{name} from {source!r}: unknown {', '.join(map(repr, coerced.unknown))} dropped")
+                if coerced.value is not None:
+                    item[name], sources[name] = coerced.value, source
+                    break
+        if self.url_template:
+            url, missing = render_template(self.url_template, lookup)
+            if url is None:
+                raise ItemSkipped(f"url missing (url_template placeholder {{{missing}}} is empty or not there)")
+            item["url"], sources["url"] = url, "url_template"
+        if not item.get("source_id") and "source_id" not in self.explicit and item.get("url"):
+            item["source_id"], sources["source_id"] = item["url"], sources["url"]
+        for name in IDENTITY_FIELDS:
+            if not item.get(name):
+                raise ItemSkipped(f"{name} missing (source: {describe_spec(self.specs.get(name))})")
+        if not self.keep(item):
+            return None
+        self._complete(item, today)
+        item["source"] = self.source
+        return Mapped(item, sources, notes)
+
+    def keep(self, item: Mapping[str, Any]) -> bool:
+        if not self.keywords:
+            return True
+        text = "\n".join(str(item.get(name) or "") for name in ("title", "summary", "description")).casefold()
+        return any(keyword in text for keyword in self.keywords)
+
+    def _complete(self, item: dict[str, Any], today: date) -> None:
+        """Terms from the text where the entry maps nothing, then the literal defaults where still empty."""
+        texts: Iterable[str] = dict.fromkeys(
+            str(item[name]) for name in ("title", "summary", "description") if item.get(name)
+        )
+        terms = extract_terms("\n".join(texts), today)
+        for name in TERMS_FIELDS:
+            if name not in self.explicit and item.get(name) is None:
+                value = getattr(terms, name)
+                if value is not None:
+                    item[name] = value
+        for name, value in self.defaults.items():
+            if is_empty(item.get(name)):
+                item[name] = value
+
+
+__all__ = [
+    "CallDefaults",
+    "FeedFields",
+    "FeedPortal",
+    "FieldMapper",
+    "ItemSkipped",
+    "JsonFields",
+    "JsonPortal",
+    "Pagination",
+    "SourceError",
+    "coerce",
+    "parse_number",
+    "resolve_path",
+]
