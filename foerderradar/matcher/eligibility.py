@@ -1,18 +1,23 @@
 """Can the city apply at all? Gates with a German reason each; relevance comes only after them.
 
-A call the city cannot apply for is worse than no call: a digest full of company-only programmes
-or other Länder's calls gets ignored. So every gate errs on the side of "out" only when the data
-says so, and says "unklar" (kept, flagged) when the data is silent.
+A call the city cannot apply for is worse than no call: a digest full of company-only programmes or
+other Länder's calls gets ignored. So a gate says "out" only when the data says so, and when the
+data is silent the call is kept and the reason says what to check.
+
+Everything here depends on the call and the city only, not on the measure (except the measure's
+``exclude`` terms), so it is computed once per call however many measures there are.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
-from foerderradar.matcher.text import fold
-from foerderradar.model import FundingCall
+from foerderradar.matcher.applicants import applicant_passages, check_applicants
+from foerderradar.matcher.deadlines import assess_deadline
+from foerderradar.matcher.text import CallText, normalise_name
+from foerderradar.model import FundingCall, Status
 from foerderradar.settings import City, Measure
 
 LAND_NAMES = {
@@ -22,110 +27,102 @@ LAND_NAMES = {
     "DE-SN": "Sachsen", "DE-ST": "Sachsen-Anhalt", "DE-SH": "Schleswig-Holstein", "DE-TH": "Thüringen",
     "DE": "bundesweit", "EU": "EU",
 }
-APPLICANT_LABELS = {
-    "kommune": "Kommune", "landkreis": "Landkreis", "zweckverband": "Zweckverband", "schultraeger": "Schulträger",
-    "oeffentliche_einrichtung": "öffentliche Einrichtung", "unternehmen": "Unternehmen", "kmu": "KMU",
-    "verein": "Verein/Verband", "hochschule": "Hochschule", "forschung": "Forschungseinrichtung",
-    "privatperson": "Privatperson",
+# How a call's text names a Land (folded): the name and its adjective ("bayerische Kommunen").
+_LAND_WORDS = {
+    "DE-BW": r"baden-wuerttemberg\w*", "DE-BY": r"bayern|bayerische\w*", "DE-BE": r"berlin|berliner",
+    "DE-BB": r"brandenburg|brandenburgische\w*", "DE-HB": r"bremen|bremische\w*", "DE-HH": r"hamburg|hamburger",
+    "DE-HE": r"hessen|hessische\w*", "DE-MV": r"mecklenburg-vorpommern\w*",
+    "DE-NI": r"niedersachsen|niedersaechsische\w*", "DE-NW": r"nordrhein-westfal\w*|nrw",
+    "DE-RP": r"rheinland-pfal\w*", "DE-SL": r"saarland\w*|saarlaendische\w*",
+    "DE-SN": r"(?<!nieder)sachsen(?!-anhalt)|saechsische\w*", "DE-ST": r"sachsen-anhalt\w*",
+    "DE-SH": r"schleswig-holstein\w*", "DE-TH": r"thueringen|thueringische\w*",
 }
-# Who counts as "us" beyond the city's own applicant types: public bodies a municipality is one of.
-_PUBLIC = {"kommune", "landkreis", "zweckverband", "schultraeger", "oeffentliche_einrichtung"}
+_LAND_RE = {code: re.compile(rf"\b(?:{pattern})\b") for code, pattern in _LAND_WORDS.items()}
+_NATIONWIDE = re.compile(r"bundesweit|in allen (?:bundes)?laendern|ganz deutschland|throughout germany")
 
-_EXCLUDES_MUNICIPALITIES = re.compile(
-    r"(kommunen|gemeinden|gebietskoerperschaften|oeffentliche hand)[^.]{0,40}(sind|ist) (nicht|keine) "
-    r"(antragsberechtigt|zuwendungsempfaenger|foerderfaehig)"
-    r"|(ausschliesslich|nur)[^.]{0,30}(unternehmen|kmu|infrastrukturunternehmen|betriebe|startups|start-ups|"
-    r"selbststaendige|privatpersonen|hochschulen|forschungseinrichtungen|vereine)"
-    r"|antragsberechtigt sind[^.]{0,20}(kleine und mittlere )?(unternehmen|kmu|betriebe|hochschulen|"
-    r"forschungseinrichtungen)(?![^.]{0,60}(kommun|gemeind|staedt|kreis))"
-    r"|only (companies|smes|enterprises|businesses)|(companies|smes) only|municipalities are not eligible",
-)
-_INCLUDES_MUNICIPALITIES = re.compile(
-    r"kommun|gemeinde|staedte|landkreis|kreise\b|schultraeger|gebietskoerperschaft|zweckverb|"
-    r"public authorit|local authorit|regional authorit|municipalit|public bod|cities|local government"
-)
-_CLOSED_TEXT = re.compile(r"mittel (sind )?ausgeschoepft|antragsstellung nicht mehr moeglich|"
-                          r"antragstellung (ist )?nicht mehr moeglich|keine antraege mehr")
+# A call limited to a named area smaller than a Land: a LEADER region and its member municipalities,
+# or "ausschließlich … in den Kommunen <Name>, <Name>". Matched on the text as written (names are
+# capitalised, "LEADER" is not the English word "leader").
 _AREA_LIMIT = re.compile(
-    r"(leader|lokale aktionsgruppe|lag\b|ile-region|foerderkulisse|mitgliedskommunen|teilnehmenden kommunen|"
-    r"beteiligten kommunen|kommunen der region)"
+    r"\bLEADER[- ](?:Region|Gebiet|Aktionsgruppe)|[Ll]okale[n]? Aktionsgruppe|\bILE[- ]Region|Gebietskulisse"
+    r"|Mitglieds(?:kommunen|gemeinden|städte)|teilnehmenden (?:Kommunen|Gemeinden|Städte)"
+    r"|\b(?i:ausschließlich|nur)\b[^.\n]{0,60}?(?i:im Gebiet|in der Region|im (?:Land)?kreis|in den (?:Kommunen|"
+    r"Gemeinden|Städten)|in folgenden (?:Kommunen|Gemeinden|Städten))[:,]?\s+(?:der |des |also )?[A-ZÄÖÜ]"
 )
 
 
-@dataclass
-class Verdict:
+@dataclass(frozen=True)
+class Gate:
+    ok: bool | None  # None: unknown, the call is kept and the reason says so
+    reason: str
+
+
+@dataclass(frozen=True)
+class CallVerdict:
     eligible: bool
-    reasons: list[str] = field(default_factory=list)
+    status: Status
+    deadline: date | None
+    reasons: tuple[str, ...]
+    texts: CallText  # the call's folded texts, for the measures' exclude terms
 
 
-def _call_text(call: FundingCall) -> str:
-    return fold(" ".join(filter(None, [call.title, call.summary, call.description])))
-
-
-def check_applicants(call: FundingCall, city: City, text: str) -> tuple[bool | None, str]:
-    ours = set(city.applicant_types)
-    if call.applicants is not None:
-        allowed = set(call.applicants)
-        hits = sorted(ours & allowed)
-        if not hits and "oeffentliche_einrichtung" in allowed and ours & _PUBLIC:
-            hits = ["oeffentliche_einrichtung"]  # a municipality's own institutions count as public bodies
-        if hits:
-            return True, "Antragsberechtigt: " + ", ".join(APPLICANT_LABELS[a] for a in hits)
-        who = ", ".join(APPLICANT_LABELS[a] for a in call.applicants) or "keine Angabe"
-        return False, f"Nicht antragsberechtigt (nur {who})"
-    if _EXCLUDES_MUNICIPALITIES.search(text):
-        return False, "Nicht antragsberechtigt (laut Text nur andere Antragsteller)"
-    if _INCLUDES_MUNICIPALITIES.search(text):
-        return True, "Antragsberechtigt laut Text: Kommunen/öffentliche Stellen"
-    return None, "Antragsberechtigung unklar (bitte prüfen)"
-
-
-def check_region(call: FundingCall, city: City) -> tuple[bool | None, str]:
+def check_region(call: FundingCall, city: City, texts: CallText | None = None,
+                 passages: list[str] | None = None) -> Gate:
     if not call.regions:
-        return None, "Fördergebiet nicht angegeben"
+        texts = texts or CallText(call)
+        return _region_from_text(texts, city, applicant_passages(texts) if passages is None else passages)
     accepted = {city.region, "DE", "EU"}
     hits = [r for r in call.regions if r in accepted]
     if hits:
-        return True, "Region: " + ", ".join(LAND_NAMES.get(r, r) for r in hits)
-    return False, "Anderes Fördergebiet: " + ", ".join(LAND_NAMES.get(r, r) for r in call.regions)
+        return Gate(True, "Region: " + ", ".join(LAND_NAMES.get(r, r) for r in hits))
+    return Gate(False, "Anderes Fördergebiet: " + ", ".join(LAND_NAMES.get(r, r) for r in call.regions))
 
 
-def check_area(call: FundingCall, city: City, text: str) -> tuple[bool | None, str]:
-    """Calls limited to a named area (a LEADER region listing members) need the city inside it."""
-    if not _AREA_LIMIT.search(text):
-        return None, ""
-    names = [city.name, *city.areas]
-    if any(fold(name) in text for name in names):
-        return True, "Gebietskulisse umfasst die Stadt"
-    return False, "Nur für eine bestimmte Region/Gebietskulisse, die Stadt ist nicht genannt"
+def _region_from_text(texts: CallText, city: City, passages: list[str]) -> Gate:
+    """No structured regions: a Land named in the title or the applicant passages decides."""
+    text = " ".join([texts.title, *passages])
+    if _NATIONWIDE.search(text):
+        return Gate(True, "Region laut Text: bundesweit")
+    named = [code for code, pattern in _LAND_RE.items() if pattern.search(text)]
+    if city.region in named:
+        return Gate(True, f"Region laut Text: {LAND_NAMES.get(city.region, city.region)}")
+    if named:
+        return Gate(False, "Anderes Fördergebiet laut Text: " + ", ".join(LAND_NAMES[c] for c in named))
+    return Gate(None, "Fördergebiet nicht angegeben (bitte prüfen)")
 
 
-def check_deadline(call: FundingCall, as_of: date, text: str) -> tuple[bool, str]:
-    status = call.effective_status(as_of)
-    if status == "closed" or (call.status is None and call.deadline is None and _CLOSED_TEXT.search(text)):
-        when = f" am {call.deadline:%d.%m.%Y}" if call.deadline else ""
-        return False, f"Geschlossen (Frist endete{when})" if when else "Geschlossen (keine Anträge mehr möglich)"
-    if status == "upcoming" and call.open_date:
-        return True, f"Öffnet am {call.open_date:%d.%m.%Y}"
-    return True, ""
+def check_area(call: FundingCall, city: City, texts: CallText | None = None) -> Gate:
+    """A call limited to a named area (LEADER region, listed municipalities) needs the city named in it."""
+    written = "\n".join(filter(None, [call.title, call.summary, call.description, call.funding_body]))
+    if not _AREA_LIMIT.search(written):
+        return Gate(None, "")
+    names = (texts or CallText(call)).names
+    for name in [city.name, *city.areas]:
+        if f" {normalise_name(name)} " in names:
+            return Gate(True, f"Gebiet: {name} ist genannt")
+    return Gate(False, f"Nur für ein bestimmtes Gebiet (z. B. LEADER-Region); {city.name} ist dort nicht genannt")
 
 
-def check(call: FundingCall, city: City, measure: Measure, as_of: date) -> Verdict:
-    text = _call_text(call)
-    reasons: list[str] = []
-    eligible = True
-    for ok, reason in (
-        check_applicants(call, city, text),
-        check_region(call, city),
-        check_area(call, city, text),
-        check_deadline(call, as_of, text),
-    ):
-        if reason:
-            reasons.append(reason)
-        if ok is False:
-            eligible = False
-    excluded = [term for term in measure.exclude if fold(term) in text]
-    if excluded:
-        eligible = False
-        reasons.append("Ausschlussbegriff der Maßnahme: " + ", ".join(excluded))
-    return Verdict(eligible, reasons)
+def assess_call(call: FundingCall, city: City, as_of: date) -> CallVerdict:
+    texts = CallText(call)
+    passages = applicant_passages(texts) if call.applicants is None or not call.regions else []
+    applicants = check_applicants(call, city.applicant_types, texts, passages)
+    gates = [
+        Gate(applicants.ok, applicants.reason),
+        check_region(call, city, texts, passages),
+        check_area(call, city, texts),
+    ]
+    deadline = assess_deadline(call, as_of, texts)
+    reasons = [g.reason for g in gates if g.reason] + deadline.reasons
+    eligible = deadline.open and all(g.ok is not False for g in gates)
+    return CallVerdict(eligible, deadline.status, deadline.deadline, tuple(reasons), texts)
+
+
+def excluded_terms(measure: Measure, verdict: CallVerdict) -> list[str]:
+    """The measure's ``exclude`` terms the call uses (as words or word beginnings: "Mobilfunk…")."""
+    found = []
+    for term in measure.exclude:
+        key = normalise_name(term)
+        if key and re.search(rf"(?<![a-z0-9]){re.escape(key)}", verdict.texts.names):
+            found.append(term)
+    return found

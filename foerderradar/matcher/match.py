@@ -1,39 +1,28 @@
-"""The matcher's entry point: eligibility gates first, then relevance, then German reasons."""
+"""The matcher's entry point: relevance per measure, eligibility per call, German reasons.
+
+Order of work, for speed on thousands of calls: every call is analysed once (the relevance index),
+each measure then touches only the calls that share a term with it, and the eligibility gates run
+once per call that some measure found relevant.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
 
-from foerderradar.matcher.eligibility import check
-from foerderradar.matcher.relevance import FIELD_LABELS, Index, to_percent
+from foerderradar.matcher.eligibility import CallVerdict, assess_call, excluded_terms
+from foerderradar.matcher.relevance import Index
 from foerderradar.matcher.types import Match
 from foerderradar.model import FundingCall
 from foerderradar.settings import Measure, MeasuresFile
 
-SOON_DAYS = 14
 
-
-def deadline_reason(call: FundingCall, as_of: date) -> str:
-    if call.deadline is not None:
-        days = (call.deadline - as_of).days
-        left = f"noch {days} Tage" if days != 1 else "noch 1 Tag"
-        text = f"Frist: {call.deadline:%d.%m.%Y} ({left})" if days >= 0 else f"Frist: {call.deadline:%d.%m.%Y}"
-        return text + (" – schließt bald" if 0 <= days <= SOON_DAYS else "")
-    if call.deadline_text:
-        return f"Frist: {call.deadline_text[:80]}"
-    return "Frist: keine Angabe"
-
-
-def _select(measures: MeasuresFile, measure_id: str | None) -> list[Measure]:
-    active = [m for m in measures.measures if m.status != "done"]
-    if measure_id is None:
-        return active
-    chosen = [m for m in measures.measures if m.id == measure_id]
-    if not chosen:
+def select_measures(measures: MeasuresFile, measure_id: str | None) -> list[Measure]:
+    """The measures to match, in measures.yaml order; done measures are never matched."""
+    if measure_id is not None and all(m.id != measure_id for m in measures.measures):
         known = ", ".join(m.id for m in measures.measures)
-        raise ValueError(f"Unbekannte Maßnahme {measure_id!r}. Bekannt sind: {known}")
-    return [m for m in chosen if m.status != "done"]
+        raise ValueError(f"Unbekannte Maßnahme {measure_id!r}. Bekannte Maßnahmen: {known}")
+    return [m for m in measures.measures if m.status != "done" and measure_id in (None, m.id)]
 
 
 def match_calls(
@@ -46,39 +35,45 @@ def match_calls(
     min_score: float = 0,
     limit: int | None = None,
 ) -> list[Match]:
-    """Matches sorted by measure (in measures.yaml order), then score descending."""
-    selected = _select(measures, measure_id)
+    """Matches sorted by measure (in measures.yaml order), then score descending.
+
+    Only pairs with some relevance are listed (score > 0 and ≥ ``min_score``). Calls the city cannot
+    apply for (applicant type, region, area, closed, the measure's exclude terms) are left out, or
+    with ``include_ineligible`` listed with ``eligible=False`` and the reason. ``limit`` is per measure.
+    """
+    selected = select_measures(measures, measure_id)
     pool = list(calls)
     if not selected or not pool:
         return []
     index = Index(pool, measures.measures)
+    verdicts: dict[int, CallVerdict] = {}
     out: list[Match] = []
     for measure in selected:
         query = index.query(measure)
-        ideal = index.ideal(query)
         found: list[Match] = []
-        for i, call in enumerate(pool):
-            raw, matched = index.score(i, query)
-            score = to_percent(raw, ideal)
+        for doc, hit in index.search(query).items():
+            score = index.percent(hit.raw, query)
             if score <= 0 or score < min_score:
                 continue
-            verdict = check(call, measures.city, measure, as_of)
-            if not verdict.eligible and not include_ineligible:
+            call = pool[doc]
+            verdict = verdicts.get(doc)
+            if verdict is None:
+                verdict = verdicts[doc] = assess_call(call, measures.city, as_of)
+            eligible = verdict.eligible
+            reasons = index.evidence(doc, hit, query) + list(verdict.reasons)
+            excluded = excluded_terms(measure, verdict)
+            if excluded:
+                eligible = False
+                reasons.append("Ausschlussbegriff der Maßnahme: " + ", ".join(excluded))
+            if not eligible and not include_ineligible:
                 continue
-            reasons = [
-                f"Treffer {label}: {', '.join(matched[label][:6])}"
-                for label in FIELD_LABELS.values()
-                if label in matched
-            ]
-            reasons += verdict.reasons
-            reasons.append(deadline_reason(call, as_of))
             found.append(
                 Match(
                     measure_id=measure.id, call_id=call.id, title=call.title, url=call.url, score=score,
-                    eligible=verdict.eligible, deadline=call.deadline, status=call.effective_status(as_of),
-                    reasons=reasons,
+                    eligible=eligible, deadline=verdict.deadline, status=verdict.status, reasons=reasons,
                 )
             )
+        # Ties: the sooner deadline first (it needs attention first), then a stable order.
         found.sort(key=lambda m: (-m.score, m.deadline or date.max, m.call_id))
-        out.extend(found[:limit] if limit else found)
+        out.extend(found[:limit] if limit is not None else found)
     return out

@@ -1,99 +1,140 @@
-"""Match reports for the CLI: table, json, csv, md, html. Formatting only — no matching here."""
+"""Match reports for the CLI: table, json, csv, md, html. Formatting only — no matching here.
+
+Titles, URLs and reasons come from scraped pages and are untrusted: HTML is autoescaped, Markdown
+cells are escaped, only absolute http(s) URLs become links, and CSV cells that a spreadsheet would
+run as a formula get a leading apostrophe.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from itertools import groupby
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, select_autoescape
 
 from foerderradar.matcher.types import Match
-from foerderradar.notifier.render import safe_url
 
 EMPTY = "Keine passenden Förderaufrufe gefunden."
 COLUMNS = ["measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons"]
 STATUS_DE = {"open": "offen", "upcoming": "demnächst", "closed": "geschlossen", "unknown": "unbekannt"}
+_UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f<>\"'`\\]")
+
+
+def safe_url(value: str) -> str | None:
+    """The URL if it may become a link (absolute http/https, nothing that breaks out of an attribute)."""
+    url = value.strip()
+    if _UNSAFE_URL_CHARS.search(url):
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def _date(m: Match) -> str:
     return m.deadline.strftime("%d.%m.%Y") if m.deadline else "–"
 
 
+def _groups(matches: list[Match]) -> list[tuple[str, list[Match]]]:
+    return [(measure, list(group)) for measure, group in groupby(matches, key=lambda m: m.measure_id)]
+
+
 def as_json(matches: list[Match]) -> str:
     return json.dumps([m.to_json() for m in matches], ensure_ascii=False, indent=2) + "\n"
 
 
+def _csv_cell(value: object) -> object:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def as_csv(matches: list[Match]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS)
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for m in matches:
         row = m.to_json()
         row["reasons"] = "; ".join(m.reasons)
-        writer.writerow(row)
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     return buf.getvalue()
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def as_table(matches: list[Match]) -> str:
+    """Plain text for terminals: per measure one row per call, URL and reasons indented below."""
     if not matches:
         return EMPTY + "\n"
     lines: list[str] = []
-    for measure, group in groupby(matches, key=lambda m: m.measure_id):
-        lines.append(f"== {measure} ==")
-        for m in group:
+    for measure, rows in _groups(matches):
+        lines.append(f"Maßnahme: {measure} ({len(rows)} Treffer)")
+        lines.append(f"{'Punkte':>6}  {'Frist':10}  {'Status':11}  Förderaufruf")
+        for m in rows:
             flag = "" if m.eligible else "  [nicht antragsberechtigt]"
-            lines.append(f"{m.score:5.1f}  {_date(m):10}  {m.title}{flag}")
-            lines.append(f"       {m.url}")
-            lines.extend(f"       - {r}" for r in m.reasons)
+            status = STATUS_DE.get(m.status, m.status)
+            lines.append(f"{m.score:6.1f}  {_date(m):10}  {status:11}  {_one_line(m.title)}{flag}")
+            lines.append(f"{'':33}{_one_line(m.url)}")
+            if m.reasons:
+                lines.append(f"{'':33}{_one_line('; '.join(m.reasons))}")
         lines.append("")
     return "\n".join(lines)
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _md(text: str) -> str:
+    """A Markdown table cell: no line breaks, no table or link syntax, no raw HTML."""
+    text = _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\|\[\]`*_])", r"\\\1", text)
 
 
 def as_markdown(matches: list[Match]) -> str:
     if not matches:
         return EMPTY + "\n"
     out: list[str] = ["# Förderradar – Treffer", ""]
-    for measure, group in groupby(matches, key=lambda m: m.measure_id):
-        out += [f"## {measure}", "", "| Punkte | Förderaufruf | Frist | Status | Gründe |", "|---:|---|---|---|---|"]
-        for m in group:
+    for measure, rows in _groups(matches):
+        out += [f"## Maßnahme: {_md(measure)}", "",
+                "| Punkte | Förderaufruf | Frist | Status | Antragsberechtigt | Gründe |", "|---:|---|---|---|---|---|"]
+        for m in rows:
             url = safe_url(m.url)
-            title = f"[{_md_cell(m.title)}]({url})" if url else _md_cell(m.title)
+            title = f"[{_md(m.title)}](<{url}>)" if url else _md(m.title)
             out.append(
                 f"| {m.score:.0f} | {title} | {_date(m)} | {STATUS_DE.get(m.status, m.status)} | "
-                f"{_md_cell('; '.join(m.reasons))} |"
+                f"{'ja' if m.eligible else 'nein'} | {_md('; '.join(m.reasons))} |"
             )
         out.append("")
     return "\n".join(out)
 
 
-_HTML = Environment(autoescape=select_autoescape(default=True)).from_string(
+_HTML = Environment(autoescape=select_autoescape(default=True, default_for_string=True)).from_string(
     """<!DOCTYPE html>
-<html lang="de"><head><meta charset="utf-8"><title>Förderradar – Treffer</title>
+<html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Förderradar – Treffer</title>
 <style>
-body{font-family:system-ui,Arial,sans-serif;margin:2rem;color:#1f2937}
+body{font-family:system-ui,Arial,sans-serif;margin:2rem;color:#1f2937;line-height:1.4}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem;border-bottom:2px solid #1e3a5f}
 table{border-collapse:collapse;width:100%}th,td{padding:.4rem .6rem;border-bottom:1px solid #e5e7eb;
 vertical-align:top;text-align:left}th{cursor:pointer;background:#f3f4f6;user-select:none}
-td.num{text-align:right}.no{color:#9b1c1c}ul{margin:0;padding-left:1.1rem}
+th:after{content:" ↕";color:#9ca3af}td.num{text-align:right}tr.no td{color:#9b1c1c}
+ul{margin:0;padding-left:1.1rem}.hint{color:#6b7280;font-size:.9rem}
 </style></head><body>
 <h1>Förderradar – Treffer</h1>
-{% if not groups %}<p>{{ empty }}</p>{% endif %}
+{% if not groups %}<p>{{ empty }}</p>{% else %}
+<p class="hint">Spaltenköpfe anklicken, um zu sortieren. Rot: nicht antragsberechtigt oder geschlossen.</p>
+{% endif %}
 {% for measure, rows in groups %}
-<h2>{{ measure }}</h2>
+<h2>Maßnahme: {{ measure }}</h2>
 <table class="sortable"><thead><tr><th>Punkte</th><th>Förderaufruf</th><th>Frist</th><th>Status</th>
 <th>Gründe</th></tr></thead><tbody>
 {% for m in rows %}<tr{% if not m.eligible %} class="no"{% endif %}>
 <td class="num" data-sort="{{ '%06.1f' % m.score }}">{{ '%.0f' % m.score }}</td>
-<td>{% if safe(m.url) %}<a href="{{ safe(m.url) }}" rel="noopener noreferrer">{{ m.title }}</a>
+<td>{% set url = safe(m.url) %}{% if url %}<a href="{{ url }}" rel="noopener noreferrer">{{ m.title }}</a>
 {% else %}{{ m.title }}{% endif %}</td>
-<td data-sort="{{ m.deadline.isoformat() if m.deadline else '9999' }}">{{ fmt(m) }}</td>
+<td data-sort="{{ m.deadline.isoformat() if m.deadline else '9999-99-99' }}">{{ fmt(m) }}</td>
 <td>{{ status.get(m.status, m.status) }}</td>
 <td><ul>{% for r in m.reasons %}<li>{{ r }}</li>{% endfor %}</ul></td></tr>
 {% endfor %}</tbody></table>
@@ -117,8 +158,7 @@ document.querySelectorAll("table.sortable th").forEach(function (th, col) {
 
 
 def as_html(matches: list[Match]) -> str:
-    groups = [(k, list(g)) for k, g in groupby(matches, key=lambda m: m.measure_id)]
-    return _HTML.render(groups=groups, empty=EMPTY, safe=safe_url, fmt=_date, status=STATUS_DE)
+    return _HTML.render(groups=_groups(matches), empty=EMPTY, safe=safe_url, fmt=_date, status=STATUS_DE)
 
 
 RENDERERS: dict[str, Callable[[list[Match]], str]] = {
@@ -128,6 +168,7 @@ RENDERERS: dict[str, Callable[[list[Match]], str]] = {
 
 def render_report(matches: list[Match], fmt: str) -> str:
     try:
-        return RENDERERS[fmt](matches)
+        renderer = RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"Unbekanntes Format {fmt!r}; erlaubt: {', '.join(RENDERERS)}") from None
+    return renderer(matches)

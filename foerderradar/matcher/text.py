@@ -1,120 +1,311 @@
 """German-aware text normalisation: folding, stop words, light stemming, compounds, thesaurus.
 
-The same pipeline runs over measures and calls, so "Breitbandausbau" in a call meets "Breitband"
-in a measure, and "fibre" in an English EU call meets "Glasfaser".
+Measures and calls go through the same pipeline, so "Breitbandausbau" in a call meets "Breitband" in
+a measure, "Online-Dienste" meets "Onlinedienste", and "fibre" in an English EU call meets
+"Glasfaser". Every step is deliberately simple and symmetric: it does not have to be linguistically
+right, only to send the same word in different shapes to the same term.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from functools import cache
-from itertools import pairwise
-from pathlib import Path
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import cached_property
 
-import yaml
+from foerderradar.matcher.thesaurus import Thesaurus, load_thesaurus
+from foerderradar.model import FundingCall
 
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e", "è": "e", "á": "a"})
-_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_FOLDED: dict[str, str] = {"\u2010": "-", "\u2011": "-"}  # other characters, learned on first sight
+# A word, optionally hyphenated ("Online-Dienste", "E-Akte", "5G"); underscores are not letters.
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 
-# Words every call shares (they carry no signal) and plain function words, German and English.
+# Function words (German, English) and the words every funding call uses, so they carry no signal:
+# a measure never becomes relevant to a call because both say "Förderung" or "Kommune".
 _STOP_TEXT = """
-der die das den dem des ein eine einer eines einem einen und oder aber auch als am an auf aus bei bis
-durch fuer gegen im in ins ist sind mit nach ohne ueber um unter vom von vor wie zu zum zur so sowie
-sie wir ihr ihre ihren unsere es sich nicht noch nur werden wird wurde wurden kann koennen soll sollen
-muss muessen hat haben dass damit dabei dazu zwischen je pro etwa weitere weiteren alle allen
-the of and or to for in on at by with from as is are be an a this that these those their its it can
-will may must not into per than also such other which who within under up
-foerderung foerdern gefoerdert foerderprogramm programm programme zuschuss zuschuesse antrag antraege
-antragstellung kommune kommunen digital digitale digitalen digitaler digitalisierung vorhaben projekt
-projekte massnahme massnahmen stadt staedte gemeinde gemeinden mittel einsatz ziel ziele zweck
-ausgaben kosten unterstuetzung unterstuetzt funding grant grants call project projects support
-eligible costs action actions programme program eu european
+aber alle allem allen aller alles als also am an ans auch auf aus ausser ausserdem bei beim bereits bis
+bisher bzw da dabei dadurch dafuer dagegen daher damit danach dann daran darauf daraus darf darin darueber
+darum das dass davon dazu dem den denen denn der deren des dessen die dies diese diesem diesen dieser
+dieses doch dort durch ebenfalls ein eine einem einen einer eines einige einmal entweder er es etwa etwas
+euch fuer ganz gegen gibt geben ggf hat hatte haben hier hin hinaus ihr ihre ihrem ihren ihrer ihres im
+in ins insbesondere ist je jede jedem jeden jeder jedes jedoch jetzt kann kein keine keinen koennen
+koennte kuenftig man mehr mehrere mehrerer mit moechten muss muessen nach neben neu neue neuen neuer nicht
+noch nun nur ob oder ohne per pro sehr sei sein seine seinen seiner seit selbst sich sie sind so sollen
+soll sollte sondern sowie sowohl ueber um und uns unser unsere unserer unter vom von vor vorher waehrend
+war waren was weil weiter weitere weiteren welche welchem welchen welcher welches wenn wer werden wie
+wieder will wir wird wo wohin wollen wurde wurden zb zu zuerst zum zur zwischen braucht brauchen kommen
+a about all also an and any are as at be been but by can could each for from has have how if in into is
+it its may more must new no not of on or other our over per such than that the their them these they this
+those through to under up use used using was we were what when which who will with within would you your
+foerderung foerdern gefoerdert foerderprogramm foerderaufruf foerderfaehig foerdermittel programm
+programme zuschuss zuschuesse zuwendung zuwendungen antrag antraege antragsteller antragstellung
+antragsberechtigt antragsberechtigte kommune kommunen kommunal kommunale gemeinde gemeinden stadt
+staedte land laender landes bund bundes oeffentlich digital digitale digitalen digitaler digitalisierung
+vorhaben projekt projekte massnahme massnahmen mittel einsatz ziel ziele zweck ausgaben kosten
+unterstuetzung unterstuetzt euro prozent hoehe frist aufruf einfuehrung
+funding fund funds grant grants call calls project projects support eligible costs action actions
+program eu european union digitalisation digitalization
 """
-STOPWORDS = frozenset(_STOP_TEXT.split())
 
-_SUFFIXES = ("ungen", "ungen", "ung", "heit", "keit", "lich", "isch", "ern", "en", "er", "es", "e", "s", "n",
-             "ing", "ed")
+_INFLECTIONS = ("ern", "en", "er", "es", "e", "s", "n")
+_DERIVATIONS = ("ung", "heit", "keit", "lich", "isch")
 _LINKING = ("s", "es", "n", "en")
+MIN_STEM = 4
+MIN_PART = 4
+MIN_UNKNOWN = 5  # an unknown compound part shorter than this is likely a suffix ("-rung", "-isier")
 
 
 def fold(text: str) -> str:
-    return text.lower().translate(_FOLD)
+    """Lower case with umlauts and ß spelled out and other accents dropped (é → e)."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    for umlaut, spelled in _UMLAUTS:  # str.replace is far cheaper than translate() on long texts
+        if umlaut in text:
+            text = text.replace(umlaut, spelled)
+    return text if text.isascii() else _NON_ASCII.sub(_fold_char, text)
+
+
+def _fold_char(match: re.Match[str]) -> str:
+    char = match.group()
+    folded = _FOLDED.get(char)
+    if folded is None:
+        decomposed = unicodedata.normalize("NFKD", char)
+        folded = _FOLDED[char] = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return folded
+
+
+def normalise_name(text: str) -> str:
+    """For place names: folded, punctuation and hyphens as one space ("Holte-Stukenbrock")."""
+    return " ".join(re.sub(r"[\W_]+", " ", fold(text)).split())
 
 
 def stem(token: str) -> str:
-    """A light suffix stripper: enough to meet plural and inflected forms, never below 4 letters."""
-    if token.isdigit() or len(token) <= 4:
+    """Strip one inflection, then one derivation suffix (never below four letters), drop umlauts.
+
+    Two passes keep the result consistent: "öffentlichen" and "öffentlich" both end as "offent",
+    "Verwaltungen", "Verwaltung" and "verwalten" all as "verwalt".
+    """
+    if len(token) <= MIN_STEM or not token.isalpha():
         return token
-    for suffix in _SUFFIXES:
-        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
-            return token[: -len(suffix)]
-    return token
+    for group in (_INFLECTIONS, _DERIVATIONS):
+        for suffix in group:
+            if suffix == "s" and token.endswith("ss"):  # "Anschluss", "process": no plural -s
+                break
+            if token.endswith(suffix) and len(token) - len(suffix) >= MIN_STEM:
+                token = token[: -len(suffix)]
+                break
+    # Umlaut plurals: "Plätze"/"Platz", "Anschlüsse"/"Anschluss", "Abläufe"/"Ablauf".
+    return token.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
-def raw_tokens(text: str) -> list[str]:
-    out: list[str] = []
-    for token in _TOKEN.findall(fold(text)):
-        out.append(token)
-        if "-" in token:  # "Online-Dienste" also counts as "online" and "dienste"
-            out.extend(part for part in token.split("-") if part)
-    return out
+STOP_STEMS = frozenset(stem(w) for w in _STOP_TEXT.split())
 
 
-@cache
-def thesaurus() -> dict[str, str]:
-    """stem → concept key (the group's first term)."""
-    data = yaml.safe_load((Path(__file__).parent / "thesaurus.yaml").read_text(encoding="utf-8"))
-    mapping: dict[str, str] = {}
-    for group in data["groups"]:
-        concept = "§" + stem(fold(str(group[0])))
-        for term in group:
-            mapping.setdefault(stem(fold(str(term))), concept)
-    return mapping
+def words(text: str | None) -> list[str]:
+    """The text's words as written (case kept, for showing them back to a person)."""
+    return _WORD.findall(text or "")
 
 
 class Analyzer:
-    """Turns text into comparable terms; knows a vocabulary for splitting compounds."""
+    """Turns text into comparable terms; knows a vocabulary (any texts) for splitting compounds."""
 
-    def __init__(self, vocabulary: Iterable[str] = ()) -> None:
-        self.concepts = thesaurus()
-        self.vocabulary = {stem(w) for w in vocabulary if len(w) >= 4} | set(self.concepts)
+    def __init__(self, vocabulary: Iterable[str] = (), thesaurus: Thesaurus | None = None) -> None:
+        self.thesaurus = thesaurus or load_thesaurus()
+        # Stop words are real words too: "Gigabitförderung" must split off "förderung".
+        self.vocabulary: set[str] = {stem(w) for w in self.thesaurus.words} | {
+            s for s in STOP_STEMS if len(s) >= MIN_PART
+        }
+        for text in vocabulary:
+            for word in _WORD.findall(fold(text)):
+                for part in word.split("-"):
+                    if len(part) >= MIN_PART and part.isalpha():
+                        self.vocabulary.add(stem(part))
+        self._splits: dict[str, list[str]] = {}
+        self._word_terms: dict[str, tuple[str, ...]] = {}  # written word → terms
+        self._atoms: dict[str, tuple[str, ...]] = {}  # written word → stemmed hyphen parts
+
+    # -- compounds ------------------------------------------------------------------------------
+
+    def _known(self, part: str, last: bool) -> str | None:
+        """The part itself if it is a vocabulary word, or without its linking -s/-n (not at the end)."""
+        if len(part) < MIN_PART:
+            return None
+        if stem(part) in self.vocabulary:
+            return part
+        if not last:
+            for link in _LINKING:
+                head = part[: -len(link)]
+                if part.endswith(link) and len(head) >= MIN_PART and stem(head) in self.vocabulary:
+                    return head
+        return None
 
     def split(self, token: str) -> list[str]:
-        """Breitbandausbau → breitband + ausbau, when both halves are known words."""
-        if len(token) < 9 or "-" in token:
-            return []
-        for cut in range(len(token) - 4, 3, -1):
-            head, tail = token[:cut], token[cut:]
-            if stem(head) not in self.vocabulary:
-                continue
-            if stem(tail) in self.vocabulary:
-                return [head, tail]
-            for link in _LINKING:
-                if head.endswith(link) and stem(head[: -len(link)]) in self.vocabulary:
-                    return [head[: -len(link)], tail]
-        for cut in range(4, len(token) - 3):
-            head, tail = token[:cut], token[cut:]
-            if stem(tail) in self.vocabulary and stem(head) in self.vocabulary:
-                return [head, tail]
-        return []
+        """Breitbandausbauförderung → breitband + ausbau + foerderung, or [] if it is no compound.
+
+        Parts are vocabulary words (a linking -s/-n dropped); one part may be unknown, since the word
+        a measure cares about is often only the modifier ("Glasfaser|anbindung"). The split that
+        leaves the fewest letters unknown wins, then the one with the fewest parts.
+        """
+        if token in self._splits:
+            return self._splits[token]
+        result: list[str] = []
+        n = len(token)
+        if 2 * MIN_PART <= n <= 48 and token.isalpha():
+            # best[u][i]: the best segmentation of token[i:] with u unknown parts, as
+            # (unknown letters, number of parts, parts).
+            best: list[list[_Split | None]] = [[None] * (n + 1), [None] * (n + 1)]
+            best[0][n] = (0, 0, ())
+            for i in range(n - MIN_PART, -1, -1):
+                for j in range(n, i + MIN_PART - 1, -1):
+                    if i == 0 and j == n:  # the whole word is no split of itself
+                        continue
+                    known = self._known(token[i:j], last=j == n)
+                    for u, rest in ((0, best[0][j]), (1, best[1][j])):
+                        if known is not None and rest is not None:
+                            _keep_better(best[u], i, (rest[0], rest[1] + 1, (known, *rest[2])))
+                    rest = best[0][j]
+                    if known is None and rest is not None and j - i >= MIN_UNKNOWN:
+                        _keep_better(best[1], i, (j - i, rest[1] + 1, (token[i:j], *rest[2])))
+            for found in (best[0][0], best[1][0]):
+                if found is not None and found[1] >= 2:
+                    result = list(found[2])
+                    break
+        self._splits[token] = result
+        return result
+
+    # -- terms ----------------------------------------------------------------------------------
+
+    def _term(self, piece: str) -> str | None:
+        """One folded piece → its concept, its stem, or None for stop words and noise."""
+        key = stem(piece)
+        concept = self.thesaurus.concepts.get(key)
+        if concept:
+            return concept
+        if len(piece) < 3 or key in STOP_STEMS or not piece.isalpha():
+            return None
+        return key
+
+    def word_terms(self, word: str) -> tuple[str, ...]:
+        """All terms of one written word: whole form, hyphen parts, compound parts (deduplicated)."""
+        cached = self._word_terms.get(word)
+        if cached is not None:
+            return cached
+        folded = fold(word)
+        joined = folded.replace("-", "")
+        pieces = [joined]
+        if "-" in folded:
+            pieces += folded.split("-")
+        out: dict[str, None] = {}
+        for piece in pieces:
+            term = self._term(piece)
+            if term:
+                out[term] = None
+            # A concept ("glasfasernetz") or a stop word ("förderung") is not split further;
+            # any other word may hide a concept.
+            if (term is None or not term.startswith("§")) and stem(piece) not in STOP_STEMS:
+                for part in self.split(piece):
+                    sub = self._term(part)
+                    if sub:
+                        out[sub] = None
+        result = tuple(out)
+        self._word_terms[word] = result
+        return result
+
+    def analyse(self, text: str | None) -> Iterator[tuple[str, str]]:
+        """(term, the written word it came from) for every term of the text, phrases included."""
+        written = words(text)
+        if not written:
+            return
+        covered: set[int] = set()
+        for concept, first, last, shown in self._phrases(written):
+            covered.update(range(first, last + 1))
+            yield concept, shown
+        for n, word in enumerate(written):
+            if n not in covered:  # "public administration" is one concept, not also "public"
+                for term in self.word_terms(word):
+                    yield term, word
 
     def terms(self, text: str | None) -> list[str]:
-        if not text:
-            return []
-        out: list[str] = []
-        tokens = raw_tokens(text)
-        for first, second in pairwise(tokens):
-            phrase = self.concepts.get(stem(f"{first}-{second}"))  # "public administration"
-            if phrase:
-                out.append(phrase)
-        for token in tokens:
-            parts = [token, *self.split(token)]
-            for part in parts:
-                if part in STOPWORDS or len(part) < 3:
-                    continue
-                term = stem(part)
-                if term in STOPWORDS:
-                    continue
-                out.append(self.concepts.get(term, term))
-        return out
+        return [term for term, _ in self.analyse(text)]
+
+    def _phrases(self, written: list[str]) -> Iterator[tuple[str, int, int, str]]:
+        """Multi-word thesaurus entries ("public administration", "weiße Flecken"): the concept, the
+        first and last index of the written words wholly inside the phrase, and the words shown."""
+        phrases = self.thesaurus.phrases
+        if not phrases:
+            return
+        starts = self.thesaurus.phrase_starts
+        atoms: list[tuple[str, int]] = []  # (stemmed piece, index of the written word)
+        hopeful = False
+        for n, word in enumerate(written):
+            pieces = self._atoms.get(word)
+            if pieces is None:
+                pieces = self._atoms[word] = tuple(stem(p) for p in fold(word).split("-") if p)
+            atoms.extend((piece, n) for piece in pieces)
+            hopeful = hopeful or not starts.isdisjoint(pieces)
+        if not hopeful:
+            return
+        longest = self.thesaurus.longest_phrase
+        i = 0
+        while i < len(atoms):
+            if atoms[i][0] not in starts:
+                i += 1
+                continue
+            for size in range(min(longest, len(atoms) - i), 1, -1):
+                span = atoms[i : i + size]
+                first, last = span[0][1], span[-1][1]
+                concept = phrases.get(tuple(a for a, _ in span))
+                # Inside one written word ("Smart-City") the word's own terms already cover it.
+                if concept and first != last:
+                    whole_first = i == 0 or atoms[i - 1][1] != first
+                    whole_last = i + size == len(atoms) or atoms[i + size][1] != last
+                    shown = " ".join(written[first : last + 1])
+                    yield concept, first if whole_first else first + 1, last if whole_last else last - 1, shown
+                    i += size - 1
+                    break
+            i += 1
+
+
+class CallText:
+    """A call's texts folded once, for the gates that each read several of them."""
+
+    def __init__(self, call: FundingCall) -> None:
+        self.call = call
+
+    @cached_property
+    def title(self) -> str:
+        return fold(self.call.title)
+
+    @cached_property
+    def summary(self) -> str:
+        return fold(self.call.summary or "")
+
+    @cached_property
+    def description(self) -> str:
+        return fold(self.call.description or "")
+
+    @cached_property
+    def deadline_text(self) -> str:
+        return fold(self.call.deadline_text or "")
+
+    @cached_property
+    def whole(self) -> str:
+        return "\n".join(t for t in (self.title, self.summary, self.description) if t)
+
+    @cached_property
+    def names(self) -> str:
+        """Title, texts and funding body as place names are compared (" kreis guetersloh ")."""
+        parts = [self.call.title, self.call.summary, self.call.description, self.call.funding_body]
+        return f" {normalise_name(' '.join(p for p in parts if p))} "
+
+
+_Split = tuple[int, int, tuple[str, ...]]
+
+
+def _keep_better(table: list[_Split | None], i: int, candidate: _Split) -> None:
+    current = table[i]
+    if current is None or candidate[:2] < current[:2]:
+        table[i] = candidate
