@@ -534,7 +534,6 @@ def test_previous_sent_at_only_counts_sent_digests_of_earlier_periods(store: Sto
 
 
 def test_preview_with_the_real_matcher(store: Store, tmp_path: Path) -> None:
-    pytest.importorskip("foerderradar.matcher.match", reason="matcher not merged yet")
     add_call(
         store,
         "wlan-schule",

@@ -10,9 +10,9 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from foerderradar.crawler.worker import RESULT_PREFIX
 from foerderradar.settings import Config, PortalBase
@@ -79,6 +79,15 @@ def _run_worker(job: dict[str, object], timeout_s: float) -> dict[str, Any]:
     raise WorkerFailed(f"Crawler-Prozess abgebrochen (Exit-Code {proc.returncode}): {cause}")
 
 
+R = TypeVar("R", "PortalResult", "CheckResult")
+
+
+def _result(cls: type[R], portal: str, data: dict[str, Any]) -> R:
+    """A worker's JSON result as the caller's dataclass: the fields it declares, nothing else."""
+    names = {f.name for f in fields(cls)} - {"portal", "ok"}
+    return cls(portal=portal, ok=bool(data["ok"]), **{k: v for k, v in data.items() if k in names})
+
+
 def _job(portal: PortalBase, config: Config, db_url: str, cache_dir: Path) -> dict[str, object]:
     return {
         "portal": portal.model_dump(mode="json"),
@@ -104,18 +113,7 @@ def crawl_portal(
     except WorkerFailed as exc:
         store.finish_run(run_id, RunStats(errors=1), ok=False, message=str(exc))
         return PortalResult(portal.key, ok=False, errors=1, messages=[str(exc)])
-    return PortalResult(
-        portal=portal.key,
-        ok=bool(data["ok"]),
-        items=data["items"],
-        new=data["new"],
-        changed=data["changed"],
-        errors=data["errors"],
-        messages=data["messages"],
-        requests=data["requests"],
-        bytes=data["bytes"],
-        gone=data.get("gone", 0),
-    )
+    return _result(PortalResult, portal.key, data)
 
 
 @dataclass
@@ -158,15 +156,7 @@ def check_portal(
         data = _run_worker(job, config.settings.crawler.portal_timeout_s)
     except WorkerFailed as exc:
         return CheckResult(portal.key, ok=False, errors=1, messages=[str(exc)])
-    return CheckResult(
-        portal=portal.key,
-        ok=bool(data["ok"]),
-        items=data["items"],
-        errors=data["errors"],
-        messages=data["messages"],
-        sample=data["sample"],
-        filled=data["filled"],
-    )
+    return _result(CheckResult, portal.key, data)
 
 
 def crawl(

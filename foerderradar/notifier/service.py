@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
+from foerderradar.matcher import match_calls
 from foerderradar.matcher.types import Match
 from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger, smtp
@@ -68,8 +69,6 @@ class DigestInputs:
 def find_matches(calls: Iterable[FundingCall], config: Config, as_of: date) -> list[Match]:
     """The one seam to the matcher: tests put a fixed stand-in here, so they check the notifier
     rather than today's scoring."""
-    from foerderradar.matcher.match import match_calls
-
     return match_calls(calls, config.measures, as_of, min_score=config.settings.digest.min_score)
 
 
