@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from foerderradar.settings import Config, ConfigError, load_config
@@ -122,11 +123,30 @@ def crawl(
                 fail(str(exc), 2)
             except LockBusy as exc:
                 fail(str(exc))
+        alerts_failed = report_health(store, cfg, [r.portal for r in results])
     print_crawl_summary(results)
     if not results:
         out.print("Keine aktiven Portale in portals.yaml.")
-    if any(not r.ok for r in results):
+    if alerts_failed or any(not r.ok for r in results):
         raise typer.Exit(1)
+
+
+def report_health(store: Store, cfg: Config, keys: list[str]) -> bool:
+    """After a crawl: name the flagged portals and alert city IT. True if an alert could not be sent."""
+    from foerderradar.health import portal_health
+    from foerderradar.notifier.alerts import send_health_alerts
+
+    health = guarded(lambda: portal_health(store, keys, cfg.settings.health.failures_in_a_row))
+    for h in health:
+        if h.flagged:
+            err.print(f"[red]Störung[/red] {h.portal}: {escape(h.summary)}", soft_wrap=True)
+    results = guarded(lambda: send_health_alerts(store, cfg, health))
+    for r in results:
+        if r.status == "sent":
+            out.print(f"  Störungsmeldung ({r.message}) versendet an {r.recipient}")
+        elif r.status == "failed":
+            err.print(f"  Störungsmeldung an {r.recipient} nicht versendet: {r.message}", soft_wrap=True)
+    return any(r.status == "failed" for r in results)
 
 
 def print_crawl_summary(results: list[PortalResult]) -> None:
@@ -211,7 +231,12 @@ def digest(
     day = parse_as_of(as_of)
     if not preview and not send:
         fail("Bitte --preview DIR und/oder --send angeben.", 2)
-    cfg = config_or_exit(config, need_portals=False)
+    try:
+        cfg = load_config(config)
+    except ConfigError:
+        # The digest needs portals.yaml only for portal names; a typo there must not stop it.
+        cfg = config_or_exit(config, need_portals=False)
+        err.print("[yellow]Hinweis:[/yellow] portals.yaml ist fehlerhaft (foerderradar portals list zeigt, wo).")
     with open_store() as store:
         try:
             with held(store, "digest") if send else nullcontext():
@@ -282,15 +307,19 @@ def calls_export(
 
 @portals_app.command("list")
 def portals_list(config: ConfigOpt = None) -> None:
-    """Konfigurierte Portale mit dem Ergebnis ihres letzten Abrufs anzeigen."""
+    """Konfigurierte Portale mit dem Ergebnis ihres letzten Abrufs und ihrem Zustand anzeigen."""
+    from foerderradar.health import portal_health
+
     cfg = config_or_exit(config)
+    keys = [p.key for p in cfg.portals]
     with open_store() as store:
-        runs = guarded(store.last_runs)
+        health = guarded(lambda: portal_health(store, keys, cfg.settings.health.failures_in_a_row))
     table = Table(title=f"Portale ({cfg.directory / 'portals.yaml'})", title_justify="left")
-    for col in ("Schlüssel", "Art", "Name", "aktiv", "letzter Abruf", "Ergebnis"):
-        table.add_column(col)
-    for p in cfg.portals:
-        run = runs.get(p.key)
+    for col in ("Schlüssel", "Art", "Name", "aktiv", "letzter Abruf", "Ergebnis", "Zustand"):
+        table.add_column(col, overflow="fold")
+    colours = {"ok": "green", "warnung": "yellow", "fehler": "red", "unbekannt": "dim"}
+    for p, h in zip(cfg.portals, health, strict=True):
+        run = h.last_run
         when = run.started_at.astimezone().strftime("%d.%m.%Y %H:%M") if run else "noch nie"
         if run is None:
             result = "–"
@@ -300,8 +329,16 @@ def portals_list(config: ConfigOpt = None) -> None:
             result = f"ok: {run.items} Einträge, {run.new} neu, {run.changed} geändert, {run.errors} Fehler"
         else:
             result = f"[red]fehlgeschlagen[/red] ({run.errors} Fehler)"
-        table.add_row(p.key, p.kind, p.name, "ja" if p.enabled else "nein", when, result)
+        state = f"[{colours[h.state]}]{h.label}[/{colours[h.state]}]"
+        table.add_row(p.key, p.kind, p.name, "ja" if p.enabled else "nein", when, result, state)
     out.print(table)
+    # Reasons below the table: they are sentences, and a narrow terminal would fold them to pulp.
+    for h in health:
+        if h.state in ("warnung", "fehler"):
+            out.print(f"  {h.portal} ({h.label}): {escape(h.summary)}", soft_wrap=True)
+    flagged = [h.portal for h in health if h.flagged]
+    if flagged:
+        out.print(f"Gestört: {', '.join(flagged)} — prüfen mit: foerderradar portals check {flagged[0]}")
 
 
 @portals_app.command("check")

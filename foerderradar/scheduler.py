@@ -57,9 +57,11 @@ def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
     """The daily job: crawl every enabled portal, then refresh the stored match verdicts."""
     from foerderradar.crawler.runner import crawl
     from foerderradar.matcher import match_calls
+    from foerderradar.notifier.alerts import send_health_alerts
     from foerderradar.storage import record_to_call
 
     results = crawl(config, store)
+    alerts = send_health_alerts(store, config)
     calls = (record_to_call(r) for r in store.iter_calls())
     matches = match_calls(calls, config.measures, date.today(), min_score=config.settings.digest.min_score)
     store.save_matches(matches)
@@ -68,6 +70,7 @@ def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
         f"{len(results)} Portale, {sum(r.new for r in results)} neu, "
         f"{sum(r.changed for r in results)} geändert, {len(matches)} Treffer"
         + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
+        + "".join(f"; Störungsmeldung an {a.recipient} fehlgeschlagen" for a in alerts if a.status == "failed")
     )
     return not failed, summary
 

@@ -164,11 +164,30 @@ class ScheduleSettings(_Strict):
         return value
 
 
+_EMAIL = r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$"
+
+
+class HealthSettings(_Strict):
+    """When a portal counts as broken, and who hears about it (city IT, not the digital manager)."""
+
+    failures_in_a_row: int = Field(default=3, ge=1, le=100)
+    alert_to: list[str] = Field(default_factory=list)
+
+    @field_validator("alert_to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not re.match(_EMAIL, address):
+                raise ValueError(f"{address!r} is not an e-mail address such as it@kommune.de")
+        return list(dict.fromkeys(a.lower() for a in value))
+
+
 class AppSettings(_Strict):
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
 
 # -- loading --------------------------------------------------------------------------------------

@@ -34,7 +34,10 @@ class PortalReport:
     messages: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     sample: list[dict[str, Any]] = field(default_factory=list)  # dry run: the first items as extracted
-    filled: dict[str, int] = field(default_factory=dict)  # dry run: how many items had each field
+    # How many parsed items had each field: shown by `portals check`, stored per run so that a
+    # field that suddenly stays empty (a changed layout) can be flagged by portal health.
+    filled: dict[str, int] = field(default_factory=dict)
+    extracted: int = 0
 
     def error(self, message: str) -> None:
         self.errors += 1
@@ -76,8 +79,8 @@ class StorePipeline:
             return item  # the same programme reached through two list pages: stored once
         self.report.seen.add(call.id)
         self.report.items += 1
+        self._observe(call)
         if self.store is None:
-            self._observe(call)
             return item
         outcome = self.store.upsert_call(call)
         if outcome == "new":
@@ -88,17 +91,18 @@ class StorePipeline:
 
     def _observe(self, call: FundingCall) -> None:
         data = call.model_dump(mode="json")
+        self.report.extracted += 1
         for name, value in data.items():
             if value not in (None, [], ""):
                 self.report.filled[name] = self.report.filled.get(name, 0) + 1
-        if len(self.report.sample) < SAMPLE_SIZE:
+        if self.dry_run and len(self.report.sample) < SAMPLE_SIZE:
             self.report.sample.append(data)
 
     def close_spider(self) -> None:
         # Stats are Scrapy's channel back to whoever ran the crawler (see worker.run_portal).
         stats = self.crawler.stats
         assert stats is not None
-        for name in ("items", "new", "changed", "errors"):
+        for name in ("items", "new", "changed", "errors", "extracted"):
             stats.set_value(f"foerderradar/{name}", getattr(self.report, name))
         stats.set_value("foerderradar/messages", list(self.report.messages))
         stats.set_value("foerderradar/sample", list(self.report.sample))

@@ -86,6 +86,7 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
         "seen": stats.get("foerderradar/seen", []),
         "sample": stats.get("foerderradar/sample", []),
         "filled": stats.get("foerderradar/filled", {}),
+        "extracted": int(stats.get("foerderradar/extracted", 0)),
     }
 
 
@@ -107,7 +108,11 @@ def main() -> int:
         result["gone"] = store.mark_gone(job["portal"]["key"], seen) if complete else 0
         store.finish_run(
             job["run_id"],
-            RunStats(result["items"], result["new"], result["changed"], result["errors"]),
+            RunStats(
+                items=result["items"], new=result["new"], changed=result["changed"], errors=result["errors"],
+                gone=result["gone"], requests=result["requests"], bytes=result["bytes"],
+                extracted=result["extracted"], filled=result["filled"],
+            ),
             ok=ok,
             message="\n".join(result["messages"]) or None,
         )

@@ -6,11 +6,12 @@ be tested with plain objects, and rendering (HTML, text) never has to make a dec
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from foerderradar.health import PortalHealth
 from foerderradar.matcher.types import Match
 from foerderradar.notifier import formatting as fmt
 from foerderradar.settings import Config, Measure
@@ -76,6 +77,21 @@ class MeasureSection:
 
 
 @dataclass(frozen=True)
+class HealthLine:
+    """A portal with a problem, as the digest lists it (the digital manager should know that a
+    source went quiet; city IT gets the details by `portals list` or the alert mail)."""
+
+    portal: str
+    name: str
+    flagged: bool  # "Störung" rather than "Warnung"
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return "Störung" if self.flagged else "Warnung"
+
+
+@dataclass(frozen=True)
 class Digest:
     period: str  # ISO week, e.g. "2026-W48"
     city: str
@@ -86,6 +102,8 @@ class Digest:
     new_count: int  # distinct calls, so a call matching two measures counts once
     changed_count: int
     soon_count: int
+    health: tuple[HealthLine, ...] = ()  # only portals with a problem
+    portals_checked: int = 0  # how many portals the health section speaks for
 
     @property
     def summary(self) -> str:
@@ -102,6 +120,15 @@ class Digest:
     @property
     def soon_window(self) -> str:
         return fmt.soon_window(self.soon_days)
+
+    @property
+    def health_line(self) -> str:
+        """One sentence on the sources, so a quiet week is never mistaken for a broken crawler."""
+        if not self.portals_checked:
+            return "Noch keine Portale abgerufen."
+        if not self.health:
+            return f"Alle {self.portals_checked} Portale wurden ohne Befund abgerufen."
+        return f"{len(self.health)} von {self.portals_checked} Portalen mit Problemen:"
 
     @property
     def total_matches(self) -> int:
@@ -158,12 +185,23 @@ def build_section(measure: Measure, items: Iterable[DigestItem], cap: int) -> Me
     return MeasureSection(measure.id, measure.title, tuple(ordered[:cap]), max(0, len(ordered) - cap))
 
 
+def health_lines(health: Sequence[PortalHealth], names: Mapping[str, str]) -> tuple[HealthLine, ...]:
+    """Problems first (Störung before Warnung), then by portal key; healthy portals are not listed."""
+    lines = [
+        HealthLine(h.portal, names.get(h.portal) or h.portal, h.flagged, h.summary)
+        for h in health
+        if h.state in ("warnung", "fehler")
+    ]
+    return tuple(sorted(lines, key=lambda line: (not line.flagged, line.portal)))
+
+
 def build_digest(
     config: Config,
     records: Mapping[str, CallRecord],
     matches: Iterable[Match],
     as_of: date,
     since: datetime | None,
+    health: Sequence[PortalHealth] = (),
 ) -> Digest:
     settings = config.settings.digest
     open_measures = [m for m in config.measures.measures if m.status != "done"]
@@ -185,4 +223,6 @@ def build_digest(
         new_count=len({i.call_id for i in every_item if i.state == "new"}),
         changed_count=len({i.call_id for i in every_item if i.state == "changed"}),
         soon_count=len({i.call_id for i in every_item if i.deadline_soon}),
+        health=health_lines(health, {p.key: p.name for p in config.portals}),
+        portals_checked=len(health),
     )

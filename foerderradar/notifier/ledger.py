@@ -95,6 +95,7 @@ def previous_sent_at(store: Store, recipient: str, period: str) -> datetime | No
                 SentDigest.recipient == recipient,
                 SentDigest.status == SENT,
                 col(SentDigest.period) < period,
+                col(SentDigest.period).like("____-W__"),  # weekly digests only, not health alerts
                 col(SentDigest.sent_at).is_not(None),
             )
             .order_by(col(SentDigest.sent_at).desc())

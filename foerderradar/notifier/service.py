@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
+from foerderradar.health import PortalHealth, portal_health
 from foerderradar.matcher import match_calls
 from foerderradar.matcher.types import Match
 from foerderradar.model import FundingCall
@@ -64,6 +65,7 @@ class DigestInputs:
 
     records: Mapping[str, CallRecord]
     matches: list[Match]
+    health: tuple[PortalHealth, ...] = ()
 
 
 def find_matches(calls: Iterable[FundingCall], config: Config, as_of: date) -> list[Match]:
@@ -82,7 +84,14 @@ def load_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
             log.warning("Förderaufruf %s übersprungen (ungültig gespeichert): %s", record.id, exc)
             continue
         records[record.id] = record
-    return DigestInputs(records, find_matches(calls, config, as_of))
+    return DigestInputs(records, find_matches(calls, config, as_of), load_health(store, config))
+
+
+def load_health(store: Store, config: Config) -> tuple[PortalHealth, ...]:
+    """The enabled portals' health; without portals.yaml (a digest must not fail because of a typo
+    there) the portals that have been crawled."""
+    keys = [p.key for p in config.portals if p.enabled] or sorted(store.last_runs())
+    return tuple(portal_health(store, keys, config.settings.health.failures_in_a_row))
 
 
 def resolve_recipients(config: Config, to: list[str] | None, *, required: bool) -> list[str]:
@@ -105,7 +114,7 @@ def resolve_recipients(config: Config, to: list[str] | None, *, required: bool) 
 def digest_for(store: Store, config: Config, inputs: DigestInputs, as_of: date, recipient: str | None) -> Digest:
     period = period_key(as_of)
     since = ledger.previous_sent_at(store, recipient, period) if recipient else None
-    return build_digest(config, inputs.records, inputs.matches, as_of, since)
+    return build_digest(config, inputs.records, inputs.matches, as_of, since, inputs.health)
 
 
 def write_preview(directory: Path, config: Config, digest: Digest, recipient: str) -> list[Path]:

@@ -114,6 +114,13 @@ class CrawlRun(SQLModel, table=True):
     errors: int = 0
     ok: bool = False
     message: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
+    gone: int = 0
+    requests: int = 0
+    bytes: int = 0
+    # How many of the items parsed in this run had each canonical field filled, plus the number
+    # parsed (``extracted``): a field that suddenly stays empty betrays a changed page layout.
+    extracted: int = 0
+    filled: dict[str, int] | None = _json()
 
 
 class MatchRecord(SQLModel, table=True):

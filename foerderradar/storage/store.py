@@ -81,6 +81,11 @@ class RunStats:
     new: int = 0
     changed: int = 0
     errors: int = 0
+    gone: int = 0
+    requests: int = 0
+    bytes: int = 0
+    extracted: int = 0  # items whose fields were parsed in this run (the base of `filled`)
+    filled: dict[str, int] | None = None
 
 
 class Store:
@@ -231,11 +236,18 @@ class Store:
             if run is None:
                 raise StoreError(f"crawl run {run_id} does not exist")
             run.finished_at = utcnow()
-            run.items, run.new, run.changed, run.errors = stats.items, stats.new, stats.changed, stats.errors
+            for name in ("items", "new", "changed", "errors", "gone", "requests", "bytes", "extracted", "filled"):
+                setattr(run, name, getattr(stats, name))
             run.ok = ok
             run.message = message
             session.add(run)
             session.commit()
+
+    def recent_runs(self, portal: str, limit: int = 10) -> list[CrawlRun]:
+        """A portal's newest finished-or-not runs, newest first: the history health is judged on."""
+        with self.session() as session:
+            query = select(CrawlRun).where(CrawlRun.portal == portal).order_by(col(CrawlRun.id).desc()).limit(limit)
+            return list(session.exec(query).all())
 
     def last_runs(self) -> dict[str, CrawlRun]:
         """The newest run of each portal."""
