@@ -316,7 +316,7 @@ def portals_list(config: ConfigOpt = None) -> None:
         health = guarded(lambda: portal_health(store, keys, cfg.settings.health.failures_in_a_row))
     table = Table(title=f"Portale ({cfg.directory / 'portals.yaml'})", title_justify="left")
     for col in ("Schlüssel", "Art", "Name", "aktiv", "letzter Abruf", "Ergebnis", "Zustand"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "Schlüssel")
     colours = {"ok": "green", "warnung": "yellow", "fehler": "red", "unbekannt": "dim"}
     for p, h in zip(cfg.portals, health, strict=True):
         run = h.last_run
@@ -384,6 +384,67 @@ def portals_check(
         failed |= not result.ok or result.items == 0
     if failed:
         raise typer.Exit(1)
+
+
+@portals_app.command("export")
+def portals_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv | yaml")] = "csv",
+    config: ConfigOpt = None,
+) -> None:
+    """Die Portalliste als CSV (für Tabellenkalkulationen) oder YAML auf die Standardausgabe schreiben."""
+    from foerderradar.portals_io import export_csv, export_yaml
+
+    if fmt not in ("csv", "yaml"):
+        fail(f"--format {fmt!r} ist unbekannt; erlaubt: csv, yaml.", 2)
+    cfg = config_or_exit(config)
+    sys.stdout.write(export_csv(cfg.portals) if fmt == "csv" else export_yaml(cfg.portals))
+
+
+@portals_app.command("add")
+def portals_add(
+    key: Annotated[str | None, typer.Argument(help="Schlüssel des neuen Portals (ohne --from-csv).")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Art: foerderdatenbank, eu_sedia, feed, json …")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Anzeigename.")] = None,
+    settings: Annotated[
+        list[str] | None, typer.Option("--set", help="Weiterer Schlüssel, z. B. --set url=https://… (mehrfach).")
+    ] = None,
+    disabled: Annotated[bool, typer.Option("--disabled", help="Eintragen, aber noch nicht abrufen.")] = False,
+    from_csv: Annotated[Path | None, typer.Option("--from-csv", help="Alle Zeilen einer CSV (wie export).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Portale in portals.yaml eintragen — geprüft wie beim Laden; Kommentare der Datei bleiben erhalten."""
+    from foerderradar.crawler.registry import portal_models
+    from foerderradar.portals_io import add_portals, parse_settings, read_csv, validate_new
+
+    cfg = config_or_exit(config)
+    try:
+        if from_csv is not None:
+            if key or kind:
+                fail("Entweder --from-csv DATEI oder SCHLÜSSEL --kind ART angeben, nicht beides.", 2)
+            try:
+                text = from_csv.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                fail(f"{from_csv}: kann nicht gelesen werden ({exc}).", 2)
+            entries = read_csv(text, str(from_csv))
+            source = str(from_csv)
+        else:
+            if not key or not kind:
+                fail("Bitte SCHLÜSSEL und --kind ART angeben (oder --from-csv DATEI).", 2)
+            entry = {"key": key, "kind": kind, **({"name": name} if name else {}), **parse_settings(settings or [])}
+            if disabled:
+                entry["enabled"] = False
+            entries = [entry]
+            source = "portals add"
+        new = validate_new(cfg.portals, entries, portal_models(), source)
+        backup = add_portals(cfg.directory, new, portal_models())
+    except ConfigError as exc:
+        err.print(f"[red]Nicht eingetragen ({len(exc.problems)} Problem(e)):[/red]")
+        for problem in exc.problems:
+            err.print(f"  {problem}", soft_wrap=True, markup=False)
+        raise typer.Exit(2) from None
+    for portal in new:
+        out.print(f"eingetragen: {portal.key} ({portal.kind})")
+    out.print(f"Vorherige Fassung: {backup}. Prüfen mit: foerderradar portals check {new[0].key if new else ''}")
 
 
 # -- db -------------------------------------------------------------------------------------------

@@ -103,6 +103,11 @@ class PortalBase(_Strict):
 class PortalsFile(_Strict):
     portals: list[dict[str, Any]] = Field(default_factory=list)
 
+    @field_validator("portals", mode="before")
+    @classmethod
+    def _empty(cls, value: object) -> object:
+        return [] if value is None else value  # "portals:" with no entries yet is an empty list
+
 
 # -- foerderradar.toml ----------------------------------------------------------------------------
 
