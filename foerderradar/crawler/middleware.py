@@ -11,9 +11,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
+from foerderradar.crawler.failures import describe
+
 ORIGINAL_URL = "foerderradar_original_url"
+MAX_MESSAGES = 20
 
 
 def rewrite(url: str, base_url: str) -> str:
@@ -50,3 +54,37 @@ class BaseUrlMiddleware:
         if original and response.url == request.url:
             return response.replace(url=original)
         return response
+
+
+class FailureReportMiddleware:
+    """Turns a request that failed for good (after the retries) into one German message.
+
+    Installed outermost, so it sees the failure only once RetryMiddleware has given up. It raises
+    IgnoreRequest afterwards so Scrapy does not log the same failure again in its own words; the
+    messages reach the worker through stats (``foerderradar/download_*``).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FailureReportMiddleware:
+        return cls(crawler)
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, IgnoreRequest):
+            return None  # robots.txt refusals and the like are counted elsewhere
+        stats = self.crawler.stats
+        assert stats is not None
+        settings = self.crawler.settings
+        message = describe(
+            exception,
+            request.meta.get(ORIGINAL_URL, request.url),
+            timeout_s=settings.getfloat("DOWNLOAD_TIMEOUT"),
+            maxsize=settings.getint("DOWNLOAD_MAXSIZE"),
+        )
+        stats.inc_value("foerderradar/download_errors")
+        messages = stats.get_value("foerderradar/download_messages") or []
+        if len(messages) < MAX_MESSAGES:
+            stats.set_value("foerderradar/download_messages", [*messages, message])
+        raise IgnoreRequest(message)

@@ -38,7 +38,11 @@ def build_settings(crawler: CrawlerSettings, cache_dir: Path) -> dict[str, Any]:
         "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
         "HTTPCACHE_DIR": str(cache_dir.resolve()),
         "HTTPCACHE_IGNORE_HTTP_CODES": [429, 500, 502, 503, 504],
-        "DOWNLOADER_MIDDLEWARES": {"foerderradar.crawler.middleware.BaseUrlMiddleware": 50},
+        "DOWNLOADER_MIDDLEWARES": {
+            # Outermost: sees a failure once, after RetryMiddleware (550) has given up.
+            "foerderradar.crawler.middleware.FailureReportMiddleware": 40,
+            "foerderradar.crawler.middleware.BaseUrlMiddleware": 50,
+        },
         "ITEM_PIPELINES": {"foerderradar.crawler.pipeline.StorePipeline": 300},
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",

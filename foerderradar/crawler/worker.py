@@ -17,8 +17,11 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
+from foerderradar.crawler.failures import http_error
+from foerderradar.crawler.mapping import SourceError
 from foerderradar.crawler.registry import KINDS
 from foerderradar.crawler.scrapy_settings import build_settings
+from foerderradar.crawler.selectors import LayoutError
 from foerderradar.settings import CrawlerSettings
 from foerderradar.storage import Store
 from foerderradar.storage.store import RunStats
@@ -27,8 +30,12 @@ RESULT_PREFIX = "RESULT "
 MAX_MESSAGES = 20
 
 
+# Loggers whose ERROR records repeat a failure FailureReportMiddleware already reports in German.
+_REPORTED_ELSEWHERE = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt")
+
+
 class _ErrorLog(logging.Handler):
-    """Collects ERROR records (download failures after retries, spider exceptions)."""
+    """Collects ERROR records (spider exceptions, anything unexpected) as short messages."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
@@ -36,12 +43,20 @@ class _ErrorLog(logging.Handler):
         self.count = 0
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(_REPORTED_ELSEWHERE):
+            return
         self.count += 1
         if len(self.messages) < MAX_MESSAGES:
-            text = record.getMessage().splitlines()[0] if record.getMessage() else record.name
-            if record.exc_info and record.exc_info[1] is not None:
-                text = f"{text}: {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
-            self.messages.append(text[:500])
+            self.messages.append(describe_record(record)[:500])
+
+
+def describe_record(record: logging.LogRecord) -> str:
+    exc = record.exc_info[1] if record.exc_info else None
+    if isinstance(exc, LayoutError | SourceError):
+        # Our own errors already name the portal's real URL and the element or path that is missing.
+        return f"Seitenaufbau oder Format geändert: {exc}"
+    text = record.getMessage().splitlines()[0] if record.getMessage() else record.name
+    return f"{text}: {type(exc).__name__}: {exc}" if exc is not None else text
 
 
 def run_portal(job: dict[str, Any]) -> dict[str, Any]:
@@ -56,11 +71,13 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
 
     errors = _ErrorLog()
     logging.getLogger().addHandler(errors)
-    http_errors: list[str] = []
+    http_status: dict[str, int] = {}  # by URL: a retried page is one error, with its last status
 
     def on_response(response: Response, **_: Any) -> None:
         if response.status >= 400 and not response.url.endswith("/robots.txt"):
-            http_errors.append(f"HTTP {response.status}: {response.url}")
+            http_status[response.url] = response.status
+        else:
+            http_status.pop(response.url, None)  # a retry that succeeded
 
     process = CrawlerProcess(settings, install_root_handler=False)
     crawler = process.create_crawler(kind.spider_class())
@@ -71,8 +88,15 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
     stats = crawler.stats.get_stats() if crawler.stats else {}
     forbidden = int(stats.get("robotstxt/forbidden", 0))
     robots = [f"{forbidden} Seiten laut robots.txt des Portals nicht abrufbar"] if forbidden else []
-    messages = [*robots, *http_errors, *errors.messages, *stats.get("foerderradar/messages", [])]
-    error_count = forbidden + len(http_errors) + errors.count + int(stats.get("foerderradar/errors", 0))
+    http_errors = [http_error(status, url) for url, status in http_status.items()]
+    messages = [
+        *robots, *stats.get("foerderradar/download_messages", []), *http_errors, *errors.messages,
+        *stats.get("foerderradar/messages", []),
+    ]
+    error_count = (
+        forbidden + len(http_errors) + errors.count + int(stats.get("foerderradar/download_errors", 0))
+        + int(stats.get("foerderradar/errors", 0))
+    )
     items = int(stats.get("foerderradar/items", 0))
     return {
         "items": items,

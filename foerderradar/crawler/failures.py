@@ -1,0 +1,56 @@
+"""German sentences for the ways fetching a page can fail, naming the portal's real URL.
+
+Scrapy and Twisted describe a failure for a developer ("DownloadFailedError: [<twisted.python.
+failure.Failure twisted.internet.error.ConnectionDone …>]") and name the address actually
+contacted, which is the mirror or test server when ``base_url`` is set. City IT reads the crawl
+summary and the portal-health alert: they need to know which page, what went wrong, and what to
+check. Classification goes by exception type first and falls back to the text, because Twisted
+wraps the root cause in lists of failures.
+"""
+
+from __future__ import annotations
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
+
+HTTP_REASONS = {
+    400: "Anfrage abgelehnt",
+    401: "Anmeldung erforderlich",
+    403: "Zugriff verweigert",
+    404: "Seite nicht gefunden",
+    410: "Seite entfernt",
+    429: "zu viele Anfragen – das Portal bremst den Abruf",
+}
+
+
+def http_error(status: int, url: str) -> str:
+    reason = HTTP_REASONS.get(status) or ("Serverfehler des Portals" if status >= 500 else "Fehlerantwort")
+    return f"HTTP {status} ({reason}): {url}"
+
+
+def describe(exc: BaseException, url: str, *, timeout_s: float, maxsize: int) -> str:
+    """One German sentence: what happened to ``url`` and, where it helps, what to check."""
+    text = f"{type(exc).__name__}: {exc}"
+    lowered = text.lower()
+    if isinstance(exc, DownloadTimeoutError) or "took longer than" in lowered or "timeout" in lowered:
+        return (
+            f"Zeitüberschreitung: {url} antwortete nicht innerhalb von {timeout_s:g} s "
+            "(auch nicht bei Wiederholung). Portal überlastet oder nicht erreichbar?"
+        )
+    if isinstance(exc, DownloadCancelledError) or "max size" in lowered:
+        return f"Antwort zu groß: {url} liefert mehr als {maxsize // (1024 * 1024)} MB; Abruf abgebrochen."
+    if isinstance(exc, ResponseDataLossError) or "dataloss" in lowered:
+        return f"Antwort unvollständig: {url} hat die Verbindung vor dem Ende der Seite geschlossen."
+    if isinstance(exc, CannotResolveHostError) or "dns lookup" in lowered:
+        return f"Adresse unbekannt: der Rechnername von {url} lässt sich nicht auflösen (Tippfehler in der URL?)."
+    if isinstance(exc, DownloadConnectionRefusedError) or "connection was refused" in lowered:
+        return f"Verbindung abgelehnt: {url} (läuft der Server, stimmt der Port?)."
+    if isinstance(exc, DownloadFailedError) or "connection" in lowered:
+        return f"Verbindung abgebrochen: {url} hat die Verbindung ohne Antwort geschlossen."
+    return f"Abruf fehlgeschlagen: {url} ({text[:200]})"

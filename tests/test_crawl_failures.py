@@ -1,0 +1,154 @@
+"""A misbehaving portal fails alone: the others are crawled, its stored calls stay as they were,
+the failure is reported — and a crawl killed halfway leaves a consistent store the next run completes.
+
+Every case runs the real path (runner → worker process → Scrapy → spider → pipeline → store)
+against :class:`FaultServer` on 127.0.0.1; see tests/fault_server.py for what each fault sends.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fault_server import FaultServer
+
+from foerderradar.crawler.mapping import JsonPortal
+from foerderradar.crawler.registry import FoerderdatenbankPortal
+from foerderradar.crawler.runner import crawl, crawl_portal
+from foerderradar.demo import DEMO_SITE
+from foerderradar.fixture_server import FixtureServer
+from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile, PortalBase
+from foerderradar.storage import Store
+
+MEASURES = MeasuresFile.model_validate(
+    {"city": {"name": "T", "region": "DE-NW", "applicant_types": ["kommune"]}, "measures": [{"id": "a", "title": "A"}]}
+)
+JSON_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "json"
+JSON_ROUTES = {"/v1/calls?page=1": "page1.json", "/v1/calls?page=2": "page2.json", "/v1/calls?page=3": "page3.json"}
+
+
+@pytest.fixture
+def sqlite_store(sqlite_url: str) -> Iterator[Store]:
+    store = Store(sqlite_url)
+    yield store
+    store.close()
+
+
+def config(tmp_path: Path, *portals: PortalBase, timeout_s: float = 1, portal_timeout_s: float = 120) -> Config:
+    crawler = CrawlerSettings(
+        download_delay=0, http_cache=False, timeout_s=timeout_s, portal_timeout_s=portal_timeout_s
+    )
+    return Config(tmp_path, MEASURES, list(portals), AppSettings(crawler=crawler))
+
+
+def fdb(key: str, base_url: str) -> FoerderdatenbankPortal:
+    return FoerderdatenbankPortal(key=key, kind="foerderdatenbank", base_url=base_url)
+
+
+def api(key: str, base_url: str) -> JsonPortal:
+    return JsonPortal.model_validate({
+        "key": key, "kind": "json", "base_url": base_url, "url": "https://api.foerderung.example.org/v1/calls",
+        "items": "data.results", "pagination": {"param": "page"},
+        "fields": {"source_id": "identifier", "title": "metadata.title.0", "deadline": "metadata.deadlineDate.0"},
+        "url_template": "https://foerderung.example.org/aufruf/{identifier}",
+    })
+
+
+def snapshot(store: Store, source: str) -> dict[str, tuple[Any, ...]]:
+    """Everything a failed crawl must not touch: content, version, gone flag, last change."""
+    return {
+        r.id: (r.content_hash, r.version, r.gone_at, r.changed_at, r.title, r.deadline)
+        for r in store.iter_calls() if r.source == source
+    }
+
+
+def events(store: Store) -> Counter[tuple[str, str]]:
+    return Counter((e.call_id.split(":", 1)[0], e.kind) for e in store.events_since())
+
+
+# What the report must say for each fault (any one of the phrases).
+EXPECTED_MESSAGE = {
+    "500": ["HTTP 500 (Serverfehler des Portals)"],
+    "slow": ["Zeitüberschreitung"],
+    "garbage": ["Seitenaufbau oder Format geändert"],
+    "oversized": ["Antwort zu groß"],
+    "oversized_stream": ["Antwort zu groß"],
+    "reset": ["Verbindung abgebrochen"],
+    "truncated": ["Antwort unvollständig", "Verbindung abgebrochen"],
+}
+
+
+@pytest.mark.parametrize("kind", ["html", "json"])
+@pytest.mark.parametrize("fault", ["500", "slow", "garbage", "oversized", "oversized_stream", "reset", "truncated"])
+def test_faulty_portal_fails_alone_and_keeps_its_calls(
+    tmp_path: Path, sqlite_store: Store, fault: str, kind: str
+) -> None:
+    # HTTP behaviour, not database behaviour, is under test here: SQLite only keeps the matrix quick
+    # (the killed-crawl test below runs on both databases).
+    store = sqlite_store
+    root, routes = (DEMO_SITE, None) if kind == "html" else (JSON_FIXTURES, JSON_ROUTES)
+    with FaultServer(root, routes, delay=10) as bad, FixtureServer(DEMO_SITE) as good:
+        victim = fdb("victim", bad.base_url) if kind == "html" else api("victim", bad.base_url)
+        cfg = config(tmp_path, victim, fdb("other", good.base_url))
+        first = {r.portal: r for r in crawl(cfg, store, cache_dir=tmp_path / "c")}
+        assert first["victim"].ok and first["victim"].items > 0, first["victim"].messages
+        before, before_events = snapshot(store, "victim"), events(store)
+
+        bad.fault = fault  # type: ignore[assignment]
+        after = {r.portal: r for r in crawl(cfg, store, cache_dir=tmp_path / "c")}
+
+    broken, other = after["victim"], after["other"]
+    assert other.ok and other.errors == 0 and other.items == first["other"].items
+    assert not broken.ok and broken.errors > 0 and broken.items == 0
+    text = " ".join(broken.messages)
+    assert any(word in text for word in EXPECTED_MESSAGE[fault]), broken.messages
+    # The portal's real address is named, not the loopback server that stood in for it.
+    assert "foerderung.example.org" in text or "foerderdatenbank.de" in text, broken.messages
+    assert snapshot(store, "victim") == before  # nothing amended, nothing marked gone
+    assert events(store) == before_events
+    run = store.last_runs()["victim"]
+    assert run.ok is False and run.finished_at is not None and run.message
+
+
+def test_fault_on_detail_pages_only_keeps_the_calls_and_reports_partial(tmp_path: Path, sqlite_store: Store) -> None:
+    """List pages fine, programme pages broken: not a complete crawl, so nothing may be declared gone."""
+    store = sqlite_store
+    with FaultServer(DEMO_SITE) as bad:
+        cfg = config(tmp_path, fdb("victim", bad.base_url))
+        [first] = crawl(cfg, store, cache_dir=tmp_path / "c")
+        before = snapshot(store, "victim")
+        bad.fault, bad.only = "500", "/FDB/Content/"
+        [broken] = crawl(cfg, store, cache_dir=tmp_path / "c")
+    assert first.ok and first.items == len(before) > 0
+    assert broken.items == 0 and broken.errors >= len(before)
+    assert broken.gone == 0
+    assert snapshot(store, "victim") == before
+
+
+def test_crawl_killed_halfway_leaves_a_consistent_store_and_the_next_run_completes(
+    tmp_path: Path, store: Store
+) -> None:
+    """The portal timeout SIGKILLs the worker while half the programme pages hang; what was stored
+    is whole (one row and one 'new' event per call), and the next run adds exactly the rest."""
+    with FaultServer(DEMO_SITE, delay=60) as portal:
+        p = fdb("demo", portal.base_url)
+        # Programme pages whose path contains "/Land/" hang; the Bund ones answer at once.
+        portal.fault, portal.only = "slow", "/Land/"
+        cfg = config(tmp_path, p, timeout_s=60, portal_timeout_s=8)
+        killed = crawl_portal(p, cfg, store, cache_dir=tmp_path / "c")
+        stored_after_kill = {r.id for r in store.iter_calls()}
+        portal.fault = "ok"
+        complete = crawl_portal(p, config(tmp_path, p), store, cache_dir=tmp_path / "c")
+
+    assert not killed.ok and "Abbruch nach 8 s" in killed.messages[0]
+    assert 0 < len(stored_after_kill) < complete.items
+    assert complete.ok and complete.errors == 0
+    assert complete.new == complete.items - len(stored_after_kill)
+    assert store.count_calls() == complete.items
+    kinds = Counter(e.kind for e in store.events_since())
+    assert kinds == Counter({"new": complete.items})  # no duplicates, no spurious changes or 'gone'
+    runs = store.recent_runs("demo")
+    assert [r.ok for r in runs] == [True, False] and all(r.finished_at for r in runs)
