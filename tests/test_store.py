@@ -157,7 +157,8 @@ EVENT_CASES = [
     # (change applied to the stored call, expected event kind, expected changed fields, expected details)
     ({"deadline": "2027-04-30"}, "amended", ["deadline"], {"deadline": ["2027-03-31", "2027-04-30"]}),
     ({"funding_rate_pct": 90}, "amended", ["funding_rate_pct"], {"funding_rate_pct": [None, 90]}),
-    ({"description": "Neuer Text"}, "amended", ["description"], None),
+    ({"description": "Neuer Text"}, "amended", ["description"],
+     {"description": {"added": ["Neuer Text"], "removed": []}}),
     ({"title": "Neu", "summary": "x"}, "amended", ["summary", "title"], None),
 ]
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from foerderradar.model import FundingCall
 from foerderradar.storage.models import CallEvent, CallRecord, CrawlRun, MatchRecord, utcnow
+from foerderradar.storage.textdiff import text_changes
 
 if TYPE_CHECKING:
     from foerderradar.matcher.types import Match
@@ -158,7 +159,11 @@ class Store:
             session.add(record)
             return "unchanged"
         changed = [k for k, v in values.items() if getattr(record, k) != v]
-        details = {k: [_jsonable(getattr(record, k)), _jsonable(values[k])] for k in changed if k in _DETAIL_FIELDS}
+        details: dict[str, Any] = {
+            k: [_jsonable(getattr(record, k)), _jsonable(values[k])] for k in changed if k in _DETAIL_FIELDS
+        }
+        if "description" in changed:
+            details["description"] = text_changes(record.description, values["description"])
         was_closed = record.status == "closed"
         for key in changed:
             setattr(record, key, values[key])
