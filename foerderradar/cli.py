@@ -214,6 +214,64 @@ def match(
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+# -- eval -----------------------------------------------------------------------------------------
+
+
+@app.command("eval")
+def eval_command(
+    directory: Annotated[Path, typer.Argument(help="Testdatensatz: calls.jsonl, measures.yaml, gold.yaml.")],
+    as_of: AsOfOpt = None,
+    per_measure: Annotated[bool, typer.Option("--per-measure", help="Auch je Maßnahme.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table | json | md")] = "table",
+    min_ndcg: Annotated[
+        float | None, typer.Option("--min-ndcg", help="Exit 1, wenn nDCG@5 darunter liegt oder leaks > 0.")
+    ] = None,
+) -> None:
+    """Treffergüte auf einem bewerteten Datensatz messen, mit BM25 und Substring-Suche als Vergleich."""
+    import json
+
+    from foerderradar.matcher.evalset import METRICS, compare, load_eval_set
+
+    if fmt not in ("table", "json", "md"):
+        fail(f"--format {fmt!r} ist unbekannt; erlaubt: table, json, md.", 2)
+    day = parse_as_of(as_of)
+    try:
+        evalset = load_eval_set(directory)
+    except ConfigError as exc:
+        err.print(f"[red]Datensatz fehlerhaft ({len(exc.problems)}):[/red]")
+        for problem in exc.problems[:50]:
+            err.print(f"  {problem}", soft_wrap=True, markup=False)
+        raise typer.Exit(2) from None
+    results = compare(evalset, day, per_measure=per_measure)
+    if fmt == "json":
+        payload = {"as_of": day.isoformat(), "calls": len(evalset.calls), "results": results}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        scopes = list(next(iter(results.values())))
+        for scope in scopes:
+            title = f"{len(evalset.calls)} Calls, Stichtag {day.isoformat()}"
+            title += "" if scope == "alle" else f" — {scope}"
+            if fmt == "md":
+                header = f"| | {' | '.join(METRICS)} |\n|---|{'---:|' * len(METRICS)}"
+                out.print(f"\n{title}\n\n{header}", markup=False)
+                for name, rows in results.items():
+                    out.print(f"| {name} | {' | '.join(f'{rows[scope][k]:g}' for k in METRICS)} |", markup=False)
+                continue
+            table = Table(title=title, title_justify="left")
+            table.add_column("Verfahren")
+            for key in METRICS:
+                table.add_column(key, justify="right")
+            for name, rows in results.items():
+                table.add_row(name, *(f"{rows[scope][k]:g}" for k in METRICS))
+            out.print(table)
+    ours = results["Förderradar"]["alle"]
+    if min_ndcg is not None and (ours["ndcg@5"] < min_ndcg or ours["leaks"] > 0):
+        err.print(
+            f"[red]Unter dem Ziel:[/red] nDCG@5 {ours['ndcg@5']:g} (Ziel ≥ {min_ndcg:g}), leaks {ours['leaks']:g}."
+        )
+        raise typer.Exit(1)
+
+
 # -- digest ---------------------------------------------------------------------------------------
 
 

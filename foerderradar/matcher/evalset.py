@@ -1,0 +1,118 @@
+"""A labelled matching set on disk (the format of ../shared/eval) and the comparison run on it.
+
+``foerderradar eval DIR`` and ``bench/eval_matcher.py`` both call :func:`compare`, so the figures
+in docs/benchmarks.md are exactly what the command prints. Loading is strict and names file and
+line: a labelled set with a typo must not quietly evaluate fewer calls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from foerderradar.matcher.baselines import our_gate, plain_bm25, structured_gate, substring_search
+from foerderradar.matcher.evaluate import INELIGIBLE, evaluate
+from foerderradar.matcher.match import match_calls
+from foerderradar.matcher.types import Match
+from foerderradar.model import FundingCall
+from foerderradar.settings import ConfigError, MeasuresFile, format_validation_error
+
+METRICS = ("ndcg@5", "p@5", "useful@5", "recall@10", "leaks")
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    calls: list[FundingCall]
+    measures: MeasuresFile
+    gold: dict[str, Any]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: Datei fehlt (nötig sind calls.jsonl, measures.yaml, gold.yaml)"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: nicht lesbar ({exc})"]) from None
+
+
+def load_eval_set(directory: Path) -> EvalSet:
+    problems: list[str] = []
+    calls: list[FundingCall] = []
+    path = directory / "calls.jsonl"
+    for number, line in enumerate(_read(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            calls.append(FundingCall.model_validate(json.loads(line)))
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}: Zeile {number}: kein JSON ({exc.msg})")
+        except ValidationError as exc:
+            problems.extend(format_validation_error(f"{path}: Zeile {number}", exc))
+    measures_path = directory / "measures.yaml"
+    measures: MeasuresFile | None = None
+    try:
+        measures = MeasuresFile.model_validate(yaml.safe_load(_read(measures_path)) or {})
+    except ValidationError as exc:
+        problems.extend(format_validation_error(measures_path, exc))
+    except yaml.YAMLError as exc:
+        problems.append(f"{measures_path}: YAML-Fehler: {exc}")
+    gold_path = directory / "gold.yaml"
+    try:
+        gold = yaml.safe_load(_read(gold_path))
+    except yaml.YAMLError as exc:
+        problems.append(f"{gold_path}: YAML-Fehler: {exc}")
+        gold = {}
+    if not isinstance(gold, dict) or not all(isinstance(v, dict | None) for v in gold.values()):
+        problems.append(f"{gold_path}: erwartet je Maßnahme eine Zuordnung Call-ID → Note (1 oder 2)")
+    elif measures is not None:
+        known = {m.id for m in measures.measures}
+        problems.extend(
+            f"{gold_path}: {key}: keine Maßnahme dieses Namens in measures.yaml"
+            for key in gold if key != INELIGIBLE and key not in known
+        )
+        ids = {c.id for c in calls}
+        for key, grades in gold.items():
+            for call_id in grades or {}:
+                if call_id not in ids:
+                    problems.append(f"{gold_path}: {key}.{call_id}: kein Call dieser ID in calls.jsonl")
+    if problems:
+        raise ConfigError(problems)
+    assert measures is not None
+    return EvalSet(calls, measures, gold)
+
+
+Ranker = Callable[[EvalSet, date], list[Match]]
+RANKERS: dict[str, Ranker] = {
+    "Förderradar": lambda s, d: match_calls(s.calls, s.measures, d),
+    "BM25 (einfach)": lambda s, d: plain_bm25(s.calls, s.measures, d, structured_gate),
+    "BM25 + Prüfung": lambda s, d: plain_bm25(s.calls, s.measures, d, our_gate),
+    "Substring-Suche": lambda s, d: substring_search(s.calls, s.measures, d, structured_gate),
+    "Substring + Prüfung": lambda s, d: substring_search(s.calls, s.measures, d, our_gate),
+}
+
+
+def compare(evalset: EvalSet, as_of: date, *, per_measure: bool = False) -> dict[str, dict[str, dict[str, float]]]:
+    """{ranker: {"alle": metrics, measure id: metrics …}} — every ranker on the same set and date.
+
+    "BM25 (einfach)" and "Substring-Suche" filter only on the portal's own fields; the "+ Prüfung"
+    rows use our eligibility gates with the baseline's ranking, so the
+    difference to Förderradar is the ranking alone.
+    """
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for name, ranker in RANKERS.items():
+        matches = ranker(evalset, as_of)
+        rows = {"alle": evaluate(matches, evalset.gold)}
+        if per_measure:
+            for measure in (k for k in evalset.gold if k != INELIGIBLE):
+                subset = {k: v for k, v in evalset.gold.items() if k in (measure, INELIGIBLE)}
+                rows[measure] = evaluate(matches, subset)
+        out[name] = rows
+    return out
