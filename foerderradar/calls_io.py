@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from foerderradar.matcher.report import csv_cell
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store, record_to_export
 
@@ -73,9 +74,10 @@ def import_calls(lines: Iterable[str], store: Store) -> ImportReport:
 
 
 def _csv_value(value: Any) -> Any:
+    """Spreadsheet-safe: scraped text starting like a formula ("=HYPERLINK(…)") is not run as one."""
     if isinstance(value, list):
-        return "|".join(str(v) for v in value)
-    return "" if value is None else value
+        return csv_cell("|".join(str(v) for v in value))
+    return "" if value is None else csv_cell(value)
 
 
 def export_calls(store: Store, out: IO[str], fmt: str = "jsonl") -> int:

@@ -24,6 +24,8 @@ from foerderradar.storage.locks import LockBusy, held
 
 if TYPE_CHECKING:
     from foerderradar.crawler.runner import PortalResult
+    from foerderradar.matcher.feedback import Application
+    from foerderradar.matcher.types import Match
 
 app = typer.Typer(
     help="Förderradar: findet Förderaufrufe für die Digitalisierungsmaßnahmen Ihrer Kommune.",
@@ -201,6 +203,10 @@ def match(
             )
         except ValueError as exc:
             fail(str(exc), 2)
+        if not show_all:
+            matches, applications = guarded(lambda: feedback_applied(store, matches))
+            if applications:
+                err.print(f"{len(applications)} laufende Anträge ausgeblendet (foerderradar calls marks zeigt sie).")
         guarded(lambda: store.save_matches(matches))
         text = render_report(matches, fmt)
     if output:
@@ -270,6 +276,13 @@ def eval_command(
             f"[red]Unter dem Ziel:[/red] nDCG@5 {ours['ndcg@5']:g} (Ziel ≥ {min_ndcg:g}), leaks {ours['leaks']:g}."
         )
         raise typer.Exit(1)
+
+
+def feedback_applied(store: Store, matches: list[Match]) -> tuple[list[Match], list[Application]]:
+    from foerderradar.matcher.feedback import apply_marks
+    from foerderradar.storage.feedback import all_marks, call_versions
+
+    return apply_marks(matches, all_marks(store), call_versions(store))
 
 
 # -- digest ---------------------------------------------------------------------------------------
@@ -358,6 +371,83 @@ def calls_export(
         fail(f"--format {fmt!r} ist unbekannt; erlaubt: jsonl, csv.", 2)
     with open_store() as store:
         guarded(lambda: export_calls(store, sys.stdout, fmt))
+
+
+@calls_app.command("mark")
+def calls_mark(
+    call_id: Annotated[str, typer.Argument(help="ID des Förderaufrufs (Spalte id in calls export / im Bericht).")],
+    verdict: Annotated[str, typer.Argument(help="relevant | dismissed | applied | rejected")],
+    measure: Annotated[str, typer.Option("--measure", help="ID der Maßnahme aus measures.yaml.")],
+    note: Annotated[str | None, typer.Option("--note", help="Notiz, z. B. Aktenzeichen des Antrags.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Einen Treffer bewerten: relevant, verworfen (dismissed), beantragt (applied), abgelehnt (rejected)."""
+    from foerderradar.storage.feedback import MARK_KINDS, MARK_LABELS, UnknownCall, set_mark
+
+    cfg = config_or_exit(config, need_portals=False)
+    if verdict not in MARK_KINDS:
+        fail(f"{verdict!r} ist keine Markierung; erlaubt: {', '.join(MARK_KINDS)}.", 2)
+    if all(m.id != measure for m in cfg.measures.measures):
+        known = ", ".join(m.id for m in cfg.measures.measures)
+        fail(f"Unbekannte Maßnahme {measure!r}. Bekannte Maßnahmen: {known}", 2)
+    with open_store() as store:
+        try:
+            row = guarded(lambda: set_mark(store, call_id, measure, verdict, note))  # type: ignore[arg-type]
+        except UnknownCall:
+            fail(f"Unbekannter Förderaufruf {call_id!r} (die IDs zeigt: foerderradar match --format csv).", 2)
+    out.print(f"{call_id} für {measure}: {MARK_LABELS[row.mark]} (Version {row.call_version}).")
+
+
+@calls_app.command("unmark")
+def calls_unmark(
+    call_id: Annotated[str, typer.Argument(help="ID des Förderaufrufs.")],
+    measure: Annotated[str, typer.Option("--measure", help="ID der Maßnahme.")],
+) -> None:
+    """Eine Bewertung zurücknehmen."""
+    from foerderradar.storage.feedback import clear_mark
+
+    with open_store() as store:
+        removed = guarded(lambda: clear_mark(store, call_id, measure))
+    if not removed:
+        fail(f"Keine Markierung für {call_id} und {measure}.", 1)
+    out.print(f"Markierung für {call_id} und {measure} entfernt.")
+
+
+@calls_app.command("marks")
+def calls_marks(fmt: Annotated[str, typer.Option("--format", help="table | csv | jsonl")] = "table") -> None:
+    """Alle Bewertungen anzeigen oder exportieren (laufende Anträge: Markierung applied)."""
+    import csv
+    import json
+
+    from foerderradar.matcher.report import csv_cell
+    from foerderradar.storage.feedback import MARK_LABELS, all_marks
+
+    if fmt not in ("table", "csv", "jsonl"):
+        fail(f"--format {fmt!r} ist unbekannt; erlaubt: table, csv, jsonl.", 2)
+    with open_store() as store:
+        marks = guarded(lambda: all_marks(store))
+        titles = {m.call_id: (r.title if (r := store.get_call(m.call_id)) else "") for m in marks}
+    rows = [
+        {"measure_id": m.measure_id, "call_id": m.call_id, "mark": m.mark, "note": m.note,
+         "call_version": m.call_version, "marked_at": m.marked_at.isoformat(), "title": titles[m.call_id]}
+        for m in marks
+    ]
+    if fmt == "jsonl":
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["measure_id", "call_id", "mark"],
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
+    else:
+        table = Table(title=f"Bewertungen ({len(rows)})", title_justify="left")
+        for col in ("Maßnahme", "Förderaufruf", "Bewertung", "Notiz", "am"):
+            table.add_column(col, overflow="fold")
+        for m in marks:
+            table.add_row(m.measure_id, f"{titles[m.call_id]}\n{m.call_id}", MARK_LABELS[m.mark], m.note or "",
+                          m.marked_at.astimezone().strftime("%d.%m.%Y"))
+        out.print(table)
 
 
 # -- portals --------------------------------------------------------------------------------------

@@ -57,13 +57,16 @@ def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
     """The daily job: crawl every enabled portal, then refresh the stored match verdicts."""
     from foerderradar.crawler.runner import crawl
     from foerderradar.matcher import match_calls
+    from foerderradar.matcher.feedback import apply_marks
     from foerderradar.notifier.alerts import send_health_alerts
     from foerderradar.storage import record_to_call
+    from foerderradar.storage.feedback import all_marks, call_versions
 
     results = crawl(config, store)
     alerts = send_health_alerts(store, config)
     calls = (record_to_call(r) for r in store.iter_calls())
     matches = match_calls(calls, config.measures, date.today(), min_score=config.settings.digest.min_score)
+    matches, _ = apply_marks(matches, all_marks(store), call_versions(store))
     store.save_matches(matches)
     failed = [r.portal for r in results if not r.ok]
     summary = (

@@ -66,6 +66,17 @@ def test_csv_export_has_contract_columns(store: Store) -> None:
     assert rows[0]["regions"] == "DE-NW" and rows[0]["version"] == "1"
 
 
+def test_csv_export_does_not_hand_spreadsheets_a_formula(store: Store) -> None:
+    from foerderradar.calls_io import export_calls
+
+    hostile = {**GOOD, "title": '=HYPERLINK("https://evil.example","Förderung")', "topics": ["@SUM(1)"]}
+    import_calls([json.dumps(hostile)], store)
+    buf = io.StringIO()
+    export_calls(store, buf, "csv")
+    [row] = list(csv.DictReader(io.StringIO(buf.getvalue())))
+    assert row["title"].startswith("'=HYPERLINK") and row["topics"] == "'@SUM(1)"
+
+
 def test_cli_import_exit_status_and_messages(tmp_path, monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", sqlite_url)
     path = tmp_path / "calls.jsonl"

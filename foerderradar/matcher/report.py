@@ -46,7 +46,7 @@ def as_json(matches: list[Match]) -> str:
     return json.dumps([m.to_json() for m in matches], ensure_ascii=False, indent=2) + "\n"
 
 
-def _csv_cell(value: object) -> object:
+def csv_cell(value: object) -> object:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
@@ -59,7 +59,7 @@ def as_csv(matches: list[Match]) -> str:
     for m in matches:
         row = m.to_json()
         row["reasons"] = "; ".join(m.reasons)
-        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return buf.getvalue()
 
 

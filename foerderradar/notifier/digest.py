@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from foerderradar.health import PortalHealth
+from foerderradar.matcher.feedback import Application
 from foerderradar.matcher.types import Match
 from foerderradar.notifier import formatting as fmt
 from foerderradar.settings import Config, Measure
@@ -77,6 +78,23 @@ class MeasureSection:
 
 
 @dataclass(frozen=True)
+class ApplicationItem:
+    """A running application (feedback mark ``applied``): the digital manager tracks its deadline."""
+
+    call_id: str
+    title: str
+    url: str
+    measure_title: str
+    note: str | None
+    deadline_label: str
+    days_left: int | None
+
+    @property
+    def days_left_label(self) -> str | None:
+        return fmt.days_left_label(self.days_left)
+
+
+@dataclass(frozen=True)
 class HealthLine:
     """A portal with a problem, as the digest lists it (the digital manager should know that a
     source went quiet; city IT gets the details by `portals list` or the alert mail)."""
@@ -103,6 +121,7 @@ class Digest:
     changed_count: int
     soon_count: int
     health: tuple[HealthLine, ...] = ()  # only portals with a problem
+    applications: tuple[ApplicationItem, ...] = ()  # "laufende Anträge", nearest deadline first
     portals_checked: int = 0  # how many portals the health section speaks for
 
     @property
@@ -195,6 +214,26 @@ def health_lines(health: Sequence[PortalHealth], names: Mapping[str, str]) -> tu
     return tuple(sorted(lines, key=lambda line: (not line.flagged, line.portal)))
 
 
+def application_items(
+    applications: Iterable[Application], records: Mapping[str, CallRecord], config: Config, as_of: date
+) -> tuple[ApplicationItem, ...]:
+    titles = {m.id: m.title for m in config.measures.measures}
+    items = []
+    for app in applications:
+        record = records.get(app.call_id)
+        deadline = record.deadline if record else None
+        items.append(ApplicationItem(
+            call_id=app.call_id,
+            title=record.title if record else app.call_id,
+            url=record.url if record else "",
+            measure_title=titles.get(app.measure_id, app.measure_id),
+            note=app.note,
+            deadline_label=fmt.deadline_label(deadline, record.deadline_text if record else None),
+            days_left=(deadline - as_of).days if deadline else None,
+        ))
+    return tuple(sorted(items, key=lambda i: (i.days_left is None, i.days_left or 0, i.call_id)))
+
+
 def build_digest(
     config: Config,
     records: Mapping[str, CallRecord],
@@ -202,6 +241,7 @@ def build_digest(
     as_of: date,
     since: datetime | None,
     health: Sequence[PortalHealth] = (),
+    applications: Iterable[Application] = (),
 ) -> Digest:
     settings = config.settings.digest
     open_measures = [m for m in config.measures.measures if m.status != "done"]
@@ -225,4 +265,5 @@ def build_digest(
         soon_count=len({i.call_id for i in every_item if i.deadline_soon}),
         health=health_lines(health, {p.key: p.name for p in config.portals}),
         portals_checked=len(health),
+        applications=application_items(applications, records, config, as_of),
     )

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from foerderradar.health import PortalHealth, portal_health
 from foerderradar.matcher import match_calls
+from foerderradar.matcher.feedback import Application, apply_marks
 from foerderradar.matcher.types import Match
 from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger, smtp
@@ -26,6 +27,7 @@ from foerderradar.notifier.message import build_message, make_message_id, normal
 from foerderradar.notifier.render import render_digest
 from foerderradar.settings import Config
 from foerderradar.storage import Store, record_to_call
+from foerderradar.storage.feedback import all_marks
 from foerderradar.storage.models import CallRecord
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ class DigestInputs:
     records: Mapping[str, CallRecord]
     matches: list[Match]
     health: tuple[PortalHealth, ...] = ()
+    applications: tuple[Application, ...] = ()
 
 
 def find_matches(calls: Iterable[FundingCall], config: Config, as_of: date) -> list[Match]:
@@ -84,7 +87,10 @@ def load_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
             log.warning("Förderaufruf %s übersprungen (ungültig gespeichert): %s", record.id, exc)
             continue
         records[record.id] = record
-    return DigestInputs(records, find_matches(calls, config, as_of), load_health(store, config))
+    matches, applications = apply_marks(
+        find_matches(calls, config, as_of), all_marks(store), {cid: r.version for cid, r in records.items()}
+    )
+    return DigestInputs(records, matches, load_health(store, config), tuple(applications))
 
 
 def load_health(store: Store, config: Config) -> tuple[PortalHealth, ...]:
@@ -114,7 +120,7 @@ def resolve_recipients(config: Config, to: list[str] | None, *, required: bool) 
 def digest_for(store: Store, config: Config, inputs: DigestInputs, as_of: date, recipient: str | None) -> Digest:
     period = period_key(as_of)
     since = ledger.previous_sent_at(store, recipient, period) if recipient else None
-    return build_digest(config, inputs.records, inputs.matches, as_of, since, inputs.health)
+    return build_digest(config, inputs.records, inputs.matches, as_of, since, inputs.health, inputs.applications)
 
 
 def write_preview(directory: Path, config: Config, digest: Digest, recipient: str) -> list[Path]:

@@ -139,6 +139,26 @@ class MatchRecord(SQLModel, table=True):
     computed_at: datetime = _ts()
 
 
+class Mark(SQLModel, table=True):
+    """A person's verdict on one (measure, call) pair — the feedback the matcher must respect.
+
+    ``mark``: ``relevant`` | ``dismissed`` | ``applied`` | ``rejected`` (the application was turned
+    down). ``call_version`` is the version that was judged: a dismissed call that is amended later
+    comes back, because the change may be exactly what makes it fit.
+    """
+
+    __tablename__ = "marks"
+    __table_args__ = (UniqueConstraint("measure_id", "call_id", name="uq_mark_measure_call"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: str = Field(index=True, max_length=128)
+    call_id: str = Field(index=True, max_length=600)
+    mark: str = Field(max_length=16)
+    note: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
+    call_version: int
+    marked_at: datetime = _ts()
+
+
 class SentDigest(SQLModel, table=True):
     """One recipient's digest for one period: the guard that makes sending happen at most once."""
 

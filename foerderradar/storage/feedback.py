@@ -1,0 +1,61 @@
+"""Stored feedback marks (``marks`` table): one current verdict per (measure, call).
+
+A new mark for the same pair replaces the old one — the person changed their mind, and the
+latest word counts. The call's version is recorded with the mark so the matcher can tell whether
+the call changed since it was judged.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from sqlmodel import col, select
+
+from foerderradar.storage.models import CallRecord, Mark, utcnow
+from foerderradar.storage.store import Store
+
+MarkKind = Literal["relevant", "dismissed", "applied", "rejected"]
+MARK_KINDS: tuple[str, ...] = get_args(MarkKind)
+MARK_LABELS = {"relevant": "relevant", "dismissed": "verworfen", "applied": "beantragt", "rejected": "abgelehnt"}
+
+
+class UnknownCall(LookupError):
+    """The call id is not in the store (a typo, or a call that was never crawled)."""
+
+
+def set_mark(store: Store, call_id: str, measure_id: str, mark: MarkKind, note: str | None = None) -> Mark:
+    if mark not in MARK_KINDS:
+        raise ValueError(f"{mark!r} ist keine Markierung; erlaubt: {', '.join(MARK_KINDS)}")
+    with store.session() as session:
+        record = session.get(CallRecord, call_id)
+        if record is None:
+            raise UnknownCall(call_id)
+        row = session.exec(select(Mark).where(Mark.measure_id == measure_id, Mark.call_id == call_id)).first()
+        if row is None:
+            row = Mark(measure_id=measure_id, call_id=call_id, mark=mark, call_version=record.version,
+                       marked_at=utcnow())
+        row.mark, row.note, row.call_version, row.marked_at = mark, note, record.version, utcnow()
+        session.add(row)
+        session.commit()
+        return row
+
+
+def clear_mark(store: Store, call_id: str, measure_id: str) -> bool:
+    with store.session() as session:
+        row = session.exec(select(Mark).where(Mark.measure_id == measure_id, Mark.call_id == call_id)).first()
+        if row is None:
+            return False
+        session.delete(row)
+        session.commit()
+        return True
+
+
+def all_marks(store: Store) -> list[Mark]:
+    with store.session() as session:
+        return list(session.exec(select(Mark).order_by(col(Mark.measure_id), col(Mark.marked_at))).all())
+
+
+def call_versions(store: Store) -> dict[str, int]:
+    """Current version of every call, read as two columns (cheap even for 50,000 calls)."""
+    with store.session() as session:
+        return dict(session.exec(select(CallRecord.id, CallRecord.version)).all())
