@@ -1,6 +1,6 @@
 """Requests, bytes and database writes of a first crawl, repeat crawls, and crawls after 5 % changed.
 
-    .venv/bin/python bench/crawl_incremental.py [--programmes 300] [--recheck-days 7]
+    .venv/bin/python bench/crawl_incremental.py [--programmes 300] [--recheck-days 7] [--setup NAME ...]
 
 Runs the real crawl path (runner, worker process, Scrapy, Förderdatenbank spider, pipeline, SQLite
 store) against a synthetic Förderdatenbank-structured portal (bench/fdb_site.py) on 127.0.0.1, in
@@ -192,22 +192,25 @@ def table(steps: list[Step]) -> list[str]:
     return lines
 
 
-SETUPS = [
-    ("Server sends validators (ETag, Last-Modified; answers 304); default: every page revalidated", True, False),
-    ("Server sends no validators; default: every page downloaded", False, False),
-    ("Server sends no validators; `recheck_days: {n}` (list-page signatures)", False, True),
-    ("Server sends validators; `recheck_days: {n}`", True, True),
-]
+SETUPS = {
+    "validators": ("Server sends validators (ETag, Last-Modified; answers 304); default: every page revalidated",
+                   True, False),
+    "plain": ("Server sends no validators; default: every page downloaded", False, False),
+    "recheck": ("Server sends no validators; `recheck_days: {n}` (list-page signatures)", False, True),
+    "validators-recheck": ("Server sends validators; `recheck_days: {n}`", True, True),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--programmes", type=int, default=300)
     parser.add_argument("--recheck-days", type=int, default=7)
+    parser.add_argument("--setup", choices=list(SETUPS), action="append", help="only these set-ups (repeatable)")
     args = parser.parse_args()
     print(f"# crawl_incremental — {date.today()} — {platform.node()} ({platform.machine()}, "
           f"Python {platform.python_version()}), {args.programmes} programmes")
-    for title, validators, recheck in SETUPS:
+    for name in args.setup or list(SETUPS):
+        title, validators, recheck = SETUPS[name]
         steps = run_setup(args.programmes, validators, args.recheck_days if recheck else None)
         print(f"\n## {title.format(n=args.recheck_days)}\n")
         print("\n".join(table(steps)))
