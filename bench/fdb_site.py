@@ -8,6 +8,7 @@ detail pages with ``h1.title``, canonical link, description meta, the ``dl`` of 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,7 +25,12 @@ def detail_path(i: int) -> str:
     return f"FDB/Content/DE/Foerderprogramm/Land/Bench/programm-{i:05d}.html"
 
 
-def detail_html(i: int, revision: int = 0) -> str:
+def title(i: int, renamed: bool = False) -> str:
+    """The programme's name; a renamed programme shows the new name on its card and its page."""
+    return f"Testprogramm {i}" + (" (neu gefasst)" if renamed else "")
+
+
+def detail_html(i: int, revision: int = 0, renamed: bool = False) -> str:
     land, topic, who = LANDS[i % len(LANDS)], TOPICS[i % len(TOPICS)], WHO[i % len(WHO)]
     deadline = f"{(i % 28) + 1:02d}.{(i % 12) + 1:02d}.{2027 + revision}"
     return f"""<!DOCTYPE html><html lang="de"><head><base href="{BASE}"/>
@@ -32,7 +38,7 @@ def detail_html(i: int, revision: int = 0) -> str:
 <link rel="canonical" href="{BASE}{detail_path(i)}"/>
 <meta name="description" content="Testprogramm {i} fördert Vorhaben im Bereich {topic}."/></head>
 <body><main class="main"><div class="jumbotron"><div class="container"><div class="content">
-<p class="content--topline">Förderprogramm</p><h1 class="title"> Testprogramm {i}: {topic} </h1>
+<p class="content--topline">Förderprogramm</p><h1 class="title"> {title(i, renamed)}: {topic} </h1>
 </div></div><div class="container container--headline"><div class="content">
 <dl class="grid-modul--two-elements document-info-fundingprogram">
 <dt> Förderart: </dt><dd> Zuschuss </dd><dt> Förderbereich: </dt><dd> {topic} </dd>
@@ -47,14 +53,16 @@ höchstens {(i % 9 + 1) * 10}.000 Euro.</p><h3>Volltext</h3>
 </div></article></div></div></div></main></body></html>"""
 
 
-def list_html(page: int, pages: int, total: int, first: int, count: int, facet_query: str) -> str:
+def list_html(
+    page: int, pages: int, total: int, ids: Sequence[int], facet_query: str, renamed: Collection[int] = ()
+) -> str:
     cards = "".join(
         f"""<div class="card card--horizontal card--fundingprogram"><p class="card--topline">Förderprogramm</p>
 <p class="card--title"><a title="Öffnet die Einzelsicht" href="{detail_path(i)}">
-<span class="link--label"> Testprogramm {i} </span></a></p>
+<span class="link--label"> {title(i, i in renamed)} </span></a></p>
 <dl class="grid-modul--two-elements document-info-fundingprogram"><dt> Wer wird gefördert?: </dt>
 <dd> {WHO[i % len(WHO)]} </dd></dl></div>"""
-        for i in range(first, first + count)
+        for i in ids
     )
     forward = (
         f'<a href="SiteGlobals/FDB/Forms/Suche/Foederprogrammsuche_Formular.html?gtp=%2526bench_list%253D{page + 1}'
@@ -70,24 +78,10 @@ def list_html(page: int, pages: int, total: int, first: int, count: int, facet_q
 def build_site(root: Path, programmes: int) -> Path:
     """One facet (the first default start URL) lists every programme; the other facets list none."""
     root.mkdir(parents=True, exist_ok=True)
-    pages = max(1, -(-programmes // PER_PAGE))
-    routes: dict[str, str] = {}
-    start = urlsplit(FDB_DEFAULT_START_URLS[0])
-    facet_query = start.query.split("&", 1)[1] if "&" in start.query else start.query
-    for page in range(1, pages + 1):
-        first = (page - 1) * PER_PAGE
-        name = f"list_{page}.html"
-        (root / name).write_text(
-            list_html(page, pages, programmes, first, min(PER_PAGE, programmes - first), facet_query),
-            encoding="utf-8",
-        )
-        if page == 1:
-            routes[f"{start.path}?{start.query}"] = name
-        else:
-            routes[f"{start.path}?gtp=%2526bench_list%253D{page}&{facet_query}"] = name
+    routes = write_lists(root, programmes)
     for url in FDB_DEFAULT_START_URLS[1:]:
         parts = urlsplit(url)
-        (root / "empty.html").write_text(list_html(1, 1, 0, 0, 0, ""), encoding="utf-8")
+        (root / "empty.html").write_text(list_html(1, 1, 0, [], ""), encoding="utf-8")
         routes[f"{parts.path}?{parts.query}"] = "empty.html"
     for i in range(programmes):
         write_detail(root, i)
@@ -96,7 +90,41 @@ def build_site(root: Path, programmes: int) -> Path:
     return root
 
 
-def write_detail(root: Path, i: int, revision: int = 0) -> None:
+def write_lists(
+    root: Path, programmes: int, renamed: Collection[int] = (), hidden: Collection[int] = ()
+) -> dict[str, str]:
+    """(Re)write the result pages of the first facet: programmes ``0 … programmes-1`` except ``hidden``.
+
+    Only a page whose content changed gets new bytes (and a new mtime), as on a real server.
+    """
+    listed = [i for i in range(programmes) if i not in hidden]
+    pages = max(1, -(-len(listed) // PER_PAGE))
+    routes: dict[str, str] = {}
+    start = urlsplit(FDB_DEFAULT_START_URLS[0])
+    facet_query = start.query.split("&", 1)[1] if "&" in start.query else start.query
+    for page in range(1, pages + 1):
+        ids = listed[(page - 1) * PER_PAGE : page * PER_PAGE]
+        name = f"list_{page}.html"
+        html = list_html(page, pages, len(listed), ids, facet_query, renamed)
+        path = root / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != html:
+            path.write_text(html, encoding="utf-8")
+        if page == 1:
+            routes[f"{start.path}?{start.query}"] = name
+        else:
+            routes[f"{start.path}?gtp=%2526bench_list%253D{page}&{facet_query}"] = name
+    return routes
+
+
+def write_detail(root: Path, i: int, revision: int = 0, renamed: bool = False) -> None:
     path = root / detail_path(i)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(detail_html(i, revision), encoding="utf-8")
+    path.write_text(detail_html(i, revision, renamed), encoding="utf-8")
+
+
+def rename(root: Path, programmes: int, ids: Collection[int]) -> None:
+    """Rename programmes (``ids``: all that carry the new name): a change visible on the result card
+    as well as on the programme page."""
+    for i in ids:
+        write_detail(root, i, renamed=True)
+    write_lists(root, programmes, renamed=set(ids))

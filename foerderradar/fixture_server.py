@@ -10,15 +10,27 @@ A request matches a route when the path is equal and the query parameters are eq
 (order and percent-encoding do not matter); without a route, ``/path`` is served from ``root/path``.
 POST is answered like GET (search APIs such as the EU's SEDIA take their filters as a POST body);
 the body does not select the file, but it is recorded in ``site.posts`` so tests can check it.
+
+Validators: by default a GET answer carries a strong ``ETag`` (hash of the body) and
+``Last-Modified`` (the file's mtime), and a conditional GET (``If-None-Match``, else
+``If-Modified-Since``, as RFC 9110 §13.2.2 orders them) for an unchanged file is answered
+``304 Not Modified`` without a body — what a well-behaved portal does, and what lets the crawler's
+HTTP cache revalidate instead of downloading again. ``validators=False`` behaves like a portal that
+sends neither header and always answers 200 with the full page, the case list-page signatures
+(``recheck_days``) are for. Every answer is recorded in ``site.answers`` (target, status, whether
+the request was conditional), so tests and benches can count 304s from the server's side.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -38,9 +50,38 @@ def _route_key(target: str) -> RouteKey:
     return unquote(parts.path), tuple(sorted(parse_qsl(query, keep_blank_values=True)))
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One request as the server saw it: what was asked, what was answered."""
+
+    target: str
+    status: int
+    conditional: bool  # the request carried If-None-Match or If-Modified-Since
+
+
+def etag_of(body: bytes) -> str:
+    """A strong entity tag: equal bodies, equal tags (quoted, as RFC 9110 §8.8.3 requires)."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def not_modified(if_none_match: str | None, if_modified_since: str | None, etag: str, mtime: float) -> bool:
+    """Whether a conditional GET may be answered 304 (RFC 9110 §13.2.2: If-None-Match wins)."""
+    if if_none_match is not None:
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        return "*" in tags or etag in tags
+    if if_modified_since:
+        try:
+            since = parsedate_to_datetime(if_modified_since).timestamp()
+        except (TypeError, ValueError):
+            return False  # an unparsable date is ignored, as the RFC says
+        return int(mtime) <= since
+    return False
+
+
 class FixtureSite:
-    def __init__(self, root: Path, routes: dict[str, str] | None = None) -> None:
+    def __init__(self, root: Path, routes: dict[str, str] | None = None, *, validators: bool = True) -> None:
         self.root = root.resolve()
+        self.validators = validators
         table = dict(routes or {})
         routes_file = self.root / "routes.json"
         if routes is None and routes_file.is_file():
@@ -48,6 +89,7 @@ class FixtureSite:
         self.routes: dict[RouteKey, Path] = {_route_key(k): self.root / v for k, v in table.items()}
         self.hits: list[str] = []  # request targets, in order: lets tests and benches count requests
         self.posts: list[tuple[str, bytes]] = []  # (target, body) of every POST, in order
+        self.answers: list[Answer] = []  # every answer, in order
         self.lock = threading.Lock()
 
     def resolve(self, target: str) -> Path | None:
@@ -65,7 +107,7 @@ def _handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             with site.lock:
                 site.hits.append(self.path)
-            self._answer()
+            self._answer(conditional_get=True)
 
         def do_POST(self) -> None:
             # The body must be read off the socket even though it does not choose the file.
@@ -73,22 +115,47 @@ def _handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
             with site.lock:
                 site.hits.append(self.path)
                 site.posts.append((self.path, body))
-            self._answer()
+            self._answer(conditional_get=False)
 
-        def _answer(self) -> None:
+        def _record(self, status: int) -> None:
+            conditional = "If-None-Match" in self.headers or "If-Modified-Since" in self.headers
+            with site.lock:
+                site.answers.append(Answer(self.path, status, conditional))
+
+        def _answer(self, *, conditional_get: bool) -> None:
             path = site.resolve(self.path)
             if path is None or not path.is_file():
+                self._record(404)
                 self.send_error(404, "not recorded")
                 return
             body = path.read_bytes()
+            mtime = path.stat().st_mtime
+            etag = etag_of(body)
+            # Conditional POSTs mean something else (RFC 9110 §13.1.2: 412, not 304): GET only.
+            if site.validators and conditional_get and self._not_modified(etag, mtime):
+                self._record(304)
+                self.send_response(304)
+                self._send_validators(etag, mtime)
+                self.end_headers()
+                return
             ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             if ctype.startswith("text/") or ctype in ("application/json", "application/xml"):
                 ctype += "; charset=utf-8"
+            self._record(200)
             self.send_response(200)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
+            if site.validators and conditional_get:
+                self._send_validators(etag, mtime)
             self.end_headers()
             self.wfile.write(body)
+
+        def _not_modified(self, etag: str, mtime: float) -> bool:
+            return not_modified(self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since"), etag, mtime)
+
+        def _send_validators(self, etag: str, mtime: float) -> None:
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", formatdate(mtime, usegmt=True))
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -99,8 +166,10 @@ def _handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
 class FixtureServer:
     """``with FixtureServer(root) as server: server.base_url`` — bound to 127.0.0.1 on a free port."""
 
-    def __init__(self, root: Path, routes: dict[str, str] | None = None, port: int = 0) -> None:
-        self.site = FixtureSite(root, routes)
+    def __init__(
+        self, root: Path, routes: dict[str, str] | None = None, port: int = 0, *, validators: bool = True
+    ) -> None:
+        self.site = FixtureSite(root, routes, validators=validators)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.site))
         self.httpd.daemon_threads = True
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -120,6 +189,6 @@ class FixtureServer:
 
 
 @contextmanager
-def serve(root: Path, routes: dict[str, str] | None = None) -> Iterator[FixtureServer]:
-    with FixtureServer(root, routes) as server:
+def serve(root: Path, routes: dict[str, str] | None = None, *, validators: bool = True) -> Iterator[FixtureServer]:
+    with FixtureServer(root, routes, validators=validators) as server:
         yield server

@@ -3,6 +3,10 @@
 Spiders yield plain dicts with canonical field names; nothing unvalidated reaches the store. An
 invalid item is reported with its URL and the failing fields, counted as an error and dropped —
 the other items of the portal are still stored.
+
+Writes only what changed: the portal's ``{call id: content hash}`` is loaded once when the spider
+opens, and a call whose hash is unchanged is only added to ``seen`` (so it is not marked gone) —
+no UPDATE, no event. A repeat crawl of an unchanged portal therefore writes no call rows.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from pydantic import ValidationError
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from foerderradar.crawler.recheck import PAGE_KEY, Listed
+from foerderradar.crawler.scrapy_settings import crawl_now
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store
 
@@ -31,6 +37,7 @@ class PortalReport:
     new: int = 0
     changed: int = 0
     errors: int = 0
+    skipped: int = 0  # listed with an unchanged card: detail page not fetched (recheck_days)
     messages: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     sample: list[dict[str, Any]] = field(default_factory=list)  # dry run: the first items as extracted
@@ -62,19 +69,36 @@ class StorePipeline:
         self.dry_run = bool(crawler.settings.getbool("FOERDERRADAR_DRY_RUN"))
         self.store = None if self.dry_run else Store(crawler.settings["FOERDERRADAR_DB_URL"], migrate=False)
         self.report = PortalReport()
+        self.now = crawl_now(crawler.settings)  # None: stamp each write with the current time
+        self.known: dict[str, str] = {}  # call id → content hash as stored (calls not gone)
+        self.pages: dict[str, tuple[str, str]] = {}  # url → (card signature, call id) fetched in full
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler)
 
+    def open_spider(self) -> None:
+        key = self._portal_key()
+        if self.store is not None and key:
+            self.known = self.store.call_hashes(key)  # one SELECT instead of a write per unchanged call
+
+    def _portal_key(self) -> str | None:
+        portal = getattr(self.crawler.spider, "portal", None)
+        return str(portal.key) if portal is not None else None
+
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, Listed):
+            return self._listed(item)
         data = dict(item)
+        page = data.pop(PAGE_KEY, None)
         try:
             call = validate_item(data)
         except ValidationError as exc:
             message = describe_validation_error(data, exc)
             self.report.error(message)
             raise DropItem(message) from None
+        if page is not None:
+            self.pages[page[0]] = (page[1], call.id)
         if call.id in self.report.seen:
             return item  # the same programme reached through two list pages: stored once
         self.report.seen.add(call.id)
@@ -82,11 +106,23 @@ class StorePipeline:
         self._observe(call)
         if self.store is None:
             return item
-        outcome = self.store.upsert_call(call)
+        digest = call.content_hash()
+        if self.known.get(call.id) == digest:
+            return item  # unchanged: seen is all a repeat crawl needs to record
+        outcome = self.store.upsert_call(call, now=self.now)
+        self.known[call.id] = digest
         if outcome == "new":
             self.report.new += 1
         elif outcome == "changed":
             self.report.changed += 1
+        return item
+
+    def _listed(self, item: Listed) -> Listed:
+        """A call whose card was unchanged: listed (not gone), detail page not fetched, nothing to write."""
+        if item.call_id not in self.report.seen:
+            self.report.seen.add(item.call_id)
+            self.report.items += 1
+            self.report.skipped += 1
         return item
 
     def _observe(self, call: FundingCall) -> None:
@@ -102,11 +138,18 @@ class StorePipeline:
         # Stats are Scrapy's channel back to whoever ran the crawler (see worker.run_portal).
         stats = self.crawler.stats
         assert stats is not None
-        for name in ("items", "new", "changed", "errors", "extracted"):
+        for name in ("items", "new", "changed", "errors", "extracted", "skipped"):
             stats.set_value(f"foerderradar/{name}", getattr(self.report, name))
         stats.set_value("foerderradar/messages", list(self.report.messages))
         stats.set_value("foerderradar/sample", list(self.report.sample))
         stats.set_value("foerderradar/filled", dict(self.report.filled))
         stats.set_value("foerderradar/seen", sorted(self.report.seen))
         if self.store is not None:
-            self.store.close()
+            try:
+                # One transaction at the end: a crash loses page states, and the next crawl simply
+                # fetches those pages again (the safe direction).
+                key = self._portal_key()
+                saved = self.store.save_page_states(key, self.pages, now=self.now) if key else 0
+                stats.set_value("foerderradar/pages_saved", saved)
+            finally:
+                self.store.close()

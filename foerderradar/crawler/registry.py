@@ -32,9 +32,17 @@ FDB_DEFAULT_START_URLS = [
 
 
 class FoerderdatenbankPortal(PortalBase):
+    """Förderdatenbank des Bundes: search result pages → programme pages.
+
+    ``recheck_days`` (opt-in, for a server without ETag/Last-Modified): skip a programme page whose
+    result card is unchanged and that was fetched in full less than N days ago (crawler/recheck.py).
+    Without it every programme page is requested (and revalidated where the server allows).
+    """
+
     kind: Literal["foerderdatenbank"]
     name: str = "Förderdatenbank des Bundes"
     start_urls: list[str] = Field(default_factory=lambda: list(FDB_DEFAULT_START_URLS), min_length=1)
+    recheck_days: int | None = Field(default=None, ge=1, le=90)
 
     @field_validator("start_urls")
     @classmethod

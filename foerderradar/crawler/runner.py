@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,8 +32,11 @@ class PortalResult:
     changed: int = 0
     errors: int = 0
     messages: list[str] = field(default_factory=list)
-    requests: int = 0
-    bytes: int = 0
+    requests: int = 0  # HTTP requests sent (a 304 revalidation is one)
+    downloads: int = 0  # responses with a body (everything but 304)
+    not_modified: int = 0  # 304 answers: the cached page was still current
+    bytes: int = 0  # received on the wire
+    skipped: int = 0  # listed, card unchanged, detail page not requested (recheck_days)
     gone: int = 0
 
 
@@ -104,9 +108,13 @@ def crawl_portal(
     *,
     cache_dir: Path = DEFAULT_CACHE_DIR,
     timeout_s: float | None = None,
+    now: datetime | None = None,
 ) -> PortalResult:
+    """Crawl one portal in a worker process; ``now`` fixes the crawl's clock (benches, tests)."""
     run_id = store.start_run(portal.key)
     job = {**_job(portal, config, store.url, cache_dir), "run_id": run_id}
+    if now is not None:
+        job["now"] = now.isoformat()
     limit = timeout_s if timeout_s is not None else config.settings.crawler.portal_timeout_s
     try:
         data = _run_worker(job, limit)
@@ -167,13 +175,14 @@ def crawl(
     cache_dir: Path = DEFAULT_CACHE_DIR,
     on_start: Callable[[PortalBase], None] | None = None,
     on_done: Callable[[PortalResult], None] | None = None,
+    now: datetime | None = None,
 ) -> list[PortalResult]:
     """Crawl portals one after another; a failing portal never stops the ones after it."""
     results = []
     for portal in select_portals(config.portals, keys):
         if on_start:
             on_start(portal)
-        result = crawl_portal(portal, config, store, cache_dir=cache_dir)
+        result = crawl_portal(portal, config, store, cache_dir=cache_dir, now=now)
         results.append(result)
         if on_done:
             on_done(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,15 @@ from foerderradar import __version__
 from foerderradar.settings import CrawlerSettings
 
 PROJECT_URL = "https://github.com/foerderradar/foerderradar"
+# The crawl's clock (ISO timestamp) when the caller fixes it — benches and tests simulate the days
+# between crawls with it; unset, every write is stamped with the current time as before.
+NOW_SETTING = "FOERDERRADAR_NOW"
+
+
+def crawl_now(settings: Any) -> datetime | None:
+    """The fixed time of this crawl, or None to use the current time."""
+    value = settings.get(NOW_SETTING)
+    return datetime.fromisoformat(value) if value else None
 
 
 def user_agent(contact: str) -> str:
@@ -33,16 +43,22 @@ def build_settings(crawler: CrawlerSettings, cache_dir: Path) -> dict[str, Any]:
         "DOWNLOAD_TIMEOUT": crawler.timeout_s,
         "DOWNLOAD_MAXSIZE": 10 * 1024 * 1024,
         "DOWNLOAD_WARNSIZE": 2 * 1024 * 1024,
-        # RFC 2616 policy: cached pages are revalidated (If-Modified-Since / ETag), not trusted blindly.
+        # Every cached page is revalidated (If-None-Match / If-Modified-Since), never trusted on a
+        # freshness heuristic, and never served in place of an error (crawler/revalidation.py).
         "HTTPCACHE_ENABLED": crawler.http_cache,
-        "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
+        "HTTPCACHE_POLICY": "foerderradar.crawler.revalidation.RevalidatingPolicy",
         "HTTPCACHE_DIR": str(cache_dir.resolve()),
         "HTTPCACHE_IGNORE_HTTP_CODES": [429, 500, 502, 503, 504],
         "DOWNLOADER_MIDDLEWARES": {
             # Outermost: sees a failure once, after RetryMiddleware (550) has given up.
             "foerderradar.crawler.middleware.FailureReportMiddleware": 40,
             "foerderradar.crawler.middleware.BaseUrlMiddleware": 50,
+            "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+            "foerderradar.crawler.revalidation.RevalidatingCacheMiddleware": 900,
+            "foerderradar.crawler.revalidation.TrafficMiddleware": 950,  # after the cache: the wire
         },
+        # Skips detail pages whose list card is unchanged, for portals with recheck_days.
+        "SPIDER_MIDDLEWARES": {"foerderradar.crawler.recheck.RecheckMiddleware": 100},
         "ITEM_PIPELINES": {"foerderradar.crawler.pipeline.StorePipeline": 300},
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",

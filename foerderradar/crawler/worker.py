@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from scrapy.http import Response
 from foerderradar.crawler.failures import http_error
 from foerderradar.crawler.mapping import SourceError
 from foerderradar.crawler.registry import KINDS
-from foerderradar.crawler.scrapy_settings import build_settings
+from foerderradar.crawler.revalidation import NET_BYTES, NET_DOWNLOADS, NET_NOT_MODIFIED, NET_REQUESTS
+from foerderradar.crawler.scrapy_settings import NOW_SETTING, build_settings
 from foerderradar.crawler.selectors import LayoutError
 from foerderradar.settings import CrawlerSettings
 from foerderradar.storage import Store
@@ -59,12 +61,27 @@ def describe_record(record: logging.LogRecord) -> str:
     return f"{text}: {type(exc).__name__}: {exc}" if exc is not None else text
 
 
+def traffic_counts(stats: dict[str, Any]) -> dict[str, int]:
+    """What crossed the network (counted after the HTTP cache, see crawler/revalidation.py).
+
+    ``requests`` are HTTP requests sent; each is answered either by a full download or by a
+    ``304 Not Modified`` (a revalidation: a request, but not a download); ``bytes`` are received.
+    """
+    return {
+        "requests": int(stats.get(NET_REQUESTS, 0)),
+        "downloads": int(stats.get(NET_DOWNLOADS, 0)),
+        "not_modified": int(stats.get(NET_NOT_MODIFIED, 0)),
+        "bytes": int(stats.get(NET_BYTES, 0)),
+    }
+
+
 def run_portal(job: dict[str, Any]) -> dict[str, Any]:
     kind = KINDS[job["portal"]["kind"]]
     portal = kind.config_model.model_validate(job["portal"])
     crawler_settings = CrawlerSettings.model_validate(job["crawler"])
     settings = build_settings(crawler_settings, Path(job["cache_dir"]))
     settings["FOERDERRADAR_DB_URL"] = job["db_url"]
+    settings[NOW_SETTING] = job.get("now")
     if job.get("dry_run"):
         settings["FOERDERRADAR_DRY_RUN"] = True
         settings["CLOSESPIDER_ITEMCOUNT"] = job.get("max_items", 20)
@@ -105,8 +122,8 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
         "errors": error_count,
         "messages": messages[:MAX_MESSAGES],
         "finish_reason": stats.get("finish_reason"),
-        "requests": int(stats.get("downloader/request_count", 0)),
-        "bytes": int(stats.get("downloader/response_bytes", 0)),
+        **traffic_counts(stats),
+        "skipped": int(stats.get("foerderradar/skipped", 0)),
         "seen": stats.get("foerderradar/seen", []),
         "sample": stats.get("foerderradar/sample", []),
         "filled": stats.get("foerderradar/filled", {}),
@@ -125,11 +142,14 @@ def main() -> int:
         return 0
     # The worker records its own run so that the numbers survive even if the parent dies.
     store = Store(job["db_url"], migrate=False)
+    now = datetime.fromisoformat(job["now"]) if job.get("now") else None
     seen = set(result.pop("seen"))
     complete = ok and result["errors"] == 0 and result["finish_reason"] == "finished" and seen
     try:
         # Only a complete, clean crawl may declare calls gone; one 404 must not delete a programme.
-        result["gone"] = store.mark_gone(job["portal"]["key"], seen) if complete else 0
+        result["gone"] = store.mark_gone(job["portal"]["key"], seen, now) if complete else 0
+        # Unchanged calls were not written during the crawl; last_seen moves in bulk, weekly.
+        result["last_seen_refreshed"] = store.refresh_last_seen(job["portal"]["key"], seen, now)
         store.finish_run(
             job["run_id"],
             RunStats(

@@ -200,3 +200,20 @@ class JobRun(SQLModel, table=True):
     finished_at: datetime | None = _ts(nullable=True)
     ok: bool | None = None
     summary: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
+
+
+class PageState(SQLModel, table=True):
+    """The last full fetch of one detail page, kept for portals with ``recheck_days``.
+
+    It lets a repeat crawl skip a detail page whose card on the list page is unchanged (same
+    ``card_signature``) and that was fetched recently, and still count the page's call as listed
+    (``call_id``), so the call is neither re-downloaded nor marked gone.
+    """
+
+    __tablename__ = "page_state"
+
+    portal: str = Field(primary_key=True, max_length=64)
+    url: str = Field(primary_key=True, max_length=2048)
+    card_signature: str = Field(max_length=64)
+    call_id: str = Field(max_length=600)
+    fetched_at: datetime = _ts()

@@ -11,17 +11,18 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from foerderradar.model import FundingCall
-from foerderradar.storage.models import CallEvent, CallRecord, CrawlRun, MatchRecord, utcnow
+from foerderradar.storage.models import CallEvent, CallRecord, CrawlRun, MatchRecord, PageState, utcnow
 from foerderradar.storage.textdiff import text_changes
 
 if TYPE_CHECKING:
@@ -31,6 +32,11 @@ DEFAULT_DATABASE_URL = "sqlite:///foerderradar.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 UpsertOutcome = Literal["new", "changed", "unchanged"]
+# How stale `calls.last_seen` may get before a crawl that lists the call refreshes it. A week, not a
+# day: with the daily crawl a 20 h threshold would rewrite every row of every portal every day
+# (one write per call per crawl in all but name); see docs/contract.md.
+LAST_SEEN_RESOLUTION = timedelta(days=7)
+_CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 _CALL_FIELDS = tuple(FundingCall.model_fields)
 # Fields whose old and new values an amended-event keeps, because a person acts on them.
 _DETAIL_FIELDS = ("deadline", "deadline_text", "status", "funding_rate_pct", "max_amount_eur", "open_date")
@@ -264,6 +270,85 @@ class Store:
             )
             rows = session.exec(select(CrawlRun).join(newest, col(CrawlRun.id) == newest.c.id)).all()
             return {run.portal: run for run in rows}
+
+    # -- incremental crawling ----------------------------------------------------------------------
+    # A repeat crawl of an unchanged portal writes nothing: the pipeline compares against these
+    # hashes instead of upserting, and page states let a crawl skip unchanged detail pages.
+
+    def call_hashes(self, source: str) -> dict[str, str]:
+        """``{call id: content hash}`` of the source's calls that are not gone, in one SELECT.
+
+        Gone calls are left out on purpose: when one is listed again it must go through the upsert,
+        which records its ``back`` event.
+        """
+        with self.session() as session:
+            rows = session.exec(
+                select(CallRecord.id, CallRecord.content_hash).where(
+                    CallRecord.source == source, col(CallRecord.gone_at).is_(None)
+                )
+            ).all()
+            return dict(rows)
+
+    def refresh_last_seen(
+        self, source: str, seen: set[str], now: datetime | None = None, older_than: timedelta = LAST_SEEN_RESOLUTION
+    ) -> int:
+        """Move ``last_seen`` to now for listed calls whose ``last_seen`` is older than ``older_than``.
+
+        Bulk UPDATEs instead of a write per call per crawl; returns how many rows changed.
+        """
+        stamp = now or utcnow()
+        ids = sorted(seen)
+        changed = 0
+        with self.session() as session:
+            for start in range(0, len(ids), _CHUNK):
+                result = session.execute(
+                    sa.update(CallRecord)
+                    .where(
+                        col(CallRecord.source) == source,
+                        col(CallRecord.id).in_(ids[start : start + _CHUNK]),
+                        col(CallRecord.last_seen) < stamp - older_than,
+                    )
+                    .values(last_seen=stamp)
+                )
+                changed += int(getattr(result, "rowcount", 0) or 0)
+            session.commit()
+        return changed
+
+    def page_states(self, portal: str) -> dict[str, PageState]:
+        """The portal's page states by URL, only those whose call is stored and not gone.
+
+        A page whose call went missing or is gone must be fetched again (to record ``back``).
+        """
+        with self.session() as session:
+            rows = session.exec(
+                select(PageState)
+                .join(CallRecord, col(CallRecord.id) == col(PageState.call_id))
+                .where(PageState.portal == portal, col(CallRecord.gone_at).is_(None))
+            ).all()
+            return {row.url: row for row in rows}
+
+    def save_page_states(self, portal: str, pages: dict[str, tuple[str, str]], now: datetime | None = None) -> int:
+        """Record full fetches: ``{url: (card signature, call id)}``, inserted or replaced in one transaction."""
+        if not pages:
+            return 0
+        stamp = now or utcnow()
+        rows = [
+            {"portal": portal, "url": url, "card_signature": sig, "call_id": call_id, "fetched_at": stamp}
+            for url, (sig, call_id) in sorted(pages.items())
+        ]
+        # INSERT … ON CONFLICT DO UPDATE exists in both dialects (SQLite ≥ 3.24) with one API.
+        dialect_insert: Any = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        table: Any = sa.inspect(PageState).local_table
+        with self.session() as session:
+            for start in range(0, len(rows), _CHUNK):
+                stmt = dialect_insert(table).values(rows[start : start + _CHUNK])
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["portal", "url"],
+                    set_={name: stmt.excluded[name] for name in ("card_signature", "call_id", "fetched_at")},
+                )
+                session.execute(stmt)
+            session.commit()
+        return len(rows)
 
 
     # -- matches ---------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import scrapy
 from scrapy.http import Response
 
 from foerderradar.crawler import vocab
+from foerderradar.crawler.recheck import card_meta
 from foerderradar.crawler.registry import FoerderdatenbankPortal
 from foerderradar.crawler.selectors import LayoutError, clean, maybe, one, text_of
 from foerderradar.crawler.textextract import extract_terms
@@ -95,7 +96,9 @@ class FoerderdatenbankSpider(scrapy.Spider):
             if not href or not href.strip():
                 self.logger.warning("%s: result card without link skipped", response.url)
                 continue
-            yield scrapy.Request(self._absolute_url(response, href), callback=self.parse_detail)
+            url = self._absolute_url(response, href)
+            # The card's signature lets a portal with recheck_days skip an unchanged programme page.
+            yield scrapy.Request(url, callback=self.parse_detail, meta=card_meta(card, url))
         next_href = response.css(self.next_css).get()
         if next_href:
             if page < self.portal.max_pages:
