@@ -128,6 +128,19 @@ class DigestSettings(_Strict):
     min_score: float = Field(default=30, ge=0, le=100)
     soon_days: int = Field(default=14, ge=1)
     max_per_measure: int = Field(default=10, ge=1)
+    # The listed deadlines as a calendar file attached to every digest (fristen-<period>.ics).
+    attach_ics: bool = True
+    # Where "abbestellen" goes (List-Unsubscribe header): mailto:… or https://…; none if unset.
+    unsubscribe: str | None = None
+
+    @field_validator("unsubscribe")
+    @classmethod
+    def _unsubscribe(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^(mailto:[^@\s<>]+@[^\s<>]+|https://[^\s<>]+)$", value):
+            raise ValueError(f"{value!r} must be mailto:adresse@kommune.de or an https:// address")
+        return value
 
 
 class MailSettings(_Strict):

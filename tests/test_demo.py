@@ -35,5 +35,10 @@ def test_demo_writes_digest_and_report(tmp_path: Path, monkeypatch: pytest.Monke
     assert "Gigabit" in breitband or "Glasfaser" in breitband or "Breitband" in breitband
 
     message = email.message_from_bytes((out / "digest.eml").read_bytes(), policy=email.policy.default)
-    assert message.get_content_type() == "multipart/alternative"
-    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    # multipart/mixed: the text + HTML alternative, then the deadlines as an .ics attachment.
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.iter_parts()
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in alternative.iter_parts()] == ["text/plain", "text/html"]
+    assert attachment.get_content_type() == "text/calendar" and "BEGIN:VEVENT" in attachment.get_content()
+    assert (out / "fristen.ics").read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")

@@ -268,12 +268,13 @@ def test_preview_writes_html_text_and_eml_without_sending(
 ) -> None:
     cfg = make_config(tmp_path, mailserver.mail())
     outcome = run_digest(store, cfg, AS_OF, preview_dir=tmp_path / "vorschau")
-    assert [p.name for p in outcome.paths] == ["digest.html", "digest.txt", "digest.eml"]
+    assert [p.name for p in outcome.paths] == ["digest.html", "digest.txt", "digest.eml", "fristen.ics"]
     assert all(p.parent == tmp_path / "vorschau" and p.stat().st_size > 0 for p in outcome.paths)
     assert outcome.period == PERIOD
     assert outcome.summary == "2 neue passende Förderaufrufe, 1 Frist in den nächsten 14 Tagen"
     assert outcome.recipients == []
-    html, text, eml = outcome.paths
+    html, text, eml, ics = outcome.paths
+    assert ics.read_text(encoding="utf-8").count("BEGIN:VEVENT") >= 1
     assert "Förderaufruf „Digitale Schule“: WLAN für Schulträger" in html.read_text(encoding="utf-8")
     assert "[NEU] Gigabitförderung 2.0 – Graue Flecken" in text.read_text(encoding="utf-8")
     message = email.message_from_bytes(eml.read_bytes(), policy=default_policy)

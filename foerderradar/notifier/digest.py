@@ -15,6 +15,7 @@ from foerderradar.health import PortalHealth
 from foerderradar.matcher.feedback import Application
 from foerderradar.matcher.types import Match
 from foerderradar.notifier import formatting as fmt
+from foerderradar.notifier.ics import Deadline
 from foerderradar.settings import Config, Measure
 from foerderradar.storage.models import CallRecord
 
@@ -86,6 +87,7 @@ class ApplicationItem:
     url: str
     measure_title: str
     note: str | None
+    deadline: date | None
     deadline_label: str
     days_left: int | None
 
@@ -139,6 +141,22 @@ class Digest:
     @property
     def soon_window(self) -> str:
         return fmt.soon_window(self.soon_days)
+
+    @property
+    def deadlines(self) -> list[Deadline]:
+        """Every dated deadline the digest shows (matches and running applications) for the .ics."""
+        out = [
+            Deadline(item.call_id, item.title, item.deadline, item.url, f"Maßnahme: {section.title}")
+            for section in self.sections
+            for item in section.items
+            if item.deadline is not None and item.deadline >= self.as_of
+        ]
+        out += [
+            Deadline(app.call_id, app.title, app.deadline, app.url, f"Laufender Antrag – {app.measure_title}")
+            for app in self.applications
+            if app.deadline is not None and app.deadline >= self.as_of
+        ]
+        return out
 
     @property
     def health_line(self) -> str:
@@ -228,6 +246,7 @@ def application_items(
             url=record.url if record else "",
             measure_title=titles.get(app.measure_id, app.measure_id),
             note=app.note,
+            deadline=deadline,
             deadline_label=fmt.deadline_label(deadline, record.deadline_text if record else None),
             days_left=(deadline - as_of).days if deadline else None,
         ))

@@ -6,6 +6,7 @@ Kept apart so a preview (``digest.eml``) is byte-for-byte what would be sent, wi
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
@@ -28,6 +29,12 @@ def make_message_id(period: str, recipient: str, sender: str) -> str:
     return f"<foerderradar.{period}.{token}@{domain}>"
 
 
+def safe_filename(name: str) -> str:
+    """Attachment names come from a period key, but are sanitised anyway: no paths, no controls."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "anhang"
+    return cleaned[:80]
+
+
 def build_message(
     rendered: RenderedDigest,
     sender: str,
@@ -35,8 +42,14 @@ def build_message(
     message_id: str,
     *,
     now: datetime | None = None,
+    calendar: tuple[str, str] | None = None,
+    unsubscribe: str | None = None,
 ) -> EmailMessage:
-    """multipart/alternative: text first, HTML last (clients show the last part they understand)."""
+    """multipart/alternative: text first, HTML last (clients show the last part they understand).
+
+    With ``calendar`` (file name, iCalendar text) the alternative is wrapped in multipart/mixed
+    with the .ics as an attachment; ``unsubscribe`` becomes the List-Unsubscribe header (RFC 2369).
+    """
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
@@ -44,7 +57,15 @@ def build_message(
     message["Date"] = format_datetime(localtime(now))
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies, please
+    if unsubscribe:
+        message["List-Unsubscribe"] = f"<{one_line(unsubscribe)}>"
     message.set_content(rendered.text, subtype="plain", charset="utf-8")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    if calendar is not None:
+        filename, text = calendar
+        message.add_attachment(
+            text.encode("utf-8"), maintype="text", subtype="calendar", filename=safe_filename(filename),
+            params={"method": "PUBLISH", "charset": "utf-8"},
+        )
     message["Content-Language"] = "de"  # after set_content, which drops every Content-* header
     return message

@@ -6,21 +6,20 @@ links (:func:`safe_url`). The subject is a header, so control characters never r
 
 from __future__ import annotations
 
-import re
 import string
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from foerderradar.notifier.digest import Digest
+from foerderradar.notifier.safety import one_line, safe_url
+
+__all__ = ["RenderedDigest", "environment", "one_line", "render_digest", "render_subject", "safe_url"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SUBJECT_FIELDS = ("new", "period", "city")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-_UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f<>\"'`\\]")
 
 
 @dataclass(frozen=True)
@@ -28,24 +27,6 @@ class RenderedDigest:
     subject: str
     html: str
     text: str
-
-
-def safe_url(value: object) -> str | None:
-    """The URL if a mail client may safely link it (absolute http/https), else None."""
-    if not isinstance(value, str):
-        return None
-    url = value.strip()
-    if _UNSAFE_URL_CHARS.search(url):
-        return None
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
-
-
-def one_line(value: str) -> str:
-    """Header-safe: CR/LF and other control characters become spaces (no header injection)."""
-    return " ".join(_CONTROL.sub(" ", value).split())
 
 
 def _invalid_subject(template: str, exc: Exception) -> ValueError:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal
 
@@ -23,8 +24,9 @@ from foerderradar.matcher.types import Match
 from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger, smtp
 from foerderradar.notifier.digest import Digest, build_digest, period_key
+from foerderradar.notifier.ics import calendar
 from foerderradar.notifier.message import build_message, make_message_id, normalise_address
-from foerderradar.notifier.render import render_digest
+from foerderradar.notifier.render import RenderedDigest, render_digest
 from foerderradar.settings import Config
 from foerderradar.storage import Store, record_to_call
 from foerderradar.storage.feedback import all_marks
@@ -123,15 +125,32 @@ def digest_for(store: Store, config: Config, inputs: DigestInputs, as_of: date, 
     return build_digest(config, inputs.records, inputs.matches, as_of, since, inputs.health, inputs.applications)
 
 
-def write_preview(directory: Path, config: Config, digest: Digest, recipient: str) -> list[Path]:
-    rendered = render_digest(digest, config.settings.digest.subject)
+def compose(config: Config, digest: Digest, recipient: str) -> tuple[RenderedDigest, EmailMessage, str | None]:
+    """Rendered digest, the complete message and its calendar text (None without deadlines/attachment)."""
+    settings = config.settings.digest
+    rendered = render_digest(digest, settings.subject)
     sender = config.settings.mail.mail_from
-    message = build_message(rendered, sender, recipient, make_message_id(digest.period, recipient, sender))
+    deadlines = digest.deadlines
+    ics = None
+    if deadlines and settings.attach_ics:
+        ics = calendar(deadlines, name=f"Förderradar – Fristen {digest.city}")
+    message = build_message(
+        rendered, sender, recipient, make_message_id(digest.period, recipient, sender),
+        calendar=(f"fristen-{digest.period}.ics", ics) if ics else None,
+        unsubscribe=settings.unsubscribe,
+    )
+    return rendered, message, ics
+
+
+def write_preview(directory: Path, config: Config, digest: Digest, recipient: str) -> list[Path]:
+    rendered, message, ics = compose(config, digest, recipient)
     files = {
         directory / "digest.html": rendered.html.encode("utf-8"),
         directory / "digest.txt": rendered.text.encode("utf-8"),
         directory / "digest.eml": message.as_bytes(),
     }
+    if ics:
+        files[directory / "fristen.ics"] = ics.encode("utf-8")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for path, content in files.items():
@@ -155,9 +174,8 @@ def deliver(store: Store, config: Config, inputs: DigestInputs, as_of: date, rec
         return _already_sent(store, period, recipient)
     mail = config.settings.mail
     digest = digest_for(store, config, inputs, as_of, recipient)
-    rendered = render_digest(digest, config.settings.digest.subject)
-    message_id = make_message_id(period, recipient, mail.mail_from)
-    message = build_message(rendered, mail.mail_from, recipient, message_id)
+    _, message, _ = compose(config, digest, recipient)
+    message_id = str(message["Message-ID"])
     try:
         smtp.send_sync(message, mail)
     except smtp.DeliveryError as exc:
