@@ -329,6 +329,36 @@ def digest(
         raise typer.Exit(1)
 
 
+@app.command()
+def feed(
+    fmt: Annotated[str, typer.Option("--format", help="atom | ics")] = "atom",
+    output: Annotated[Path | None, typer.Option("--output", help="In diese Datei schreiben.")] = None,
+    as_of: AsOfOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Treffer als Atom-Feed oder Fristen als iCalendar-Datei (zum Abonnieren) ausgeben."""
+    from foerderradar.notifier.feeds import build_feed
+
+    if fmt not in ("atom", "ics"):
+        fail(f"--format {fmt!r} ist unbekannt; erlaubt: atom, ics.", 2)
+    day = parse_as_of(as_of)
+    try:
+        cfg = load_config(config)
+    except ConfigError:
+        cfg = config_or_exit(config, need_portals=False)
+    with open_store() as store:
+        text = guarded(lambda: build_feed(store, cfg, fmt, day))
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(text.encode("utf-8"))
+    except OSError as exc:
+        fail(f"{output}: kann nicht geschrieben werden ({exc.strerror}).")
+    err.print(f"geschrieben: {output}")
+
+
 # -- calls ----------------------------------------------------------------------------------------
 
 

@@ -159,9 +159,17 @@ def build_scheduler(
 
 def serve(config: Config, database_url: str) -> None:
     scheduler = build_scheduler(config, database_url)
+    feeds = None
+    if config.settings.feeds.port:
+        from foerderradar.notifier.feeds import FeedServer
+
+        feeds = FeedServer(config, database_url, config.settings.feeds.host, config.settings.feeds.port).start()
+        log.info("Feeds: %s/feed.atom und %s/fristen.ics", feeds.url, feeds.url)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("Signal %s: beende nach dem laufenden Job", signum)
+        if feeds is not None:
+            feeds.stop()
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)

@@ -200,12 +200,20 @@ class HealthSettings(_Strict):
         return list(dict.fromkeys(a.lower() for a in value))
 
 
+class FeedSettings(_Strict):
+    """``serve`` answers /feed.atom and /fristen.ics on this address when ``port`` is set (0 = off)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535)
+
+
 class AppSettings(_Strict):
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    feeds: FeedSettings = Field(default_factory=FeedSettings)
 
 
 # -- loading --------------------------------------------------------------------------------------
