@@ -64,8 +64,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(port: int | None = None, **controller_options: Any) -> Iterator[SmtpServer]:
-    inbox = Inbox()
+def smtp_server(
+    port: int | None = None, handler: Inbox | None = None, **controller_options: Any
+) -> Iterator[SmtpServer]:
+    """``handler``: an Inbox subclass that misbehaves on purpose (fails, stalls …)."""
+    inbox = handler or Inbox()
     port = port or free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **controller_options)
     controller.start()

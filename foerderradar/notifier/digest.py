@@ -125,6 +125,7 @@ class Digest:
     health: tuple[HealthLine, ...] = ()  # only portals with a problem
     applications: tuple[ApplicationItem, ...] = ()  # "laufende Anträge", nearest deadline first
     portals_checked: int = 0  # how many portals the health section speaks for
+    calls_checked: int = 0  # stored calls the matcher saw: "nothing new" is then a finding, not silence
 
     @property
     def summary(self) -> str:
@@ -157,6 +158,15 @@ class Digest:
             if app.deadline is not None and app.deadline >= self.as_of
         ]
         return out
+
+    @property
+    def checked_line(self) -> str:
+        measures = len(self.sections)
+        return (
+            f"Abgeglichen: {fmt.german_number(self.calls_checked)} gespeicherte "
+            f"{fmt.plural(self.calls_checked, 'Förderaufruf', 'Förderaufrufe')} mit {measures} "
+            f"{fmt.plural(measures, 'Maßnahme', 'Maßnahmen')}."
+        )
 
     @property
     def health_line(self) -> str:
@@ -261,9 +271,15 @@ def build_digest(
     since: datetime | None,
     health: Sequence[PortalHealth] = (),
     applications: Iterable[Application] = (),
+    *,
+    measures: frozenset[str] | None = None,
 ) -> Digest:
+    """``measures`` limits the digest to those measures (a measure owner's copy); None = all."""
     settings = config.settings.digest
-    open_measures = [m for m in config.measures.measures if m.status != "done"]
+    open_measures = [
+        m for m in config.measures.measures if m.status != "done" and (measures is None or m.id in measures)
+    ]
+    applications = [a for a in applications if measures is None or a.measure_id in measures]
     by_measure: dict[str, list[DigestItem]] = {m.id: [] for m in open_measures}
     for match in matches:
         if match.measure_id in by_measure:
@@ -285,4 +301,5 @@ def build_digest(
         health=health_lines(health, {p.key: p.name for p in config.portals}),
         portals_checked=len(health),
         applications=application_items(applications, records, config, as_of),
+        calls_checked=len(records),
     )

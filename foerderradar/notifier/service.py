@@ -102,9 +102,29 @@ def load_health(store: Store, config: Config) -> tuple[PortalHealth, ...]:
     return tuple(portal_health(store, keys, config.settings.health.failures_in_a_row))
 
 
+def owners(config: Config) -> dict[str, frozenset[str]]:
+    """Measure owners (``owner:`` in measures.yaml) → the open measures they own."""
+    out: dict[str, set[str]] = {}
+    for measure in config.measures.measures:
+        if measure.owner and measure.status != "done":
+            out.setdefault(normalise_address(measure.owner), set()).add(measure.id)
+    return {address: frozenset(ids) for address, ids in out.items()}
+
+
+def scope_for(config: Config, recipient: str | None, to: list[str] | None = None) -> frozenset[str] | None:
+    """Which measures a recipient's digest covers: None = all (the configured recipients, anyone
+    named with ``--to``, the preview); an owner who is not a recipient gets only their measures."""
+    if recipient is None or to:
+        return None
+    if recipient in {normalise_address(a) for a in config.settings.digest.recipients}:
+        return None
+    return owners(config).get(recipient)
+
+
 def resolve_recipients(config: Config, to: list[str] | None, *, required: bool) -> list[str]:
-    """``--to`` replaces the configured list; addresses are normalised and de-duplicated."""
-    raw = list(to or config.settings.digest.recipients)
+    """``--to`` replaces the configured list (owners included); addresses are normalised and
+    de-duplicated. Without ``--to``: the configured recipients, then the measure owners."""
+    raw = list(to) if to else [*config.settings.digest.recipients, *owners(config)]
     if not raw and required:
         raise ValueError(
             "Keine Empfänger: digest.recipients in foerderradar.toml eintragen oder --to ADRESSE angeben."
@@ -119,10 +139,15 @@ def resolve_recipients(config: Config, to: list[str] | None, *, required: bool) 
     return out
 
 
-def digest_for(store: Store, config: Config, inputs: DigestInputs, as_of: date, recipient: str | None) -> Digest:
+def digest_for(
+    store: Store, config: Config, inputs: DigestInputs, as_of: date, recipient: str | None,
+    scope: frozenset[str] | None = None,
+) -> Digest:
     period = period_key(as_of)
     since = ledger.previous_sent_at(store, recipient, period) if recipient else None
-    return build_digest(config, inputs.records, inputs.matches, as_of, since, inputs.health, inputs.applications)
+    return build_digest(
+        config, inputs.records, inputs.matches, as_of, since, inputs.health, inputs.applications, measures=scope
+    )
 
 
 def compose(config: Config, digest: Digest, recipient: str) -> tuple[RenderedDigest, EmailMessage, str | None]:
@@ -160,7 +185,10 @@ def write_preview(directory: Path, config: Config, digest: Digest, recipient: st
     return list(files)
 
 
-def deliver(store: Store, config: Config, inputs: DigestInputs, as_of: date, recipient: str) -> RecipientResult:
+def deliver(
+    store: Store, config: Config, inputs: DigestInputs, as_of: date, recipient: str,
+    scope: frozenset[str] | None = None,
+) -> RecipientResult:
     """Send one recipient's digest unless the ledger says it already went out.
 
     Order: ledger row (pending) → count the attempt → SMTP → mark sent, each step committed on its
@@ -173,7 +201,7 @@ def deliver(store: Store, config: Config, inputs: DigestInputs, as_of: date, rec
     if row.status == ledger.SENT or not ledger.begin_attempt(store, row.id):
         return _already_sent(store, period, recipient)
     mail = config.settings.mail
-    digest = digest_for(store, config, inputs, as_of, recipient)
+    digest = digest_for(store, config, inputs, as_of, recipient, scope)
     _, message, _ = compose(config, digest, recipient)
     message_id = str(message["Message-ID"])
     try:
@@ -212,5 +240,7 @@ def run_digest(
     if preview_dir is not None:
         outcome.paths = write_preview(preview_dir, config, digest, first or PLACEHOLDER_RECIPIENT)
     if send:
-        outcome.recipients = [deliver(store, config, inputs, as_of, r) for r in recipients]
+        outcome.recipients = [
+            deliver(store, config, inputs, as_of, r, scope_for(config, r, to)) for r in recipients
+        ]
     return outcome
