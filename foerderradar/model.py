@@ -45,6 +45,11 @@ _REGION_RE = re.compile(r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
+# C0 controls except tab/newline/CR, DEL, and the bidi embeddings, overrides and isolates.
+_UNTRUSTED_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+MAX_TITLE = 500
+
+
 class FundingCall(BaseModel):
     """One funding programme or call for proposals as one portal describes it."""
 
@@ -53,7 +58,7 @@ class FundingCall(BaseModel):
     source: str = Field(min_length=1, max_length=64)
     source_id: str = Field(min_length=1, max_length=512)
     url: str = Field(min_length=1, max_length=2048)
-    title: str = Field(min_length=1, max_length=1000)
+    title: str = Field(min_length=1, max_length=100_000)  # shortened to MAX_TITLE below
     summary: str | None = None
     description: str | None = None
     funding_body: str | None = None
@@ -94,12 +99,14 @@ class FundingCall(BaseModel):
             raise ValueError("must be an absolute http(s) URL")
         return value
 
-    @field_validator("title", "summary", "description", "funding_body", "deadline_text")
+    @field_validator("title", "summary", "description", "funding_body", "deadline_text", mode="before")
     @classmethod
-    def _collapse_blank(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.replace("\x00", "")
+    def _collapse_blank(cls, value: object) -> object:
+        """Scraped text loses what only serves to deceive or break output: control characters
+        (line breaks and tabs stay) and bidirectional overrides that make a title read backwards."""
+        if not isinstance(value, str):
+            return value
+        value = _UNTRUSTED_CHARS.sub("", value)
         return value if value.strip() else None
 
     @field_validator("title")
@@ -107,7 +114,9 @@ class FundingCall(BaseModel):
     def _one_line_title(cls, value: str | None) -> str:
         if not value:
             raise ValueError("must not be empty")
-        return re.sub(r"\s+", " ", value)
+        title = re.sub(r"\s+", " ", value)
+        # A runaway title (a whole page in the <h1>) is kept, shortened, rather than losing the call.
+        return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
 
     @field_validator("regions")
     @classmethod

@@ -174,6 +174,8 @@ class Digest:
         if not self.portals_checked:
             return "Noch keine Portale abgerufen."
         if not self.health:
+            if self.portals_checked == 1:
+                return "Das Portal wurde ohne Befund abgerufen."
             return f"Alle {self.portals_checked} Portale wurden ohne Befund abgerufen."
         return f"{len(self.health)} von {self.portals_checked} Portalen mit Problemen:"
 
