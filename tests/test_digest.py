@@ -10,7 +10,7 @@ import pytest
 
 from foerderradar.matcher.types import Match
 from foerderradar.notifier import formatting as fmt
-from foerderradar.notifier.digest import build_digest, item_state, period_key
+from foerderradar.notifier.digest import Digest, HealthLine, build_digest, item_state, period_key
 from foerderradar.settings import AppSettings, Config, DigestSettings, MeasuresFile
 from foerderradar.storage.models import CallRecord
 
@@ -285,3 +285,20 @@ def test_digest_metadata(tmp_path: Path) -> None:
         "16.11.2026",
     )
     assert digest.summary == "Keine neuen passenden Förderaufrufe, keine Frist in den nächsten 14 Tagen"
+
+
+HEALTH_LINES = [
+    (0, (), "Noch keine Portale abgerufen."),
+    (1, (), "Das Portal wurde ohne Befund abgerufen."),
+    (4, (), "Alle 4 Portale wurden ohne Befund abgerufen."),
+    (4, (HealthLine("eu", "EU-Portal", True, "3 Abrufe in Folge fehlgeschlagen"),), "1 von 4 Portalen mit Problemen:"),
+]
+
+
+@pytest.mark.parametrize(("checked", "health", "expected"), HEALTH_LINES)
+def test_health_and_checked_lines(checked: int, health: tuple[HealthLine, ...], expected: str) -> None:
+    digest = Digest(period="2026-W48", city="T", as_of=date(2026, 11, 23), since=None, soon_days=14, sections=(),
+                    new_count=0, changed_count=0, soon_count=0, health=health, portals_checked=checked,
+                    calls_checked=1234)
+    assert digest.health_line == expected
+    assert digest.checked_line == "Abgeglichen: 1.234 gespeicherte Förderaufrufe mit 0 Maßnahmen."
