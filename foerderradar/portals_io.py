@@ -63,9 +63,13 @@ def export_yaml(portals: Iterable[PortalBase]) -> str:
 
 
 def _parse_cell(value: str) -> Any:
+    """The inverse of :func:`_cell`: JSON for lists/mappings, true/false for switches, else text
+    (numbers stay text: the portal's model converts them where a number is expected)."""
     text = value.strip()
     if text[:1] in ("[", "{"):
         return json.loads(text)
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
     return text
 
 

@@ -43,3 +43,11 @@ def test_without_base_url_nothing_changes() -> None:
     mw = _middleware(None)
     request = Request("https://www.foerderdatenbank.de/")
     assert mw.process_request(request) is None
+
+
+def test_response_to_a_link_with_fragment_gets_the_real_url_back() -> None:
+    mw = _middleware("http://127.0.0.1:9")
+    routed = mw.process_request(Request("https://www.nrwbank.de/de/p.html#foerderung"))
+    assert routed is not None
+    response = HtmlResponse("http://127.0.0.1:9/de/p.html", body=b"<html></html>", request=routed)
+    assert mw.process_response(routed, response).url == "https://www.nrwbank.de/de/p.html#foerderung"

@@ -259,17 +259,11 @@ def _http_url(value: str) -> str:
     return value
 
 
-class MappedPortal(PortalBase):
-    """Keys the ``feed`` and ``json`` kinds share."""
+class MappingKeys(PortalBase):
+    """Keys every kind with a field mapping has (``feed``, ``json``, ``html``): what FieldMapper reads."""
 
-    url: str
     defaults: CallDefaults = Field(default_factory=CallDefaults)
     filter: list[str] = Field(default_factory=list)
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _http_url(value)
 
     @field_validator("filter", mode="before")
     @classmethod
@@ -278,6 +272,17 @@ class MappedPortal(PortalBase):
         if isinstance(keywords, list) and any(isinstance(k, str) and not k.strip() for k in keywords):
             raise ValueError("keywords must not be empty")
         return keywords
+
+
+class MappedPortal(MappingKeys):
+    """Keys the ``feed`` and ``json`` kinds share: one source address."""
+
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _http_url(value)
 
 
 class FeedPortal(MappedPortal):
@@ -629,7 +634,7 @@ class FieldMapper:
 
     def __init__(
         self,
-        portal: MappedPortal,
+        portal: MappingKeys,
         fields: FieldMap,
         builtin: Mapping[str, FieldSpec],
         *,

@@ -51,7 +51,9 @@ class BaseUrlMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         original = request.meta.get(ORIGINAL_URL)
-        if original and response.url == request.url:
+        # Scrapy drops the #fragment from the response URL: compare without it, or a link with a
+        # fragment would keep the mirror's address and store 127.0.0.1 as the call's URL.
+        if original and response.url.split("#", 1)[0] == request.url.split("#", 1)[0]:
             return response.replace(url=original)
         return response
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from foerderradar.crawler.html_config import HtmlPortal, WatchPortal
 from foerderradar.crawler.mapping import FeedPortal, JsonPortal
 from foerderradar.settings import PortalBase
 
@@ -134,6 +135,8 @@ KINDS: dict[str, PortalKind] = {
     "eu_sedia": PortalKind("eu_sedia", EuSediaPortal, "foerderradar.crawler.spiders.eu_sedia:EuSediaSpider"),
     "feed": PortalKind("feed", FeedPortal, "foerderradar.crawler.spiders.feed:FeedSpider"),
     "json": PortalKind("json", JsonPortal, "foerderradar.crawler.spiders.json_api:JsonApiSpider"),
+    "html": PortalKind("html", HtmlPortal, "foerderradar.crawler.spiders.html_list:HtmlListSpider"),
+    "watch": PortalKind("watch", WatchPortal, "foerderradar.crawler.spiders.watch:WatchSpider"),
 }
 
 
