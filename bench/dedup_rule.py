@@ -3,6 +3,7 @@
     .venv/bin/python bench/dedup_rule.py                # tables for docs/benchmarks.md
     .venv/bin/python bench/dedup_rule.py --errors       # list every wrong or missed merge
     .venv/bin/python bench/dedup_rule.py --scale 50000  # grouping time on synthetic calls
+    .venv/bin/python bench/dedup_rule.py --store 5000   # Store.regroup on SQLite, first run and repeat
 
 Every figure is pairwise over *groups*, as the store would build them (``find_groups``: candidate
 pairs, guarded agglomeration): a pair of calls counts as merged when they end in one group. Gold:
@@ -268,12 +269,41 @@ def scale(n: int) -> None:
               f"{grouping.compared / (size * (size - 1) / 2):.5%} | {len(grouping.groups)} |")
 
 
+def store_scale(n: int) -> None:
+    """Store.regroup on a SQLite file of n synthetic calls: the first run (writes every group) and
+    a repeat (idempotent: writes nothing)."""
+    import tempfile
+
+    from foerderradar.storage import Store
+
+    records = synthetic(n)
+    calls = [
+        FundingCall(source=r.source, source_id=r.id.partition(":")[2], url=r.url, title=r.title, summary=r.text,
+                    level="land", regions=["DE-NW"], funding_type=["zuschuss"])
+        for r in records
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(f"sqlite:///{tmp}/scale.db")
+        for start in range(0, len(calls), 1000):
+            store.upsert_calls(calls[start : start + 1000])
+        for label in ("first", "repeat"):
+            started = time.perf_counter()
+            stats = store.regroup()
+            print(f"| {n} | regroup, {label} run | {time.perf_counter() - started:.1f} | {stats.changed} |")
+        store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--errors", action="store_true", help="list wrong and missed merges of the default rule")
     parser.add_argument("--holdout", action="store_true", help="with --errors: on the hold-out batch")
     parser.add_argument("--scale", type=int, default=0, help="time grouping of N synthetic calls")
+    parser.add_argument("--store", type=int, default=0, help="time Store.regroup on N synthetic calls in SQLite")
     args = parser.parse_args()
+    if args.store:
+        print("| calls | step | seconds | rows written |\n|---:|---|---:|---:|")
+        store_scale(args.store)
+        return
     if args.scale:
         print("| calls | seconds | peak MiB (Python) | pairs compared | of all pairs | groups |")
         print("|---:|---:|---:|---:|---:|---:|")
