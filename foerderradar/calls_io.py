@@ -20,6 +20,7 @@ from foerderradar.storage import Store, record_to_export
 
 EXPORT_COLUMNS = [
     "id", *FundingCall.model_fields, "first_seen", "last_seen", "content_hash", "version",
+    "duplicate_of",  # added with de-duplication, after the contract's columns so none moves
 ]
 _BATCH = 500
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from foerderradar.crawler.runner import PortalResult
     from foerderradar.matcher.feedback import Application
     from foerderradar.matcher.types import Match
+    from foerderradar.storage.store import GroupStats
 
 app = typer.Typer(
     help="Förderradar: findet Förderaufrufe für die Digitalisierungsmaßnahmen Ihrer Kommune.",
@@ -121,12 +122,15 @@ def crawl(
             try:
                 with held(store, "crawl"):
                     results = run_crawl(cfg, store, portals or [], on_start=started)
+                    status.update("Gleiche Programme auf mehreren Portalen zusammenführen …")
+                    grouped = guarded(store.regroup)
             except UnknownPortalError as exc:
                 fail(str(exc), 2)
             except LockBusy as exc:
                 fail(str(exc))
         alerts_failed = report_health(store, cfg, [r.portal for r in results])
     print_crawl_summary(results)
+    print_group_summary(grouped)
     if not results:
         out.print("Keine aktiven Portale in portals.yaml.")
     if alerts_failed or any(not r.ok for r in results):
@@ -167,6 +171,14 @@ def print_crawl_summary(results: list[PortalResult]) -> None:
             err.print(f"  {r.portal}: {message}", markup=False, soft_wrap=True)
 
 
+def print_group_summary(stats: GroupStats) -> None:
+    if stats.groups:
+        out.print(
+            f"{stats.groups} Förderprogramme auf mehreren Portalen gefunden; "
+            f"{stats.duplicates} Einträge werden jeweils nur einmal gezeigt."
+        )
+
+
 # -- match ----------------------------------------------------------------------------------------
 
 FORMATS = ("table", "json", "csv", "md", "html")
@@ -193,12 +205,14 @@ def match(
     day = parse_as_of(as_of)
     cfg = config_or_exit(config, need_portals=False)
     with open_store() as store:
-        calls = (record_to_call(r) for r in store.iter_calls())
+        # One call per programme; a programme found on several portals carries all its pages.
+        calls = (record_to_call(r) for r in store.iter_calls(representatives_only=True))
+        sources = guarded(store.sources)
         try:
             matches = guarded(
                 lambda: match_calls(
                     calls, cfg.measures, day, measure_id=measure, include_ineligible=show_all,
-                    min_score=min_score, limit=limit,
+                    min_score=min_score, limit=limit, sources=sources,
                 )
             )
         except ValueError as exc:
@@ -380,14 +394,28 @@ def calls_import(
                 fail(f"{file}: Datei nicht gefunden.", 2)
             except UnicodeDecodeError as exc:
                 fail(f"{file}: keine UTF-8-Textdatei ({exc.reason}).", 2)
+        grouped = guarded(store.regroup) if report.stored else None  # imported calls may join programmes
     for number, problem in report.problems:
         err.print(f"{file}:{number}: übersprungen: {problem}", markup=False, soft_wrap=True)
     out.print(
         f"{report.stored} Förderaufrufe übernommen ({report.new} neu, {report.changed} geändert, "
         f"{report.unchanged} unverändert), {len(report.problems)} Zeilen übersprungen."
     )
+    if grouped is not None:
+        print_group_summary(grouped)
     if report.problems:
         raise typer.Exit(1)
+
+
+@calls_app.command("regroup")
+def calls_regroup() -> None:
+    """Gleiche Förderprogramme auf mehreren Portalen neu zusammenführen (geschieht nach jedem Abruf)."""
+    with open_store() as store:
+        stats = guarded(store.regroup)
+    out.print(
+        f"{stats.groups} Förderprogramme auf mehreren Portalen, {stats.duplicates} zusammengeführte Einträge, "
+        f"{stats.changed} Zuordnungen geändert."
+    )
 
 
 @calls_app.command("export")

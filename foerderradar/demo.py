@@ -59,8 +59,11 @@ def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
         with FixtureServer(DEMO_SITE) as server:
             cfg = demo_config(config, server.base_url)
             results = crawl(cfg, store, cache_dir=out_dir / "cache")
-        calls = [record_to_call(r) for r in store.iter_calls()]
-        matches = match_calls(calls, cfg.measures, as_of, min_score=cfg.settings.digest.min_score)
+        store.regroup()  # as after every crawl: a programme on several portals is shown once
+        calls = [record_to_call(r) for r in store.iter_calls(representatives_only=True)]
+        matches = match_calls(
+            calls, cfg.measures, as_of, min_score=cfg.settings.digest.min_score, sources=store.sources()
+        )
         report = out_dir / "report.html"
         report.write_text(render_report(matches, "html"), encoding="utf-8")
         send = bool(os.environ.get("FOERDERRADAR_SMTP_HOST")) and bool(cfg.settings.digest.recipients)

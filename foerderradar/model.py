@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal, get_args
 
@@ -39,7 +40,7 @@ STATUSES: tuple[str, ...] = get_args(Status)
 
 # Keys the store adds on export. Import accepts them so that export → import round-trips,
 # but they are the store's to decide, never the input's.
-STORE_FIELDS = frozenset({"id", "first_seen", "last_seen", "content_hash", "version"})
+STORE_FIELDS = frozenset({"id", "first_seen", "last_seen", "content_hash", "version", "duplicate_of"})
 
 _REGION_RE = re.compile(r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -172,3 +173,18 @@ class FundingCall(BaseModel):
         if self.deadline is not None:
             return "open"
         return self.status or "unknown"
+
+
+@dataclass(frozen=True)
+class CallSource:
+    """One portal's page about a programme. A programme found on several portals has several;
+    reports and the digest link each of them (representative first)."""
+
+    call_id: str
+    source: str
+    url: str
+    title: str
+
+    @classmethod
+    def of(cls, call: FundingCall) -> CallSource:
+        return cls(call.id, call.source, call.url, call.title)

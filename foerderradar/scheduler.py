@@ -54,7 +54,8 @@ def _finish(store: Store, run_id: int, ok: bool, summary: str) -> None:
 
 
 def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
-    """The daily job: crawl every enabled portal, then refresh the stored match verdicts."""
+    """The daily job: crawl every enabled portal, group programmes found on several portals, then
+    refresh the stored match verdicts."""
     from foerderradar.crawler.runner import crawl
     from foerderradar.matcher import match_calls
     from foerderradar.matcher.feedback import apply_marks
@@ -64,14 +65,18 @@ def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
 
     results = crawl(config, store)
     alerts = send_health_alerts(store, config)
-    calls = (record_to_call(r) for r in store.iter_calls())
-    matches = match_calls(calls, config.measures, date.today(), min_score=config.settings.digest.min_score)
+    grouped = store.regroup()  # a programme on several portals is matched and shown once
+    calls = (record_to_call(r) for r in store.iter_calls(representatives_only=True))
+    matches = match_calls(
+        calls, config.measures, date.today(), min_score=config.settings.digest.min_score, sources=store.sources()
+    )
     matches, _ = apply_marks(matches, all_marks(store), call_versions(store))
     store.save_matches(matches)
     failed = [r.portal for r in results if not r.ok]
     summary = (
         f"{len(results)} Portale, {sum(r.new for r in results)} neu, "
-        f"{sum(r.changed for r in results)} geändert, {len(matches)} Treffer"
+        f"{sum(r.changed for r in results)} geändert, {grouped.groups} Programme auf mehreren Portalen, "
+        f"{len(matches)} Treffer"
         + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
         + "".join(f"; Störungsmeldung an {a.recipient} fehlgeschlagen" for a in alerts if a.status == "failed")
     )

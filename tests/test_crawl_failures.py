@@ -37,9 +37,12 @@ def sqlite_store(sqlite_url: str) -> Iterator[Store]:
     store.close()
 
 
-def config(tmp_path: Path, *portals: PortalBase, timeout_s: float = 1, portal_timeout_s: float = 120) -> Config:
+def config(
+    tmp_path: Path, *portals: PortalBase, timeout_s: float = 1, portal_timeout_s: float = 120, concurrency: int = 4
+) -> Config:
     crawler = CrawlerSettings(
-        download_delay=0, http_cache=False, timeout_s=timeout_s, portal_timeout_s=portal_timeout_s
+        download_delay=0, http_cache=False, timeout_s=timeout_s, portal_timeout_s=portal_timeout_s,
+        concurrent_requests=concurrency,
     )
     return Config(tmp_path, MEASURES, list(portals), AppSettings(crawler=crawler))
 
@@ -137,7 +140,8 @@ def test_crawl_killed_halfway_leaves_a_consistent_store_and_the_next_run_complet
         p = fdb("demo", portal.base_url)
         # Programme pages whose path contains "/Land/" hang; the Bund ones answer at once.
         portal.fault, portal.only = "slow", "/Land/"
-        cfg = config(tmp_path, p, timeout_s=60, portal_timeout_s=8)
+        # Enough slots that the hanging pages cannot keep the quick ones from being fetched.
+        cfg = config(tmp_path, p, timeout_s=60, portal_timeout_s=8, concurrency=32)
         killed = crawl_portal(p, cfg, store, cache_dir=tmp_path / "c")
         stored_after_kill = {r.id for r in store.iter_calls()}
         portal.fault = "ok"

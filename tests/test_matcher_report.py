@@ -13,6 +13,7 @@ from foerderradar.matcher import Match, render_report
 from foerderradar.matcher.report import EMPTY
 
 CONTRACT_KEYS = ["measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons"]
+ADDED_KEYS = ["sources"]  # cross-portal de-duplication: appended, the contract's keys keep their place
 OK = Match("breitband", "t:2", "Gigabit für alle", "https://example.org/g", 80.04, True, date(2027, 1, 31), "open",
            ["Treffer im Titel: Gigabit", "Frist: 31.01.2027 (noch 61 Tage)"])
 # Match objects can be built directly, bypassing FundingCall's URL check.
@@ -24,17 +25,17 @@ MATCHES = [OK, HOSTILE, OTHER]
 
 def test_json_has_the_contract_shape() -> None:
     rows = json.loads(render_report(MATCHES, "json"))
-    assert [list(r) for r in rows] == [CONTRACT_KEYS] * 3
+    assert [list(r) for r in rows] == [CONTRACT_KEYS + ADDED_KEYS] * 3
     assert rows[0] == {"measure_id": "breitband", "call_id": "t:2", "title": "Gigabit für alle",
                        "url": "https://example.org/g", "score": 80.0, "eligible": True, "deadline": "2027-01-31",
-                       "status": "open", "reasons": OK.reasons}
+                       "status": "open", "reasons": OK.reasons, "sources": []}
     assert "für" in render_report(MATCHES, "json")  # ensure_ascii=False
 
 
 def test_csv_parses_with_the_contract_header() -> None:
     text = render_report(MATCHES, "csv")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert text.splitlines()[0] == ",".join(CONTRACT_KEYS)
+    assert text.splitlines()[0] == ",".join(CONTRACT_KEYS + ADDED_KEYS)
     assert rows[0]["reasons"] == "Treffer im Titel: Gigabit; Frist: 31.01.2027 (noch 61 Tage)"
     assert rows[1]["reasons"] == "a|b; <img src=x onerror=alert(1)>" and rows[1]["deadline"] == ""
     assert rows[2]["title"].startswith("'=")  # no formula when opened in a spreadsheet
@@ -65,7 +66,8 @@ def test_table_is_plain_text() -> None:
 
 
 @pytest.mark.parametrize(("fmt", "expected"), [
-    ("table", EMPTY + "\n"), ("md", EMPTY + "\n"), ("json", "[]\n"), ("csv", ",".join(CONTRACT_KEYS) + "\n"),
+    ("table", EMPTY + "\n"), ("md", EMPTY + "\n"), ("json", "[]\n"),
+    ("csv", ",".join(CONTRACT_KEYS + ADDED_KEYS) + "\n"),
 ])
 def test_empty_reports(fmt: str, expected: str) -> None:
     assert render_report([], fmt) == expected

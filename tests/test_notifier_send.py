@@ -11,7 +11,7 @@ import email
 import re
 import socket
 import ssl
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -27,7 +27,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from foerderradar.matcher.types import Match
-from foerderradar.model import FundingCall
+from foerderradar.model import CallSource, FundingCall
 from foerderradar.notifier import ledger, service, smtp
 from foerderradar.notifier.message import build_message
 from foerderradar.notifier.render import RenderedDigest
@@ -92,7 +92,12 @@ def add_call(store: Store, source_id: str, title: str, now: datetime | None = LO
     return call
 
 
-def stand_in_matcher(calls: Iterable[FundingCall], config: Config, as_of: date) -> list[Match]:
+def stand_in_matcher(
+    calls: Iterable[FundingCall],
+    config: Config,
+    as_of: date,
+    sources: Mapping[str, tuple[CallSource, ...]] | None = None,
+) -> list[Match]:
     """Every open call matches the first measure: enough to exercise everything after matching."""
     return [
         Match("wlan-schulen", c.id, c.title, c.url, 55.0, True, c.deadline, c.effective_status(as_of), ["Testtreffer"])

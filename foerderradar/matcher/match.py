@@ -7,13 +7,13 @@ once per call that some measure found relevant.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from foerderradar.matcher.eligibility import CallVerdict, assess_call, excluded_terms
 from foerderradar.matcher.relevance import Index
 from foerderradar.matcher.types import Match
-from foerderradar.model import FundingCall
+from foerderradar.model import CallSource, FundingCall
 from foerderradar.settings import Measure, MeasuresFile
 
 
@@ -34,12 +34,17 @@ def match_calls(
     include_ineligible: bool = False,
     min_score: float = 0,
     limit: int | None = None,
+    sources: Mapping[str, Sequence[CallSource]] | None = None,
 ) -> list[Match]:
     """Matches sorted by measure (in measures.yaml order), then score descending.
 
     Only pairs with some relevance are listed (score > 0 and ≥ ``min_score``). Calls the city cannot
     apply for (applicant type, region, area, closed, the measure's exclude terms) are left out, or
     with ``include_ineligible`` listed with ``eligible=False`` and the reason. ``limit`` is per measure.
+
+    A programme found on several portals is passed once (its representative, see
+    ``Store.iter_calls(representatives_only=True)``); ``sources`` (``Store.sources()``) lists its
+    pages on every portal, and each match carries them so reports and the digest can link them all.
     """
     selected = select_measures(measures, measure_id)
     pool = list(calls)
@@ -71,6 +76,7 @@ def match_calls(
                 Match(
                     measure_id=measure.id, call_id=call.id, title=call.title, url=call.url, score=score,
                     eligible=eligible, deadline=verdict.deadline, status=verdict.status, reasons=reasons,
+                    sources=tuple((sources or {}).get(call.id, ())) or (CallSource.of(call),),
                 )
             )
         # Ties: the sooner deadline first (it needs attention first), then a stable order.

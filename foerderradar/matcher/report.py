@@ -20,7 +20,7 @@ from jinja2 import Environment, select_autoescape
 from foerderradar.matcher.types import Match
 
 EMPTY = "Keine passenden Förderaufrufe gefunden."
-COLUMNS = ["measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons"]
+COLUMNS = ["measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons", "sources"]
 STATUS_DE = {"open": "offen", "upcoming": "demnächst", "closed": "geschlossen", "unknown": "unbekannt"}
 _UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f<>\"'`\\]")
 
@@ -36,6 +36,11 @@ def safe_url(value: str) -> str | None:
 
 def _date(m: Match) -> str:
     return m.deadline.strftime("%d.%m.%Y") if m.deadline else "–"
+
+
+def _also(m: Match) -> str:
+    """"auch bei nrwbank: https://…; bezreg-muenster: https://…" — a programme's other portals."""
+    return "; ".join(f"{s.source}: {s.url}" for s in m.other_sources)
 
 
 def _groups(matches: list[Match]) -> list[tuple[str, list[Match]]]:
@@ -59,6 +64,7 @@ def as_csv(matches: list[Match]) -> str:
     for m in matches:
         row = m.to_json()
         row["reasons"] = "; ".join(m.reasons)
+        row["sources"] = " | ".join(s.url for s in m.sources) or m.url
         writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return buf.getvalue()
 
@@ -80,6 +86,8 @@ def as_table(matches: list[Match]) -> str:
             status = STATUS_DE.get(m.status, m.status)
             lines.append(f"{m.score:6.1f}  {_date(m):10}  {status:11}  {_one_line(m.title)}{flag}")
             lines.append(f"{'':33}{_one_line(m.url)}")
+            if m.other_sources:
+                lines.append(f"{'':33}auch bei {_one_line(_also(m))}")
             if m.reasons:
                 lines.append(f"{'':33}{_one_line('; '.join(m.reasons))}")
         lines.append("")
@@ -102,6 +110,12 @@ def as_markdown(matches: list[Match]) -> str:
         for m in rows:
             url = safe_url(m.url)
             title = f"[{_md(m.title)}](<{url}>)" if url else _md(m.title)
+            also = [
+                f"[{_md(s.source)}](<{link}>)" if (link := safe_url(s.url)) else _md(s.source)
+                for s in m.other_sources
+            ]
+            if also:
+                title += " (auch bei " + ", ".join(also) + ")"
             out.append(
                 f"| {m.score:.0f} | {title} | {_date(m)} | {STATUS_DE.get(m.status, m.status)} | "
                 f"{'ja' if m.eligible else 'nein'} | {_md('; '.join(m.reasons))} |"
@@ -133,7 +147,9 @@ ul{margin:0;padding-left:1.1rem}.hint{color:#6b7280;font-size:.9rem}
 {% for m in rows %}<tr{% if not m.eligible %} class="no"{% endif %}>
 <td class="num" data-sort="{{ '%06.1f' % m.score }}">{{ '%.0f' % m.score }}</td>
 <td>{% set url = safe(m.url) %}{% if url %}<a href="{{ url }}" rel="noopener noreferrer">{{ m.title }}</a>
-{% else %}{{ m.title }}{% endif %}</td>
+{% else %}{{ m.title }}{% endif %}{% if m.other_sources %}<div class="hint">auch bei {% for s in m.other_sources %}
+{%- set link = safe(s.url) %}{% if link %}<a href="{{ link }}" rel="noopener noreferrer">{{ s.source }}</a>
+{%- else %}{{ s.source }}{% endif %}{% if not loop.last %}, {% endif %}{% endfor %}</div>{% endif %}</td>
 <td data-sort="{{ m.deadline.isoformat() if m.deadline else '9999-99-99' }}">{{ fmt(m) }}</td>
 <td>{{ status.get(m.status, m.status) }}</td>
 <td><ul>{% for r in m.reasons %}<li>{{ r }}</li>{% endfor %}</ul></td></tr>

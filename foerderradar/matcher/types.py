@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from foerderradar.model import Status
+from foerderradar.model import CallSource, Status
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,14 @@ class Match:
     deadline: date | None
     status: Status
     reasons: list[str] = field(default_factory=list)  # short German sentences a person can check
+    # Every portal page of the programme, this call first (match_calls always fills it; a Match
+    # built by hand may leave it empty, and then ``url`` is the one page).
+    sources: tuple[CallSource, ...] = ()
+
+    @property
+    def other_sources(self) -> tuple[CallSource, ...]:
+        """The programme's pages on other portals: what reports list under "auch bei"."""
+        return tuple(s for s in self.sources if s.call_id != self.call_id)
 
     def to_json(self) -> dict[str, Any]:
         """The contract's JSON shape for `match --format json`."""
@@ -33,4 +41,9 @@ class Match:
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "status": self.status,
             "reasons": list(self.reasons),
+            # Added with cross-portal de-duplication; the keys above are the contract's and unchanged.
+            "sources": [
+                {"call_id": s.call_id, "source": s.source, "url": s.url, "title": s.title}
+                for s in (self.sources or ())
+            ],
         }

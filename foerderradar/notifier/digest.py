@@ -24,6 +24,14 @@ _STATE_RANK: dict[ItemState, int] = {"new": 0, "changed": 1, "existing": 2}
 
 
 @dataclass(frozen=True)
+class SourceLink:
+    """Another portal's page about the same programme (untrusted URL: templates filter it)."""
+
+    label: str  # the portal's name from portals.yaml, else its key
+    url: str
+
+
+@dataclass(frozen=True)
 class DigestItem:
     """One call under one measure. Text fields are scraped, hence untrusted: templates escape them."""
 
@@ -40,6 +48,7 @@ class DigestItem:
     deadline_label: str  # "31.12.2026", the portal's wording ("laufend") or "keine Angabe"
     days_left: int | None
     deadline_soon: bool
+    also: tuple[SourceLink, ...] = ()  # the programme's pages on other portals
 
     @property
     def is_new(self) -> bool:
@@ -191,36 +200,59 @@ def period_key(as_of: date) -> str:
 
 
 def item_state(record: CallRecord | None, since: datetime | None) -> ItemState:
+    return group_state([record] if record is not None else [], since)
+
+
+def group_state(records: Sequence[CallRecord], since: datetime | None) -> ItemState:
+    """New, changed or known — of the programme, not of one portal's page: a programme is new when
+    its first page appeared after the last digest (a second portal listing it later does not make
+    it new again), and changed when any of its pages changed since."""
     if since is None:
         return "new"
-    if record is None:
+    if not records:
         return "existing"
-    if record.first_seen > since:
+    if min(r.first_seen for r in records) > since:
         return "new"
-    if record.version > 1 and record.changed_at > since:
+    if any(r.version > 1 and r.changed_at > since for r in records):
         return "changed"
     return "existing"
 
 
 def build_item(
-    match: Match, record: CallRecord | None, as_of: date, since: datetime | None, soon_days: int
+    match: Match,
+    record: CallRecord | None,
+    as_of: date,
+    since: datetime | None,
+    soon_days: int,
+    *,
+    members: Sequence[CallRecord] = (),
+    portal_names: Mapping[str, str] | None = None,
 ) -> DigestItem:
-    deadline = match.deadline if match.deadline is not None else (record.deadline if record else None)
+    """``members``: the stored records of the programme's other pages (see Match.sources)."""
+    # Where the representative is silent, the first of the programme's other pages that says it.
+    group = [r for r in (record, *members) if r is not None]
+    deadline = match.deadline or next((r.deadline for r in group if r.deadline), None)
     days_left = (deadline - as_of).days if deadline is not None else None
+    names = portal_names or {}
+    rate = next((r.funding_rate_pct for r in group if r.funding_rate_pct is not None), None)
+    amount = next((r.max_amount_eur for r in group if r.max_amount_eur is not None), None)
+    body = next((r.funding_body for r in group if r.funding_body), None)
+    deadline_text = next((r.deadline_text for r in group if r.deadline_text), None)
     return DigestItem(
         call_id=match.call_id,
         title=match.title,
         url=match.url,
         score=match.score,
         reasons=tuple(match.reasons),
-        state=item_state(record, since),
-        funding_body=record.funding_body if record else None,
-        funding_rate_pct=record.funding_rate_pct if record else None,
-        max_amount_eur=record.max_amount_eur if record else None,
+        state=group_state(group, since),
+        funding_body=body,
+        funding_rate_pct=rate,
+        max_amount_eur=amount,
         deadline=deadline,
-        deadline_label=fmt.deadline_label(deadline, record.deadline_text if record else None),
+        deadline_label=fmt.deadline_label(deadline, deadline_text),
         days_left=days_left,
         deadline_soon=days_left is not None and 0 <= days_left <= soon_days,
+        also=tuple(SourceLink(names.get(s.source, s.source), s.url) for s in match.other_sources),
     )
 
 
@@ -278,6 +310,7 @@ def build_digest(
 ) -> Digest:
     """``measures`` limits the digest to those measures (a measure owner's copy); None = all."""
     settings = config.settings.digest
+    names = {p.key: p.name for p in config.portals if p.name}
     open_measures = [
         m for m in config.measures.measures if m.status != "done" and (measures is None or m.id in measures)
     ]
@@ -285,8 +318,10 @@ def build_digest(
     by_measure: dict[str, list[DigestItem]] = {m.id: [] for m in open_measures}
     for match in matches:
         if match.measure_id in by_measure:
+            members = [r for s in match.other_sources if (r := records.get(s.call_id)) is not None]
             by_measure[match.measure_id].append(
-                build_item(match, records.get(match.call_id), as_of, since, settings.soon_days)
+                build_item(match, records.get(match.call_id), as_of, since, settings.soon_days,
+                           members=members, portal_names=names)
             )
     sections = tuple(build_section(m, by_measure[m.id], settings.max_per_measure) for m in open_measures)
     every_item = [item for items in by_measure.values() for item in items]

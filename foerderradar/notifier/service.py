@@ -21,7 +21,7 @@ from foerderradar.health import PortalHealth, portal_health
 from foerderradar.matcher import match_calls
 from foerderradar.matcher.feedback import Application, apply_marks
 from foerderradar.matcher.types import Match
-from foerderradar.model import FundingCall
+from foerderradar.model import CallSource, FundingCall
 from foerderradar.notifier import ledger, smtp
 from foerderradar.notifier.digest import Digest, build_digest, period_key
 from foerderradar.notifier.ics import calendar
@@ -73,24 +73,34 @@ class DigestInputs:
     applications: tuple[Application, ...] = ()
 
 
-def find_matches(calls: Iterable[FundingCall], config: Config, as_of: date) -> list[Match]:
+def find_matches(
+    calls: Iterable[FundingCall],
+    config: Config,
+    as_of: date,
+    sources: Mapping[str, tuple[CallSource, ...]] | None = None,
+) -> list[Match]:
     """The one seam to the matcher: tests put a fixed stand-in here, so they check the notifier
     rather than today's scoring."""
-    return match_calls(calls, config.measures, as_of, min_score=config.settings.digest.min_score)
+    return match_calls(calls, config.measures, as_of, min_score=config.settings.digest.min_score, sources=sources)
 
 
 def load_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
+    """Every stored record (the digest reads a programme's other pages too), and the matches of one
+    call per programme: a programme found on several portals is scored and listed once."""
     records: dict[str, CallRecord] = {}
     calls: list[FundingCall] = []
     for record in store.iter_calls():
         try:
-            calls.append(record_to_call(record))
+            call = record_to_call(record)
         except ValidationError as exc:  # a row written by an older, laxer version: skip, don't abort
             log.warning("Förderaufruf %s übersprungen (ungültig gespeichert): %s", record.id, exc)
             continue
         records[record.id] = record
+        if record.duplicate_of is None:
+            calls.append(call)
     matches, applications = apply_marks(
-        find_matches(calls, config, as_of), all_marks(store), {cid: r.version for cid, r in records.items()}
+        find_matches(calls, config, as_of, store.sources()), all_marks(store),
+        {cid: r.version for cid, r in records.items()},
     )
     return DigestInputs(records, matches, load_health(store, config), tuple(applications))
 

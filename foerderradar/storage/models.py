@@ -79,6 +79,9 @@ class CallRecord(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     version: int = 1
     gone_at: datetime | None = _ts(nullable=True)  # set when a complete crawl no longer lists the call
+    # The same programme found on several portals is one group; every member but the call that
+    # represents it points here to that call (foerderradar/dedup.py decides, Store.regroup writes).
+    duplicate_of: str | None = Field(default=None, index=True, max_length=600)
 
 
 class CallEvent(SQLModel, table=True):

@@ -21,11 +21,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from foerderradar.model import FundingCall
+from foerderradar.model import CallSource, FundingCall
 from foerderradar.storage.models import CallEvent, CallRecord, CrawlRun, MatchRecord, PageState, utcnow
 from foerderradar.storage.textdiff import text_changes
 
 if TYPE_CHECKING:
+    from foerderradar.dedup import Rule
     from foerderradar.matcher.types import Match
 
 DEFAULT_DATABASE_URL = "sqlite:///foerderradar.db"
@@ -80,6 +81,33 @@ def upgrade_schema(engine: Engine) -> None:
     with _UPGRADE_LOCK, engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """What :meth:`Store.regroup` found: groups of two or more calls, and what it had to write."""
+
+    groups: int = 0
+    duplicates: int = 0  # calls that point to another call (members other than the representative)
+    changed: int = 0  # rows whose duplicate_of this run changed (0 on a repeat: idempotent)
+    compared: int = 0  # candidate pairs the rule looked at
+
+
+# Fields a person acts on: a call that states them represents its group before one that does not.
+_ACTION_FIELDS = ("deadline", "funding_rate_pct", "max_amount_eur", "applicants", "open_date", "deadline_text")
+_OTHER_FIELDS = ("summary", "description", "funding_body", "level", "regions", "funding_type", "topics", "status")
+
+
+def representative_key(row: Any) -> tuple[bool, int, int, datetime, str]:
+    """Sort key; the smallest represents the group. Deterministic, and documented in
+    docs/architecture.md: a call still listed (not gone) first; then the most complete record —
+    first the fields a person acts on (deadline, rate, amount, applicants, opening date), then the
+    rest; then the call seen first (so the group keeps its id and history when nothing is better);
+    then the id. Bank and Bezirksregierung pages usually state rate, amount and deadline, so the
+    more specific source tends to win over the aggregator by completeness alone."""
+    action = sum(getattr(row, f) not in (None, "", []) for f in _ACTION_FIELDS)
+    other = sum(getattr(row, f) not in (None, "", [], "unknown") for f in _OTHER_FIELDS)
+    return (row.gone_at is not None, -action, -other, row.first_seen, row.id)
 
 
 @dataclass(frozen=True)
@@ -214,18 +242,115 @@ class Store:
         with self.session() as session:
             return session.get(CallRecord, call_id)
 
-    def iter_calls(self, batch: int = 500) -> Iterator[CallRecord]:
-        """All calls in id order, fetched in pages so memory stays flat however large the store."""
+    def iter_calls(self, batch: int = 500, *, representatives_only: bool = False) -> Iterator[CallRecord]:
+        """All calls in id order, fetched in pages so memory stays flat however large the store.
+
+        ``representatives_only``: one call per programme (calls that are no one's duplicate) —
+        what the matcher scores, so a programme on three portals is judged and shown once.
+        """
         last = ""
         while True:
             with self.session() as session:
-                rows = session.exec(
-                    select(CallRecord).where(CallRecord.id > last).order_by(CallRecord.id).limit(batch)
-                ).all()
+                query = select(CallRecord).where(CallRecord.id > last)
+                if representatives_only:
+                    query = query.where(col(CallRecord.duplicate_of).is_(None))
+                rows = session.exec(query.order_by(CallRecord.id).limit(batch)).all()
             if not rows:
                 return
             yield from rows
             last = rows[-1].id
+
+    # -- programmes on several portals -----------------------------------------------------------
+
+    def regroup(self, rule: Rule | None = None) -> GroupStats:
+        """Recompute which calls are one programme and store it in ``calls.duplicate_of``.
+
+        Called after every crawl and import. Recomputed from scratch, so it is idempotent (a
+        repeat writes nothing) and a call that stops being similar after an amendment leaves its
+        group. Reads only the columns the rule needs (the description cut to its start), and the
+        rule compares candidate pairs from blocking, not all pairs. Content, versions and events
+        are never touched: grouping is bookkeeping, not a change of the call.
+        """
+        # Imported here: the rule pulls in the matcher's text analysis, which crawl workers never need.
+        from foerderradar.dedup import DEFAULT_RULE, DedupRecord, find_groups
+
+        text_chars = DedupRecord.TEXT_CHARS
+        columns = [
+            CallRecord.id, CallRecord.source, CallRecord.url, CallRecord.title, CallRecord.summary,
+            sa.func.substr(CallRecord.description, 1, text_chars).label("description"),
+            CallRecord.level, CallRecord.regions, CallRecord.funding_type, CallRecord.duplicate_of,
+            CallRecord.gone_at, CallRecord.first_seen,
+            *(getattr(CallRecord, f) for f in (*_ACTION_FIELDS, "funding_body", "topics", "status")),
+        ]
+        records: list[DedupRecord] = []
+        rows: dict[str, Any] = {}
+        with self.session() as session:
+            for row in session.execute(sa.select(*columns).order_by(CallRecord.id)):
+                rows[row.id] = row
+                text = " ".join(t for t in (row.summary, row.description) if t)[:text_chars]
+                records.append(
+                    DedupRecord(
+                        id=row.id, source=row.source, url=row.url, title=row.title, text=text, level=row.level,
+                        regions=tuple(row.regions or ()), funding_type=tuple(row.funding_type or ()),
+                    )
+                )
+        grouping = find_groups(records, rule or DEFAULT_RULE)
+        wanted: dict[str, str | None] = dict.fromkeys(rows)
+        for group in grouping.groups:
+            leader = min((rows[i] for i in group), key=representative_key).id
+            for member in group:
+                wanted[member] = None if member == leader else leader
+        moves: dict[str | None, list[str]] = {}
+        for call_id, target in wanted.items():
+            if rows[call_id].duplicate_of != target:
+                moves.setdefault(target, []).append(call_id)
+        with self.session() as session:
+            for target, ids in moves.items():
+                for start in range(0, len(ids), 500):
+                    session.execute(
+                        sa.update(CallRecord)
+                        .where(col(CallRecord.id).in_(ids[start : start + 500]))
+                        .values(duplicate_of=target)
+                    )
+            session.commit()
+        return GroupStats(
+            groups=len(grouping.groups),
+            duplicates=sum(target is not None for target in wanted.values()),
+            changed=sum(len(ids) for ids in moves.values()),
+            compared=grouping.compared,
+        )
+
+    def sources(self) -> dict[str, tuple[CallSource, ...]]:
+        """For every programme found on several portals: representative id → its pages,
+        the representative first, then the others by portal key."""
+        with self.session() as session:
+            members = session.execute(
+                sa.select(
+                    col(CallRecord.id), col(CallRecord.source), col(CallRecord.url), col(CallRecord.title),
+                    col(CallRecord.duplicate_of),
+                )
+                .where(col(CallRecord.duplicate_of).is_not(None))
+                .order_by(CallRecord.source, CallRecord.id)
+            ).all()
+            leaders = {m.duplicate_of for m in members}
+            heads = {
+                r.id: r
+                for start in range(0, len(leaders), 500)
+                for r in session.execute(
+                    sa.select(
+                        col(CallRecord.id), col(CallRecord.source), col(CallRecord.url), col(CallRecord.title)
+                    ).where(
+                        col(CallRecord.id).in_(sorted(leaders)[start : start + 500])
+                    )
+                ).all()
+            }
+        out: dict[str, list[CallSource]] = {
+            lead: [CallSource(h.id, h.source, h.url, h.title)] for lead, h in heads.items()
+        }
+        for m in members:
+            if m.duplicate_of in out:
+                out[m.duplicate_of].append(CallSource(m.id, m.source, m.url, m.title))
+        return {lead: tuple(found) for lead, found in out.items()}
 
     def count_calls(self) -> int:
         with self.session() as session:
@@ -406,5 +531,6 @@ def record_to_export(record: CallRecord) -> dict[str, Any]:
         last_seen=record.last_seen.isoformat(),
         content_hash=record.content_hash,
         version=record.version,
+        duplicate_of=record.duplicate_of,  # added in 0004: the call representing this programme, or null
     )
     return out
