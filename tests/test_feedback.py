@@ -174,3 +174,20 @@ def test_bad_marks_are_refused(city: Path, args: list[str], message: str) -> Non
 
 def test_as_of_dates_are_dates() -> None:
     assert apply_marks([], [mark("a", "applied")], {})[1][0].marked_at == date(2026, 11, 20)
+
+
+def test_a_mark_on_a_duplicate_applies_to_the_programme(db_url: str) -> None:
+    store = Store(db_url)
+    try:
+        store.upsert_calls([
+            call("a", "Gigabit-Richtlinie 2.0 Kofinanzierung"),
+            FundingCall.model_validate({"source": "fdb", "source_id": "b", "url": "https://www.example.org/a",
+                                        "title": "Gigabit-Richtlinie 2.0 Kofinanzierung"}),
+        ])
+        store.regroup()
+        records = {r.id: r for r in store.iter_calls()}
+        [duplicate] = [r for r in records.values() if r.duplicate_of is not None]
+        row = set_mark(store, duplicate.id, "breitband", "dismissed")
+        assert row.call_id == duplicate.duplicate_of
+    finally:
+        store.close()

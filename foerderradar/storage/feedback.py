@@ -30,6 +30,11 @@ def set_mark(store: Store, call_id: str, measure_id: str, mark: MarkKind, note: 
         record = session.get(CallRecord, call_id)
         if record is None:
             raise UnknownCall(call_id)
+        if record.duplicate_of is not None:
+            # The programme is matched through its representative call: the mark belongs there.
+            representative = session.get(CallRecord, record.duplicate_of)
+            if representative is not None:
+                record, call_id = representative, representative.id
         row = session.exec(select(Mark).where(Mark.measure_id == measure_id, Mark.call_id == call_id)).first()
         if row is None:
             row = Mark(measure_id=measure_id, call_id=call_id, mark=mark, call_version=record.version,
