@@ -135,6 +135,8 @@ DEADLINES = [
     # dates that are not application deadlines
     ("Richtlinie vom 12. Januar 2023. Anträge bis 30.04.2027.", date(2027, 4, 30), "open", None),
     ("Die Richtlinie tritt am 31.12.2027 außer Kraft.", None, None, None),
+    ("Die Richtlinie ist bis zum 31.12.2027 befristet.", None, None, None),
+    ("Das Programm ist bis 30.06.2027 gültig.", None, None, None),
     ("Die Richtlinie tritt mit Ablauf des 31.12.2027 ausser Kraft.", None, None, None),
     ("Laufzeit der Richtlinie bis 31.12.2028.", None, None, None),
     ("Die Richtlinie gilt bis 31.12.2028.", None, None, None),

@@ -319,7 +319,7 @@ _VALIDITY_BEFORE = _cues(
 )  # fmt: skip
 _VALIDITY_AFTER = _cues(
     r"außer kraft", r"in kraft", r"abgeschlossen", r"umgesetzt", r"fertiggestellt", r"beendet sein",
-    r"veröffentlicht", r"published", r"in force",
+    r"veröffentlicht", r"published", r"in force", r"\bbefristet\b", r"\bgültig\b",
 )  # fmt: skip
 _DOCUMENT_DATE = re.compile(r"\b(?:vom|von|dated|datiert)\s{0,3}:?\s{0,3}(?:den\s)?\s{0,3}\Z", re.IGNORECASE)
 _RANGE_LINK = re.compile(r"\s{0,3}(?:bis(?: zum)?|–|-|—|to|until|till)\s{0,3}", re.IGNORECASE)
