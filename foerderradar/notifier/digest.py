@@ -15,9 +15,10 @@ from foerderradar.health import PortalHealth
 from foerderradar.matcher.feedback import Application
 from foerderradar.matcher.types import Match
 from foerderradar.notifier import formatting as fmt
+from foerderradar.notifier.changes import describe as describe_changes
 from foerderradar.notifier.ics import Deadline
 from foerderradar.settings import Config, Measure
-from foerderradar.storage.models import CallRecord
+from foerderradar.storage.models import CallEvent, CallRecord
 
 ItemState = Literal["new", "changed", "existing"]
 _STATE_RANK: dict[ItemState, int] = {"new": 0, "changed": 1, "existing": 2}
@@ -49,6 +50,7 @@ class DigestItem:
     days_left: int | None
     deadline_soon: bool
     also: tuple[SourceLink, ...] = ()  # the programme's pages on other portals
+    changes: tuple[str, ...] = ()  # what an amendment changed, in German (see notifier/changes.py)
 
     @property
     def is_new(self) -> bool:
@@ -227,6 +229,7 @@ def build_item(
     *,
     members: Sequence[CallRecord] = (),
     portal_names: Mapping[str, str] | None = None,
+    events: Mapping[str, Sequence[CallEvent]] | None = None,
 ) -> DigestItem:
     """``members``: the stored records of the programme's other pages (see Match.sources)."""
     # Where the representative is silent, the first of the programme's other pages that says it.
@@ -253,7 +256,17 @@ def build_item(
         days_left=days_left,
         deadline_soon=days_left is not None and 0 <= days_left <= soon_days,
         also=tuple(SourceLink(names.get(s.source, s.source), s.url) for s in match.other_sources),
+        changes=item_changes(group, events or {}, since),
     )
+
+
+def item_changes(
+    group: Sequence[CallRecord], events: Mapping[str, Sequence[CallEvent]], since: datetime | None
+) -> tuple[str, ...]:
+    """The programme's changes since the recipient's last digest (none on a first digest: all is new)."""
+    if since is None:
+        return ()
+    return tuple(describe_changes(e for r in group for e in events.get(r.id, ()) if e.at > since))
 
 
 def sort_key(item: DigestItem) -> tuple[int, float, date, str]:
@@ -307,6 +320,7 @@ def build_digest(
     applications: Iterable[Application] = (),
     *,
     measures: frozenset[str] | None = None,
+    events: Mapping[str, Sequence[CallEvent]] | None = None,
 ) -> Digest:
     """``measures`` limits the digest to those measures (a measure owner's copy); None = all."""
     settings = config.settings.digest
@@ -321,7 +335,7 @@ def build_digest(
             members = [r for s in match.other_sources if (r := records.get(s.call_id)) is not None]
             by_measure[match.measure_id].append(
                 build_item(match, records.get(match.call_id), as_of, since, settings.soon_days,
-                           members=members, portal_names=names)
+                           members=members, portal_names=names, events=events)
             )
     sections = tuple(build_section(m, by_measure[m.id], settings.max_per_measure) for m in open_measures)
     every_item = [item for items in by_measure.values() for item in items]

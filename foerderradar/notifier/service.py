@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal
@@ -30,13 +31,14 @@ from foerderradar.notifier.render import RenderedDigest, render_digest
 from foerderradar.settings import Config
 from foerderradar.storage import Store, record_to_call
 from foerderradar.storage.feedback import all_marks
-from foerderradar.storage.models import CallRecord
+from foerderradar.storage.models import CallEvent, CallRecord
 
 log = logging.getLogger(__name__)
 
 PLACEHOLDER_RECIPIENT = "empfaenger@example.invalid"  # for a preview when no recipient is configured
 _ADDRESS = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
 
+CHANGE_WINDOW = 60
 RecipientStatus = Literal["sent", "already_sent", "failed"]
 
 
@@ -71,6 +73,7 @@ class DigestInputs:
     matches: list[Match]
     health: tuple[PortalHealth, ...] = ()
     applications: tuple[Application, ...] = ()
+    events: Mapping[str, list[CallEvent]] = field(default_factory=dict)  # call id → recent changes
 
 
 def find_matches(
@@ -102,7 +105,17 @@ def load_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
         find_matches(calls, config, as_of, store.sources()), all_marks(store),
         {cid: r.version for cid, r in records.items()},
     )
-    return DigestInputs(records, matches, load_health(store, config), tuple(applications))
+    return DigestInputs(records, matches, load_health(store, config), tuple(applications), recent_changes(store, as_of))
+
+
+def recent_changes(store: Store, as_of: date) -> dict[str, list[CallEvent]]:
+    """Amendments, closings and returns of the last CHANGE_WINDOW days, by call (digests are weekly;
+    a recipient whose last digest is older sees the changes of that window)."""
+    since = datetime.combine(as_of - timedelta(days=CHANGE_WINDOW), time.min, tzinfo=UTC)
+    out: dict[str, list[CallEvent]] = defaultdict(list)
+    for event in store.events_since(since, kinds=("amended", "closed", "back")):
+        out[event.call_id].append(event)
+    return out
 
 
 def load_health(store: Store, config: Config) -> tuple[PortalHealth, ...]:
@@ -156,7 +169,8 @@ def digest_for(
     period = period_key(as_of)
     since = ledger.previous_sent_at(store, recipient, period) if recipient else None
     return build_digest(
-        config, inputs.records, inputs.matches, as_of, since, inputs.health, inputs.applications, measures=scope
+        config, inputs.records, inputs.matches, as_of, since, inputs.health, inputs.applications, measures=scope,
+        events=inputs.events,
     )
 
 
