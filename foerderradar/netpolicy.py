@@ -161,7 +161,6 @@ def _split(url: str) -> SplitResult:
 
 # Subtrees whose keys name call fields or literals, not addresses (``fields.url`` is a selector).
 _NOT_ADDRESSES = frozenset({"fields", "defaults", "body", "filter", "pagination"})
-_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
 def is_url_key(key: str) -> bool:
@@ -193,17 +192,12 @@ def url_values(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str,
 def portal_url_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(location, German message) for every URL of a validated portal entry that may not be fetched.
 
-    ``base_url`` may be loopback without opting in; a ``url_template`` is checked with its
-    placeholders filled, and not at all when a placeholder stands in the host (the crawl-time
-    guard sees the real address).
+    ``base_url`` may be loopback without opting in. ``url_template`` (json) is not an address key:
+    it builds the link a person follows from the digest and is never fetched.
     """
     allow = bool(data.get(OPT_IN_KEY))
     problems: list[tuple[str, str]] = []
     for where, key, url in url_values(data):
-        if key == "url_template":
-            if _PLACEHOLDER.search(_split(url).netloc):
-                continue
-            url = _PLACEHOLDER.sub("x", url)
         problem = url_shape_problem(url) or policy_problem(url, allow_private=allow, loopback_ok=key == "base_url")
         if problem:
             problems.append((where, problem))
