@@ -421,6 +421,8 @@ def load_app_settings(directory: Path, env: dict[str, str] | None = None) -> App
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError([f"{path}: TOML syntax error: {exc}"]) from None
+        except (OSError, UnicodeDecodeError) as exc:  # saved as Latin-1 by an editor, unreadable …
+            raise ConfigError([f"{path}: cannot be read: {exc} (save the file as UTF-8)"]) from None
     mail = data.get("mail")
     if isinstance(mail, dict) and "password" in mail:
         raise ConfigError(

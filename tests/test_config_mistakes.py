@@ -259,6 +259,12 @@ MEASURE_MISTAKES: list[tuple[str, str, Edit, list[str]]] = [
 ]
 
 TOML_MISTAKES: list[tuple[str, str, Edit, list[str]]] = [
+    (
+        "not utf-8",
+        "foerderradar.toml",
+        lambda t: t.replace('"Europe/Berlin"', '"Europe/Berlin" # Zeitzone für Gütersloh'),
+        ["foerderradar.toml: cannot be read", "UTF-8"],
+    ),
     ("toml syntax", "foerderradar.toml", append("[crawler\n"), ["foerderradar.toml: TOML syntax error"]),
     (
         "unknown key with hint",
