@@ -316,7 +316,7 @@ def _replacement(rng: random.Random, value: Any) -> Any:
 def mutate_json(rng: random.Random, body: bytes, kind: str) -> bytes:
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # already broken by an earlier mutation: damage bytes instead
         return flip_bytes(rng, body, kind)
     for _ in range(rng.randint(1, 6)):
         nodes = list(_nodes(data))
@@ -511,6 +511,8 @@ def fuzz(
             report.slowest_s = max(report.slowest_s, time.perf_counter() - began)
             if problem is not None:
                 report.crashes.append(Crash(case, target.name, names, problem, where))
+                if progress:
+                    print(f"  CRASH case {case} [{target.name}] {names}: {problem} at {where}", file=sys.stderr)
             if progress and case and case % 500 == 0:
                 print(f"  {case} cases, {len(report.crashes)} crashes", file=sys.stderr)
     finally:

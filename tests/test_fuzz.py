@@ -68,3 +68,20 @@ def test_a_crash_is_counted_not_hidden(captures: Path) -> None:
     assert len(report.crashes) == 5
     assert report.crashes[0].error.startswith("KeyError")
     assert "test_fuzz.py" in report.crashes[0].where
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+# Crashes the fuzz run found, kept as fixed cases: (target name part, body, expected rejection).
+FOUND = [
+    ("sedia item", b'{"totalResults": 1, "results": ' + DEEP + b"}", "sedia_response"),
+    ("sedia search → eu_sedia", DEEP, "sedia_response"),
+    ("sedia search → json kind", b'{"results": ' + DEEP + b"}", "source"),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "rejection"), FOUND, ids=[f[0] for f in FOUND])
+def test_crashes_found_by_fuzzing_stay_fixed(name: str, body: bytes, rejection: str) -> None:
+    [target] = [t for t in fuzz_inputs.targets() if t.name.startswith(name)]
+    report = fuzz_inputs.Report()
+    assert fuzz_inputs.run_case(target, body, report) is None
+    assert report.rejected == {rejection: 1}
