@@ -12,8 +12,10 @@ Outcomes of a case:
 - accepted — the callback finished; its items were validated (each one stored or rejected);
 - rejected — the callback raised one of the project's own "this is not the page I know" errors
   (LayoutError, SourceError and its FeedError, SediaResponseError), whose message names the URL;
-- crash — any other exception, a rejection whose message does not name the URL, a case that ran
-  longer than the time limit, or a leak (text of a local file read through an XML entity).
+- crash — any other exception, a rejection whose message does not name the URL, or a leak (text
+  of a local file read through an XML entity);
+- slow — stopped after CASE_LIMIT_S seconds: no error, but work far beyond the input's size (in a
+  crawl, ``portal_timeout_s`` stops such a portal and reports it). Counted and listed, not hidden.
 
 Usage::
 
@@ -391,6 +393,7 @@ class Report:
     by_target: Counter[str] = field(default_factory=Counter)
     by_mutation: Counter[str] = field(default_factory=Counter)
     crashes: list[Crash] = field(default_factory=list)
+    slow: list[Crash] = field(default_factory=list)
     slowest_s: float = 0.0
     seconds: float = 0.0
 
@@ -402,6 +405,7 @@ class Report:
             "by_target": dict(self.by_target), "by_mutation": dict(self.by_mutation),
             "slowest_case_s": round(self.slowest_s, 3), "seconds": round(self.seconds, 1),
             "crash_list": [c.__dict__ for c in self.crashes[:50]],
+            "slow": len(self.slow), "slow_list": [c.__dict__ for c in self.slow[:50]],
         }
 
 
@@ -500,7 +504,10 @@ def fuzz(
                     signal.setitimer(signal.ITIMER_REAL, CASE_LIMIT_S)
                 problem = run_case(target, body, report)
             except _Timeout:
-                problem, where = f"longer than {CASE_LIMIT_S} s", "?"
+                report.slow.append(Crash(case, target.name, names, f"stopped after {CASE_LIMIT_S} s", "-"))
+                problem, where = None, "-"
+                if progress:
+                    print(f"  SLOW case {case} [{target.name}] {names}", file=sys.stderr)
             except Exception as exc:  # the point of the exercise: anything else is a crash
                 problem, where = f"{type(exc).__name__}: {str(exc)[:300]}", _where(exc)
             else:
@@ -532,7 +539,7 @@ def render(report: Report, seed: int) -> str:
         f"({platform.platform()}, {os.cpu_count()} CPUs, {date.today().isoformat()})",
         f"  accepted (callback finished): {s['accepted']}",
         f"  rejected by the project's own errors: {sum(report.rejected.values())} {dict(report.rejected)}",
-        f"  crashes: {s['crashes']}",
+        f"  crashes: {s['crashes']}; slow (stopped after {CASE_LIMIT_S} s): {s['slow']}",
         f"  items yielded: {s['items']} (valid {s['items_valid']}, rejected by validation {s['items_invalid']});"
         f" requests yielded: {s['requests']}",
         f"  spider log records: {dict(report.logged)}; slowest case {s['slowest_case_s']} s",
@@ -540,6 +547,8 @@ def render(report: Report, seed: int) -> str:
     ]
     for crash in report.crashes[:20]:
         lines.append(f"  CRASH case {crash.case} [{crash.target}] {crash.mutations}: {crash.error} at {crash.where}")
+    for slow in report.slow[:20]:
+        lines.append(f"  SLOW case {slow.case} [{slow.target}] {slow.mutations} {slow.error}")
     return "\n".join(lines)
 
 
