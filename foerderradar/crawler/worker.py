@@ -103,11 +103,11 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
     process.start()
 
     stats = crawler.stats.get_stats() if crawler.stats else {}
+    # Each refusal is named with its URL by FailureReportMiddleware; counted here, once.
     forbidden = int(stats.get("robotstxt/forbidden", 0))
-    robots = [f"{forbidden} Seiten laut robots.txt des Portals nicht abrufbar"] if forbidden else []
     http_errors = [http_error(status, url) for url, status in http_status.items()]
     messages = [
-        *robots, *stats.get("foerderradar/download_messages", []), *http_errors, *errors.messages,
+        *stats.get("foerderradar/download_messages", []), *http_errors, *errors.messages,
         *stats.get("foerderradar/messages", []),
     ]
     error_count = (
