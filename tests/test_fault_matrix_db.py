@@ -17,7 +17,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import _drop_schema, _fresh_schema, _postgres_url
 from crawl_faults import PROGRAMME_PAGES
+from db_faults import pg_blocked, pg_holding, sqlite_write_lock
 from fault_server import FaultServer
 from smtp_sink import HoldingInbox, free_port, smtp_server
 
@@ -138,38 +138,13 @@ def locked_sqlite(tmp_path: Path) -> str:
     return url
 
 
-@contextmanager
-def write_lock(url: str) -> Iterator[None]:
-    """Another process holding a write transaction on the file (as a backup tool or a second
-    Förderradar could), until the block ends."""
-    path = sa.engine.make_url(url).database
-    code = (
-        "import sqlite3, sys\n"
-        "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-        "conn.execute('BEGIN IMMEDIATE')\n"
-        "print('locked', flush=True)\n"
-        "sys.stdin.readline()\n"
-        "conn.execute('ROLLBACK')\n"
-    )
-    locker = subprocess.Popen([sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    assert locker.stdout is not None and locker.stdin is not None
-    try:
-        assert locker.stdout.readline().strip() == "locked"
-        yield
-    finally:
-        locker.stdin.write("\n")
-        locker.stdin.flush()
-        locker.wait(timeout=10)
-
-
 def test_sqlite_locked_when_crawl_match_and_digest_start(tmp_path: Path, locked_sqlite: str) -> None:
     """Nothing is fetched, matched or sent while nothing could be stored; afterwards all complete."""
     url = locked_sqlite
     add_calls(url)
     with FaultServer(DEMO_SITE) as portal, smtp_server() as smtp:
         cfg = write_config(tmp_path / "config", portal_url=portal.base_url, smtp_port=smtp.port)
-        with write_lock(url):
+        with sqlite_write_lock(url):
             crawl = run(crawl_cmd(cfg), url, tmp_path)
             match = run(command("match", "--as-of", AS_OF, cfg=cfg), url, tmp_path)
             digest = run(digest_cmd(cfg), url, tmp_path)
@@ -199,7 +174,7 @@ def test_sqlite_locked_in_the_middle_of_a_crawl(tmp_path: Path, locked_sqlite: s
         portal.fault, portal.only = "hold", PROGRAMME_PAGES
         proc = start(crawl_cmd(cfg), url, tmp_path)
         wait_for(lambda: any(PROGRAMME_PAGES in p for p in portal.site.hits), proc, "a programme page request")
-        with write_lock(url):
+        with sqlite_write_lock(url):
             portal.gate.set()
             output = proc.communicate(timeout=120)
         portal.fault = "ok"
@@ -254,31 +229,12 @@ def pg_url() -> Iterator[str]:
     _drop_schema(base, schema)
 
 
-@contextmanager
-def holding(url: str, *statements: str) -> Iterator[sa.Connection]:
-    """A transaction of the test's own that holds the locks ``statements`` take, until the block ends."""
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            trans = conn.begin()
-            for statement in statements:
-                conn.execute(sa.text(statement))
-            try:
-                yield conn
-            finally:
-                trans.rollback()
-    finally:
-        engine.dispose()
-
-
 def terminate_when_blocked(conn: sa.Connection, proc: subprocess.Popen[str]) -> int:
     """Wait until a backend waits for a lock this connection holds, then terminate that backend."""
-    query = sa.text("SELECT pid FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))")
     blocked: list[int] = []
 
     def found() -> bool:
-        conn.execute(sa.text("SELECT pg_stat_clear_snapshot()"))  # else one snapshot per transaction
-        blocked[:] = list(conn.execute(query).scalars())
+        blocked[:] = pg_blocked(conn)
         return bool(blocked)
 
     wait_for(found, proc, "a backend blocked by the test's lock")
@@ -293,7 +249,7 @@ def test_postgres_backend_terminated_mid_crawl(tmp_path: Path, pg_url: str) -> N
     The transaction dies with it (nothing stored), the crawl of the portal stops and says why."""
     with FaultServer(DEMO_SITE) as portal:
         cfg = write_config(tmp_path / "config", portal_url=portal.base_url)
-        with holding(pg_url, "LOCK TABLE calls IN EXCLUSIVE MODE") as conn:
+        with pg_holding(pg_url, "LOCK TABLE calls IN EXCLUSIVE MODE") as conn:
             proc = start(crawl_cmd(cfg), pg_url, tmp_path)
             terminate_when_blocked(conn, proc)
         output = proc.communicate(timeout=120)
@@ -328,7 +284,7 @@ def test_postgres_backend_terminated_mid_digest_between_two_recipients(tmp_path:
     )
     with smtp_server() as smtp:
         cfg = write_config(tmp_path / "config", smtp_port=smtp.port)
-        with holding(pg_url, insert) as conn:
+        with pg_holding(pg_url, insert) as conn:
             proc = start(digest_cmd(cfg), pg_url, tmp_path)
             terminate_when_blocked(conn, proc)
         output = proc.communicate(timeout=120)
@@ -360,7 +316,7 @@ def test_postgres_lost_after_the_server_accepted_is_the_one_window_for_a_second_
         wait_for(inbox.arrived.is_set, proc, "the first mail accepted")
         # The row was created and its attempt counted before the mail went out; holding it makes
         # "mark sent" wait right after the server's 250, where its backend is terminated.
-        with holding(pg_url, f"SELECT id FROM sent_digests WHERE recipient = '{DM}' FOR UPDATE") as conn:
+        with pg_holding(pg_url, f"SELECT id FROM sent_digests WHERE recipient = '{DM}' FOR UPDATE") as conn:
             inbox.release.set()
             terminate_when_blocked(conn, proc)
         output = proc.communicate(timeout=120)
