@@ -45,6 +45,9 @@ EXPECTED_MESSAGE = {
 def test_faulty_portal_fails_alone_and_keeps_its_calls(
     tmp_path: Path, sqlite_store: Store, fault: str, kind: str
 ) -> None:
+    """First a good crawl of the victim; then both portals with the victim broken (it fails, the
+    other is crawled in full, the victim's calls stay as they were); then, repaired, the victim's
+    next run completes and finds nothing to change."""
     # HTTP behaviour, not database behaviour, is under test here: SQLite only keeps the matrix quick
     # (the killed-crawl test below runs on both databases).
     store = sqlite_store
@@ -52,24 +55,31 @@ def test_faulty_portal_fails_alone_and_keeps_its_calls(
     with FaultServer(root, routes, delay=10) as bad, FixtureServer(DEMO_SITE) as good:
         victim = fdb("victim", bad.base_url) if kind == "html" else api("victim", bad.base_url)
         cfg = config(tmp_path, victim, fdb("other", good.base_url))
-        first = {r.portal: r for r in crawl(cfg, store, cache_dir=tmp_path / "c")}
-        assert first["victim"].ok and first["victim"].items > 0, first["victim"].messages
+        first = crawl_portal(victim, cfg, store, cache_dir=tmp_path / "c")
+        assert first.ok and first.items > 0, first.messages
         before, before_events = snapshot(store, "victim"), events(store)
 
         bad.fault = fault  # type: ignore[assignment]
         after = {r.portal: r for r in crawl(cfg, store, cache_dir=tmp_path / "c")}
+        after_snapshot, after_events = snapshot(store, "victim"), events(store)
+
+        bad.fault = "ok"
+        repaired = crawl_portal(victim, cfg, store, cache_dir=tmp_path / "c")
 
     broken, other = after["victim"], after["other"]
-    assert other.ok and other.errors == 0 and other.items == first["other"].items
+    assert other.ok and other.errors == 0 and other.items == other.new == 14  # the demo site in full
     assert not broken.ok and broken.errors > 0 and broken.items == 0
     text = " ".join(broken.messages)
     assert any(word in text for word in EXPECTED_MESSAGE[fault]), broken.messages
     # The portal's real address is named, not the loopback server that stood in for it.
     assert "foerderung.example.org" in text or "foerderdatenbank.de" in text, broken.messages
-    assert snapshot(store, "victim") == before  # nothing amended, nothing marked gone
-    assert events(store) == before_events
-    run = store.last_runs()["victim"]
-    assert run.ok is False and run.finished_at is not None and run.message
+    assert after_snapshot == before  # nothing amended, nothing marked gone
+    assert after_events == before_events + Counter({("other", "new"): 14})
+    runs = store.recent_runs("victim")
+    assert runs[1].ok is False and runs[1].finished_at is not None and runs[1].message
+    assert repaired.ok and repaired.errors == 0 and repaired.items == first.items, repaired.messages
+    assert repaired.new == repaired.changed == repaired.gone == 0
+    assert snapshot(store, "victim") == before
 
 
 def test_fault_on_detail_pages_only_keeps_the_calls_and_reports_partial(tmp_path: Path, sqlite_store: Store) -> None:
@@ -81,10 +91,15 @@ def test_fault_on_detail_pages_only_keeps_the_calls_and_reports_partial(tmp_path
         before = snapshot(store, "victim")
         bad.fault, bad.only = "500", "/FDB/Content/"
         [broken] = crawl(cfg, store, cache_dir=tmp_path / "c")
+        after = snapshot(store, "victim")
+        bad.fault = "ok"
+        [repaired] = crawl(cfg, store, cache_dir=tmp_path / "c")
     assert first.ok and first.items == len(before) > 0
     assert broken.items == 0 and broken.errors >= len(before)
     assert broken.gone == 0
-    assert snapshot(store, "victim") == before
+    assert after == before
+    assert repaired.ok and repaired.errors == 0 and repaired.items == first.items
+    assert repaired.new == repaired.changed == repaired.gone == 0 and snapshot(store, "victim") == before
 
 
 def test_crawl_killed_halfway_leaves_a_consistent_store_and_the_next_run_completes(
