@@ -50,7 +50,7 @@ class FaultServer:
     def __init__(self, root: Path, routes: dict[str, str] | None = None, *, delay: float = 30) -> None:
         self.site = FixtureSite(root, routes)
         self.fault: Fault = "ok"
-        self.only: str | None = None  # apply the fault only to paths containing this text
+        self.only: str | tuple[str, ...] | None = None  # apply the fault only to paths containing this (any of these)
         self.delay = delay
         self.robots: str | None = None
         self.hops: int | None = None  # redirect_chain: redirects before the page is served
@@ -64,6 +64,10 @@ class FaultServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def applies_to(self, path: str) -> bool:
+        only = (self.only,) if isinstance(self.only, str) else self.only
+        return only is None or any(part in path for part in only)
 
     @property
     def base_url(self) -> str:
@@ -92,7 +96,7 @@ class FaultServer:
                 if server.robots is not None and self.path == "/robots.txt":
                     self._send(200, server.robots.encode(), "text/plain")
                     return
-                fault = server.fault if server.only is None or server.only in self.path else "ok"
+                fault = server.fault if server.applies_to(self.path) else "ok"
                 getattr(self, f"_{fault}")()
 
             def do_POST(self) -> None:

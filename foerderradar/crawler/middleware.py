@@ -174,12 +174,14 @@ class ReportingRedirectMiddleware(RedirectMiddleware):
         try:
             result = super().process_response(request, response)
         except IgnoreRequest:  # Scrapy's "max redirections reached"
+            if _is_robots_txt(request):
+                raise  # Scrapy then crawls as if there were no robots.txt: not a page of the portal lost
             message = too_many_redirects(real_url(request), self.max_redirect_times)
             report(self.crawler, message)
             raise IgnoreRequest(message) from None
         if isinstance(result, Request):
             visited = result.meta.get("redirect_urls", [])
-            if result.url in visited:
+            if result.url in visited and not _is_robots_txt(request):
                 message = redirect_loop(real_url(request), len(visited))
                 report(self.crawler, message)
                 raise IgnoreRequest(message)
@@ -246,6 +248,10 @@ class RetryAfterMiddleware:
         retry = request.replace(dont_filter=True)
         retry.meta[_RETRY_AFTER_TIMES] = times
         return retry
+
+
+def _is_robots_txt(request: Request) -> bool:
+    return bool(request.meta.get("dont_obey_robotstxt")) and urlsplit(request.url).path == "/robots.txt"
 
 
 def _reactor() -> object:
