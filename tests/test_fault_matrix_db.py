@@ -11,6 +11,7 @@ half-written, and the next run completes.
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -31,7 +32,8 @@ from smtp_sink import HoldingInbox, free_port, smtp_server
 from foerderradar.demo import DEMO_SITE
 from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger
-from foerderradar.storage import Store
+from foerderradar.storage import Store, StoreError
+from foerderradar.storage.store import safe_url, unavailable
 
 DM = "digital@kommune.example"
 IT = "it@kommune.example"
@@ -329,3 +331,57 @@ def test_postgres_lost_after_the_server_accepted_is_the_one_window_for_a_second_
     first, second = smtp.inbox.to(DM)
     assert first["Message-ID"] == second["Message-ID"]
     assert sent(pg_url) == {DM: "sent", IT: "sent"}
+
+
+# -- the messages, case by case --------------------------------------------------------------------
+
+
+def _error(orig: Exception, *, invalidated: bool = False) -> sa.exc.OperationalError:
+    return sa.exc.OperationalError("SELECT 1", {}, orig, connection_invalidated=invalidated)
+
+
+MESSAGES = [
+    ("sqlite:////srv/radar.db", _error(sqlite3.OperationalError("database is locked")),
+     "Datenbank sqlite:////srv/radar.db ist gesperrt: ein anderer Prozess schreibt seit über 30 s "
+     "(database is locked). Läuft noch ein anderer Förderradar-Lauf"),
+    ("sqlite:////srv/radar.db?timeout=5", _error(sqlite3.OperationalError("database is locked")),
+     "seit über 5 s"),
+    ("sqlite:////nirgends/radar.db", _error(sqlite3.OperationalError("unable to open database file")),
+     "Datenbank sqlite:////nirgends/radar.db nicht nutzbar (unable to open database file). Prüfen Sie "
+     "FOERDERRADAR_DATABASE_URL und ob die Datei und ihr Verzeichnis existieren und beschreibbar sind."),
+    ("postgresql+psycopg://radar:geheim@db.kommune.example/radar",
+     _error(OSError('connection failed: connection to server at "10.0.0.5", port 5432 failed: Connection refused\n'
+                    "\tIs the server running on that host and accepting TCP/IP connections?")),
+     "Datenbank postgresql+psycopg://radar:***@db.kommune.example/radar nicht erreichbar (connection failed: "
+     'connection to server at "10.0.0.5", port 5432 failed: Connection refused). Prüfen Sie '
+     "FOERDERRADAR_DATABASE_URL und ob der Server läuft."),
+    ("postgresql+psycopg://radar:geheim@db/radar",
+     _error(OSError("terminating connection due to administrator command"), invalidated=True),
+     "Verbindung zur Datenbank postgresql+psycopg://radar:***@db/radar abgebrochen (terminating connection "
+     "due to administrator command). Wurde der Datenbankserver neu gestartet"),
+    ("postgresql+psycopg://radar:geheim@db/radar", _error(OSError("server closed the connection unexpectedly")),
+     "Verbindung zur Datenbank postgresql+psycopg://radar:***@db/radar abgebrochen"),
+]
+
+
+@pytest.mark.parametrize(("url", "error", "expected"), MESSAGES, ids=["locked", "locked-5s", "no-file", "refused",
+                                                                      "terminated", "closed"])
+def test_database_messages(url: str, error: sa.exc.OperationalError, expected: str) -> None:
+    text = unavailable(url, error)
+    assert expected in text and "geheim" not in text
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql+psycopg://radar:geheim@db/radar", "postgresql+psycopg://radar:***@db/radar"),
+    ("postgresql+psycopg://radar:geheim@db:port/radar", "postgresql+psycopg://radar:***@db:port/radar"),  # unparsable
+    ("sqlite:///radar.db", "sqlite:///radar.db"),
+])
+def test_safe_url_never_shows_the_password(url: str, shown: str) -> None:
+    assert safe_url(url) == shown
+
+
+def test_a_url_with_a_broken_port_is_a_plain_message_without_the_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store("postgresql+psycopg://radar:geheim@db:port/radar")
+    assert str(caught.value).startswith("Ungültige Datenbank-URL 'postgresql+psycopg://radar:***@db:port/radar'")
+    assert "geheim" not in str(caught.value)

@@ -61,13 +61,16 @@ def safe_url(url: str) -> str:
     """The URL as it may be shown: with the password hidden, even in a URL SQLAlchemy cannot parse."""
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: e.g. a port that is not a number
         return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)
 
 
 def _busy_timeout(url: str) -> float:
     value = sa.engine.make_url(url).query.get("timeout")
-    return float(value if isinstance(value, str) else SQLITE_BUSY_TIMEOUT_S)
+    try:
+        return float(value) if isinstance(value, str) else SQLITE_BUSY_TIMEOUT_S
+    except ValueError:
+        return SQLITE_BUSY_TIMEOUT_S
 
 
 def unavailable(url: str, exc: sa.exc.DBAPIError) -> str:
@@ -89,6 +92,11 @@ def unavailable(url: str, exc: sa.exc.DBAPIError) -> str:
         return (
             f"Verbindung zur Datenbank {where} abgebrochen ({cause}). Wurde der Datenbankserver neu "
             "gestartet oder die Verbindung beendet? Der nächste Lauf holt die Arbeit nach."
+        )
+    if url.startswith("sqlite"):
+        return (
+            f"Datenbank {where} nicht nutzbar ({cause}). Prüfen Sie FOERDERRADAR_DATABASE_URL und ob die "
+            "Datei und ihr Verzeichnis existieren und beschreibbar sind."
         )
     return (
         f"Datenbank {where} nicht erreichbar ({cause}). "
@@ -180,7 +188,7 @@ class Store:
             self.engine = _make_engine(self.url)
             if migrate:
                 upgrade_schema(self.engine)
-        except sa.exc.ArgumentError as exc:
+        except (sa.exc.ArgumentError, ValueError) as exc:
             raise StoreError(f"Ungültige Datenbank-URL {safe_url(self.url)!r}: {exc}") from exc
         except _UNAVAILABLE as exc:
             raise StoreError(unavailable(self.url, exc)) from exc
