@@ -13,9 +13,10 @@ Serves a fixture site like :class:`foerderradar.fixture_server.FixtureServer` wh
 - ``redirect_loop``: ``/p`` redirects to ``/p?loop=1``, which redirects back to ``/p``;
 - ``redirect_chain``: ``/p`` redirects to ``/hop/1/p``, then ``/hop/2/p`` … and serves ``/p`` after
   ``hops`` redirects (never, with ``hops=None``);
-- ``throttle``: the first request of each path is answered ``throttle_status`` (429) with
-  ``Retry-After: <retry_after>`` — delta-seconds, or ``date+N`` for an HTTP-date N seconds ahead;
-  a repeat that comes before that instant is recorded in ``too_early`` (and refused again);
+- ``throttle``: the first ``throttle_times`` requests of each path (every one with ``None``) are
+  answered ``throttle_status`` (429) with ``Retry-After: <retry_after>`` — delta-seconds, or
+  ``date+N`` for an HTTP-date N seconds ahead; a repeat that comes before the instant named last is
+  recorded in ``too_early`` (and refused again);
 - ``hold``: answers only once ``gate`` is set (the test decides when the crawl may go on).
 
 ``robots``: when set, the text served as ``/robots.txt`` whatever the fault. Every request's
@@ -56,6 +57,8 @@ class FaultServer:
         self.hops: int | None = None  # redirect_chain: redirects before the page is served
         self.retry_after = "2"  # throttle: the Retry-After value ("N" seconds or "date+N")
         self.throttle_status = 429
+        self.throttle_times: int | None = 1
+        self.throttled: dict[str, int] = {}  # throttle: path → how often refused with Retry-After
         self.allowed_at: dict[str, float] = {}  # throttle: path → instant a repeat is welcome
         self.too_early: list[tuple[str, float, float]] = []  # (path, arrived, allowed at)
         self.arrivals: list[tuple[str, float]] = []
@@ -190,15 +193,17 @@ class FaultServer:
                 now = time.time()
                 with server.site.lock:
                     allowed = server.allowed_at.get(self.path)
-                    if allowed is not None and now >= allowed:
-                        refuse = False
-                    else:
+                    times = server.throttled.get(self.path, 0)
+                    if allowed is not None and now < allowed:
                         refuse = True
-                        if allowed is not None:
-                            server.too_early.append((self.path, now, allowed))
-                        else:
-                            allowed = self._retry_instant(now)
-                            server.allowed_at[self.path] = allowed
+                        server.too_early.append((self.path, now, allowed))
+                    elif server.throttle_times is None or times < server.throttle_times:
+                        refuse = True
+                        allowed = self._retry_instant(now)
+                        server.allowed_at[self.path] = allowed
+                        server.throttled[self.path] = times + 1
+                    else:
+                        refuse = False
                 if not refuse:
                     self._ok()
                     return

@@ -96,8 +96,10 @@ def test_endless_redirects_fail_the_portal_alone_and_the_next_run_completes(
             assert "mehr als 20-mal" in " ".join(victim.messages)
             hops = [p for p in bad.site.hits if p.startswith("/hop/")]
             assert max(int(p.split("/")[2]) for p in hops) == 20  # followed up to the limit, not beyond
-        else:
-            assert "im Kreis" in " ".join(victim.messages)
+        else:  # A, A?loop=1, A again
+            assert "leitet im Kreis weiter (nach 2 Weiterleitung(en) wieder auf eine schon besuchte Adresse)" in (
+                " ".join(victim.messages)
+            )
 
         bad.fault, bad.hops = "redirect_chain", 3  # the portal moved its pages: three hops, then the page
         assert_next_run_completes(cfg, store, first.items)
@@ -231,3 +233,23 @@ def test_retry_after_beyond_the_limit_is_reported_the_portal_left_alone_and_the_
     # Left alone: no programme page asked for, no list page asked for twice.
     assert not [p for p in asked if PROGRAMME_PAGES in p]
     assert len(asked) == len(set(asked))
+
+
+def test_a_portal_that_keeps_asking_for_a_pause_is_given_up_after_the_retries(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    """Every repeat is answered 429 again: after RETRY_TIMES (3) waits, each not before the instant
+    named, the page is an HTTP error — the run is partial and marks nothing gone."""
+    with FaultServer(DEMO_SITE) as portal:
+        cfg = config(tmp_path, fdb("victim", portal.base_url), timeout_s=10)
+        [first] = crawl(cfg, sqlite_store, cache_dir=tmp_path / "c")
+        before = snapshot(sqlite_store, "victim")
+        portal.fault, portal.only, portal.retry_after, portal.throttle_times = "throttle", THROTTLED, "1", None
+        [partial] = crawl(cfg, sqlite_store, cache_dir=tmp_path / "c")
+    asked = [p for p in portal.site.hits if THROTTLED in p]
+    assert len(asked) == 1 + 1 + 3 and portal.too_early == []  # the first crawl, then 1 + 3 retries
+    # "teilweise": one error, so incomplete — even though the programmes were all listed elsewhere.
+    assert partial.ok and partial.items == first.items and partial.errors == 1 and partial.gone == 0
+    query = asked[0].split("?", 1)[1]
+    assert partial.messages == [f"HTTP 429 (zu viele Anfragen – das Portal bremst den Abruf): {REAL_LIST_URL}?{query}"]
+    assert snapshot(sqlite_store, "victim") == before
