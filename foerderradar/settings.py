@@ -124,6 +124,8 @@ class CrawlerSettings(_Strict):
     http_cache: bool = True
     timeout_s: float = Field(default=30, gt=0)
     portal_timeout_s: float = Field(default=1800, gt=0)  # a whole portal's crawl, then it is killed
+    # Longest pause a portal may ask for with 429/503 + Retry-After; longer: reported, tried next run.
+    retry_after_max_s: float = Field(default=60, ge=0)
 
 
 class DigestSettings(_Strict):

@@ -51,6 +51,7 @@ class RecipientResult:
     recipient: str
     status: RecipientStatus
     message: str | None = None  # German: the summary / the reason / when it went out
+    server_down: bool = False  # failed because the mail server could not be talked to at all
 
 
 @dataclass
@@ -243,7 +244,7 @@ def deliver(
     except smtp.DeliveryError as exc:
         ledger.record_failure(store, row.id, str(exc))
         log.warning("Bericht %s an %s nicht versendet: %s", period, recipient, exc)
-        return RecipientResult(recipient, "failed", str(exc))
+        return RecipientResult(recipient, "failed", str(exc), server_down=exc.server_down)
     ledger.mark_sent(store, row.id, message_id, covers_until=inputs.covers_until)
     return RecipientResult(recipient, "sent", digest.summary)
 
@@ -274,7 +275,24 @@ def run_digest(
     if preview_dir is not None:
         outcome.paths = write_preview(preview_dir, config, digest, first or PLACEHOLDER_RECIPIENT)
     if send:
-        outcome.recipients = [
-            deliver(store, config, inputs, as_of, r, scope_for(config, r, to)) for r in recipients
-        ]
+        outcome.recipients = send_all(store, config, inputs, as_of, recipients, to)
     return outcome
+
+
+def send_all(
+    store: Store, config: Config, inputs: DigestInputs, as_of: date, recipients: list[str], to: list[str] | None
+) -> list[RecipientResult]:
+    """Deliver to each recipient in turn; once the mail server cannot be talked to at all, the rest
+    are not tried — each would wait out the same timeout (minutes for a long list) and fail alike.
+    They are left untouched in the ledger, so the next run sends them as if nothing happened."""
+    results: list[RecipientResult] = []
+    down: RecipientResult | None = None
+    for recipient in recipients:
+        if down is not None:
+            results.append(RecipientResult(recipient, "failed", f"nicht versucht: {down.message}", server_down=True))
+            continue
+        result = deliver(store, config, inputs, as_of, recipient, scope_for(config, recipient, to))
+        results.append(result)
+        if result.server_down:
+            down = result
+    return results
