@@ -7,13 +7,18 @@ the other items of the portal are still stored.
 Writes only what changed: the portal's ``{call id: content hash}`` is loaded once when the spider
 opens, and a call whose hash is unchanged is only added to ``seen`` (so it is not marked gone) —
 no UPDATE, no event. A repeat crawl of an unchanged portal therefore writes no call rows.
+
+In a distributed crawl (crawler/distributed.py) several workers share the portal: each call id is
+also added to the crawl's shared ``seen`` set *after* it is stored, and counts as an item only for
+the worker that added it first; new and changed calls are counted in Redis as they are stored, so
+those figures survive a worker that dies.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from scrapy.crawler import Crawler
@@ -23,6 +28,9 @@ from foerderradar.crawler.recheck import PAGE_KEY, Listed
 from foerderradar.crawler.scrapy_settings import crawl_now
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store
+
+if TYPE_CHECKING:
+    from foerderradar.crawler.distributed import SharedCrawl
 
 log = logging.getLogger(__name__)
 MAX_MESSAGES = 20
@@ -72,6 +80,7 @@ class StorePipeline:
         self.now = crawl_now(crawler.settings)  # None: stamp each write with the current time
         self.known: dict[str, str] = {}  # call id → content hash as stored (calls not gone)
         self.pages: dict[str, tuple[str, str]] = {}  # url → (card signature, call id) fetched in full
+        self.shared: SharedCrawl | None = None  # the distributed crawl this worker is part of, if any
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -81,6 +90,11 @@ class StorePipeline:
         key = self._portal_key()
         if self.store is not None and key:
             self.known = self.store.call_hashes(key)  # one SELECT instead of a write per unchanged call
+            if self.crawler.settings.get("FOERDERRADAR_REDIS_URL"):
+                from foerderradar.crawler.distributed import open_shared  # redis: an optional extra
+
+                joined = open_shared(self.crawler.settings, key)
+                self.shared = joined[0] if joined else None
 
     def _portal_key(self) -> str | None:
         portal = getattr(self.crawler.spider, "portal", None)
@@ -102,27 +116,33 @@ class StorePipeline:
         if call.id in self.report.seen:
             return item  # the same programme reached through two list pages: stored once
         self.report.seen.add(call.id)
-        self.report.items += 1
         self._observe(call)
         if self.store is None:
+            self.report.items += 1
             return item
         digest = call.content_hash()
-        if self.known.get(call.id) == digest:
-            return item  # unchanged: seen is all a repeat crawl needs to record
-        outcome = self.store.upsert_call(call, now=self.now)
-        self.known[call.id] = digest
-        if outcome == "new":
-            self.report.new += 1
-        elif outcome == "changed":
-            self.report.changed += 1
+        # Unchanged: seen is all a repeat crawl needs to record.
+        if self.known.get(call.id) != digest:
+            outcome = self.store.upsert_call(call, now=self.now)
+            self.known[call.id] = digest
+            if outcome in ("new", "changed"):
+                setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+                if self.shared is not None:
+                    self.shared.count(outcome)
+        self._listed_once(call.id)
         return item
+
+    def _listed_once(self, call_id: str) -> None:
+        """Count the call as an item of this crawl — in a shared crawl only for the first worker."""
+        if self.shared is None or self.shared.add_seen(call_id):
+            self.report.items += 1
 
     def _listed(self, item: Listed) -> Listed:
         """A call whose card was unchanged: listed (not gone), detail page not fetched, nothing to write."""
         if item.call_id not in self.report.seen:
             self.report.seen.add(item.call_id)
-            self.report.items += 1
             self.report.skipped += 1
+            self._listed_once(item.call_id)
         return item
 
     def _observe(self, call: FundingCall) -> None:
@@ -143,7 +163,7 @@ class StorePipeline:
         stats.set_value("foerderradar/messages", list(self.report.messages))
         stats.set_value("foerderradar/sample", list(self.report.sample))
         stats.set_value("foerderradar/filled", dict(self.report.filled))
-        stats.set_value("foerderradar/seen", sorted(self.report.seen))
+        stats.set_value("foerderradar/seen", self.report.seen)  # the set itself: no O(n) copy
         if self.store is not None:
             try:
                 # One transaction at the end: a crash loses page states, and the next crawl simply
