@@ -261,6 +261,16 @@ class Store:
         with self.session() as session:
             return session.get(CallRecord, call_id)
 
+    def calls_by_id(self, ids: set[str] | list[str]) -> dict[str, CallRecord]:
+        """The stored records of these ids (unknown ids are left out), in chunked IN lists."""
+        wanted = sorted(ids)
+        out: dict[str, CallRecord] = {}
+        with self.session() as session:
+            for start in range(0, len(wanted), _CHUNK):
+                query = select(CallRecord).where(col(CallRecord.id).in_(wanted[start : start + _CHUNK]))
+                out.update((r.id, r) for r in session.exec(query).all())
+        return out
+
     def iter_calls(self, batch: int = 500, *, representatives_only: bool = False) -> Iterator[CallRecord]:
         """All calls in id order, fetched in pages so memory stays flat however large the store.
 
@@ -278,6 +288,7 @@ class Store:
                 return
             yield from rows
             last = rows[-1].id
+            del rows  # not two pages at once while the next one is fetched
 
     # -- programmes on several portals -----------------------------------------------------------
 
