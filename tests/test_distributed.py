@@ -466,6 +466,29 @@ def test_a_worker_on_another_machine_joins_and_exits_when_idle(
     assert set(fetches(portal_server).values()) == {1}
 
 
+@pytest.mark.parametrize("workers", [0, 2], ids=["nobody-joins", "portal-hangs"])
+def test_the_portal_time_budget_stops_a_distributed_crawl_and_records_a_failed_run(
+    tmp_path: Path, redis_ns: str, pg_store: Store, site_root: Path, workers: int
+) -> None:
+    """portal_timeout_s holds in distributed mode too: the queue is dropped, leased pages get
+    ``grace_s``, then the workers are killed; the run is failed and says why."""
+    with FaultServer(site_root, delay=60) as server:
+        server.fault, server.only = "slow", "/Land/"  # every programme page hangs
+        cfg = config_for(server.base_url, portal_timeout_s=4)
+        opts = DistributedOptions(Cluster(REDIS_URL, redis_ns, lease_ttl_s=5, poll_s=0.2), workers=workers,
+                                  grace_s=1)
+        result = crawl(cfg, pg_store, opts, tmp_path)
+    assert not result.ok and result.gone == 0
+    expected = "das Portal antwortet zu langsam" if workers else "kein Crawler-Prozess hat mitgearbeitet"
+    assert result.messages[0].startswith("Abbruch nach 4 s") and expected in result.messages[0]
+    # The workers stuck on hanging pages were killed after the grace time, not waited for.
+    assert sum("abgebrochen (Signal 9" in m for m in result.messages) == workers
+    run = pg_store.recent_runs(KEY)[0]
+    assert run.finished_at is not None and not run.ok and run.message and "Abbruch nach 4 s" in run.message
+    assert pg_store.count_calls() == 0
+    assert left_in_redis(redis_ns) == []
+
+
 # -- the command line ----------------------------------------------------------------------------
 
 
@@ -522,3 +545,48 @@ def test_a_second_coordinator_does_not_take_over_a_running_crawl(
         thread.join()
     with pg_store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM crawl_runs")).scalar() == 1
+
+
+# -- several municipalities, one shared call store -------------------------------------------------
+
+
+def _city(directory: Path, name: str, measures: list[tuple[str, str]]) -> Path:
+    directory.mkdir(parents=True)
+    lines = [f"city:\n  name: {name}\n  region: DE-NW\n  applicant_types: [kommune]\nmeasures:"]
+    lines += [f"  - id: {mid}\n    title: {title}\n    keywords: [{title}]" for mid, title in measures]
+    (directory / "measures.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (directory / "portals.yaml").write_text("portals: []\n", encoding="utf-8")
+    return directory
+
+
+def test_several_cities_match_and_preview_against_one_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One crawl, one store; each city runs match and digest with its own --config. Stored verdicts
+    of one city survive the other's run, because measure ids differ (docs/scale-out.md)."""
+    db = f"sqlite:///{tmp_path / 'shared.db'}"
+    store = Store(db)
+    for i, title in enumerate(["WLAN für Schulen", "Glasfaser im Gewerbegebiet", "Sportplatzsanierung"]):
+        store.upsert_call(FundingCall.model_validate({
+            "source": "land", "source_id": f"c{i}", "url": f"https://land.example/{i}", "title": title,
+            "summary": f"{title}: Zuschuss für Kommunen.", "applicants": ["kommune"], "regions": ["DE-NW"],
+        }), now=T0)
+    cities = {
+        "a": _city(tmp_path / "stadt-a", "Stadt A", [("a-wlan", "WLAN")]),
+        "b": _city(tmp_path / "stadt-b", "Stadt B", [("b-glasfaser", "Glasfaser")]),
+    }
+    monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", db)
+    runner = CliRunner()
+    texts = {}
+    for key, directory in cities.items():
+        matched = runner.invoke(app, ["match", "--config", str(directory), "--format", "json", "--as-of", "2026-12-01"])
+        assert matched.exit_code == 0, matched.output
+        preview = tmp_path / f"preview-{key}"
+        digest = runner.invoke(app, ["digest", "--config", str(directory), "--preview", str(preview),
+                                     "--as-of", "2026-12-01"])
+        assert digest.exit_code == 0, digest.output
+        texts[key] = (preview / "digest.txt").read_text(encoding="utf-8")
+    assert {(m.measure_id, m.call_id) for m in store.stored_matches()} == {
+        ("a-wlan", "land:c0"), ("b-glasfaser", "land:c1"),
+    }
+    assert "Stadt A" in texts["a"] and "WLAN für Schulen" in texts["a"] and "Glasfaser" not in texts["a"]
+    assert "Stadt B" in texts["b"] and "Glasfaser im Gewerbegebiet" in texts["b"] and "WLAN" not in texts["b"]
+    store.close()

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+import redis
 from sqlmodel import select
 
 from foerderradar.crawler.distributed import (
@@ -210,6 +211,7 @@ class _Run:
         self.messages: list[str] = []
         self.died = False
         self.stopped = False
+        self.joined = False  # some worker (local or remote) took part
 
     def spawn(self, count: int) -> None:
         for _ in range(count):
@@ -244,6 +246,7 @@ class _Run:
             self.shared.keep_coordinator_alive(self.options.cluster.lease_ttl_s)
             self.reap()
             settled = self.shared.settle()
+            self.joined |= settled.live_workers > 0
             if settled.reaped:
                 self.died = True
                 self.messages.append(
@@ -254,9 +257,10 @@ class _Run:
             if not self.stopped and now - started > self.budget_s:
                 self.shared.stop()
                 self.stopped, stop_at = True, now
-                self.messages.insert(
-                    0, f"Abbruch nach {self.budget_s:.0f} s: das Portal antwortet zu langsam oder hängt."
-                )
+                self.messages.insert(0, f"Abbruch nach {self.budget_s:.0f} s: " + (
+                    "das Portal antwortet zu langsam oder hängt." if self.joined or self.spawned
+                    else "kein Crawler-Prozess hat mitgearbeitet (läuft 'foerderradar worker'?)."
+                ))
             if self.stopped and self.workers and now - stop_at > self.options.grace_s:
                 for worker in self.workers:
                     worker.kill()
@@ -333,14 +337,21 @@ def crawl_portal_distributed(
 ) -> DistributedResult:
     require_postgres(store)
     shared = SharedCrawl(connect(options.cluster.redis_url), options.cluster.namespace, portal.key)
-    job, resumed = publish(shared, portal, config, store, now, options.cluster.lease_ttl_s)
+    try:
+        job, resumed = publish(shared, portal, config, store, now, options.cluster.lease_ttl_s)
+    except redis.RedisError as exc:
+        raise DistributedError(f"Redis-Fehler beim Start des Abrufs von {portal.key}: {exc}") from None
     run = _Run(shared, job, store, options, cache_dir, config.settings.crawler.portal_timeout_s, on_worker)
     try:
-        outstanding = run.run()
+        return finalise(shared, job, store, run, run.run(), resumed)
+    except redis.RedisError as exc:
+        # The crawl's state is gone with the connection: record the run as failed; the next crawl starts afresh.
+        message = f"Verbindung zu Redis verloren ({exc}): Abruf von {portal.key} unvollständig abgebrochen."
+        store.finish_run(int(job["run_id"]), RunStats(errors=1), ok=False, message=message)
+        raise DistributedError(message) from None
     finally:
-        for worker in run.workers:  # only on an exception (Ctrl-C): the crawl stays resumable
+        for worker in run.workers:  # only after an error (or Ctrl-C): a finished run has none left
             worker.kill()
-    return finalise(shared, job, store, run, outstanding, resumed)
 
 
 def crawl_distributed(
@@ -401,8 +412,16 @@ def serve_workers(
     counter = iter(range(1, 1_000_000))
     lock = threading.Lock()
     done: list[int] = []
+    failures: list[str] = []
 
     def loop() -> None:
+        try:
+            work()
+        except (redis.RedisError, DistributedError) as exc:
+            with lock:
+                failures.append(str(exc))
+
+    def work() -> None:
         client = connect(cluster.redis_url)
         last_work = time.monotonic()
         while True:
@@ -431,4 +450,6 @@ def serve_workers(
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise DistributedError(f"Verbindung zu Redis verloren: {failures[0]}")
     return len(done)
