@@ -125,7 +125,7 @@ def measure(site: Path, pg_url: str, redis_url: str, workers: int, programmes: i
                new_events, run.items, run.new, result.ok)
 
 
-def table(rows: list[Row], programmes: int) -> str:
+def table(rows: list[Row]) -> str:
     base = next(r for r in rows if r.workers == 1)
     lines = [
         "| set-up | wall time (s) | ratio vs 1 worker | requests | duplicate fetches | "
@@ -170,7 +170,7 @@ def main() -> None:
             if row.workers and row.duplicates:
                 raise SystemExit(f"{row.label}: {row.duplicates} duplicate fetches")
             rows.append(row)
-    print(table(rows, args.programmes))
+    print(table(rows))
 
 
 if __name__ == "__main__":
