@@ -6,12 +6,13 @@ and an exit status, never a traceback: 2 for configuration/usage problems, 1 for
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,6 +24,7 @@ from foerderradar.storage import Store, StoreError
 from foerderradar.storage.locks import LockBusy, held
 
 if TYPE_CHECKING:
+    from foerderradar.crawler.distributed import Cluster
     from foerderradar.crawler.runner import PortalResult
     from foerderradar.matcher.feedback import Application
     from foerderradar.matcher.types import Match
@@ -47,6 +49,18 @@ err = Console(stderr=True, highlight=False)
 ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", help="Konfigurationsverzeichnis (sonst $FOERDERRADAR_CONFIG, sonst ./config)."),
+]
+DistributedOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--distributed", envvar="FOERDERRADAR_REDIS_URL",
+        help="Verteilt abrufen über diese Redis-Warteschlange, z. B. redis://127.0.0.1:6379/0 (docs/scale-out.md).",
+    ),
+]
+LeaseTtlOpt = Annotated[
+    float,
+    typer.Option("--lease-ttl", min=1, help="Mit --distributed: nach so vielen Sekunden ohne Lebenszeichen gilt ein "
+                 "Crawler-Prozess als ausgefallen; seine Seiten übernehmen andere."),
 ]
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="Stichtag JJJJ-MM-TT statt heute (für reproduzierbare Berichte).")
@@ -102,17 +116,58 @@ def guarded(fn: Callable[[], T]) -> T:
 # -- crawl ----------------------------------------------------------------------------------------
 
 
+def cluster_or_exit(url: str, lease_ttl: float) -> Cluster:
+    """The shared queue, checked before any work starts (URL, namespace, reachable, extra installed)."""
+    try:
+        from foerderradar.crawler.distributed import (
+            DEFAULT_NAMESPACE,
+            Cluster,
+            DistributedConfigError,
+            DistributedError,
+            connect,
+        )
+    except ImportError:
+        fail("Verteiltes Abrufen braucht das Extra 'distributed': pip install 'foerderradar[distributed]'.", 2)
+    namespace = os.environ.get("FOERDERRADAR_REDIS_NAMESPACE") or DEFAULT_NAMESPACE
+    try:
+        cluster = Cluster(url, namespace, lease_ttl_s=lease_ttl)
+        connect(url).close()
+    except DistributedConfigError as exc:
+        fail(str(exc), 2)
+    except DistributedError as exc:
+        fail(str(exc))
+    return cluster
+
+
+def postgres_or_exit(store: Store) -> None:
+    from foerderradar.crawler.coordinator import require_postgres
+    from foerderradar.crawler.distributed import DistributedConfigError
+
+    try:
+        require_postgres(store)
+    except DistributedConfigError as exc:
+        fail(str(exc), 2)
+
+
 @app.command()
 def crawl(
     portals: Annotated[list[str] | None, typer.Argument(help="Portal-Schlüssel (Standard: alle aktiven).")] = None,
     config: ConfigOpt = None,
+    distributed: DistributedOpt = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, max=64, help="Mit --distributed: Crawler-Prozesse auf diesem Rechner "
+                          "(0 = nur die Rechner, auf denen 'foerderradar worker' läuft).")
+    ] = 2,
+    lease_ttl: LeaseTtlOpt = 60,
 ) -> None:
     """Portale abrufen und neue oder geänderte Förderaufrufe speichern."""
     from foerderradar.crawler.runner import UnknownPortalError
-    from foerderradar.crawler.runner import crawl as run_crawl
 
     cfg = config_or_exit(config)
+    cluster = cluster_or_exit(distributed, lease_ttl) if distributed else None
     with open_store() as store:
+        if cluster is not None:
+            postgres_or_exit(store)
         status = out.status("Starte …")
 
         def started(portal: object) -> None:
@@ -121,7 +176,7 @@ def crawl(
         with status:
             try:
                 with held(store, "crawl"):
-                    results = run_crawl(cfg, store, portals or [], on_start=started)
+                    results = run_crawl(cfg, store, portals or [], started, cluster, workers)
                     status.update("Gleiche Programme auf mehreren Portalen zusammenführen …")
                     grouped = guarded(store.regroup)
             except UnknownPortalError as exc:
@@ -132,11 +187,30 @@ def crawl(
                 fail(f"Abruf abgebrochen. {exc}")
         alerts_failed = report_health(store, cfg, [r.portal for r in results])
     print_crawl_summary(results)
+    print_worker_shares(results)
     print_group_summary(grouped)
     if not results:
         out.print("Keine aktiven Portale in portals.yaml.")
     if alerts_failed or any(not r.ok for r in results):
         raise typer.Exit(1)
+
+
+def run_crawl(
+    cfg: Config, store: Store, keys: list[str], started: Callable[[Any], None], cluster: Cluster | None, workers: int
+) -> list[PortalResult]:
+    """One process per portal, or — with a cluster — portals shared by worker processes through Redis."""
+    if cluster is None:
+        from foerderradar.crawler.runner import crawl as crawl_alone
+
+        return crawl_alone(cfg, store, keys, on_start=started)
+    from foerderradar.crawler.coordinator import DistributedOptions, crawl_distributed
+    from foerderradar.crawler.distributed import DistributedError
+
+    try:
+        return list(crawl_distributed(cfg, store, keys, options=DistributedOptions(cluster, workers=workers),
+                                      on_start=started))
+    except DistributedError as exc:
+        fail(str(exc))
 
 
 def report_health(store: Store, cfg: Config, keys: list[str]) -> bool:
@@ -171,6 +245,15 @@ def print_crawl_summary(results: list[PortalResult]) -> None:
     for r in results:
         for message in r.messages[:5]:
             err.print(f"  {r.portal}: {message}", markup=False, soft_wrap=True)
+
+
+def print_worker_shares(results: list[PortalResult]) -> None:
+    """Distributed crawls: what each worker process did (a dead one reported nothing)."""
+    for r in results:
+        workers = getattr(r, "workers", None)
+        if workers:
+            shares = ", ".join(f"{wid}: {s.requests} Anfragen, {s.items} Einträge" for wid, s in workers.items())
+            out.print(f"  {r.portal} verteilt auf {len(workers)} Prozesse – {shares}", soft_wrap=True)
 
 
 def print_group_summary(stats: GroupStats) -> None:
@@ -655,6 +738,37 @@ def portals_add(
     for portal in new:
         out.print(f"eingetragen: {portal.key} ({portal.kind})")
     out.print(f"Vorherige Fassung: {backup}. Prüfen mit: foerderradar portals check {new[0].key if new else ''}")
+
+
+# -- distributed crawling: workers on further machines ---------------------------------------------
+
+
+@app.command()
+def worker(
+    distributed: DistributedOpt = None,
+    slots: Annotated[int, typer.Option("--slots", min=1, max=64, help="Crawler-Prozesse nebeneinander.")] = 1,
+    idle: Annotated[
+        float, typer.Option("--idle", min=0, help="Beenden, wenn so viele Sekunden keine Arbeit anstand.")
+    ] = 60,
+    lease_ttl: LeaseTtlOpt = 60,
+) -> None:
+    """Bei verteilten Abrufen mitarbeiten: Seiten aus der gemeinsamen Redis-Warteschlange abrufen."""
+    if not distributed:
+        fail("Bitte --distributed REDIS-URL angeben (oder FOERDERRADAR_REDIS_URL setzen).", 2)
+    from foerderradar.crawler.coordinator import serve_workers
+    from foerderradar.crawler.distributed import DistributedError
+    from foerderradar.crawler.runner import DEFAULT_CACHE_DIR
+
+    cluster = cluster_or_exit(distributed, lease_ttl)
+    with open_store() as store:
+        postgres_or_exit(store)
+        db_url = store.url
+    out.print(f"Warte auf Abrufe in {cluster.namespace} (Strg+C beendet) …")
+    try:
+        done = serve_workers(cluster, db_url, cache_dir=DEFAULT_CACHE_DIR, slots=slots, idle_s=idle)
+    except DistributedError as exc:
+        fail(str(exc))
+    out.print(f"{done} Crawler-Prozesse gelaufen; seit {idle:g} s keine Arbeit mehr – beendet.")
 
 
 # -- db -------------------------------------------------------------------------------------------

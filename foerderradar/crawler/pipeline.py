@@ -12,13 +12,18 @@ When the database fails (locked past the busy timeout, connection refused or kil
 this portal stops at once: every further page would only wait for the same timeout, and a crawl
 that cannot store what it reads must not pretend to be complete. Nothing more is written; each call
 stored before is whole (one transaction each), and the next run does the rest.
+
+In a distributed crawl (crawler/distributed.py) several workers share the portal: each call id is
+also added to the crawl's shared ``seen`` set *after* it is stored, and counts as an item only for
+the worker that added it first; new and changed calls are counted in Redis as they are stored, so
+those figures survive a worker that dies.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from scrapy.crawler import Crawler
@@ -29,6 +34,9 @@ from foerderradar.crawler.recheck import PAGE_KEY, Listed
 from foerderradar.crawler.scrapy_settings import crawl_now
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store, StoreError
+
+if TYPE_CHECKING:
+    from foerderradar.crawler.distributed import SharedCrawl
 
 log = logging.getLogger(__name__)
 MAX_MESSAGES = 20
@@ -79,6 +87,7 @@ class StorePipeline:
         self.known: dict[str, str] = {}  # call id → content hash as stored (calls not gone)
         self.pages: dict[str, tuple[str, str]] = {}  # url → (card signature, call id) fetched in full
         self.db_error: str | None = None  # the German message once the database failed
+        self.shared: SharedCrawl | None = None  # the distributed crawl this worker is part of, if any
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -91,6 +100,12 @@ class StorePipeline:
                 self.known = self.store.call_hashes(key)  # one SELECT instead of a write per unchanged call
             except StoreError as exc:
                 self._database_failed(exc)
+                return
+            if self.crawler.settings.get("FOERDERRADAR_REDIS_URL"):
+                from foerderradar.crawler.distributed import open_shared  # redis: an optional extra
+
+                joined = open_shared(self.crawler.settings, key)
+                self.shared = joined[0] if joined else None
 
     def _database_failed(self, exc: StoreError) -> None:
         if self.db_error is None:
@@ -120,33 +135,39 @@ class StorePipeline:
         if call.id in self.report.seen:
             return item  # the same programme reached through two list pages: stored once
         self.report.seen.add(call.id)
-        self.report.items += 1
         self._observe(call)
         if self.store is None:
+            self.report.items += 1
             return item
         if self.db_error is not None:
             raise DropItem("database failed earlier in this crawl")
         digest = call.content_hash()
-        if self.known.get(call.id) == digest:
-            return item  # unchanged: seen is all a repeat crawl needs to record
-        try:
-            outcome = self.store.upsert_call(call, now=self.now)
-        except StoreError as exc:
-            self._database_failed(exc)
-            raise DropItem(str(exc)) from None
-        self.known[call.id] = digest
-        if outcome == "new":
-            self.report.new += 1
-        elif outcome == "changed":
-            self.report.changed += 1
+        # Unchanged: seen is all a repeat crawl needs to record.
+        if self.known.get(call.id) != digest:
+            try:
+                outcome = self.store.upsert_call(call, now=self.now)
+            except StoreError as exc:
+                self._database_failed(exc)
+                raise DropItem(str(exc)) from None
+            self.known[call.id] = digest
+            if outcome in ("new", "changed"):
+                setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+                if self.shared is not None:
+                    self.shared.count(outcome)
+        self._listed_once(call.id)
         return item
+
+    def _listed_once(self, call_id: str) -> None:
+        """Count the call as an item of this crawl — in a shared crawl only for the first worker."""
+        if self.shared is None or self.shared.add_seen(call_id):
+            self.report.items += 1
 
     def _listed(self, item: Listed) -> Listed:
         """A call whose card was unchanged: listed (not gone), detail page not fetched, nothing to write."""
         if item.call_id not in self.report.seen:
             self.report.seen.add(item.call_id)
-            self.report.items += 1
             self.report.skipped += 1
+            self._listed_once(item.call_id)
         return item
 
     def _observe(self, call: FundingCall) -> None:
@@ -167,7 +188,7 @@ class StorePipeline:
         stats.set_value("foerderradar/messages", list(self.report.messages))
         stats.set_value("foerderradar/sample", list(self.report.sample))
         stats.set_value("foerderradar/filled", dict(self.report.filled))
-        stats.set_value("foerderradar/seen", sorted(self.report.seen))
+        stats.set_value("foerderradar/seen", self.report.seen)  # the set itself: no O(n) copy
         if self.store is not None:
             try:
                 # One transaction at the end: a crash loses page states, and the next crawl simply

@@ -1,4 +1,20 @@
-"""Scrapy settings derived from ``[crawler]`` in foerderradar.toml: polite unless told otherwise."""
+"""Scrapy settings derived from ``[crawler]`` in foerderradar.toml: polite unless told otherwise.
+
+Resource bounds (docs/benchmarks.md, "Resource bounds"): what one portal's crawl may cost.
+
+- ``DOWNLOAD_MAXSIZE`` (10 MiB): a larger response is cancelled and reported ("Antwort zu groß"),
+  announced or streamed; ``DOWNLOAD_WARNSIZE`` (2 MiB) logs a warning. Real programme pages are
+  30–150 KiB.
+- ``DOWNLOAD_TIMEOUT`` (``[crawler] timeout_s``, 30 s): per request, after which it is retried and
+  then reported. The whole portal has a time budget too, ``[crawler] portal_timeout_s`` (30 min):
+  the worker process is killed after it (runner.py), or, distributed, the coordinator stops the
+  crawl (coordinator.py); either way the run is recorded as failed.
+- ``MEMUSAGE_LIMIT_MB``: a worker whose memory passes 1 GiB closes its crawl (a failed, partial run,
+  never gone detection) instead of taking the machine down; a warning at 512 MiB. A 10,000-page
+  crawl peaks far below (bench/resource_bounds.py).
+- ``STATS_DUMP`` off: the stats carry the run's seen-id set back to the worker, and dumping them
+  would format all of it into a log line nobody sees at level WARNING.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +29,10 @@ PROJECT_URL = "https://github.com/foerderradar/foerderradar"
 # The crawl's clock (ISO timestamp) when the caller fixes it — benches and tests simulate the days
 # between crawls with it; unset, every write is stamped with the current time as before.
 NOW_SETTING = "FOERDERRADAR_NOW"
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+MEMUSAGE_LIMIT_MB = 1024
+MEMUSAGE_WARNING_MB = 512
 
 
 def crawl_now(settings: Any) -> datetime | None:
@@ -44,8 +64,12 @@ def build_settings(crawler: CrawlerSettings, cache_dir: Path) -> dict[str, Any]:
         "FOERDERRADAR_RETRY_AFTER_MAX": crawler.retry_after_max_s,
         "REDIRECT_MAX_TIMES": 20,  # Scrapy's and the browsers' limit; more is reported, not followed
         "DOWNLOAD_TIMEOUT": crawler.timeout_s,
-        "DOWNLOAD_MAXSIZE": 10 * 1024 * 1024,
-        "DOWNLOAD_WARNSIZE": 2 * 1024 * 1024,
+        "DOWNLOAD_MAXSIZE": DOWNLOAD_MAXSIZE,
+        "DOWNLOAD_WARNSIZE": DOWNLOAD_WARNSIZE,
+        "MEMUSAGE_ENABLED": True,
+        "MEMUSAGE_LIMIT_MB": MEMUSAGE_LIMIT_MB,
+        "MEMUSAGE_WARNING_MB": MEMUSAGE_WARNING_MB,
+        "STATS_DUMP": False,
         # Every cached page is revalidated (If-None-Match / If-Modified-Since), never trusted on a
         # freshness heuristic, and never served in place of an error (crawler/revalidation.py).
         "HTTPCACHE_ENABLED": crawler.http_cache,

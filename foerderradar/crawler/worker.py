@@ -3,6 +3,10 @@
 Each portal runs in its own process because Twisted's reactor cannot be restarted, and so that a
 portal that hangs or crashes cannot take the others (or the scheduler) down with it. The result is
 printed as one JSON line on stdout, prefixed with ``RESULT `` so log noise cannot be mistaken for it.
+
+A job with ``distributed`` makes this process one of several workers sharing the portal's crawl
+through Redis (crawler/distributed.py): it takes its requests from the shared queue, reports its
+figures there, and leaves the crawl-run record to the coordinator (crawler/coordinator.py).
 """
 
 from __future__ import annotations
@@ -96,8 +100,16 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
         else:
             http_status.pop(response.url, None)  # a retry that succeeded
 
+    spider_class = kind.spider_class()
+    if job.get("distributed"):
+        from foerderradar.crawler.distributed import Cluster, worker_spider_class  # an optional extra
+
+        cluster, worker_id = Cluster.from_job(job["distributed"])
+        settings.update(cluster.settings(worker_id))
+        spider_class = worker_spider_class(spider_class)
+
     process = CrawlerProcess(settings, install_root_handler=False)
-    crawler = process.create_crawler(kind.spider_class())
+    crawler = process.create_crawler(spider_class)
     crawler.signals.connect(on_response, signal=signals.response_received)
     process.crawl(crawler, portal=portal)
     process.start()
@@ -126,7 +138,7 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
         "finish_reason": stats.get("finish_reason"),
         **traffic_counts(stats),
         "skipped": int(stats.get("foerderradar/skipped", 0)),
-        "seen": stats.get("foerderradar/seen", []),
+        "seen": stats.get("foerderradar/seen") or set(),
         "sample": stats.get("foerderradar/sample", []),
         "filled": stats.get("foerderradar/filled", {}),
         "extracted": int(stats.get("foerderradar/extracted", 0)),
@@ -144,10 +156,15 @@ def main() -> int:
         result.pop("seen")
         print(RESULT_PREFIX + json.dumps(result), flush=True)
         return 0
+    if job.get("distributed"):
+        result.pop("seen")  # the crawl's seen set is in Redis; the coordinator records the run
+        report_shared(job, result)
+        print(RESULT_PREFIX + json.dumps(result), flush=True)
+        return 0
     # The worker records its own run so that the numbers survive even if the parent dies.
     store = Store(job["db_url"], migrate=False)
     now = datetime.fromisoformat(job["now"]) if job.get("now") else None
-    seen = set(result.pop("seen"))
+    seen: set[str] = result.pop("seen")
     complete = ok and result["errors"] == 0 and result["finish_reason"] == "finished" and seen
     result["gone"] = result["last_seen_refreshed"] = 0
     try:
@@ -177,6 +194,20 @@ def main() -> int:
         store.close()
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0 if result["recorded"] else 1
+
+
+def report_shared(job: dict[str, Any], result: dict[str, Any]) -> None:
+    """This worker's figures, added to the shared crawl's (new and changed were counted live)."""
+    from foerderradar.crawler.distributed import Cluster, SharedCrawl, WorkerShare, connect
+
+    cluster, worker_id = Cluster.from_job(job["distributed"])
+    shared = SharedCrawl(connect(cluster.redis_url), cluster.namespace, job["portal"]["key"])
+    names = ("requests", "downloads", "not_modified", "bytes", "errors", "extracted", "skipped")
+    share = WorkerShare(
+        requests=result["requests"], downloads=result["downloads"], items=result["items"],
+        errors=result["errors"], finish_reason=str(result["finish_reason"]),
+    )
+    shared.report_worker(worker_id, {n: int(result[n]) for n in names}, result["filled"], result["messages"], share)
 
 
 if __name__ == "__main__":

@@ -321,8 +321,10 @@ def build_digest(
     *,
     measures: frozenset[str] | None = None,
     events: Mapping[str, Sequence[CallEvent]] | None = None,
+    calls_checked: int | None = None,
 ) -> Digest:
-    """``measures`` limits the digest to those measures (a measure owner's copy); None = all."""
+    """``measures`` limits the digest to those measures (a measure owner's copy); None = all.
+    ``calls_checked``: how many stored calls were matched, when ``records`` holds only those shown."""
     settings = config.settings.digest
     names = {p.key: p.name for p in config.portals if p.name}
     open_measures = [
@@ -352,5 +354,5 @@ def build_digest(
         health=health_lines(health, {p.key: p.name for p in config.portals}),
         portals_checked=len(health),
         applications=application_items(applications, records, config, as_of),
-        calls_checked=len(records),
+        calls_checked=len(records) if calls_checked is None else calls_checked,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -72,7 +72,12 @@ class DigestOutcome:
 
 @dataclass(frozen=True)
 class DigestInputs:
-    """What every recipient's digest is built from; loaded once per run."""
+    """What every recipient's digest is built from; loaded once per run.
+
+    ``records`` are the calls the digest can show — matched calls, their pages on other portals,
+    marked calls — not every stored record, so memory follows the matches (the matcher's own index
+    over all calls aside); ``calls_checked`` is how many stored calls were matched.
+    """
 
     records: Mapping[str, CallRecord]
     matches: list[Match]
@@ -82,6 +87,7 @@ class DigestInputs:
     # The newest data these inputs can contain: taken before loading, minus IN_FLIGHT. Stored with
     # each sent digest as the next one's "new since" (see SentDigest.covers_until).
     covers_until: datetime | None = None
+    calls_checked: int | None = None  # None: len(records)
 
 
 def find_matches(
@@ -96,26 +102,32 @@ def find_matches(
 
 
 def load_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
-    """Every stored record (the digest reads a programme's other pages too), and the matches of one
-    call per programme: a programme found on several portals is scored and listed once."""
+    """The matches of one call per programme (a programme found on several portals is scored and
+    listed once), and the records the digest shows: those of the matched and marked calls and of
+    their other portals' pages — fetched after matching instead of keeping every stored record."""
     covers_until = utcnow() - IN_FLIGHT
-    records: dict[str, CallRecord] = {}
-    calls: list[FundingCall] = []
-    for record in store.iter_calls():
-        try:
-            call = record_to_call(record)
-        except ValidationError as exc:  # a row written by an older, laxer version: skip, don't abort
-            log.warning("Förderaufruf %s übersprungen (ungültig gespeichert): %s", record.id, exc)
-            continue
-        records[record.id] = record
-        if record.duplicate_of is None:
-            calls.append(call)
-    matches, applications = apply_marks(
-        find_matches(calls, config, as_of, store.sources()), all_marks(store),
-        {cid: r.version for cid, r in records.items()},
-    )
+    checked = 0
+
+    def representatives() -> Iterator[FundingCall]:
+        nonlocal checked
+        for record in store.iter_calls():
+            try:
+                call = record_to_call(record)
+            except ValidationError as exc:  # a row written by an older, laxer version: skip, don't abort
+                log.warning("Förderaufruf %s übersprungen (ungültig gespeichert): %s", record.id, exc)
+                continue
+            checked += 1
+            if record.duplicate_of is None:
+                yield call
+
+    found = find_matches(representatives(), config, as_of, store.sources())
+    marks = all_marks(store)
+    wanted = {m.call_id for m in found} | {s.call_id for m in found for s in m.sources} | {m.call_id for m in marks}
+    records = store.calls_by_id(wanted)
+    matches, applications = apply_marks(found, marks, {cid: r.version for cid, r in records.items()})
     return DigestInputs(
-        records, matches, load_health(store, config), tuple(applications), recent_changes(store, as_of), covers_until
+        records, matches, load_health(store, config), tuple(applications), recent_changes(store, as_of),
+        covers_until, calls_checked=checked,
     )
 
 
@@ -181,7 +193,7 @@ def digest_for(
     since = ledger.previous_cutoff(store, recipient, period) if recipient else None
     return build_digest(
         config, inputs.records, inputs.matches, as_of, since, inputs.health, inputs.applications, measures=scope,
-        events=inputs.events,
+        events=inputs.events, calls_checked=inputs.calls_checked,
     )
 
 

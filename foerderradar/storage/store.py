@@ -41,6 +41,7 @@ UpsertOutcome = Literal["new", "changed", "unchanged"]
 LAST_SEEN_RESOLUTION = timedelta(days=7)
 _CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 _CALL_FIELDS = tuple(FundingCall.model_fields)
+_CALLS: Any = sa.inspect(CallRecord).local_table
 # Fields whose old and new values an amended-event keeps, because a person acts on them.
 _DETAIL_FIELDS = ("deadline", "deadline_text", "status", "funding_rate_pct", "max_amount_eur", "open_date")
 
@@ -230,26 +231,32 @@ class Store:
             session.commit()
             return outcomes
 
-    @staticmethod
-    def _upsert(session: Session, call: FundingCall, now: datetime) -> UpsertOutcome:
+    def _insert(self) -> Any:
+        """INSERT … ON CONFLICT for this database (both dialects have it, SQLite since 3.24)."""
+        return postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+
+    def _upsert(self, session: Session, call: FundingCall, now: datetime) -> UpsertOutcome:
+        """Insert or update one call. Race-safe when several crawl workers store the same call at
+        once (docs/scale-out.md): the row is created by INSERT … ON CONFLICT DO NOTHING, so of two
+        concurrent inserts exactly one creates it (and records 'new'); the other waits for it to
+        commit and then takes the update path under a row lock (SELECT … FOR UPDATE)."""
         digest = call.content_hash()
         record = session.get(CallRecord, call.id, with_for_update=True)
         values = call.model_dump()
         if record is None:
-            session.add(
-                CallRecord(
-                    id=call.id,
-                    **values,
-                    first_seen=now,
-                    last_seen=now,
-                    changed_at=now,
-                    content_hash=digest,
-                    version=1,
-                )
-            )
-            session.add(CallEvent(call_id=call.id, kind="new", call_version=1, at=now))
-            session.flush()
-            return "new"
+            row = {
+                "id": call.id, **values, "first_seen": now, "last_seen": now, "changed_at": now,
+                "content_hash": digest, "version": 1, "duplicate_of": None, "gone_at": None,
+            }
+            stmt = self._insert()(_CALLS).values(row).on_conflict_do_nothing(index_elements=["id"])
+            # RETURNING, not rowcount: psycopg reports -1 for this statement.
+            if session.execute(stmt.returning(_CALLS.c.id)).first() is not None:
+                session.add(CallEvent(call_id=call.id, kind="new", call_version=1, at=now))
+                session.flush()
+                return "new"
+            # Another worker inserted it between our read and our insert: update its row instead.
+            record = session.get(CallRecord, call.id, with_for_update=True, populate_existing=True)
+            assert record is not None
         record.last_seen = now
         if record.gone_at is not None:
             record.gone_at = None
@@ -280,17 +287,29 @@ class Store:
 
     def mark_gone(self, source: str, seen: set[str], now: datetime | None = None) -> int:
         """Flag the source's calls a complete crawl no longer listed (never after a partial crawl:
-        a portal hiccup must not make programmes "disappear")."""
+        a portal hiccup must not make programmes "disappear").
+
+        Streams (id, version) pairs instead of loading the portal's rows: memory is the ``seen``
+        set passed in plus the calls that are gone, not the portal's full records.
+        """
         stamp = now or utcnow()
+        query = sa.select(col(CallRecord.id), col(CallRecord.version)).where(
+            col(CallRecord.source) == source, col(CallRecord.gone_at).is_(None)
+        )
         with self.session() as session:
-            rows = session.exec(
-                select(CallRecord).where(CallRecord.source == source, col(CallRecord.gone_at).is_(None))
-            ).all()
-            gone = [r for r in rows if r.id not in seen]
-            for record in gone:
-                record.gone_at = stamp
-                session.add(record)
-                session.add(CallEvent(call_id=record.id, kind="gone", call_version=record.version, at=stamp))
+            rows = session.execute(query.execution_options(yield_per=_CHUNK))
+            gone = [(row.id, row.version) for row in rows if row.id not in seen]
+            for start in range(0, len(gone), _CHUNK):
+                chunk = gone[start : start + _CHUNK]
+                session.execute(
+                    sa.update(CallRecord)
+                    .where(col(CallRecord.id).in_([call_id for call_id, _ in chunk]))
+                    .values(gone_at=stamp)
+                )
+                session.add_all(
+                    CallEvent(call_id=call_id, kind="gone", call_version=version, at=stamp)
+                    for call_id, version in chunk
+                )
             session.commit()
             return len(gone)
 
@@ -306,6 +325,16 @@ class Store:
     def get_call(self, call_id: str) -> CallRecord | None:
         with self.session() as session:
             return session.get(CallRecord, call_id)
+
+    def calls_by_id(self, ids: set[str] | list[str]) -> dict[str, CallRecord]:
+        """The stored records of these ids (unknown ids are left out), in chunked IN lists."""
+        wanted = sorted(ids)
+        out: dict[str, CallRecord] = {}
+        with self.session() as session:
+            for start in range(0, len(wanted), _CHUNK):
+                query = select(CallRecord).where(col(CallRecord.id).in_(wanted[start : start + _CHUNK]))
+                out.update((r.id, r) for r in session.exec(query).all())
+        return out
 
     def iter_calls(self, batch: int = 500, *, representatives_only: bool = False) -> Iterator[CallRecord]:
         """All calls in id order, fetched in pages so memory stays flat however large the store.
@@ -324,6 +353,7 @@ class Store:
                 return
             yield from rows
             last = rows[-1].id
+            del rows  # not two pages at once while the next one is fetched
 
     # -- programmes on several portals -----------------------------------------------------------
 
@@ -526,8 +556,7 @@ class Store:
             {"portal": portal, "url": url, "card_signature": sig, "call_id": call_id, "fetched_at": stamp}
             for url, (sig, call_id) in sorted(pages.items())
         ]
-        # INSERT … ON CONFLICT DO UPDATE exists in both dialects (SQLite ≥ 3.24) with one API.
-        dialect_insert: Any = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        dialect_insert = self._insert()
         table: Any = sa.inspect(PageState).local_table
         with self.session() as session:
             for start in range(0, len(rows), _CHUNK):
