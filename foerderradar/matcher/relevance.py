@@ -5,22 +5,38 @@ one field-weighted frequency and only then saturated, so a word repeated in ever
 count three times, while a word in the title counts more than one deep in the description.
 
 IDF comes from the calls being matched, so a word every call uses weighs almost nothing and a rare,
-specific one ("Gigabit") weighs a lot. Each call is analysed once into postings (term → calls), so
-scoring a measure touches only the calls that share a term with it, however many calls there are.
+specific one ("Gigabit") weighs a lot. IDF is scaled so that a term found in a single call weighs 1,
+which keeps the reference (below) the same whether 50 or 50,000 calls are matched.
 
-The 0–100 score (see :meth:`Index.percent`) is relative to a reference call for the measure — one
-that names the measure's three strongest terms once in its title and once in its summary — passed
-through a saturating curve, so it never exceeds 100 and means the same for a three-word measure as
-for a long one. IDF is scaled so that a term found in a single call weighs 1, which keeps the
-reference the same whether 50 or 5,000 calls are matched.
+A call's raw score for a measure is the sum, over the measure's terms the call contains, of
+query weight × IDF × saturated frequency. The 0–100 score (see :meth:`Index.percent`) is relative to
+a reference call for the measure — one that names the measure's three strongest terms once in its
+title and once in its summary — passed through a saturating curve, so it never exceeds 100 and means
+the same for a three-word measure as for a long one.
+
+Scale (a Land-wide service: 50,000 calls × 1,000 measures) shapes how this is computed, not what:
+
+1. Every call is analysed once into a table of (call, term) frequencies, kept as numpy arrays both
+   by call (for 2.) and by term ("postings", for 1.'s search).
+2. :meth:`Index.candidates` scores one measure against all calls at once with array arithmetic:
+   for each of the measure's terms, add its weighted contributions to the calls that contain it.
+   This is fast but adds in a different order than 3., so the last digit may differ.
+3. :meth:`Index.hit` recomputes one call's score in plain Python — contributions strongest first,
+   summed in that order — and that score is the one reported. The matcher asks for it only for
+   the calls 2. found near or above its threshold, with a margin far wider than rounding error,
+   so the results are exactly those of computing 3. for every call.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from foerderradar.matcher.text import Analyzer, fold, stem
 from foerderradar.model import FundingCall
@@ -41,6 +57,13 @@ REFERENCE_TERMS = 3
 # five borderline ones, and about one in six of the other eligible matches (see bench/eval_matcher.py).
 ALPHA = math.log(5)
 MAX_SHOWN = 5
+# How far the array score of :meth:`Index.candidates` may be from the exact one, in score points:
+# the 0.05 a score moves when rounded to one decimal, plus a margin millions of times wider than
+# the difference summation order makes.
+SLACK = 0.05 + 1e-6
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
 
 
 def _saturate(tf: float) -> float:
@@ -53,16 +76,18 @@ class Query:
     weights: dict[str, float]  # term → weight
     display: dict[str, list[str]]  # term → the measure's own words for it, for reasons
     reference: float  # raw score of the reference call
+    by_id: dict[int, tuple[float, str]]  # term id in the index → (weight, term), the terms calls use
 
 
 @dataclass
 class Hit:
     raw: float
     terms: list[str]  # matched query terms, strongest first
+    seen: list[tuple[int, str]]  # per term: the first field it is in (rank in FIELDS) and the word written there
 
 
 class Index:
-    """Every call analysed once: per-field term counts, BM25F postings, and the words seen."""
+    """Every call analysed once: BM25F frequencies per (call, term), by call and by term."""
 
     def __init__(self, calls: Sequence[FundingCall], measures: Sequence[Measure],
                  analyzer: Analyzer | None = None) -> None:
@@ -73,37 +98,60 @@ class Index:
             analyzer = Analyzer(vocabulary)
         self.analyzer = analyzer
         self.size = len(calls)
-        counts: list[dict[str, dict[str, int]]] = []  # doc → field → term → count
-        self.seen: list[dict[str, tuple[int, str]]] = []  # doc → term → (field rank, written word)
+        term_ids: dict[str, int] = {}
+        word_ids: dict[str, int] = {}
+        # One entry per (call, field, term), call by call and field by field.
+        e_doc, e_rank, e_term, e_count, e_word = array("i"), array("b"), array("i"), array("i"), array("i")
         lengths: dict[str, list[int]] = {f: [] for f in FIELDS}
-        for call in calls:
-            per_field: dict[str, dict[str, int]] = {}
-            seen: dict[str, tuple[int, str]] = {}
+        for doc, call in enumerate(calls):
             for rank, (name, text) in enumerate(_fields(call).items()):
-                counter: dict[str, int] = defaultdict(int)
-                for term, word in analyzer.analyse(text):
-                    counter[term] += 1
-                    if term not in seen:
-                        seen[term] = (rank, word)
-                per_field[name] = counter
-                lengths[name].append(sum(counter.values()))
-            counts.append(per_field)
-            self.seen.append(seen)
+                counts, first = analyzer.analyse(text).counts()
+                lengths[name].append(sum(counts.values()))
+                e_term.extend([term_ids.setdefault(t, len(term_ids)) for t in counts])
+                e_word.extend([word_ids.setdefault(first[t], len(word_ids)) for t in counts])
+                e_count.extend(counts.values())
+                e_doc.extend([doc] * len(counts))
+                e_rank.extend([rank] * len(counts))
+        self.terms = list(term_ids)  # term id → term
+        self.term_ids = term_ids
+        self.words = list(word_ids)  # word id → the word as written
         n = max(self.size, 1)
         avg = {f: max(sum(v) / n, 1.0) for f, v in lengths.items()}
-        # BM25F pseudo-frequency per (term, doc), computed once for all measures.
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for doc, per_field in enumerate(counts):
-            combined: dict[str, float] = defaultdict(float)
-            for name, counter in per_field.items():
-                norm = FIELD_WEIGHTS[name] / (1 - B + B * lengths[name][doc] / avg[name])
-                for term, count in counter.items():
-                    combined[term] += count * norm
-            for term, tf in combined.items():
-                self.postings[term].append((doc, tf))
+
+        # Combine the fields of each (call, term). np.unique sorts by call, then term id, and
+        # (stable) points at the first entry: the earliest field, which is what reasons name.
+        entry_doc = np.frombuffer(e_doc, dtype=np.int32).astype(np.int64)
+        entry_term = np.frombuffer(e_term, dtype=np.int32).astype(np.int64)
+        key = entry_doc * max(len(self.terms), 1) + entry_term
+        _, first_entry, pair = np.unique(key, return_index=True, return_inverse=True)
+        self._doc = entry_doc[first_entry]
+        self._term = entry_term[first_entry]
+        self._rank = np.frombuffer(e_rank, dtype=np.int8)[first_entry]
+        self._word = np.frombuffer(e_word, dtype=np.int32)[first_entry]
+        # BM25F pseudo-frequency: Σ over fields of count × field weight / length norm, added in
+        # field order from 0.0 — a field without the term adds exactly 0.0.
+        entry_rank = np.frombuffer(e_rank, dtype=np.int8)
+        entry_count = np.frombuffer(e_count, dtype=np.int32).astype(np.float64)
+        tf = np.zeros(len(first_entry))
+        for r, name in enumerate(FIELDS):
+            norm = np.array([FIELD_WEIGHTS[name] / (1 - B + B * length / avg[name]) for length in lengths[name]])
+            in_field = np.zeros(len(first_entry))
+            in_field[pair[entry_rank == r]] = entry_count[entry_rank == r]
+            tf = tf + in_field * norm[self._doc]
+        self._tf = tf
+        # Rows by call: call d's entries are _doc/_term/... [_row[d]:_row[d + 1]].
+        self._row = np.searchsorted(self._doc, np.arange(self.size + 1))
+
         # IDF scaled so a term found in a single call weighs 1: comparable across corpus sizes.
+        df = np.bincount(self._term, minlength=len(self.terms)).tolist()
         unique = math.log(1 + (n - 0.5) / 1.5)
-        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) / unique for t, p in self.postings.items()}
+        self.idf = [math.log(1 + (n - f + 0.5) / (f + 0.5)) / unique for f in df]  # by term id
+        # Postings by term, calls ascending: term t's are _post_doc/_post_value[_post[t]:_post[t + 1]],
+        # with value = IDF × saturated frequency (× the query weight, this is a term's contribution).
+        order = np.argsort(self._term, kind="stable")
+        self._post = np.concatenate(([0], np.cumsum(df))).astype(np.intp)
+        self._post_doc = self._doc[order]
+        self._post_value = np.array(self.idf)[self._term[order]] * (tf[order] * (K1 + 1) / (tf[order] + K1))
 
     def query(self, measure: Measure) -> Query:
         weights: dict[str, float] = {}
@@ -118,29 +166,42 @@ class Index:
         strongest = sorted(weights.values(), reverse=True)[:REFERENCE_TERMS]
         reference_tf = FIELD_WEIGHTS["title"] + FIELD_WEIGHTS["summary"]
         reference = sum(strongest) * _saturate(reference_tf) or 1.0
-        return Query(measure.id, weights, display, reference)
+        by_id = {self.term_ids[t]: (w, t) for t, w in weights.items() if t in self.term_ids}
+        return Query(measure.id, weights, display, reference, by_id)
 
-    def search(self, query: Query) -> dict[int, Hit]:
-        """Raw score per call that shares at least one term with the measure."""
-        hits: dict[int, Hit] = {}
-        contributions: dict[int, list[tuple[float, str]]] = defaultdict(list)
-        for term, weight in query.weights.items():
-            for doc, tf in self.postings.get(term, ()):
-                contributions[doc].append((weight * self.idf[term] * _saturate(tf), term))
-        for doc, parts in contributions.items():
-            parts.sort(reverse=True)
-            hits[doc] = Hit(sum(value for value, _ in parts), [term for _, term in parts])
-        return hits
+    def candidates(self, query: Query, floor: float) -> tuple[Ints, Floats]:
+        """Calls sharing a term with the measure whose score may be ≥ ``floor``, and that score to
+        within :data:`SLACK` (array arithmetic; :meth:`hit` gives the exact one)."""
+        raw = np.zeros(self.size)
+        for t, (weight, _) in query.by_id.items():
+            start, end = self._post[t], self._post[t + 1]
+            raw[self._post_doc[start:end]] += weight * self._post_value[start:end]
+        docs = np.flatnonzero(raw)
+        approx = 100.0 * (1.0 - np.exp(-ALPHA * raw[docs] / query.reference))
+        keep = approx >= floor - SLACK
+        return docs[keep], approx[keep]
+
+    def hit(self, doc: int, query: Query) -> Hit:
+        """The call's raw score and matched terms, strongest first (the exact, reported score)."""
+        start, end = int(self._row[doc]), int(self._row[doc + 1])
+        parts: list[tuple[float, str, int]] = []
+        for at, t in enumerate(self._term[start:end].tolist(), start):
+            matched = query.by_id.get(t)
+            if matched is not None:
+                weight, term = matched
+                parts.append((weight * self.idf[t] * _saturate(float(self._tf[at])), term, at))
+        parts.sort(reverse=True)
+        seen = [(int(self._rank[at]), self.words[self._word[at]]) for _, _, at in parts]
+        return Hit(sum(value for value, _, _ in parts), [term for _, term, _ in parts], seen)
 
     def percent(self, raw: float, query: Query) -> float:
         """0–100: 100·(1 − e^(−ALPHA·raw/reference)); the reference call scores 80, none reaches 100."""
         return round(100.0 * (1.0 - math.exp(-ALPHA * max(raw, 0.0) / query.reference)), 1)
 
-    def evidence(self, doc: int, hit: Hit, query: Query) -> list[str]:
+    def evidence(self, hit: Hit, query: Query) -> list[str]:
         """German reasons: matched words per field, the call's own words first (≈ the measure's)."""
         by_field: dict[int, list[str]] = defaultdict(list)
-        for term in hit.terms:
-            rank, word = self.seen[doc][term]
+        for term, (rank, word) in zip(hit.terms, hit.seen, strict=True):
             shown = word
             ours = query.display.get(term) or [word]
             # A synonym the measure does not use itself: say which of its words it stands for.
@@ -164,4 +225,3 @@ def _stems_in(own: str, word: str) -> bool:
     """Does the call's word contain the measure's word ("Glasfaserausbau" ⊃ "Glasfaser")?"""
     written = fold(word).replace("-", "").replace("ae", "a").replace("oe", "o").replace("ue", "u")
     return all(stem(part) in written for part in fold(own).replace("-", "").split())
-

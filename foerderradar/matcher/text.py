@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import cached_property
 
@@ -55,6 +56,9 @@ _LINKING = ("s", "es", "n", "en")
 MIN_STEM = 4
 MIN_PART = 4
 MIN_UNKNOWN = 5  # an unknown compound part shorter than this is likely a suffix ("-rung", "-isier")
+# How far a compound part may run past the vocabulary word it stems to: an inflection, a derivation
+# and a linking -s/-n ("Verwalt|ung|s").
+_MAX_TAIL = max(map(len, _INFLECTIONS)) + max(map(len, _DERIVATIONS)) + max(map(len, _LINKING))
 
 
 def fold(text: str) -> str:
@@ -98,6 +102,10 @@ def stem(token: str) -> str:
                 token = token[: -len(suffix)]
                 break
     # Umlaut plurals: "Plätze"/"Platz", "Anschlüsse"/"Anschluss", "Abläufe"/"Ablauf".
+    return _drop_umlaut_e(token)
+
+
+def _drop_umlaut_e(token: str) -> str:
     return token.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
@@ -123,9 +131,13 @@ class Analyzer:
                 for part in word.split("-"):
                     if len(part) >= MIN_PART and part.isalpha():
                         self.vocabulary.add(stem(part))
+        # Every beginning of a vocabulary word: lets split() skip the parts that cannot be words.
+        self._prefixes = frozenset(v[:k] for v in self.vocabulary for k in range(1, len(v) + 1))
         self._splits: dict[str, list[str]] = {}
         self._word_terms: dict[str, tuple[str, ...]] = {}  # written word → terms
         self._atoms: dict[str, tuple[str, ...]] = {}  # written word → stemmed hyphen parts
+        self._opens_phrase: dict[str, bool] = {}  # written word → does one of its parts start a phrase?
+        self._phrase_pairs = frozenset(key[:2] for key in self.thesaurus.phrases)  # first two stems
 
     # -- compounds ------------------------------------------------------------------------------
 
@@ -158,23 +170,48 @@ class Analyzer:
             # (unknown letters, number of parts, parts).
             best: list[list[_Split | None]] = [[None] * (n + 1), [None] * (n + 1)]
             best[0][n] = (0, 0, ())
+            tails = [n]  # every j with best[0][j]: where an unknown part may end
             for i in range(n - MIN_PART, -1, -1):
-                for j in range(n, i + MIN_PART - 1, -1):
+                # Only an end j near a vocabulary word starting at i can make token[i:j] known; any
+                # other j can only close an unknown part before a known tail. Skipping the rest
+                # changes nothing but the time a long word with no known parts takes.
+                near_words = self._word_ends(token, i)
+                ends = {j for j in tails if j - i >= MIN_UNKNOWN} | near_words
+                for j in sorted(ends, reverse=True):
                     if i == 0 and j == n:  # the whole word is no split of itself
                         continue
-                    known = self._known(token[i:j], last=j == n)
+                    known = self._known(token[i:j], last=j == n) if j in near_words else None
                     for u, rest in ((0, best[0][j]), (1, best[1][j])):
                         if known is not None and rest is not None:
                             _keep_better(best[u], i, (rest[0], rest[1] + 1, (known, *rest[2])))
                     rest = best[0][j]
                     if known is None and rest is not None and j - i >= MIN_UNKNOWN:
                         _keep_better(best[1], i, (j - i, rest[1] + 1, (token[i:j], *rest[2])))
+                if best[0][i] is not None:
+                    tails.append(i)
             for found in (best[0][0], best[1][0]):
                 if found is not None and found[1] >= 2:
                     result = list(found[2])
                     break
         self._splits[token] = result
         return result
+
+    def _word_ends(self, token: str, i: int) -> set[int]:
+        """Every j for which ``_known(token[i:j])`` may hold: within a few letters (suffixes stem()
+        strips, a linking -s/-n) after the end of a vocabulary word that begins at i."""
+        n = len(token)
+        found: list[int] = []
+        if token[i : i + MIN_PART] in self.vocabulary:  # stem() leaves a four-letter word as it is
+            found.append(i + MIN_PART)
+        for m in range(i + 1, n + 1):
+            # stem() = a beginning of the part with its umlauts spelled out; and the umlauts of a
+            # beginning are a beginning of the umlauts of the whole, so a miss here ends the search.
+            head = _drop_umlaut_e(token[i:m])
+            if head not in self._prefixes:
+                break
+            if m - i >= MIN_PART and head in self.vocabulary:
+                found.append(m)
+        return {j for m in found for j in range(m, min(m + _MAX_TAIL, n) + 1) if j - i >= MIN_PART}
 
     # -- terms ----------------------------------------------------------------------------------
 
@@ -214,8 +251,14 @@ class Analyzer:
         self._word_terms[word] = result
         return result
 
-    def analyse(self, text: str | None) -> Iterator[tuple[str, str]]:
-        """(term, the written word it came from) for every term of the text, phrases included."""
+    def analyse(self, text: str | None) -> Analysis:
+        """The text's terms: iterate for (term, written word) per occurrence, or tally them."""
+        return Analysis(self, text)
+
+    def terms(self, text: str | None) -> list[str]:
+        return [term for term, _ in self.analyse(text)]
+
+    def _occurrences(self, text: str | None) -> Iterator[tuple[str, str]]:
         written = words(text)
         if not written:
             return
@@ -228,45 +271,107 @@ class Analyzer:
                 for term in self.word_terms(word):
                     yield term, word
 
-    def terms(self, text: str | None) -> list[str]:
-        return [term for term, _ in self.analyse(text)]
+    def _tally(self, text: str | None) -> Tally:
+        """What iterating :meth:`_occurrences` and counting would give, but per distinct word."""
+        counts: dict[str, int] = {}
+        first: dict[str, str] = {}
+        written = words(text)
+        if not written:
+            return counts, first
+        covered: set[int] = set()
+        for concept, start, last, shown in self._phrases(written):
+            covered.update(range(start, last + 1))
+            counts[concept] = counts.get(concept, 0) + 1
+            first.setdefault(concept, shown)
+        # Counter keeps the words in order of first (uncovered) occurrence, so "first" stays the same.
+        if covered:
+            written = [word for n, word in enumerate(written) if n not in covered]
+        for word, times in Counter(written).items():
+            for term in self.word_terms(word):
+                if term in counts:
+                    counts[term] += times
+                else:
+                    counts[term] = times
+                    first[term] = word
+        return counts, first
+
+    def _pieces(self, word: str) -> tuple[str, ...]:
+        """The stemmed hyphen parts of a written word, as phrases are matched."""
+        pieces = self._atoms.get(word)
+        if pieces is None:
+            pieces = self._atoms[word] = tuple(stem(p) for p in fold(word).split("-") if p)
+        return pieces
 
     def _phrases(self, written: list[str]) -> Iterator[tuple[str, int, int, str]]:
         """Multi-word thesaurus entries ("public administration", "weiße Flecken"): the concept, the
-        first and last index of the written words wholly inside the phrase, and the words shown."""
+        first and last index of the written words wholly inside the phrase, and the words shown.
+
+        The text is read as a sequence of atoms (the stemmed hyphen parts of its words, addressed as
+        (word, part)); a phrase is looked up only where an atom can start one, and the longest
+        phrase found there wins and is consumed.
+        """
         phrases = self.thesaurus.phrases
         if not phrases:
             return
         starts = self.thesaurus.phrase_starts
-        atoms: list[tuple[str, int]] = []  # (stemmed piece, index of the written word)
-        hopeful = False
-        for n, word in enumerate(written):
-            pieces = self._atoms.get(word)
-            if pieces is None:
-                pieces = self._atoms[word] = tuple(stem(p) for p in fold(word).split("-") if p)
-            atoms.extend((piece, n) for piece in pieces)
-            hopeful = hopeful or not starts.isdisjoint(pieces)
-        if not hopeful:
-            return
+        opens = self._opens_phrase
+        for word in set(written).difference(opens):
+            opens[word] = not starts.isdisjoint(self._pieces(word))
         longest = self.thesaurus.longest_phrase
-        i = 0
-        while i < len(atoms):
-            if atoms[i][0] not in starts:
-                i += 1
-                continue
-            for size in range(min(longest, len(atoms) - i), 1, -1):
-                span = atoms[i : i + size]
-                first, last = span[0][1], span[-1][1]
-                concept = phrases.get(tuple(a for a, _ in span))
-                # Inside one written word ("Smart-City") the word's own terms already cover it.
-                if concept and first != last:
-                    whole_first = i == 0 or atoms[i - 1][1] != first
-                    whole_last = i + size == len(atoms) or atoms[i + size][1] != last
-                    shown = " ".join(written[first : last + 1])
-                    yield concept, first if whole_first else first + 1, last if whole_last else last - 1, shown
-                    i += size - 1
-                    break
-            i += 1
+        resume = (0, 0)  # the first atom not inside a phrase already found
+        for n in [n for n, word in enumerate(written) if opens[word]]:
+            here = self._pieces(written[n])
+            for k, piece in enumerate(here):
+                if piece not in starts or (n, k) < resume:
+                    continue
+                if k + 1 < len(here):
+                    after = here[k + 1]
+                else:
+                    after = self._pieces(written[n + 1])[0] if n + 1 < len(written) else ""
+                if (piece, after) not in self._phrase_pairs:  # most "digital …" or "Land …" start none
+                    continue
+                # (stem, word index, part index, parts in that word) for the next `longest` atoms
+                span: list[tuple[str, int, int, int]] = []
+                w, j = n, k
+                while len(span) < longest and w < len(written):
+                    pieces = self._pieces(written[w])
+                    span.extend((pieces[p], w, p, len(pieces)) for p in range(j, min(len(pieces), j + longest)))
+                    w, j = w + 1, 0
+                del span[longest:]
+                for size in range(len(span), 1, -1):
+                    _, last, end, parts = span[size - 1]
+                    concept = phrases.get(tuple(a[0] for a in span[:size]))
+                    # Inside one written word ("Smart-City") the word's own terms already cover it.
+                    if concept and n != last:
+                        whole_last = end == parts - 1
+                        shown = " ".join(written[n : last + 1])
+                        yield concept, n if k == 0 else n + 1, last if whole_last else last - 1, shown
+                        resume = (last, end + 1)
+                        break
+
+
+Tally = tuple[dict[str, int], dict[str, str]]  # term → occurrences, term → first written word
+
+
+class Analysis:
+    """One text as :meth:`Analyzer.analyse` sees it.
+
+    Iterating gives (term, written word) for every occurrence, in text order. Indexing needs only
+    each term's count and the first word it came from; :meth:`counts` gives exactly that, working
+    per distinct word instead of per occurrence, which on 50,000 calls is most of the indexing time.
+    """
+
+    __slots__ = ("_analyzer", "_text")
+
+    def __init__(self, analyzer: Analyzer, text: str | None) -> None:
+        self._analyzer = analyzer
+        self._text = text
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return self._analyzer._occurrences(self._text)
+
+    def counts(self) -> Tally:
+        return self._analyzer._tally(self._text)
 
 
 class CallText:
