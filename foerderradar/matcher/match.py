@@ -11,7 +11,7 @@ no later one can reach the list.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +21,7 @@ from foerderradar.matcher.eligibility import CallVerdict, assess_call, excluded_
 from foerderradar.matcher.relevance import SLACK, Floats, Hit, Index, Query
 from foerderradar.matcher.types import Match
 from foerderradar.model import CallSource, FundingCall
-from foerderradar.settings import Measure, MeasuresFile
+from foerderradar.settings import City, Measure, MeasuresFile
 
 
 def select_measures(measures: MeasuresFile, measure_id: str | None) -> list[Measure]:
@@ -58,17 +58,10 @@ def match_calls(
     if not selected or not pool:
         return []
     index = Index(pool, measures.measures)
-    verdicts: dict[int, CallVerdict] = {}
-
-    def verdict(doc: int) -> CallVerdict:
-        found = verdicts.get(doc)
-        if found is None:
-            found = verdicts[doc] = assess_call(pool[doc], measures.city, as_of)
-        return found
-
+    verdicts = _Verdicts(pool, measures.city, as_of)
     out: list[Match] = []
     for measure in selected:
-        ranked = _rank(index, measure, verdict, pool, include_ineligible=include_ineligible,
+        ranked = _rank(index, measure, verdicts, pool, include_ineligible=include_ineligible,
                        min_score=min_score, limit=limit)
         query = ranked.query
         for pick in ranked.picks:
@@ -84,6 +77,22 @@ def match_calls(
                 )
             )
     return out
+
+
+class _Verdicts:
+    """Eligibility per call, assessed when a measure first needs it: it does not depend on the measure."""
+
+    def __init__(self, pool: Sequence[FundingCall], city: City, as_of: date) -> None:
+        self.pool, self.city, self.as_of = pool, city, as_of
+        self.known: dict[int, CallVerdict] = {}
+        self.ruled_out = np.zeros(len(pool), dtype=bool)  # assessed and not eligible
+
+    def __call__(self, doc: int) -> CallVerdict:
+        verdict = self.known.get(doc)
+        if verdict is None:
+            verdict = self.known[doc] = assess_call(self.pool[doc], self.city, self.as_of)
+            self.ruled_out[doc] = not verdict.eligible
+        return verdict
 
 
 @dataclass(frozen=True)
@@ -104,11 +113,14 @@ class _Ranked:
     picks: list[_Pick]
 
 
-def _rank(index: Index, measure: Measure, verdict: Callable[[int], CallVerdict], pool: Sequence[FundingCall], *,
+def _rank(index: Index, measure: Measure, verdicts: _Verdicts, pool: Sequence[FundingCall], *,
           include_ineligible: bool, min_score: float, limit: int | None) -> _Ranked:
     """The measure's list: score ≥ min_score and > 0, eligible unless asked otherwise, best first."""
     query = index.query(measure)
     docs, approx = index.candidates(query, min_score)
+    if not include_ineligible:  # calls an earlier measure found ineligible need no second look
+        keep = ~verdicts.ruled_out[docs]
+        docs, approx = docs[keep], approx[keep]
     stop_early = limit is not None and limit > 0
     best: list[float] = []  # min-heap of the best `limit` scores listed so far
     listed: list[tuple[tuple[float, date, str, int, int], _Pick]] = []
@@ -118,11 +130,13 @@ def _rank(index: Index, measure: Measure, verdict: Callable[[int], CallVerdict],
         if stop_early and len(best) == limit and approx[i] < best[0] - SLACK:
             break  # this and every later candidate scores below the list's last entry
         doc = int(docs[i])
+        call_verdict = verdicts(doc)
+        if not call_verdict.eligible and not include_ineligible:
+            continue
         hit = index.hit(doc, query)
         score = index.percent(hit.raw, query)
         if score <= 0 or score < min_score:
             continue
-        call_verdict = verdict(doc)
         excluded = excluded_terms(measure, call_verdict)
         eligible = call_verdict.eligible and not excluded
         if not eligible and not include_ineligible:

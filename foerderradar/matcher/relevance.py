@@ -34,11 +34,12 @@ from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
-from foerderradar.matcher.text import Analyzer, fold, stem
+from foerderradar.matcher.text import Analyzer, Token, fold, stem
 from foerderradar.model import FundingCall
 from foerderradar.settings import Measure
 
@@ -98,45 +99,62 @@ class Index:
             analyzer = Analyzer(vocabulary)
         self.analyzer = analyzer
         self.size = len(calls)
+        # 1. Each field of each call as tokens (words, phrases) with counts: one entry per
+        #    (call, field, token), in call, field and token order.
+        token_ids: dict[Token, int] = {}
+        entry_token, entry_count = array("i"), array("i")
+        entries_per_field = array("i")  # calls × FIELDS
+        for call in calls:
+            for text in _fields(call).values():
+                tokens = analyzer.analyse(text).tokens()
+                entry_token.extend([token_ids.setdefault(token, len(token_ids)) for token in tokens])
+                entry_count.extend(tokens.values())
+                entries_per_field.append(len(tokens))
+        # 2. The terms of each distinct token, worked out once for the whole corpus.
         term_ids: dict[str, int] = {}
-        word_ids: dict[str, int] = {}
-        # One entry per (call, field, term), call by call and field by field.
-        e_doc, e_rank, e_term, e_count, e_word = array("i"), array("b"), array("i"), array("i"), array("i")
-        lengths: dict[str, list[int]] = {f: [] for f in FIELDS}
-        for doc, call in enumerate(calls):
-            for rank, (name, text) in enumerate(_fields(call).items()):
-                counts, first = analyzer.analyse(text).counts()
-                lengths[name].append(sum(counts.values()))
-                e_term.extend([term_ids.setdefault(t, len(term_ids)) for t in counts])
-                e_word.extend([word_ids.setdefault(first[t], len(word_ids)) for t in counts])
-                e_count.extend(counts.values())
-                e_doc.extend([doc] * len(counts))
-                e_rank.extend([rank] * len(counts))
+        token_terms, terms_per_token = array("i"), array("i")
+        self.words: list[str] = []  # token id → the words as written, for reasons
+        for token in token_ids:
+            terms = analyzer.word_terms(token) if isinstance(token, str) else (token[0],)
+            token_terms.extend([term_ids.setdefault(term, len(term_ids)) for term in terms])
+            terms_per_token.append(len(terms))
+            self.words.append(token if isinstance(token, str) else token[1])
         self.terms = list(term_ids)  # term id → term
         self.term_ids = term_ids
-        self.words = list(word_ids)  # word id → the word as written
         n = max(self.size, 1)
+
+        # 3. One row per (call, field, term occurrence of a token), still in the order above.
+        tok = np.frombuffer(entry_token, dtype=np.int32)
+        per_token = np.frombuffer(terms_per_token, dtype=np.int32)
+        starts = np.concatenate(([0], np.cumsum(per_token)[:-1])).astype(np.int64)
+        field_of_entry = np.repeat(np.arange(self.size * len(FIELDS)), np.frombuffer(entries_per_field, dtype=np.int32))
+        count = np.frombuffer(entry_count, dtype=np.int32)
+        reps = per_token[tok]
+        row = np.repeat(np.arange(len(tok)), reps)  # row → its entry
+        nth = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)  # which term of the token
+        row_term = np.frombuffer(token_terms, dtype=np.int32)[starts[tok][row] + nth].astype(np.int64)
+        row_field = field_of_entry[row]
+        row_doc, row_rank = row_field // len(FIELDS), row_field % len(FIELDS)
+        # Field length = number of terms in the field (an occurrence counts once per term it yields).
+        length_of = np.bincount(field_of_entry, weights=count * reps, minlength=self.size * len(FIELDS))
+        lengths = {name: length_of[r :: len(FIELDS)].astype(np.int64).tolist() for r, name in enumerate(FIELDS)}
         avg = {f: max(sum(v) / n, 1.0) for f, v in lengths.items()}
 
-        # Combine the fields of each (call, term). np.unique sorts by call, then term id, and
-        # (stable) points at the first entry: the earliest field, which is what reasons name.
-        entry_doc = np.frombuffer(e_doc, dtype=np.int32).astype(np.int64)
-        entry_term = np.frombuffer(e_term, dtype=np.int32).astype(np.int64)
-        key = entry_doc * max(len(self.terms), 1) + entry_term
-        _, first_entry, pair = np.unique(key, return_index=True, return_inverse=True)
-        self._doc = entry_doc[first_entry]
-        self._term = entry_term[first_entry]
-        self._rank = np.frombuffer(e_rank, dtype=np.int8)[first_entry]
-        self._word = np.frombuffer(e_word, dtype=np.int32)[first_entry]
+        # 4. Combine the fields of each (call, term). np.unique sorts by call, then term id, and
+        #    (stable) points at the first row: the earliest field and word, which reasons name.
+        key = row_doc * max(len(self.terms), 1) + row_term
+        _, first_row, pair = np.unique(key, return_index=True, return_inverse=True)
+        self._doc = row_doc[first_row]
+        self._term = row_term[first_row]
+        self._rank = row_rank[first_row].astype(np.int8)
+        self._word = tok[row[first_row]]
         # BM25F pseudo-frequency: Σ over fields of count × field weight / length norm, added in
-        # field order from 0.0 — a field without the term adds exactly 0.0.
-        entry_rank = np.frombuffer(e_rank, dtype=np.int8)
-        entry_count = np.frombuffer(e_count, dtype=np.int32).astype(np.float64)
-        tf = np.zeros(len(first_entry))
+        # field order from 0.0 (a field without the term adds exactly 0.0), as plain Python would.
+        row_count = count[row].astype(np.float64)
+        tf = np.zeros(len(first_row))
         for r, name in enumerate(FIELDS):
             norm = np.array([FIELD_WEIGHTS[name] / (1 - B + B * length / avg[name]) for length in lengths[name]])
-            in_field = np.zeros(len(first_entry))
-            in_field[pair[entry_rank == r]] = entry_count[entry_rank == r]
+            in_field = np.bincount(pair[row_rank == r], weights=row_count[row_rank == r], minlength=len(first_row))
             tf = tf + in_field * norm[self._doc]
         self._tf = tf
         # Rows by call: call d's entries are _doc/_term/... [_row[d]:_row[d + 1]].
@@ -221,6 +239,7 @@ def _fields(call: FundingCall) -> dict[str, str | None]:
     }
 
 
+@lru_cache(maxsize=1 << 16)  # the same few words meet again in many matches
 def _stems_in(own: str, word: str) -> bool:
     """Does the call's word contain the measure's word ("Glasfaserausbau" ⊃ "Glasfaser")?"""
     written = fold(word).replace("-", "").replace("ae", "a").replace("oe", "o").replace("ue", "u")

@@ -13,6 +13,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import cached_property
+from typing import cast
 
 from foerderradar.matcher.thesaurus import Thesaurus, load_thesaurus
 from foerderradar.model import FundingCall
@@ -126,17 +127,16 @@ class Analyzer:
         self.vocabulary: set[str] = {stem(w) for w in self.thesaurus.words} | {
             s for s in STOP_STEMS if len(s) >= MIN_PART
         }
-        for text in vocabulary:
-            for word in _WORD.findall(fold(text)):
-                for part in word.split("-"):
-                    if len(part) >= MIN_PART and part.isalpha():
-                        self.vocabulary.add(stem(part))
+        written = {word for text in vocabulary for word in _WORD.findall(fold(text))}  # each word stemmed once
+        parts = {part for word in written for part in word.split("-")}
+        self.vocabulary.update(stem(part) for part in parts if len(part) >= MIN_PART and part.isalpha())
         # Every beginning of a vocabulary word: lets split() skip the parts that cannot be words.
         self._prefixes = frozenset(v[:k] for v in self.vocabulary for k in range(1, len(v) + 1))
         self._splits: dict[str, list[str]] = {}
         self._word_terms: dict[str, tuple[str, ...]] = {}  # written word → terms
         self._atoms: dict[str, tuple[str, ...]] = {}  # written word → stemmed hyphen parts
-        self._opens_phrase: dict[str, bool] = {}  # written word → does one of its parts start a phrase?
+        self._checked: set[str] = set()  # written words looked at for phrases …
+        self._openers: set[str] = set()  # … and those with a part that starts one
         self._phrase_pairs = frozenset(key[:2] for key in self.thesaurus.phrases)  # first two stems
 
     # -- compounds ------------------------------------------------------------------------------
@@ -271,29 +271,20 @@ class Analyzer:
                 for term in self.word_terms(word):
                     yield term, word
 
-    def _tally(self, text: str | None) -> Tally:
-        """What iterating :meth:`_occurrences` and counting would give, but per distinct word."""
-        counts: dict[str, int] = {}
-        first: dict[str, str] = {}
+    def _tokens(self, text: str | None) -> Counter[Token]:
+        """The text's phrases and (uncovered) words with their counts, in order of first occurrence."""
         written = words(text)
-        if not written:
-            return counts, first
+        found = Counter(written)
+        phrases = list(self._phrases(written)) if written else []
+        if not phrases:
+            return cast("Counter[Token]", found)
         covered: set[int] = set()
-        for concept, start, last, shown in self._phrases(written):
-            covered.update(range(start, last + 1))
-            counts[concept] = counts.get(concept, 0) + 1
-            first.setdefault(concept, shown)
-        # Counter keeps the words in order of first (uncovered) occurrence, so "first" stays the same.
-        if covered:
-            written = [word for n, word in enumerate(written) if n not in covered]
-        for word, times in Counter(written).items():
-            for term in self.word_terms(word):
-                if term in counts:
-                    counts[term] += times
-                else:
-                    counts[term] = times
-                    first[term] = word
-        return counts, first
+        tokens: Counter[Token] = Counter()
+        for concept, first, last, shown in phrases:
+            covered.update(range(first, last + 1))
+            tokens[concept, shown] += 1
+        tokens.update(word for n, word in enumerate(written) if n not in covered)
+        return tokens
 
     def _pieces(self, word: str) -> tuple[str, ...]:
         """The stemmed hyphen parts of a written word, as phrases are matched."""
@@ -314,12 +305,16 @@ class Analyzer:
         if not phrases:
             return
         starts = self.thesaurus.phrase_starts
-        opens = self._opens_phrase
-        for word in set(written).difference(opens):
-            opens[word] = not starts.isdisjoint(self._pieces(word))
+        for word in set(written).difference(self._checked):  # set operations: no loop over every word
+            self._checked.add(word)
+            if not starts.isdisjoint(self._pieces(word)):
+                self._openers.add(word)
+        hopeful = self._openers.intersection(written)
+        if not hopeful:
+            return
         longest = self.thesaurus.longest_phrase
         resume = (0, 0)  # the first atom not inside a phrase already found
-        for n in [n for n, word in enumerate(written) if opens[word]]:
+        for n in [n for n, word in enumerate(written) if word in hopeful]:
             here = self._pieces(written[n])
             for k, piece in enumerate(here):
                 if piece not in starts or (n, k) < resume:
@@ -350,15 +345,17 @@ class Analyzer:
                         break
 
 
-Tally = tuple[dict[str, int], dict[str, str]]  # term → occurrences, term → first written word
+# A written word, or a thesaurus phrase found in the text as (concept, the words as written).
+Token = str | tuple[str, str]
 
 
 class Analysis:
     """One text as :meth:`Analyzer.analyse` sees it.
 
-    Iterating gives (term, written word) for every occurrence, in text order. Indexing needs only
-    each term's count and the first word it came from; :meth:`counts` gives exactly that, working
-    per distinct word instead of per occurrence, which on 50,000 calls is most of the indexing time.
+    Iterating gives (term, written word) for every occurrence, in text order. Indexing 50,000 calls
+    needs the same, but faster: :meth:`tokens` counts the text's words (and phrases) without
+    looking at their terms, so each distinct word is turned into terms once for the whole corpus
+    (``Analyzer.word_terms``; a phrase's term is its concept) — see ``relevance.Index``.
     """
 
     __slots__ = ("_analyzer", "_text")
@@ -370,8 +367,11 @@ class Analysis:
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return self._analyzer._occurrences(self._text)
 
-    def counts(self) -> Tally:
-        return self._analyzer._tally(self._text)
+    def tokens(self) -> Counter[Token]:
+        """Phrases first, then the words the phrases leave, each in order of first occurrence, with
+        counts: the terms of ``token`` (its concept, or ``word_terms(word)``) repeated ``count``
+        times, in this order, are exactly what iterating gives."""
+        return self._analyzer._tokens(self._text)
 
 
 class CallText:
