@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import random
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from foerderradar.matcher.relevance import (
     _fields,
     _stems_in,
 )
-from foerderradar.matcher.text import MIN_PART, MIN_UNKNOWN, Analyzer, _keep_better, _Split, fold, stem, words
+from foerderradar.matcher.text import MIN_PART, MIN_UNKNOWN, Analyzer, _keep_better, _Split, fold, stem
 from foerderradar.matcher.types import Match
 from foerderradar.model import CallSource, FundingCall
 from foerderradar.settings import Measure, MeasuresFile
@@ -51,6 +52,13 @@ ROOT = Path(__file__).resolve().parents[1]
 # ------------------------------------------------------------------------------------------------
 # The reference: text.Analyzer's compound splitting and phrase scan, relevance.Index and
 # match.match_calls as they were (word_terms, _known, _term, stem and fold did not change).
+
+
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+
+
+def words(text: str | None) -> list[str]:
+    return _WORD.findall(text or "")
 
 
 class OldAnalyzer(Analyzer):
@@ -472,6 +480,10 @@ PHRASES = [
     "weiße Flecken, weisse-Flecken und white areas", "Open Data: offene Daten, open-data-Portal",
     "e-government E-Government-Gesetz digitale Verwaltung online services public sector",
     "Land- und Forstwirtschaft im ländlichen Raum", "high speed high-speed broadband", "", "public",
+    # a word inside a phrase and again outside it, before and after other words with the same term
+    "Smart City: die City-App der Stadt, smarte Städte", "administration public administration Verwaltung administration",
+    "open data Data-Plattform data",  # "data" first shown as "Data-Plattform": its first place outside
+    "weiße Flecken und Flecken, weiße Wände",
 ]
 
 

@@ -107,7 +107,10 @@ class Index:
         for call in calls:
             for text in _fields(call).values():
                 tokens = analyzer.analyse(text).tokens()
-                entry_token.extend([token_ids.setdefault(token, len(token_ids)) for token in tokens])
+                ids = list(map(token_ids.get, tokens))
+                if None in ids:  # words not seen before in the corpus
+                    ids = [token_ids.setdefault(token, len(token_ids)) for token in tokens]
+                entry_token.extend(ids)  # type: ignore[arg-type]
                 entry_count.extend(tokens.values())
                 entries_per_field.append(len(tokens))
         # 2. The terms of each distinct token, worked out once for the whole corpus.

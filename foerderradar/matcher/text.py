@@ -22,7 +22,8 @@ _UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"))
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _FOLDED: dict[str, str] = {"\u2010": "-", "\u2011": "-"}  # other characters, learned on first sight
 # A word, optionally hyphenated ("Online-Dienste", "E-Akte", "5G"); underscores are not letters.
-_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+# Possessive (*+): the same matches as greedy here, found without keeping backtracking state.
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*+")
 
 # Function words (German, English) and the words every funding call uses, so they carry no signal:
 # a measure never becomes relevant to a call because both say "Förderung" or "Kommune".
@@ -271,20 +272,26 @@ class Analyzer:
                 for term in self.word_terms(word):
                     yield term, word
 
-    def _tokens(self, text: str | None) -> Counter[Token]:
-        """The text's phrases and (uncovered) words with their counts, in order of first occurrence."""
+    def _tokens(self, text: str | None) -> dict[Token, int]:
+        """The text's phrases and the words they leave, with counts, each in order of first occurrence."""
         written = words(text)
         found = Counter(written)
-        phrases = list(self._phrases(written)) if written else []
+        phrases = list(self._phrases(written, found)) if written else []
         if not phrases:
-            return cast("Counter[Token]", found)
+            return cast("dict[Token, int]", found)  # a Counter is a dict; a word is a Token
+        counts: dict[Token, int] = {}
         covered: set[int] = set()
-        tokens: Counter[Token] = Counter()
         for concept, first, last, shown in phrases:
             covered.update(range(first, last + 1))
-            tokens[concept, shown] += 1
-        tokens.update(word for n, word in enumerate(written) if n not in covered)
-        return tokens
+            counts[concept, shown] = counts.get((concept, shown), 0) + 1
+        inside = Counter(written[n] for n in covered)
+        if all(found[word] == times for word, times in inside.items()):
+            for word in inside:  # words seen only inside phrases; the others keep their order
+                del found[word]
+        else:  # a word inside a phrase and outside: it counts from its first place outside
+            found = Counter(word for n, word in enumerate(written) if n not in covered)
+        counts.update(cast("dict[Token, int]", found))
+        return counts
 
     def _pieces(self, word: str) -> tuple[str, ...]:
         """The stemmed hyphen parts of a written word, as phrases are matched."""
@@ -293,9 +300,10 @@ class Analyzer:
             pieces = self._atoms[word] = tuple(stem(p) for p in fold(word).split("-") if p)
         return pieces
 
-    def _phrases(self, written: list[str]) -> Iterator[tuple[str, int, int, str]]:
+    def _phrases(self, written: list[str], distinct: Iterable[str] = ()) -> Iterator[tuple[str, int, int, str]]:
         """Multi-word thesaurus entries ("public administration", "weiße Flecken"): the concept, the
         first and last index of the written words wholly inside the phrase, and the words shown.
+        ``distinct``: the set of written words, when the caller has it.
 
         The text is read as a sequence of atoms (the stemmed hyphen parts of its words, addressed as
         (word, part)); a phrase is looked up only where an atom can start one, and the longest
@@ -305,11 +313,12 @@ class Analyzer:
         if not phrases:
             return
         starts = self.thesaurus.phrase_starts
-        for word in set(written).difference(self._checked):  # set operations: no loop over every word
+        distinct = set(distinct or written)
+        for word in distinct.difference(self._checked):  # set operations: no Python loop over every word
             self._checked.add(word)
             if not starts.isdisjoint(self._pieces(word)):
                 self._openers.add(word)
-        hopeful = self._openers.intersection(written)
+        hopeful = self._openers.intersection(distinct)
         if not hopeful:
             return
         longest = self.thesaurus.longest_phrase
@@ -367,7 +376,7 @@ class Analysis:
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return self._analyzer._occurrences(self._text)
 
-    def tokens(self) -> Counter[Token]:
+    def tokens(self) -> dict[Token, int]:
         """Phrases first, then the words the phrases leave, each in order of first occurrence, with
         counts: the terms of ``token`` (its concept, or ``word_terms(word)``) repeated ``count``
         times, in this order, are exactly what iterating gives."""
