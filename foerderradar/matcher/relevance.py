@@ -78,6 +78,7 @@ class Query:
     display: dict[str, list[str]]  # term → the measure's own words for it, for reasons
     reference: float  # raw score of the reference call
     by_id: dict[int, tuple[float, str]]  # term id in the index → (weight, term), the terms calls use
+    mask: npt.NDArray[np.bool_]  # by term id: is it one of by_id?
 
 
 @dataclass
@@ -188,7 +189,9 @@ class Index:
         reference_tf = FIELD_WEIGHTS["title"] + FIELD_WEIGHTS["summary"]
         reference = sum(strongest) * _saturate(reference_tf) or 1.0
         by_id = {self.term_ids[t]: (w, t) for t, w in weights.items() if t in self.term_ids}
-        return Query(measure.id, weights, display, reference, by_id)
+        mask = np.zeros(len(self.terms), dtype=bool)
+        mask[list(by_id)] = True
+        return Query(measure.id, weights, display, reference, by_id, mask)
 
     def candidates(self, query: Query, floor: float) -> tuple[Ints, Floats]:
         """Calls sharing a term with the measure whose score may be ≥ ``floor``, and that score to
@@ -204,16 +207,16 @@ class Index:
 
     def hit(self, doc: int, query: Query) -> Hit:
         """The call's raw score and matched terms, strongest first (the exact, reported score)."""
-        start, end = int(self._row[doc]), int(self._row[doc + 1])
-        parts: list[tuple[float, str, int]] = []
-        for at, t in enumerate(self._term[start:end].tolist(), start):
-            matched = query.by_id.get(t)
-            if matched is not None:
-                weight, term = matched
-                parts.append((weight * self.idf[t] * _saturate(float(self._tf[at])), term, at))
-        parts.sort(reverse=True)
-        seen = [(int(self._rank[at]), self.words[self._word[at]]) for _, _, at in parts]
-        return Hit(sum(value for value, _, _ in parts), [term for _, term, _ in parts], seen)
+        start, end = self._row[doc], self._row[doc + 1]
+        at = start + np.flatnonzero(query.mask[self._term[start:end]])  # the call's entries for the measure's terms
+        parts: list[tuple[float, str, int, int]] = []
+        for t, tf, rank, word in zip(self._term[at].tolist(), self._tf[at].tolist(), self._rank[at].tolist(),
+                                     self._word[at].tolist(), strict=True):
+            weight, term = query.by_id[t]
+            parts.append((weight * self.idf[t] * _saturate(tf), term, rank, word))
+        parts.sort(reverse=True)  # (value, term) is unique: rank and word never decide
+        seen = [(rank, self.words[word]) for _, _, rank, word in parts]
+        return Hit(sum(value for value, _, _, _ in parts), [term for _, term, _, _ in parts], seen)
 
     def percent(self, raw: float, query: Query) -> float:
         """0–100: 100·(1 − e^(−ALPHA·raw/reference)); the reference call scores 80, none reaches 100."""
