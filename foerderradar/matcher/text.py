@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from functools import cached_property
+from collections.abc import Iterable, Iterator, Set
+from functools import cached_property, lru_cache
 from typing import cast
 
 from foerderradar.matcher.thesaurus import Thesaurus, load_thesaurus
@@ -58,9 +58,11 @@ _LINKING = ("s", "es", "n", "en")
 MIN_STEM = 4
 MIN_PART = 4
 MIN_UNKNOWN = 5  # an unknown compound part shorter than this is likely a suffix ("-rung", "-isier")
-# How far a compound part may run past the vocabulary word it stems to: an inflection, a derivation
-# and a linking -s/-n ("Verwalt|ung|s").
-_MAX_TAIL = max(map(len, _INFLECTIONS)) + max(map(len, _DERIVATIONS)) + max(map(len, _LINKING))
+# What a compound part may have after the vocabulary word it stems to: a derivation, an inflection
+# and a linking -s/-n, each optional ("Verwalt|ung|s", "Netz|e").
+_TAILS = frozenset(d + f + k for d in ("", *_DERIVATIONS) for f in ("", *_INFLECTIONS) for k in ("", *_LINKING))
+_MAX_TAIL = max(map(len, _TAILS))
+_NOTHING: frozenset[int] = frozenset()
 
 
 def fold(text: str) -> str:
@@ -134,6 +136,8 @@ class Analyzer:
         # Every beginning of a vocabulary word: lets split() skip the parts that cannot be words.
         self._prefixes = frozenset(v[:k] for v in self.vocabulary for k in range(1, len(v) + 1))
         self._splits: dict[str, list[str]] = {}
+        # Compound parts recur across words ("breitband…", "…foerderung"): remember the recent ones.
+        self._known_part = lru_cache(maxsize=1 << 16)(self._known)
         self._word_terms: dict[str, tuple[str, ...]] = {}  # written word → terms
         self._atoms: dict[str, tuple[str, ...]] = {}  # written word → stemmed hyphen parts
         self._checked: set[str] = set()  # written words looked at for phrases …
@@ -167,52 +171,85 @@ class Analyzer:
         result: list[str] = []
         n = len(token)
         if 2 * MIN_PART <= n <= 48 and token.isalpha():
-            # best[u][i]: the best segmentation of token[i:] with u unknown parts, as
-            # (unknown letters, number of parts, parts).
-            best: list[list[_Split | None]] = [[None] * (n + 1), [None] * (n + 1)]
-            best[0][n] = (0, 0, ())
-            tails = [n]  # every j with best[0][j]: where an unknown part may end
-            for i in range(n - MIN_PART, -1, -1):
-                # Only an end j near a vocabulary word starting at i can make token[i:j] known; any
-                # other j can only close an unknown part before a known tail. Skipping the rest
-                # changes nothing but the time a long word with no known parts takes.
-                near_words = self._word_ends(token, i)
-                ends = {j for j in tails if j - i >= MIN_UNKNOWN} | near_words
-                for j in sorted(ends, reverse=True):
-                    if i == 0 and j == n:  # the whole word is no split of itself
-                        continue
-                    known = self._known(token[i:j], last=j == n) if j in near_words else None
-                    for u, rest in ((0, best[0][j]), (1, best[1][j])):
-                        if known is not None and rest is not None:
-                            _keep_better(best[u], i, (rest[0], rest[1] + 1, (known, *rest[2])))
-                    rest = best[0][j]
-                    if known is None and rest is not None and j - i >= MIN_UNKNOWN:
-                        _keep_better(best[1], i, (j - i, rest[1] + 1, (token[i:j], *rest[2])))
-                if best[0][i] is not None:
-                    tails.append(i)
-            for found in (best[0][0], best[1][0]):
-                if found is not None and found[1] >= 2:
-                    result = list(found[2])
-                    break
+            found = self._segment(token)
+            if found is not None and found[1] >= 2:
+                result = list(found[2])
         self._splits[token] = result
         return result
 
-    def _word_ends(self, token: str, i: int) -> set[int]:
+    def _segment(self, token: str) -> _Split | None:
+        """The best split of the token by dynamic programming from its end.
+
+        best[u][i] is the best segmentation of token[i:] with u unknown parts, as (unknown letters,
+        number of parts, parts); for each i every end j is tried, largest first, and a later
+        candidate replaces an earlier one only if strictly better. Only ends j near a vocabulary
+        word starting at i can make token[i:j] a known part (:meth:`_word_ends`); at most places
+        there is none, and the best is then one unknown part up to the nearest fully known rest
+        (fewest unknown letters), worked out only where a known part needs it.
+        """
+        n = len(token)
+        near = {i: ends for i in range(n - MIN_PART + 1) if (ends := self._word_ends(token, i))}
+        best: list[list[_Split | None]] = [[None] * (n + 1), [None] * (n + 1)]
+        best[0][n] = (0, 0, ())
+        tails = [n]  # every j with best[0][j], descending: where an unknown part may end
+        done = {n}  # places whose best[1] is final
+
+        def unknown_then_known(i: int) -> _Split | None:
+            j = next((j for j in reversed(tails) if j - i >= MIN_UNKNOWN), None)
+            if j is None or (i == 0 and j == n):  # the whole word is no split of itself
+                return None
+            rest = best[0][j]
+            assert rest is not None
+            return (j - i, rest[1] + 1, (token[i:j], *rest[2]))
+
+        for i in sorted(near.keys() | {0}, reverse=True):
+            if i not in near:
+                best[1][i] = unknown_then_known(i)
+                break
+            for j in sorted({j for j in tails if j - i >= MIN_UNKNOWN} | near[i], reverse=True):
+                if i == 0 and j == n:
+                    continue
+                if j not in done:
+                    best[1][j] = unknown_then_known(j)
+                    done.add(j)
+                known = self._known_part(token[i:j], j == n) if j in near[i] else None
+                for u, rest in ((0, best[0][j]), (1, best[1][j])):
+                    if known is not None and rest is not None:
+                        _keep_better(best[u], i, (rest[0], rest[1] + 1, (known, *rest[2])))
+                rest = best[0][j]
+                if known is None and rest is not None and j - i >= MIN_UNKNOWN:
+                    _keep_better(best[1], i, (j - i, rest[1] + 1, (token[i:j], *rest[2])))
+            done.add(i)
+            if best[0][i] is not None:
+                tails.append(i)
+        return best[0][0] or best[1][0]
+
+    def _word_ends(self, token: str, i: int) -> Set[int]:
         """Every j for which ``_known(token[i:j])`` may hold: within a few letters (suffixes stem()
         strips, a linking -s/-n) after the end of a vocabulary word that begins at i."""
         n = len(token)
         found: list[int] = []
-        if token[i : i + MIN_PART] in self.vocabulary:  # stem() leaves a four-letter word as it is
+        four = token[i : i + MIN_PART]
+        if four in self.vocabulary:  # stem() leaves a four-letter word as it is
             found.append(i + MIN_PART)
+        elif _drop_umlaut_e(four) not in self._prefixes:  # most places in a word: no word starts there
+            return _NOTHING
+        # stem() of a part = _drop_umlaut_e() of a beginning of it. That drops each "e" after an
+        # a/o/u (not the first letter), so it can be built letter by letter, and once it is no
+        # beginning of a vocabulary word, no longer part can be one either.
+        head = ""
         for m in range(i + 1, n + 1):
-            # stem() = a beginning of the part with its umlauts spelled out; and the umlauts of a
-            # beginning are a beginning of the umlauts of the whole, so a miss here ends the search.
-            head = _drop_umlaut_e(token[i:m])
-            if head not in self._prefixes:
-                break
+            letter = token[m - 1]
+            if letter != "e" or m - 1 == i or token[m - 2] not in "aou":
+                head += letter
+                if head not in self._prefixes:
+                    break
             if m - i >= MIN_PART and head in self.vocabulary:
                 found.append(m)
-        return {j for m in found for j in range(m, min(m + _MAX_TAIL, n) + 1) if j - i >= MIN_PART}
+        if not found:
+            return _NOTHING
+        return {j for m in found for j in range(m, min(m + _MAX_TAIL, n) + 1)
+                if j - i >= MIN_PART and token[m:j] in _TAILS}
 
     # -- terms ----------------------------------------------------------------------------------
 
