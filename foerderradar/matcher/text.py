@@ -136,6 +136,7 @@ class Analyzer:
         # Every beginning of a vocabulary word: lets split() skip the parts that cannot be words.
         self._prefixes = frozenset(v[:k] for v in self.vocabulary for k in range(1, len(v) + 1))
         self._splits: dict[str, list[str]] = {}
+        self._opens_word: dict[str, bool] = {}  # four letters → may a vocabulary word start so?
         # Compound parts recur across words ("breitband…", "…foerderung"): remember the recent ones.
         self._known_part = lru_cache(maxsize=1 << 16)(self._known)
         self._word_terms: dict[str, tuple[str, ...]] = {}  # written word → terms
@@ -183,12 +184,19 @@ class Analyzer:
         best[u][i] is the best segmentation of token[i:] with u unknown parts, as (unknown letters,
         number of parts, parts); for each i every end j is tried, largest first, and a later
         candidate replaces an earlier one only if strictly better. Only ends j near a vocabulary
-        word starting at i can make token[i:j] a known part (:meth:`_word_ends`); at most places
-        there is none, and the best is then one unknown part up to the nearest fully known rest
-        (fewest unknown letters), worked out only where a known part needs it.
+        word starting at i can make token[i:j] a known part (:meth:`_word_ends`), and of the other
+        ends only the nearest fully known rest can win (fewest unknown letters). At most places no
+        word starts, and the best there is that one unknown part, worked out only where needed.
         """
         n = len(token)
-        near = {i: ends for i in range(n - MIN_PART + 1) if (ends := self._word_ends(token, i))}
+        near: dict[int, Set[int]] = {}  # i → the ends j that may make token[i:j] known
+        for i in range(n - MIN_PART + 1):
+            four = token[i : i + MIN_PART]
+            opens = self._opens_word.get(four)
+            if opens is None:  # can a vocabulary word start with these four letters?
+                opens = self._opens_word[four] = four in self.vocabulary or _drop_umlaut_e(four) in self._prefixes
+            if opens and (ends := self._word_ends(token, i)):
+                near[i] = ends
         best: list[list[_Split | None]] = [[None] * (n + 1), [None] * (n + 1)]
         best[0][n] = (0, 0, ())
         tails = [n]  # every j with best[0][j], descending: where an unknown part may end
@@ -206,7 +214,10 @@ class Analyzer:
             if i not in near:
                 best[1][i] = unknown_then_known(i)
                 break
-            for j in sorted({j for j in tails if j - i >= MIN_UNKNOWN} | near[i], reverse=True):
+            # An unknown part may end at any tail, but only the nearest one can win (fewest unknown
+            # letters); the others would lose to it whatever the order.
+            nearest = next((j for j in reversed(tails) if j - i >= MIN_UNKNOWN and j not in near[i]), None)
+            for j in sorted(near[i] if nearest is None else {nearest, *near[i]}, reverse=True):
                 if i == 0 and j == n:
                     continue
                 if j not in done:
@@ -229,11 +240,8 @@ class Analyzer:
         strips, a linking -s/-n) after the end of a vocabulary word that begins at i."""
         n = len(token)
         found: list[int] = []
-        four = token[i : i + MIN_PART]
-        if four in self.vocabulary:  # stem() leaves a four-letter word as it is
+        if token[i : i + MIN_PART] in self.vocabulary:  # stem() leaves a four-letter word as it is
             found.append(i + MIN_PART)
-        elif _drop_umlaut_e(four) not in self._prefixes:  # most places in a word: no word starts there
-            return _NOTHING
         # stem() of a part = _drop_umlaut_e() of a beginning of it. That drops each "e" after an
         # a/o/u (not the first letter), so it can be built letter by letter, and once it is no
         # beginning of a vocabulary word, no longer part can be one either.
