@@ -107,6 +107,7 @@ def _old_match_calls() -> Any:
     spec = importlib.util.spec_from_file_location("matcher_reference", ROOT / "tests" / "test_matcher_scale.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look themselves up there
     spec.loader.exec_module(module)
     return module.old_match_calls
 
@@ -117,12 +118,12 @@ def measure_one(n_calls: int, n_measures: int, *, rare: int, limit: int, min_sco
     run = _old_match_calls() if old else match_calls
     calls, measures = make_corpus(n_calls, n_measures, rare=rare)
     corpus_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     matches = run(calls, measures, AS_OF, min_score=min_score, limit=limit or None)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     digest = hashlib.sha256(repr(matches).encode()).hexdigest()[:12]
-    return {"calls": n_calls, "measures": n_measures, "rare": rare, "old": old, "seconds": seconds,
+    return {"calls": n_calls, "measures": n_measures, "rare": rare, "old": old, "seconds": seconds, "cpu": cpu,
             "corpus_mb": corpus_mb, "peak_mb": peak_mb, "matches": len(matches), "digest": digest}
 
 
@@ -131,20 +132,21 @@ def _child(n_calls: int, n_measures: int, args: argparse.Namespace, *, rare: int
                "--rare", str(rare), "--limit", str(args.limit), "--min-score", str(args.min_score)]
     out = subprocess.run([*command, *(["--old"] if old else [])], capture_output=True, text=True, check=True)
     row = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"  {'old' if old else 'new'} {n_calls}×{n_measures} rare={rare}: {row['seconds']:.1f} s, "
-          f"{row['peak_mb']:.0f} MB", file=sys.stderr)
+    print(f"  {'old' if old else 'new'} {n_calls}×{n_measures} rare={rare}: {row['seconds']:.1f} s "
+          f"(CPU {row['cpu']:.1f} s), {row['peak_mb']:.0f} MB", file=sys.stderr)
     return row
 
 
 def _growth_table(rows: list[dict]) -> list[str]:
     first = rows[0]
-    lines = ["| calls | seconds | time ratio | per-call ratio | peak MB | of it corpus MB | memory ratio | matches |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| calls | wall s | CPU s | CPU ratio | per-call ratio | peak MB | of it corpus MB | memory ratio "
+             "| matches |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        ratio = r["seconds"] / first["seconds"]
+        ratio = r["cpu"] / first["cpu"]
         per_call = ratio / (r["calls"] / first["calls"])
-        lines.append(f"| {r['calls']:,} | {r['seconds']:.1f} | {ratio:.2f} | {per_call:.2f} | {r['peak_mb']:.0f} | "
-                     f"{r['corpus_mb']:.0f} | {r['peak_mb'] / first['peak_mb']:.2f} | {r['matches']:,} |")
+        lines.append(f"| {r['calls']:,} | {r['seconds']:.1f} | {r['cpu']:.1f} | {ratio:.2f} | {per_call:.2f} | "
+                     f"{r['peak_mb']:.0f} | {r['corpus_mb']:.0f} | {r['peak_mb'] / first['peak_mb']:.2f} | "
+                     f"{r['matches']:,} |")
     return lines
 
 
@@ -156,8 +158,8 @@ def main() -> None:
     parser.add_argument("--min-score", type=float, default=30)
     parser.add_argument("--rare", type=int, default=20, help="long-tail variant: rare words per call (0: none)")
     parser.add_argument("--rare-calls", default="5000,50000", help="sizes of the long-tail variant")
-    parser.add_argument("--baseline", default="2000x1000,5000x100",
-                        help="CALLSxMEASURES sizes for old vs new in the same run ('' for none)")
+    parser.add_argument("--baseline", default="2000x1000,5000x100,1000x100r20",
+                        help="CALLSxMEASURES[rRARE] cases for old vs new in the same run ('' for none)")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # child process mode
     parser.add_argument("--old", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -173,14 +175,18 @@ def main() -> None:
 
     if args.baseline:
         print("Same-run baseline: the previous matcher (old) and this one (new) on the same corpus\n")
-        print("| calls × measures | old s | new s | speed-up | old peak MB | new peak MB | matches | identical |")
-        print("|---|---:|---:|---:|---:|---:|---:|---|")
+        print("| calls × measures | old wall s | new wall s | old CPU s | new CPU s | speed-up (CPU) | "
+              "old peak MB | new peak MB | matches | identical |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         for case in args.baseline.split(","):
-            n, m = (int(x) for x in case.split("x"))
-            old, new = _child(n, m, args, old=True), _child(n, m, args)
-            print(f"| {n:,} × {m:,} | {old['seconds']:.1f} | {new['seconds']:.2f} | "
-                  f"{old['seconds'] / new['seconds']:.0f}× | {old['peak_mb']:.0f} | {new['peak_mb']:.0f} | "
-                  f"{new['matches']:,} | {'yes' if old['digest'] == new['digest'] else 'NO'} |")
+            size, _, rare_words = case.partition("r")
+            n, m = (int(x) for x in size.split("x"))
+            rare = int(rare_words or 0)
+            old, new = _child(n, m, args, old=True, rare=rare), _child(n, m, args, rare=rare)
+            label = f"{n:,} × {m:,}" + (f", {rare} rare words per call" if rare else "")
+            print(f"| {label} | {old['seconds']:.1f} | {new['seconds']:.2f} | {old['cpu']:.1f} | "
+                  f"{new['cpu']:.2f} | {old['cpu'] / new['cpu']:.0f}× | {old['peak_mb']:.0f} | "
+                  f"{new['peak_mb']:.0f} | {new['matches']:,} | {'yes' if old['digest'] == new['digest'] else 'NO'} |")
         print()
 
     sizes = [int(x) for x in args.calls.split(",") if x]
