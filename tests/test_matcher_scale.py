@@ -65,6 +65,10 @@ def words(text: str | None) -> list[str]:
 class OldAnalyzer(Analyzer):
     """Compounds split by trying every substring; analyse() walks every atom for phrases."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._splits: dict[str, list[str]] = {}
+
     def split(self, token: str) -> list[str]:
         """Breitbandausbauförderung → breitband + ausbau + foerderung, or [] if it is no compound.
 

@@ -127,18 +127,21 @@ class Index:
         self.term_ids = term_ids
         n = max(self.size, 1)
 
-        # 3. One row per (call, field, term occurrence of a token), still in the order above.
+        # 3. One row per (call, field, term of a token), still in the order above. (int32 and
+        #    early `del`: with a long-tail vocabulary these arrays have tens of millions of rows.)
         tok = np.frombuffer(entry_token, dtype=np.int32)
         per_token = np.frombuffer(terms_per_token, dtype=np.int32)
-        starts = np.concatenate(([0], np.cumsum(per_token)[:-1])).astype(np.int64)
-        field_of_entry = np.repeat(np.arange(self.size * len(FIELDS)), np.frombuffer(entries_per_field, dtype=np.int32))
         count = np.frombuffer(entry_count, dtype=np.int32)
-        reps = per_token[tok]
-        row = np.repeat(np.arange(len(tok)), reps)  # row → its entry
-        nth = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)  # which term of the token
-        row_term = np.frombuffer(token_terms, dtype=np.int32)[starts[tok][row] + nth].astype(np.int64)
+        field_of_entry = np.repeat(np.arange(self.size * len(FIELDS), dtype=np.int32),
+                                   np.frombuffer(entries_per_field, dtype=np.int32))
+        reps = per_token[tok]  # terms per entry
+        row = np.repeat(np.arange(len(tok), dtype=np.int32), reps)  # row → its entry
+        # Where the row's term is in token_terms: the token's first term, plus which of its terms.
+        at = np.repeat((np.cumsum(per_token, dtype=np.int64) - per_token)[tok] - (np.cumsum(reps) - reps), reps)
+        at += np.arange(len(row))
+        row_term = np.frombuffer(token_terms, dtype=np.int32)[at]
+        del at
         row_field = field_of_entry[row]
-        row_doc, row_rank = row_field // len(FIELDS), row_field % len(FIELDS)
         # Field length = number of terms in the field (an occurrence counts once per term it yields).
         length_of = np.bincount(field_of_entry, weights=count * reps, minlength=self.size * len(FIELDS))
         lengths = {name: length_of[r :: len(FIELDS)].astype(np.int64).tolist() for r, name in enumerate(FIELDS)}
@@ -146,20 +149,24 @@ class Index:
 
         # 4. Combine the fields of each (call, term). np.unique sorts by call, then term id, and
         #    (stable) points at the first row: the earliest field and word, which reasons name.
-        key = row_doc * max(len(self.terms), 1) + row_term
+        key = (row_field // len(FIELDS)).astype(np.int64) * max(len(self.terms), 1) + row_term
         _, first_row, pair = np.unique(key, return_index=True, return_inverse=True)
-        self._doc = row_doc[first_row]
+        del key
+        self._doc = row_field[first_row] // len(FIELDS)
+        self._rank = (row_field[first_row] % len(FIELDS)).astype(np.int8)
         self._term = row_term[first_row]
-        self._rank = row_rank[first_row].astype(np.int8)
         self._word = tok[row[first_row]]
+        row_rank = (row_field % len(FIELDS)).astype(np.int8)
+        row_count = count[row].astype(np.float64)
+        del row, row_term, row_field
         # BM25F pseudo-frequency: Σ over fields of count × field weight / length norm, added in
         # field order from 0.0 (a field without the term adds exactly 0.0), as plain Python would.
-        row_count = count[row].astype(np.float64)
         tf = np.zeros(len(first_row))
         for r, name in enumerate(FIELDS):
             norm = np.array([FIELD_WEIGHTS[name] / (1 - B + B * length / avg[name]) for length in lengths[name]])
-            in_field = np.bincount(pair[row_rank == r], weights=row_count[row_rank == r], minlength=len(first_row))
-            tf = tf + in_field * norm[self._doc]
+            in_field = row_rank == r
+            counted = np.bincount(pair[in_field], weights=row_count[in_field], minlength=len(first_row))
+            tf = tf + counted * norm[self._doc]
         self._tf = tf
         # Rows by call: call d's entries are _doc/_term/... [_row[d]:_row[d + 1]].
         self._row = np.searchsorted(self._doc, np.arange(self.size + 1))

@@ -116,6 +116,10 @@ def _drop_umlaut_e(token: str) -> str:
 STOP_STEMS = frozenset(stem(w) for w in _STOP_TEXT.split())
 
 
+def _stemmed_parts(word: str) -> tuple[str, ...]:
+    return tuple(stem(part) for part in fold(word).split("-") if part)
+
+
 def words(text: str | None) -> list[str]:
     """The text's words as written (case kept, for showing them back to a person)."""
     return _WORD.findall(text or "")
@@ -135,11 +139,13 @@ class Analyzer:
         self.vocabulary.update(stem(part) for part in parts if len(part) >= MIN_PART and part.isalpha())
         # Every beginning of a vocabulary word: lets split() skip the parts that cannot be words.
         self._prefixes = frozenset(v[:k] for v in self.vocabulary for k in range(1, len(v) + 1))
-        self._splits: dict[str, list[str]] = {}
+        # Bounded caches: a long-tail vocabulary (a million words used once) must not fill memory.
+        self._split = lru_cache(maxsize=1 << 16)(self._split_uncached)
         self._opens_word: dict[str, bool] = {}  # four letters → may a vocabulary word start so?
         # Compound parts recur across words ("breitband…", "…foerderung"): remember the recent ones.
         self._known_part = lru_cache(maxsize=1 << 16)(self._known)
         self._word_terms: dict[str, tuple[str, ...]] = {}  # written word → terms
+        self._shared: dict[str, str] = {}  # term → the one string object used for it
         self._atoms: dict[str, tuple[str, ...]] = {}  # written word → stemmed hyphen parts
         self._checked: set[str] = set()  # written words looked at for phrases …
         self._openers: set[str] = set()  # … and those with a part that starts one
@@ -167,16 +173,15 @@ class Analyzer:
         a measure cares about is often only the modifier ("Glasfaser|anbindung"). The split that
         leaves the fewest letters unknown wins, then the one with the fewest parts.
         """
-        if token in self._splits:
-            return self._splits[token]
-        result: list[str] = []
+        return list(self._split(token))
+
+    def _split_uncached(self, token: str) -> tuple[str, ...]:
         n = len(token)
         if 2 * MIN_PART <= n <= 48 and token.isalpha():
             found = self._segment(token)
             if found is not None and found[1] >= 2:
-                result = list(found[2])
-        self._splits[token] = result
-        return result
+                return found[2]
+        return ()
 
     def _segment(self, token: str) -> _Split | None:
         """The best split of the token by dynamic programming from its end.
@@ -293,7 +298,7 @@ class Analyzer:
                     sub = self._term(part)
                     if sub:
                         out[sub] = None
-        result = tuple(out)
+        result = tuple(self._shared.setdefault(term, term) for term in out)  # one copy of each term
         self._word_terms[word] = result
         return result
 
@@ -342,7 +347,7 @@ class Analyzer:
         """The stemmed hyphen parts of a written word, as phrases are matched."""
         pieces = self._atoms.get(word)
         if pieces is None:
-            pieces = self._atoms[word] = tuple(stem(p) for p in fold(word).split("-") if p)
+            pieces = self._atoms[word] = _stemmed_parts(word)
         return pieces
 
     def _phrases(self, written: list[str], distinct: Iterable[str] = ()) -> Iterator[tuple[str, int, int, str]]:
@@ -361,7 +366,7 @@ class Analyzer:
         distinct = set(distinct or written)
         for word in distinct.difference(self._checked):  # set operations: no Python loop over every word
             self._checked.add(word)
-            if not starts.isdisjoint(self._pieces(word)):
+            if not starts.isdisjoint(_stemmed_parts(word)):
                 self._openers.add(word)
         hopeful = self._openers.intersection(distinct)
         if not hopeful:
@@ -373,10 +378,8 @@ class Analyzer:
             for k, piece in enumerate(here):
                 if piece not in starts or (n, k) < resume:
                     continue
-                if k + 1 < len(here):
-                    after = here[k + 1]
-                else:
-                    after = self._pieces(written[n + 1])[0] if n + 1 < len(written) else ""
+                after = here[k + 1] if k + 1 < len(here) else next(  # the next atom, in a later word
+                    (later[0] for w in range(n + 1, len(written)) if (later := self._pieces(written[w]))), "")
                 if (piece, after) not in self._phrase_pairs:  # most "digital …" or "Land …" start none
                     continue
                 # (stem, word index, part index, parts in that word) for the next `longest` atoms
