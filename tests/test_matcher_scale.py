@@ -541,3 +541,13 @@ def test_compound_splitting_like_the_reference(synthetic: tuple[list[FundingCall
         words.add(fold(word))
     for word in sorted(words):
         assert new.split(word) == old.split(word), word
+
+
+def test_the_structured_pre_gate_never_keeps_out_an_eligible_call(labelled: EvalSet) -> None:
+    """match skips calls its pre-gate rules out without assessing them: that must agree with assess_call."""
+    from foerderradar.matcher.match import _plainly_ineligible
+
+    calls = [*labelled.calls, *corpus(0)[0], *[c for m in EDGES.values() for c in m[0]]]
+    ruled_out = [c for c in calls if _plainly_ineligible(c, labelled.measures.city, AS_OF)]
+    assert len(ruled_out) > 100
+    assert not [c.id for c in ruled_out if assess_call(c, labelled.measures.city, AS_OF).eligible]

@@ -17,7 +17,8 @@ from datetime import date
 
 import numpy as np
 
-from foerderradar.matcher.eligibility import CallVerdict, assess_call, excluded_terms
+from foerderradar.matcher.applicants import check_applicants
+from foerderradar.matcher.eligibility import CallVerdict, assess_call, check_region, excluded_terms
 from foerderradar.matcher.relevance import SLACK, Floats, Hit, Index, Query
 from foerderradar.matcher.types import Match
 from foerderradar.model import CallSource, FundingCall
@@ -85,7 +86,8 @@ class _Verdicts:
     def __init__(self, pool: Sequence[FundingCall], city: City, as_of: date) -> None:
         self.pool, self.city, self.as_of = pool, city, as_of
         self.known: dict[int, CallVerdict] = {}
-        self.ruled_out = np.zeros(len(pool), dtype=bool)  # assessed and not eligible
+        # Not eligible: assessed so, or plainly so from the portal's own fields (no text read).
+        self.ruled_out = np.array([_plainly_ineligible(call, city, as_of) for call in pool], dtype=bool)
 
     def __call__(self, doc: int) -> CallVerdict:
         verdict = self.known.get(doc)
@@ -93,6 +95,17 @@ class _Verdicts:
             verdict = self.known[doc] = assess_call(self.pool[doc], self.city, self.as_of)
             self.ruled_out[doc] = not verdict.eligible
         return verdict
+
+
+def _plainly_ineligible(call: FundingCall, city: City, as_of: date) -> bool:
+    """The gates of ``assess_call`` that read only structured fields. When one of them says no,
+    ``assess_call`` says not eligible too, so a call that fails one needs no full assessment
+    unless its reasons are wanted (``include_ineligible``)."""
+    return bool(
+        call.effective_status(as_of) == "closed"
+        or (call.applicants is not None and check_applicants(call, city.applicant_types).ok is False)
+        or (call.regions and check_region(call, city).ok is False)
+    )
 
 
 @dataclass(frozen=True)

@@ -203,10 +203,12 @@ class Index:
     def candidates(self, query: Query, floor: float) -> tuple[Ints, Floats]:
         """Calls sharing a term with the measure whose score may be ≥ ``floor``, and that score to
         within :data:`SLACK` (array arithmetic; :meth:`hit` gives the exact one)."""
-        raw = np.zeros(self.size)
-        for t, (weight, _) in query.by_id.items():
-            start, end = self._post[t], self._post[t + 1]
-            raw[self._post_doc[start:end]] += weight * self._post_value[start:end]
+        spans = [(self._post[t], self._post[t + 1], weight) for t, (weight, _) in query.by_id.items()]
+        if not spans:
+            return np.zeros(0, dtype=np.intp), np.zeros(0)
+        raw = np.bincount(np.concatenate([self._post_doc[start:end] for start, end, _ in spans]),
+                          np.concatenate([weight * self._post_value[start:end] for start, end, weight in spans]),
+                          minlength=self.size)
         docs = np.flatnonzero(raw)
         approx = 100.0 * (1.0 - np.exp(-ALPHA * raw[docs] / query.reference))
         keep = approx >= floor - SLACK
