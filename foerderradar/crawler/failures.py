@@ -19,6 +19,8 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 
+from foerderradar.netpolicy import RefusedAddress
+
 HTTP_REASONS = {
     400: "Anfrage abgelehnt",
     401: "Anmeldung erforderlich",
@@ -36,6 +38,8 @@ def http_error(status: int, url: str) -> str:
 
 def describe(exc: BaseException, url: str, *, timeout_s: float, maxsize: int) -> str:
     """One German sentence: what happened to ``url`` and, where it helps, what to check."""
+    if isinstance(exc, RefusedAddress):
+        return str(exc)  # already German and names the refused URL (a redirect target, not ``url``)
     text = f"{type(exc).__name__}: {exc}"
     lowered = text.lower()
     if isinstance(exc, DownloadTimeoutError) or "took longer than" in lowered or "timeout" in lowered:

@@ -53,6 +53,8 @@ def build_settings(crawler: CrawlerSettings, cache_dir: Path) -> dict[str, Any]:
             # Outermost: sees a failure once, after RetryMiddleware (550) has given up.
             "foerderradar.crawler.middleware.FailureReportMiddleware": 40,
             "foerderradar.crawler.middleware.BaseUrlMiddleware": 50,
+            # After base_url is applied, so it sees the address really contacted (redirects too).
+            "foerderradar.crawler.netguard.NetworkGuardMiddleware": 55,
             "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
             "foerderradar.crawler.revalidation.RevalidatingCacheMiddleware": 900,
             "foerderradar.crawler.revalidation.TrafficMiddleware": 950,  # after the cache: the wire

@@ -81,7 +81,8 @@ def _fold_char(match: re.Match[str]) -> str:
     folded = _FOLDED.get(char)
     if folded is None:
         decomposed = unicodedata.normalize("NFKD", char)
-        folded = _FOLDED[char] = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        # lower() again: a compatibility form may be a capital ("𝐀" → "A"), and fold must stay idempotent.
+        folded = _FOLDED[char] = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     return folded
 
 

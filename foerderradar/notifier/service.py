@@ -31,7 +31,7 @@ from foerderradar.notifier.render import RenderedDigest, render_digest
 from foerderradar.settings import Config
 from foerderradar.storage import Store, record_to_call
 from foerderradar.storage.feedback import all_marks
-from foerderradar.storage.models import CallEvent, CallRecord
+from foerderradar.storage.models import CallEvent, CallRecord, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ PLACEHOLDER_RECIPIENT = "empfaenger@example.invalid"  # for a preview when no re
 _ADDRESS = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
 
 CHANGE_WINDOW = 60
+# A crawl stamps a call's first_seen just before committing it (one short transaction per call), so
+# a call stamped up to this long before a digest loads its inputs may still be invisible to it. The
+# next digest counts from here: such a call is then listed as new, at worst twice, never not at all.
+IN_FLIGHT = timedelta(minutes=10)
 RecipientStatus = Literal["sent", "already_sent", "failed"]
 
 
@@ -74,6 +78,9 @@ class DigestInputs:
     health: tuple[PortalHealth, ...] = ()
     applications: tuple[Application, ...] = ()
     events: Mapping[str, list[CallEvent]] = field(default_factory=dict)  # call id → recent changes
+    # The newest data these inputs can contain: taken before loading, minus IN_FLIGHT. Stored with
+    # each sent digest as the next one's "new since" (see SentDigest.covers_until).
+    covers_until: datetime | None = None
 
 
 def find_matches(
@@ -90,6 +97,7 @@ def find_matches(
 def load_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
     """Every stored record (the digest reads a programme's other pages too), and the matches of one
     call per programme: a programme found on several portals is scored and listed once."""
+    covers_until = utcnow() - IN_FLIGHT
     records: dict[str, CallRecord] = {}
     calls: list[FundingCall] = []
     for record in store.iter_calls():
@@ -105,7 +113,9 @@ def load_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
         find_matches(calls, config, as_of, store.sources()), all_marks(store),
         {cid: r.version for cid, r in records.items()},
     )
-    return DigestInputs(records, matches, load_health(store, config), tuple(applications), recent_changes(store, as_of))
+    return DigestInputs(
+        records, matches, load_health(store, config), tuple(applications), recent_changes(store, as_of), covers_until
+    )
 
 
 def recent_changes(store: Store, as_of: date) -> dict[str, list[CallEvent]]:
@@ -167,7 +177,7 @@ def digest_for(
     scope: frozenset[str] | None = None,
 ) -> Digest:
     period = period_key(as_of)
-    since = ledger.previous_sent_at(store, recipient, period) if recipient else None
+    since = ledger.previous_cutoff(store, recipient, period) if recipient else None
     return build_digest(
         config, inputs.records, inputs.matches, as_of, since, inputs.health, inputs.applications, measures=scope,
         events=inputs.events,
@@ -234,7 +244,7 @@ def deliver(
         ledger.record_failure(store, row.id, str(exc))
         log.warning("Bericht %s an %s nicht versendet: %s", period, recipient, exc)
         return RecipientResult(recipient, "failed", str(exc))
-    ledger.mark_sent(store, row.id, message_id)
+    ledger.mark_sent(store, row.id, message_id, covers_until=inputs.covers_until)
     return RecipientResult(recipient, "sent", digest.summary)
 
 

@@ -6,6 +6,7 @@ pages twice stores each call once and a real change is visible as a version bump
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Iterator
@@ -487,6 +488,7 @@ class Store:
         now = utcnow()
         measure_ids = {m.measure_id for m in matches}
         with self.session() as session:
+            _one_writer_at_a_time(session, "matches")
             if measure_ids:
                 session.execute(sa.delete(MatchRecord).where(MatchRecord.measure_id.in_(measure_ids)))  # type: ignore[attr-defined]
             versions = dict(
@@ -512,6 +514,19 @@ class Store:
             if measure_id:
                 query = query.where(MatchRecord.measure_id == measure_id)
             return list(session.exec(query).all())
+
+
+def _one_writer_at_a_time(session: Session, name: str) -> None:
+    """Serialise transactions that replace a whole set of rows (delete, then insert).
+
+    Two such transactions at once on PostgreSQL would both delete the old rows, then both insert
+    and one would hit the unique constraint. A transaction-scoped advisory lock makes the second
+    wait for the first to commit; it is released with the transaction. SQLite needs nothing: it
+    admits one writer at a time anyway (the busy timeout makes the second wait).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"foerderradar:{name}".encode()).digest()[:8], "big", signed=True)
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _jsonable(value: Any) -> Any:
