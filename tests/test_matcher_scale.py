@@ -24,6 +24,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from foerderradar.matcher import match_calls
 from foerderradar.matcher.eligibility import CallVerdict, assess_call, excluded_terms
@@ -551,3 +553,32 @@ def test_the_structured_pre_gate_never_keeps_out_an_eligible_call(labelled: Eval
     ruled_out = [c for c in calls if _plainly_ineligible(c, labelled.measures.city, AS_OF)]
     assert len(ruled_out) > 100
     assert not [c.id for c in ruled_out if assess_call(c, labelled.measures.city, AS_OF).eligible]
+
+
+# Arbitrary text, as in tests/test_properties.py: the fast paths agree with the reference on input
+# nobody wrote on purpose too (odd letters, marks that fold away, hyphen runs, phrase fragments).
+FIXED = settings(derandomize=True, max_examples=300, deadline=None, database=None)
+VOCABULARY = ["Breitbandausbau Gigabitförderung Verwaltungsdigitalisierung Schulträger WLAN-Ausstattung öffentlich"]
+NEW, OLD = Analyzer(VOCABULARY), OldAnalyzer(VOCABULARY)
+PIECES = ["public", "administration", "smart", "city", "digitale", "verwaltung", "weiße", "Flecken", "open", "data",
+          "breitband", "ausbau", "glasfaser", "netz", "ung", "s", "-", " ", "ae", "ue", "e", "ß", "Ä", "ͺ", "𝐀"]
+
+
+@FIXED
+@given(st.one_of(st.text(max_size=120), st.lists(st.sampled_from(PIECES), max_size=14).map("".join)))
+@example("digitale Verwaltung ͺ-ͺ public administration")
+def test_arbitrary_text_analysed_like_the_reference(text: str) -> None:
+    occurrences = list(OLD.analyse(text))
+    assert list(NEW.analyse(text)) == occurrences
+    counts: Counter[str] = Counter()
+    for token, times in NEW.analyse(text).tokens().items():
+        for term in NEW.word_terms(token) if isinstance(token, str) else (token[0],):
+            counts[term] += times
+    assert counts == Counter(term for term, _ in occurrences)
+
+
+@FIXED
+@given(st.lists(st.sampled_from(["breit", "band", "aus", "bau", "ae", "oe", "ue", "e", "s", "en", "ung", "lich",
+                                 "gigabit", "foerder", "schul", "traeger", "x", "qq", "ss"]), max_size=12).map("".join))
+def test_arbitrary_compounds_split_like_the_reference(word: str) -> None:
+    assert NEW.split(word) == OLD.split(word)
