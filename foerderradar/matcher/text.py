@@ -149,7 +149,7 @@ class Analyzer:
         self._shared: dict[str, str] = {}  # term → the one string object used for it
         self._atoms: dict[str, tuple[str, ...]] = {}  # written word → stemmed hyphen parts
         self._checked: set[str] = set()  # written words looked at for phrases …
-        self._openers: set[str] = set()  # … and those with a part that starts one
+        self._openers: dict[str, tuple[tuple[int, str, str | None], ...]] = {}  # … those that may start one
         self._phrase_pairs = frozenset(key[:2] for key in self.thesaurus.phrases)  # first two stems
 
     # -- compounds ------------------------------------------------------------------------------
@@ -351,6 +351,18 @@ class Analyzer:
             pieces = self._atoms[word] = _stemmed_parts(word)
         return pieces
 
+    def _opening_parts(self, word: str) -> tuple[tuple[int, str, str | None], ...]:
+        """The word's parts that may start a phrase: (index, stem, the next stem within the word or
+        None if the next one is in the following word); a part followed within the word by a stem
+        no phrase continues with starts none."""
+        parts = _stemmed_parts(word)
+        found = []
+        for k, part in enumerate(parts):
+            inner = parts[k + 1] if k + 1 < len(parts) else None
+            if part in self.thesaurus.phrase_starts and (inner is None or (part, inner) in self._phrase_pairs):
+                found.append((k, part, inner))
+        return tuple(found)
+
     def _phrases(self, written: list[str], distinct: Iterable[str] = ()) -> Iterator[tuple[str, int, int, str]]:
         """Multi-word thesaurus entries ("public administration", "weiße Flecken"): the concept, the
         first and last index of the written words wholly inside the phrase, and the words shown.
@@ -363,23 +375,21 @@ class Analyzer:
         phrases = self.thesaurus.phrases
         if not phrases:
             return
-        starts = self.thesaurus.phrase_starts
         distinct = set(distinct or written)
         for word in distinct.difference(self._checked):  # set operations: no Python loop over every word
             self._checked.add(word)
-            if not starts.isdisjoint(_stemmed_parts(word)):
-                self._openers.add(word)
-        hopeful = self._openers.intersection(distinct)
+            if opening := self._opening_parts(word):
+                self._openers[word] = opening
+        hopeful = self._openers.keys() & distinct
         if not hopeful:
             return
         longest = self.thesaurus.longest_phrase
         resume = (0, 0)  # the first atom not inside a phrase already found
         for n in [n for n, word in enumerate(written) if word in hopeful]:
-            here = self._pieces(written[n])
-            for k, piece in enumerate(here):
-                if piece not in starts or (n, k) < resume:
+            for k, piece, inner in self._openers[written[n]]:
+                if (n, k) < resume:
                     continue
-                after = here[k + 1] if k + 1 < len(here) else next(  # the next atom, in a later word
+                after = inner if inner is not None else next(  # the next atom, in a later word
                     (later[0] for w in range(n + 1, len(written)) if (later := self._pieces(written[w]))), "")
                 if (piece, after) not in self._phrase_pairs:  # most "digital …" or "Land …" start none
                     continue
