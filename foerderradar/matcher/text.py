@@ -327,7 +327,7 @@ class Analyzer:
         """The text's phrases and the words they leave, with counts, each in order of first occurrence."""
         written = words(text)
         found = Counter(written)
-        phrases = list(self._phrases(written, found)) if written else []
+        phrases = list(self._phrases(written, found.keys())) if written else []
         if not phrases:
             return cast("dict[Token, int]", found)  # a Counter is a dict; a word is a Token
         counts: dict[Token, int] = {}
@@ -363,10 +363,10 @@ class Analyzer:
                 found.append((k, part, inner))
         return tuple(found)
 
-    def _phrases(self, written: list[str], distinct: Iterable[str] = ()) -> Iterator[tuple[str, int, int, str]]:
+    def _phrases(self, written: list[str], distinct: Set[str] | None = None) -> Iterator[tuple[str, int, int, str]]:
         """Multi-word thesaurus entries ("public administration", "weiße Flecken"): the concept, the
         first and last index of the written words wholly inside the phrase, and the words shown.
-        ``distinct``: the set of written words, when the caller has it.
+        ``distinct``: the written words as a set, when the caller has them.
 
         The text is read as a sequence of atoms (the stemmed hyphen parts of its words, addressed as
         (word, part)); a phrase is looked up only where an atom can start one, and the longest
@@ -375,8 +375,8 @@ class Analyzer:
         phrases = self.thesaurus.phrases
         if not phrases:
             return
-        distinct = set(distinct or written)
-        for word in distinct.difference(self._checked):  # set operations: no Python loop over every word
+        distinct = set(written) if distinct is None else distinct
+        for word in distinct - self._checked:  # set operations: no Python loop over every word
             self._checked.add(word)
             if opening := self._opening_parts(word):
                 self._openers[word] = opening
