@@ -158,7 +158,7 @@ def main() -> None:
     parser.add_argument("--min-score", type=float, default=30)
     parser.add_argument("--rare", type=int, default=20, help="long-tail variant: rare words per call (0: none)")
     parser.add_argument("--rare-calls", default="5000,50000", help="sizes of the long-tail variant")
-    parser.add_argument("--baseline", default="2000x1000,5000x100,1000x100r20",
+    parser.add_argument("--baseline", default="2000x1000,10000x200,1000x100r20",
                         help="CALLSxMEASURES[rRARE] cases for old vs new in the same run ('' for none)")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # child process mode
     parser.add_argument("--old", action="store_true", help=argparse.SUPPRESS)

@@ -131,16 +131,16 @@ def _rank(index: Index, measure: Measure, verdicts: _Verdicts, pool: Sequence[Fu
     """The measure's list: score ≥ min_score and > 0, eligible unless asked otherwise, best first."""
     query = index.query(measure)
     docs, approx = index.candidates(query, min_score)
-    if not include_ineligible:  # calls an earlier measure found ineligible need no second look
+    if not include_ineligible:  # known not to be eligible (portal fields, an earlier assessment): no second look
         keep = ~verdicts.ruled_out[docs]
         docs, approx = docs[keep], approx[keep]
-    stop_early = limit is not None and limit > 0
-    best: list[float] = []  # min-heap of the best `limit` scores listed so far
+    cap = limit if limit is not None and limit > 0 else 0  # stop early once `cap` calls are listed
+    best: list[float] = []  # min-heap of the best `cap` scores listed so far
     listed: list[tuple[tuple[float, date, str, int, int], _Pick]] = []
     # Exact ties (two calls sharing an id) are listed by the measure's first term they contain, then input order.
     term_order = {term: n for n, term in enumerate(query.weights)}
-    for i in _best_first(approx, limit) if stop_early else range(len(docs)):
-        if stop_early and len(best) == limit and approx[i] < best[0] - SLACK:
+    for i in _best_first(approx, cap) if cap else range(len(docs)):
+        if cap and len(best) == cap and approx[i] < best[0] - SLACK:
             break  # this and every later candidate scores below the list's last entry
         doc = int(docs[i])
         call_verdict = verdicts(doc)
@@ -157,20 +157,20 @@ def _rank(index: Index, measure: Measure, verdicts: _Verdicts, pool: Sequence[Fu
         # Ties: the sooner deadline first (it needs attention first), then a stable order.
         key = (-score, call_verdict.deadline or date.max, pool[doc].id, min(term_order[t] for t in hit.terms), doc)
         listed.append((key, _Pick(doc, hit, score, eligible, call_verdict, excluded)))
-        if stop_early:
+        if cap:
             heapq.heappush(best, score)
-            if len(best) > limit:  # type: ignore[operator]
+            if len(best) > cap:
                 heapq.heappop(best)
     listed.sort(key=lambda entry: entry[0])
     picks = [pick for _, pick in listed]
     return _Ranked(query, picks[:limit] if limit is not None else picks)
 
 
-def _best_first(values: Floats, first: int | None) -> Iterator[int]:
+def _best_first(values: Floats, first: int) -> Iterator[int]:
     """Indices of ``values``, largest first, sorting only as much as the caller reads: a measure
     usually needs its top few dozen of tens of thousands of candidates."""
     rest = np.arange(len(values))
-    size = max(first or 0, 16)
+    size = max(first, 16)
     while len(rest):
         if size < len(rest):
             split = np.argpartition(-values[rest], size)

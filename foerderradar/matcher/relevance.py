@@ -16,15 +16,17 @@ the same for a three-word measure as for a long one.
 
 Scale (a Land-wide service: 50,000 calls × 1,000 measures) shapes how this is computed, not what:
 
-1. Every call is analysed once into a table of (call, term) frequencies, kept as numpy arrays both
-   by call (for 2.) and by term ("postings", for 1.'s search).
+1. Every call is analysed once (each distinct word once for the whole corpus) into a table of
+   (call, term) BM25F frequencies, kept as numpy arrays both by term ("postings", for 2.) and by
+   call (for 3.).
 2. :meth:`Index.candidates` scores one measure against all calls at once with array arithmetic:
-   for each of the measure's terms, add its weighted contributions to the calls that contain it.
-   This is fast but adds in a different order than 3., so the last digit may differ.
+   the weighted contributions of each of the measure's terms, summed per call. This is fast but
+   adds in a different order than 3., so the last bits may differ (:data:`SLACK` bounds it).
 3. :meth:`Index.hit` recomputes one call's score in plain Python — contributions strongest first,
    summed in that order — and that score is the one reported. The matcher asks for it only for
-   the calls 2. found near or above its threshold, with a margin far wider than rounding error,
-   so the results are exactly those of computing 3. for every call.
+   the calls 2. puts within :data:`SLACK` of the threshold or above, and reads them best first
+   until no later one can make the list, so the results are exactly those of computing 3. for
+   every call (tests/test_matcher_scale.py keeps the pair-by-pair matcher to check that).
 """
 
 from __future__ import annotations
