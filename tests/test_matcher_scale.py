@@ -4,8 +4,8 @@ The reference below is the matcher as it was before it was rebuilt for 50,000 ca
 measures (issue 4): postings dicts, every candidate scored pair by pair and turned into a Match,
 phrases looked up atom by atom, compounds split by trying every substring. It is kept verbatim as
 the specification: the fast path must give the same Match lists — scores, order, reasons,
-eligibility, deadline, status, sources — on the labelled set, on synthetic corpora and on edge
-cases. ``bench/match_scale.py`` imports ``old_match_calls`` for its same-run baseline.
+eligibility, deadline, status, sources — on the labelled set, on synthetic corpora, on edge cases
+and on arbitrary text. ``bench/match_scale.py`` imports ``old_match_calls`` for its same-run baseline.
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ AS_OF = date(2026, 12, 1)
 ROOT = Path(__file__).resolve().parents[1]
 
 # ------------------------------------------------------------------------------------------------
-# The reference: text.Analyzer's compound splitting and phrase scan, relevance.Index and
-# match.match_calls as they were (word_terms, _known, _term, stem and fold did not change).
+# The reference: text.Analyzer's word pattern, compound splitting and phrase scan, relevance.Index
+# and match.match_calls as they were (_known, _term, stem and fold did not change, nor did
+# word_terms but for sharing one string per term).
 
 
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
