@@ -9,8 +9,9 @@ ratios measured in one run.
   portal pages (../shared/captures, when present), whole and once per block element — the way the
   spiders call it. Best of three rounds.
 - Hostile shapes, each at doubling sizes (the fuzz run's two slow cases, and one more):
-  ``nested main``: a programme page whose opening ``<main>`` and first third are repeated k times,
-  read by the ``html`` kind (detail page, ``description: main``, ``sections: true``) and by ``watch``;
+  ``nested main``: a programme page whose header, opening ``<main>`` and first third of the main
+  content are repeated k times (k ``<main>``s inside each other), read by the ``html`` kind (detail
+  page, ``description: main``, ``sections: true``) and by ``watch``;
   ``open cards``: a list page whose cards lost their closing tags (each contains all later ones),
   read by the ``html`` kind as "items as calls";
   ``flat``: k sibling paragraphs, ``text_of`` alone (the old version was quadratic even here).
@@ -68,7 +69,7 @@ def text_of_before(fragment: str | Selector) -> str:
 def before() -> Iterator[None]:
     """The callers as they were: old text_of, every match read in full, nested items left nested."""
     saved = {name: getattr(html_list, name) for name in ("text_of", "outermost", "readable", "nested_beyond_bound")}
-    html_list.text_of = text_of_before  # type: ignore[assignment]
+    html_list.text_of = text_of_before
     html_list.outermost = list  # type: ignore[assignment]
     html_list.readable = list  # type: ignore[assignment]
     html_list.nested_beyond_bound = lambda items: []  # type: ignore[assignment]
@@ -118,8 +119,10 @@ def _source(capture: str, demo: str) -> bytes:
 def nested_main(k: int) -> bytes:
     demo = "FDB/Content/DE/Foerderprogramm/Bund/BMDV/gigabit-aufruf-kommunen-2027.html"
     page = _source("foerderdatenbank/detail_1.html", demo)
-    start = page.find(b"<main")
-    cut = start + (page.find(b"</main>") - start) // 3
+    main = page.find(b"<main")
+    start = page.rfind(b"<header", 0, main)  # from the page header into the main content, as the fuzz run
+    start = start if start >= 0 else page.rfind(b"<body", 0, main)  # repeated it: each copy opens one more <main>
+    cut = main + (page.find(b"</main>") - main) // 3
     return page[:start] + page[start:cut] * k + page[cut:]
 
 
@@ -166,8 +169,8 @@ def read_text(body: bytes) -> None:
 
 
 SHAPES: list[tuple[str, Callable[[int], bytes], Callable[[bytes], None], list[int]]] = [
-    ("nested main → html detail", nested_main, read_detail, [8, 16, 32, 64, 128, 256]),
-    ("nested main → watch", nested_main, read_watch, [8, 16, 32, 64, 128, 256]),
+    ("nested main → html detail", nested_main, read_detail, [4, 8, 16, 32, 64, 128]),
+    ("nested main → watch", nested_main, read_watch, [4, 8, 16, 32, 64, 128]),
     ("open cards → html items", open_cards, read_items, [10, 20, 40, 80, 160, 320, 640]),
     ("flat paragraphs → text_of", flat, read_text, [1000, 2000, 4000, 8000, 16000, 32000]),
 ]
@@ -190,7 +193,40 @@ def hostile(limit: float) -> list[dict[str, Any]]:
     return rows
 
 
-def render(normal_row: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+# The fuzz run's two slow cases (bench/fuzz_inputs.py --seed 1): a 376 KB programme page with 21
+# nested <main>s read by the html kind, a 181 KB list page whose 30 cards lost their closing tags.
+FUZZ_CASES = (292, 4762)
+
+
+def fuzz_replay(seed: int = 1) -> list[dict[str, Any]]:
+    """The slow cases regenerated from their seed and run through their target, before and after."""
+    if not CAPTURES.is_dir():
+        return []
+    sys.path.insert(0, str(PROJECT / "bench"))
+    import random
+
+    import fuzz_inputs
+
+    targets = fuzz_inputs.targets()
+    rows = []
+    for case in FUZZ_CASES:
+        rng = random.Random(seed * 1_000_003 + case)  # as fuzz_inputs.fuzz() draws each case
+        target = targets[case % len(targets)]
+        names = fuzz_inputs.pick_mutations(rng, target.kind)
+        body = fuzz_inputs.apply(rng, target.wrap((CAPTURES / target.capture).read_bytes()), target.kind, names)
+
+        def run(body: bytes = body, target: Any = target) -> None:
+            list(target.run(fuzz_inputs.response_for(target, body)))
+
+        new = min(timed(run) for _ in range(2))
+        with before():
+            old = timed(run)
+        rows.append({"case": case, "target": target.name, "mutations": names, "kb": len(body) / 1000,
+                     "old": old, "new": new})  # fmt: skip
+    return rows
+
+
+def render(normal_row: dict[str, Any], rows: list[dict[str, Any]], replayed: list[dict[str, Any]]) -> str:
     machine = subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout.strip() or platform.platform()
     cpus = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() or str(os.cpu_count())
     n = normal_row
@@ -208,6 +244,14 @@ def render(normal_row: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         old = f"{r['old']:.2f} s" if r["old"] is not None else "—"
         ratio = f"{r['old'] / r['new']:.0f}×" if r["old"] is not None else "—"
         lines.append(f"| {r['shape']} | {r['k']} | {r['kb']:,.0f} KB | {old} | {r['new']:.3f} s | {ratio} |")
+    if replayed:
+        lines += ["", "| Fuzz case (seed 1) | target | mutations | page | before | after | before/after |",
+                  "|---|---|---|---:|---:|---:|---:|"]  # fmt: skip
+        for r in replayed:
+            lines.append(
+                f"| {r['case']} | {r['target']} | {', '.join(r['mutations'])} | {r['kb']:,.0f} KB | "
+                f"{r['old']:.2f} s | {r['new']:.3f} s | {r['old'] / r['new']:.0f}× |"
+            )
     return "\n".join(lines)
 
 
@@ -217,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=float, default=30.0, help="stop timing 'before' after a run this long (s)")
     args = parser.parse_args(argv)
     normal_row = normal(args.rounds)
-    print(render(normal_row, hostile(args.limit)))
+    print(render(normal_row, hostile(args.limit), fuzz_replay()))
     return 0 if normal_row["same"] else 1
 
 

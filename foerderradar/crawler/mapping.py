@@ -420,9 +420,9 @@ _HTML = re.compile(r"<[A-Za-z/!][^>]*>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
 
 
 def html_to_text(value: str) -> str:
-    """Plain text, one line per paragraph; plain text passes through (BeautifulSoup only when needed)."""
+    """Plain text, one line per paragraph; plain text passes through (the HTML parser only when needed)."""
     if _HTML.search(value):
-        from foerderradar.crawler.selectors import text_of  # bs4/lxml: only when a crawl needs them
+        from foerderradar.crawler.selectors import text_of  # lxml: only when a crawl needs it
 
         return text_of(value)
     lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in value.splitlines())
