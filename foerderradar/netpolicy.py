@@ -116,7 +116,8 @@ def url_shape_problem(url: str) -> str | None:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        return f"{url!r} ist keine gültige Adresse ({exc}); Tippfehler im Port oder in eckigen Klammern?"
+        problem = _split_problem(str(exc))
+        return f"{url!r} ist keine gültige Adresse ({problem}); Tippfehler im Port oder in eckigen Klammern?"
     if parts.scheme.lower() not in ("http", "https"):
         return f"{url!r}: nur http:// und https:// werden abgerufen (nicht {parts.scheme or 'ohne Schema'}:)"
     host = parts.hostname or ""
@@ -127,6 +128,19 @@ def url_shape_problem(url: str) -> str | None:
     if parse_ip(host) is None and not _HOST_CHARS.match(_idna(host)):
         return f"{url!r}: {host!r} ist kein gültiger Rechnername (Leerzeichen oder Sonderzeichen?)"
     return None
+
+
+def _split_problem(message: str) -> str:
+    """urllib's complaint about an address in German."""
+    if "out of range" in message:
+        return "der Port muss zwischen 1 und 65535 liegen"
+    if "cast to integer" in message:
+        return "der Port ist keine Zahl"
+    if "IPv6" in message:
+        return "die eckigen Klammern einer IPv6-Adresse sind nicht geschlossen"
+    if "NFKC" in message:
+        return "der Rechnername enthält Zeichen, die wie '/', '?', '#' oder '@' wirken"
+    return "nicht lesbar"
 
 
 def _idna(host: str) -> str:

@@ -24,7 +24,14 @@ import yaml
 from pydantic import ValidationError
 
 from foerderradar.netpolicy import portal_url_problems
-from foerderradar.settings import ConfigError, PortalBase, format_validation_error, load_portals, read_yaml
+from foerderradar.settings import (
+    ConfigError,
+    PortalBase,
+    format_validation_error,
+    kind_message,
+    load_portals,
+    read_yaml,
+)
 
 COMMON_COLUMNS = ["key", "kind", "name", "enabled", "base_url", "max_pages"]
 
@@ -126,7 +133,7 @@ def validate_new(
         where = f"{source}: Eintrag {i + 1}"
         kind = str(entry.get("kind"))
         if kind not in kinds:
-            problems.append(f"{where}: kind: {kind!r} is not one of {', '.join(sorted(kinds))}")
+            problems.append(f"{where}: kind: {kind_message(entry.get('kind'), kinds)}")
             continue
         try:
             portal = kinds[kind].model_validate(dict(entry))

@@ -8,11 +8,10 @@ declares (see :mod:`foerderradar.crawler.registry`), urlwatch-style.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -21,6 +20,17 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from foerderradar.config_messages import (
+    TOP_LEVEL,
+    cron_detail,
+    did_you_mean,
+    error_message,
+    not_one_of,
+    toml_problem,
+    union_message,
+    unreadable,
+    yaml_problem,
+)
 from foerderradar.model import APPLICANTS
 from foerderradar.netpolicy import portal_url_problems
 
@@ -58,7 +68,7 @@ class City(_Strict):
     def _known(cls, value: list[str]) -> list[str]:
         for item in value:
             if item not in APPLICANTS:
-                raise ValueError(f"{item!r} is not one of {', '.join(APPLICANTS)}")
+                raise ValueError(not_one_of(item, APPLICANTS, "kein bekannter Antragstellertyp"))
         return value
 
 
@@ -100,7 +110,7 @@ class PortalBase(_Strict):
             return None
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"{value!r} must be an http(s) URL such as http://127.0.0.1:8000")
+            raise ValueError(f"{value!r} ist keine http(s)-Adresse; erwartet z. B. http://127.0.0.1:8000")
         return value.rstrip("/")
 
 
@@ -145,7 +155,7 @@ class DigestSettings(_Strict):
         if value is None:
             return None
         if not re.match(r"^(mailto:[^@\s<>]+@[^\s<>]+|https://[^\s<>]+)$", value):
-            raise ValueError(f"{value!r} must be mailto:adresse@kommune.de or an https:// address")
+            raise ValueError(f"{value!r} ist weder mailto:adresse@kommune.de noch eine https://-Adresse")
         return value
 
 
@@ -173,7 +183,7 @@ class ScheduleSettings(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a known time zone such as Europe/Berlin") from None
+            raise ValueError(f"{value!r} ist keine bekannte Zeitzone; z. B. Europe/Berlin") from None
         return value
 
     @field_validator("crawl", "digest")
@@ -184,7 +194,10 @@ class ScheduleSettings(_Strict):
         try:
             CronTrigger.from_crontab(value)
         except ValueError as exc:
-            raise ValueError(f"{value!r} is not a cron expression like '0 7 * * mon' ({exc})") from None
+            raise ValueError(
+                f"{value!r} ist kein Cron-Ausdruck wie '0 7 * * mon' (Minute Stunde Tag Monat Wochentag)"
+                f"{cron_detail(str(exc))}"
+            ) from None
         return value
 
 
@@ -202,7 +215,7 @@ class HealthSettings(_Strict):
     def _addresses(cls, value: list[str]) -> list[str]:
         for address in value:
             if not re.match(_EMAIL, address):
-                raise ValueError(f"{address!r} is not an e-mail address such as it@kommune.de")
+                raise ValueError(f"{address!r} ist keine E-Mail-Adresse wie it@kommune.de")
         return list(dict.fromkeys(a.lower() for a in value))
 
 
@@ -239,40 +252,54 @@ def _loc(loc: Sequence[int | str]) -> str:
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)
-    return out or "(top level)"
+    return out or TOP_LEVEL
 
 
 def _message(err: Any) -> str:
-    kind = err["type"]
-    ctx = err.get("ctx") or {}
-    if kind in ("literal_error", "enum"):
-        expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        return f"{err['input']!r} is not one of {', '.join(expected)}"
-    if kind == "extra_forbidden":
-        return "unknown key; check the spelling (see the documented keys in the example file)"
-    if kind == "missing":
-        return "required, but missing"
-    if kind == "value_error":
-        return str(ctx.get("error", err["msg"]))
-    return f"{err['msg']} (got {err['input']!r})" if not isinstance(err["input"], dict | list) else err["msg"]
+    """German text of one pydantic error; the wording lives in :mod:`foerderradar.config_messages`."""
+    return error_message(err)
+
+
+# A location part that names a member of a union (``bool``, ``constrained-str``, ``list[str]``,
+# ``LiteralValue``), not a key of the file: config keys are lower-case identifiers.
+_UNION_MEMBER = re.compile(r"^(?:bool|str|int|float|none|list|dict)$|[^a-z0-9_]")
+
+
+def _key_path(err: Any) -> tuple[int | str, ...]:
+    """The error's location as keys of the file: pydantic's union-member names left out."""
+    loc = tuple(err["loc"])
+    if err["type"] == "extra_forbidden":  # the last part is the key the person wrote, whatever it is
+        return (*(p for p in loc[:-1] if not _is_member(p)), loc[-1])
+    return tuple(p for p in loc if not _is_member(p))
+
+
+def _is_member(part: int | str) -> bool:
+    return isinstance(part, str) and bool(_UNION_MEMBER.search(part))
 
 
 def format_validation_error(
     path: Path | str, exc: ValidationError, prefix: Sequence[int | str] = (), model: type[BaseModel] | None = None
 ) -> list[str]:
-    """``file: entry.field: message`` per error; ``model`` (the validated class) adds spelling hints."""
-    out = []
+    """``file: entry.field: message`` per problem; ``model`` (the validated class) adds spelling hints.
+
+    A value that fits none of a union's members (``sections: 5`` is neither true/false nor a
+    selector) gives one message for its key, not one per member.
+    """
+    grouped: dict[tuple[int | str, ...], list[Any]] = {}
     for e in exc.errors():
-        message = _message(e)
-        if e["type"] == "extra_forbidden" and model is not None:
-            message += _did_you_mean(str(e["loc"][-1]), _known_keys(model, e["loc"][:-1]))
-        out.append(f"{path}: {_loc([*prefix, *e['loc']])}: {message}")
+        grouped.setdefault(_key_path(e), []).append(e)
+    out = []
+    for loc, errors in grouped.items():
+        first = errors[0]
+        message = union_message(errors) if len(errors) > 1 else _message(first)
+        if first["type"] == "extra_forbidden" and model is not None:
+            message += _did_you_mean(str(loc[-1]), _known_keys(model, loc[:-1]))
+        out.append(f"{path}: {_loc([*prefix, *loc])}: {message}")
     return out
 
 
 def _did_you_mean(key: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(key.lower(), list(known), n=1, cutoff=0.7)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return did_you_mean(key, known)
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
@@ -332,17 +359,21 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([f"{path}: file not found (copy the example from the project's config/)"]) from None
+        raise ConfigError(
+            [f"{path}: Datei nicht gefunden (die Vorlage aus dem Ordner config/ des Projekts kopieren)"]
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: cannot be read: {exc}"]) from None
+        raise ConfigError([f"{path}: {unreadable(exc)}"]) from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        what = "" if isinstance(exc, _DuplicateKey) else "YAML syntax error: "
-        raise ConfigError([f"{path}: {where}{what}{problem}"]) from None
+        where = f"Zeile {mark.line + 1}, Spalte {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None)
+        if not isinstance(exc, _DuplicateKey):  # its own message is German already
+            context = getattr(exc, "context_mark", None)
+            problem = yaml_problem(problem, context.line + 1 if context else None, mark.line + 1 if mark else None)
+        raise ConfigError([f"{path}: {where}{problem}"]) from None
 
 
 def load_measures(directory: Path) -> MeasuresFile:
@@ -353,7 +384,7 @@ def load_measures(directory: Path) -> MeasuresFile:
     except ValidationError as exc:
         raise ConfigError(format_validation_error(path, exc, model=MeasuresFile)) from None
     problems = [
-        f"{path}: measures[{i}].id: {m.id!r} is used twice; ids must be unique"
+        f"{path}: measures[{i}].id: {m.id!r} kommt doppelt vor; jede Maßnahme braucht eine eigene id"
         for i, m in enumerate(parsed.measures)
         if any(other.id == m.id for other in parsed.measures[:i])
     ]
@@ -363,6 +394,14 @@ def load_measures(directory: Path) -> MeasuresFile:
 
 
 PortalValidator = Callable[[dict[str, Any]], PortalBase]
+
+
+def kind_message(kind: object, kinds: Iterable[str]) -> str:
+    """An entry's ``kind`` that names no registered portal type (or is missing)."""
+    choices = sorted(kinds)
+    if kind is None:
+        return f"fehlt; möglich sind: {', '.join(choices)}"
+    return not_one_of(kind, choices, "kein bekannter Portal-Typ")
 
 
 def load_portals(directory: Path, kinds: dict[str, type[PortalBase]] | None = None) -> list[PortalBase]:
@@ -383,8 +422,7 @@ def load_portals(directory: Path, kinds: dict[str, type[PortalBase]] | None = No
     for i, entry in enumerate(parsed.portals):
         kind = entry.get("kind")
         if kind not in kinds:
-            got = "missing" if kind is None else repr(kind)
-            problems.append(f"{path}: portals[{i}].kind: {got} is not one of {', '.join(sorted(kinds))}")
+            problems.append(f"{path}: portals[{i}].kind: {kind_message(kind, kinds)}")
             continue
         try:
             portal = kinds[kind].model_validate(entry)
@@ -394,7 +432,9 @@ def load_portals(directory: Path, kinds: dict[str, type[PortalBase]] | None = No
         for where, message in portal_url_problems(portal.model_dump()):
             problems.append(f"{path}: portals[{i}].{where}: {message}")
         if portal.key in seen:
-            problems.append(f"{path}: portals[{i}].key: {portal.key!r} is used twice; keys must be unique")
+            problems.append(
+                f"{path}: portals[{i}].key: {portal.key!r} kommt doppelt vor; jedes Portal braucht einen eigenen key"
+            )
         seen.add(portal.key)
         portals.append(portal)
     if problems:
@@ -422,13 +462,16 @@ def load_app_settings(directory: Path, env: dict[str, str] | None = None) -> App
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError([f"{path}: TOML syntax error: {exc}"]) from None
+            raise ConfigError([f"{path}: {toml_problem(str(exc))}"]) from None
         except (OSError, UnicodeDecodeError) as exc:  # saved as Latin-1 by an editor, unreadable …
-            raise ConfigError([f"{path}: cannot be read: {exc} (save the file as UTF-8)"]) from None
+            raise ConfigError([f"{path}: {unreadable(exc)}"]) from None
     mail = data.get("mail")
     if isinstance(mail, dict) and "password" in mail:
         raise ConfigError(
-            [f"{path}: mail.password: secrets are not read from config files; set FOERDERRADAR_SMTP_PASSWORD"]
+            [
+                f"{path}: mail.password: Passwörter werden nicht aus Konfigurationsdateien gelesen; die Zeile "
+                "löschen und FOERDERRADAR_SMTP_PASSWORD in der Umgebung oder in .env setzen"
+            ]
         )
     overrides = {field_: env[name] for name, field_ in _ENV_MAIL.items() if env.get(name)}
     if overrides:
@@ -455,7 +498,7 @@ def load_config(directory: str | Path | None = None, *, need_portals: bool = Tru
     _load_dotenv(base)
     if not base.is_dir():
         raise ConfigError(
-            [f"{base}: config directory not found (use --config DIR or set {CONFIG_ENV})"]
+            [f"{base}: Konfigurationsordner nicht gefunden (mit --config ORDNER angeben oder {CONFIG_ENV} setzen)"]
         )
     problems: list[str] = []
     results: dict[str, Any] = {}

@@ -40,17 +40,17 @@ def test_shipped_examples_are_valid() -> None:
 MEASURE_MISTAKES = [
     # (edit, expected message fragment)
     (lambda d: d["measures"][3].update(status="offen"),
-     "measures.yaml: measures[3].status: 'offen' is not one of open, planned, done"),
-    (lambda d: d["measures"][0].update(colour="blue"), "measures.yaml: measures[0].colour: unknown key"),
-    (lambda d: d["measures"][1].pop("title"), "measures.yaml: measures[1].title: required, but missing"),
+     "measures.yaml: measures[3].status: 'offen' ist nicht erlaubt; möglich sind: open, planned, done"),
+    (lambda d: d["measures"][0].update(colour="blue"), "measures.yaml: measures[0].colour: unbekannter Schlüssel"),
+    (lambda d: d["measures"][1].pop("title"), "measures.yaml: measures[1].title: fehlt"),
     (lambda d: d["measures"][2].update(id="E Government"), "measures.yaml: measures[2].id:"),
-    (lambda d: d["measures"][4].update(id="breitband"), "measures[4].id: 'breitband' is used twice"),
+    (lambda d: d["measures"][4].update(id="breitband"), "measures[4].id: 'breitband' kommt doppelt vor"),
     (lambda d: d["city"].update(applicant_types=["gemeinde"]),
-     "measures.yaml: city.applicant_types: 'gemeinde' is not one of kommune"),
+     "measures.yaml: city.applicant_types: 'gemeinde' ist kein bekannter Antragstellertyp; möglich sind: kommune"),
     (lambda d: d["city"].update(region="NRW"), "measures.yaml: city.region:"),
     (lambda d: d["measures"][0].update(owner="not-an-address"), "measures.yaml: measures[0].owner:"),
     (lambda d: d["measures"][0].update(keywords="Glasfaser"), "measures.yaml: measures[0].keywords:"),
-    (lambda d: d.pop("city"), "measures.yaml: city: required, but missing"),
+    (lambda d: d.pop("city"), "measures.yaml: city: fehlt"),
 ]
 
 
@@ -63,13 +63,14 @@ def test_measure_mistakes_are_named(cfg_dir: Path, edit, expected: str) -> None:
 
 
 PORTAL_MISTAKES = [
-    (lambda d: d["portals"][0].update(kind="rss"), "portals.yaml: portals[0].kind: 'rss' is not one of"),
-    (lambda d: d["portals"][0].pop("kind"), "portals.yaml: portals[0].kind: missing is not one of"),
-    (lambda d: d["portals"][0].update(start_url="x"), "portals.yaml: portals[0].start_url: unknown key"),
+    (lambda d: d["portals"][0].update(kind="rss"),
+     "portals.yaml: portals[0].kind: 'rss' ist kein bekannter Portal-Typ"),
+    (lambda d: d["portals"][0].pop("kind"), "portals.yaml: portals[0].kind: fehlt; möglich sind: eu_sedia"),
+    (lambda d: d["portals"][0].update(start_url="x"), "portals.yaml: portals[0].start_url: unbekannter Schlüssel"),
     (lambda d: d["portals"][0].update(base_url="ftp://mirror"), "portals.yaml: portals[0].base_url:"),
     (lambda d: d["portals"][0].update(start_urls=["file:///etc/passwd"]), "portals[0].start_urls:"),
     (lambda d: d["portals"][0].update(max_pages="viele"), "portals.yaml: portals[0].max_pages:"),
-    (lambda d: d["portals"].append(dict(d["portals"][0])), "].key: 'foerderdatenbank' is used twice"),
+    (lambda d: d["portals"].append(dict(d["portals"][0])), "].key: 'foerderdatenbank' kommt doppelt vor"),
 ]
 
 
@@ -85,8 +86,8 @@ def test_yaml_syntax_error_names_line(cfg_dir: Path) -> None:
     (cfg_dir / "measures.yaml").write_text("city:\n  name: [unclosed\nmeasures: []\n", encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_config(cfg_dir)
-    assert "measures.yaml: line 3" in info.value.problems[0]
-    assert "YAML syntax error" in info.value.problems[0]
+    assert "measures.yaml: Zeile 3" in info.value.problems[0]
+    assert "YAML-Syntaxfehler: Liste in [ ] nicht geschlossen" in info.value.problems[0]
 
 
 def test_problems_of_all_files_are_reported_together(cfg_dir: Path) -> None:
@@ -98,10 +99,10 @@ def test_problems_of_all_files_are_reported_together(cfg_dir: Path) -> None:
 
 
 def test_missing_directory_and_file(tmp_path: Path, cfg_dir: Path) -> None:
-    with pytest.raises(ConfigError, match="config directory not found"):
+    with pytest.raises(ConfigError, match="Konfigurationsordner nicht gefunden"):
         load_config(tmp_path / "nope")
     (cfg_dir / "portals.yaml").unlink()
-    with pytest.raises(ConfigError, match=r"portals\.yaml: file not found"):
+    with pytest.raises(ConfigError, match=r"portals\.yaml: Datei nicht gefunden"):
         load_config(cfg_dir)
 
 
@@ -133,9 +134,9 @@ def test_bad_env_value_names_the_field(cfg_dir: Path) -> None:
 
 
 SCHEDULE_MISTAKES = [
-    ('crawl = "jeden Tag"', "schedule.crawl: 'jeden Tag' is not a cron expression"),
-    ('digest = "0 25 * * mon"', "schedule.digest:"),
-    ('timezone = "Europe/Bielefeld"', "schedule.timezone: 'Europe/Bielefeld' is not a known time zone"),
+    ('crawl = "jeden Tag"', "schedule.crawl: 'jeden Tag' ist kein Cron-Ausdruck wie '0 7 * * mon'"),
+    ('digest = "0 25 * * mon"', "schedule.digest: '0 25 * * mon' ist kein Cron-Ausdruck"),
+    ('timezone = "Europe/Bielefeld"', "schedule.timezone: 'Europe/Bielefeld' ist keine bekannte Zeitzone"),
 ]
 
 

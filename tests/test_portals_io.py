@@ -82,10 +82,10 @@ def test_add_one_portal_keeps_comments_and_existing_entries(cfg: Path) -> None:
 
 BAD_ADDS: list[tuple[str, list[str], list[str]]] = [
     ("duplicate key", ["foerderdatenbank", "--kind", "foerderdatenbank"], ["'foerderdatenbank' gibt es schon"]),
-    ("unknown kind", ["neu", "--kind", "rss"], ["kind: 'rss' is not one of"]),
+    ("unknown kind", ["neu", "--kind", "rss"], ["kind: 'rss' ist kein bekannter Portal-Typ"]),
     ("unknown key", ["neu", "--kind", "feed", "--set", "url=https://x.example/f", "--set", "adress=x"],
-     ["adress: unknown key"]),
-    ("missing required key", ["neu", "--kind", "feed"], ["url: required"]),
+     ["adress: unbekannter Schlüssel"]),
+    ("missing required key", ["neu", "--kind", "feed"], ["url: fehlt"]),
     ("not an http url", ["neu", "--kind", "feed", "--set", "url=file:///etc/passwd"], ["url"]),
     ("bad key slug", ["Neu Portal", "--kind", "feed", "--set", "url=https://x.example/f"], ["key"]),
     ("malformed --set", ["neu", "--kind", "feed", "--set", "url"], ["SCHLÜSSEL=WERT"]),
@@ -108,7 +108,7 @@ BAD_CSVS: list[tuple[str, str, list[str]]] = [
     ("no key column", "name,kind\nA,feed\n", ["Zeile 1", "'key'"]),
     ("bad json cell", "key,kind,url,filter\na,feed,https://x.example/f,[Breitband\n", ["Zeile 2", "'filter'", "JSON"]),
     ("too many cells", "key,kind\na,feed,extra\n", ["Zeile 2", "mehr Zellen"]),
-    ("two rows, one bad", "key,kind,url\na,feed,https://x.example/f\nb,feed,\n", ["Eintrag 2 (b)", "url: required"]),
+    ("two rows, one bad", "key,kind,url\na,feed,https://x.example/f\nb,feed,\n", ["Eintrag 2 (b)", "url: fehlt"]),
     ("same key twice", "key,kind,url\na,feed,https://x.example/f\na,feed,https://y.example/f\n",
      ["Eintrag 2", "'a' gibt es schon"]),
 ]

@@ -549,18 +549,19 @@ def test_unknown_programme_is_a_clear_error(tmp_path: Path) -> None:
         load_portals(tmp_path)
     assert info.value.problems == [
         f"{tmp_path / 'portals.yaml'}: portals[0].programmes[1]: "
-        "'ERASMUSPLUS' is not one of DIGITAL, CEF, HORIZON, LIFE, ERASMUS, CERV"
+        "'ERASMUSPLUS' ist nicht erlaubt; möglich sind: DIGITAL, CEF, HORIZON, LIFE, ERASMUS, CERV; "
+        "meinten Sie 'ERASMUS'?"
     ]
 
 
 BAD_CONFIG = [
-    ("statuses: [closed]", "portals[0].statuses[0]: 'closed' is not one of open, forthcoming"),
-    ("page_size: 101", "portals[0].page_size:"),
-    ("page_size: 0", "portals[0].page_size:"),
-    ("programmes: []", "portals[0].programmes:"),
-    ("api_url: ftp://example.org/search", "portals[0].api_url: 'ftp://example.org/search' is not an http(s) URL"),
-    ("programme: [CEF]", "portals[0].programme: unknown key"),
-    ("api_key: ''", "portals[0].api_key:"),
+    ("statuses: [closed]", "portals[0].statuses[0]: 'closed' ist nicht erlaubt; möglich sind: open, forthcoming"),
+    ("page_size: 101", "portals[0].page_size: darf höchstens 100 sein, nicht 101"),
+    ("page_size: 0", "portals[0].page_size: muss mindestens 1 sein, nicht 0"),
+    ("programmes: []", "portals[0].programmes: darf nicht leer sein"),
+    ("api_url: ftp://example.org/search", "portals[0].api_url: 'ftp://example.org/search' ist keine http(s)-Adresse"),
+    ("programme: [CEF]", "portals[0].programme: unbekannter Schlüssel"),
+    ("api_key: ''", "portals[0].api_key: darf nicht leer sein"),
 ]
 
 

@@ -341,29 +341,33 @@ def test_resolve_path(path: str, expected: object) -> None:
 
 GOOD = {"key": "ok", "kind": "json", "url": API_URL, "items": "data.results"}
 MISTAKES = [
-    ({"item_path": "data"}, "portals[1].item_path: unknown key"),
-    ({"items": 5}, "portals[1].items: Input should be a valid string"),
-    ({"items": ["data", "results"]}, "portals[1].items: Input should be a valid string"),
-    ({"items": "data..results"}, "portals[1].items: 'data..results' is not a dotted path to the list of items"),
-    ({"items": None}, "portals[1].items:"),
-    ({"url": "file:///tmp/calls.json"}, "portals[1].url: 'file:///tmp/calls.json' is not an http(s) URL"),
-    ({"method": "PUT"}, "portals[1].method: 'PUT' is not one of GET, POST"),
-    ({"body": {"q": 1}}, "portals[1].body: a body is only sent with method: POST"),
-    ({"method": "POST", "body": {"seit": date(2026, 1, 1)}}, "portals[1].body: must be plain JSON"),
-    ({"fields": {"title": "metadata..title"}}, "portals[1].fields.title: 'metadata..title' is not a dotted path"),
-    ({"fields": {"titel": "title"}}, "portals[1].fields.titel: unknown key"),
-    ({"fields": {"title": []}}, "portals[1].fields.title: every call needs a title; this mapping cannot be"),
+    ({"item_path": "data"}, "portals[1].item_path: unbekannter Schlüssel"),
+    ({"items": 5}, "portals[1].items: erwartet wird ein Text; hier steht die Zahl 5"),
+    ({"items": ["data", "results"]}, "portals[1].items: erwartet wird ein Text; hier steht eine Liste mit 2 Einträgen"),
+    ({"items": "data..results"}, "portals[1].items: 'data..results' ist kein Punkt-Pfad zur Liste der Einträge"),
+    ({"items": None}, "portals[1].items: erwartet wird ein Text; hier steht nichts"),
+    ({"url": "file:///tmp/calls.json"}, "portals[1].url: 'file:///tmp/calls.json' ist keine http(s)-Adresse"),
+    ({"method": "PUT"}, "portals[1].method: 'PUT' ist nicht erlaubt; möglich sind: GET, POST"),
+    ({"body": {"q": 1}}, "portals[1].body: body wird nur mit method: POST gesendet"),
+    ({"method": "POST", "body": {"seit": date(2026, 1, 1)}}, "portals[1].body: muss reines JSON sein"),
+    ({"fields": {"title": "metadata..title"}}, "portals[1].fields.title: 'metadata..title' ist kein Punkt-Pfad"),
+    ({"fields": {"titel": "title"}}, "portals[1].fields.titel: unbekannter Schlüssel"),
+    ({"fields": {"title": []}}, "portals[1].fields.title: jeder Förderaufruf braucht title"),
     ({"fields": {"url": "link"}, "url_template": "https://x.example.org/{id}"},
-     "portals[1].url_template: set either url_template or fields.url, not both"),
-    ({"url_template": "https://x.example.org/call"}, "portals[1].url_template: 'https://x.example.org/call' has no"),
-    ({"url_template": "https://x.example.org/{}"}, "portals[1].url_template: '' is not a dotted path in {…}"),
-    ({"url_template": "ftp://x.example.org/{id}"}, "portals[1].url_template: 'ftp://x.example.org/x' is not an http"),
-    ({"pagination": {"page": "p"}}, "portals[1].pagination.page: unknown key"),
-    ({"pagination": {"page": "p"}}, "portals[1].pagination.param: required, but missing"),
-    ({"pagination": {"param": "p", "max_pages": 0}}, "portals[1].pagination.max_pages:"),
+     "portals[1].url_template: entweder url_template oder fields.url angeben, nicht beides"),
+    ({"url_template": "https://x.example.org/call"},
+     "portals[1].url_template: 'https://x.example.org/call' enthält keinen Platzhalter"),
+    ({"url_template": "https://x.example.org/{}"}, "portals[1].url_template: '' ist kein Punkt-Pfad in {…}"),
+    ({"url_template": "ftp://x.example.org/{id}"},
+     "portals[1].url_template: 'ftp://x.example.org/x' ist keine http(s)-Adresse"),
+    ({"pagination": {"page": "p"}}, "portals[1].pagination.page: unbekannter Schlüssel"),
+    ({"pagination": {"page": "p"}}, "portals[1].pagination.param: fehlt"),
+    ({"pagination": {"param": "p", "max_pages": 0}},
+     "portals[1].pagination.max_pages: muss mindestens 1 sein, nicht 0"),
     ({"defaults": {"funding_type": ["foerderung"]}},
-     "portals[1].defaults.funding_type[0]: 'foerderung' is not one of zuschuss"),
-    ({"defaults": {"applicants": "gemeinde"}}, "portals[1].defaults.applicants[0]: 'gemeinde' is not one of kommune"),
+     "portals[1].defaults.funding_type[0]: 'foerderung' ist nicht erlaubt; möglich sind: zuschuss"),
+    ({"defaults": {"applicants": "gemeinde"}},
+     "portals[1].defaults.applicants[0]: 'gemeinde' ist nicht erlaubt; möglich sind: kommune"),
 ]  # fmt: skip
 
 
@@ -384,7 +388,7 @@ def test_config_mistakes_are_named(tmp_path: Path, change: dict[str, Any], expec
 
 def test_missing_items_key_is_named(tmp_path: Path) -> None:
     write_portals(tmp_path, {"key": "bad", "kind": "json", "url": API_URL})
-    with pytest.raises(ConfigError, match=r"portals\[0\]\.items: required, but missing"):
+    with pytest.raises(ConfigError, match=r"portals\[0\]\.items: fehlt"):
         load_portals(tmp_path)
 
 

@@ -84,21 +84,22 @@ def test_watch_id_is_stable(url: str, expected: str) -> None:
 
 GOOD = {"key": "ok", "kind": "watch", "urls": [GIGABIT]}
 MISTAKES = [
-    ({"urls": []}, "portals[1].urls:"),
-    ({"urls": ["ftp://x.example.org/a"]}, "portals[1].urls[0].url: 'ftp://x.example.org/a' is not an http(s) URL"),
-    ({"urls": [{"url": GIGABIT, "titel": "x"}]}, "portals[1].urls[0].titel: unknown key"),
-    ({"urls": [{"title": "x"}]}, "portals[1].urls[0].url: required, but missing"),
+    ({"urls": []}, "portals[1].urls: darf nicht leer sein"),
+    ({"urls": ["ftp://x.example.org/a"]}, "portals[1].urls[0].url: 'ftp://x.example.org/a' ist keine http(s)-Adresse"),
+    ({"urls": [{"url": GIGABIT, "titel": "x"}]}, "portals[1].urls[0].titel: unbekannter Schlüssel"),
+    ({"urls": [{"title": "x"}]}, "portals[1].urls[0].url: fehlt"),
     ({"urls": [GIGABIT, f"{GIGABIT}#abschnitt"]}, "portals[1].urls: "
-     f"'{GIGABIT}#abschnitt' (entry 1) is the same page as entry 0"),
-    ({"region": "main["}, "portals[1].region: 'main[' is not a valid CSS selector"),
-    ({"region": "main::text"}, "portals[1].region: 'main::text' must select elements"),
-    ({"title": "h1::foo"}, "portals[1].title: 'h1::foo' is not a valid CSS selector"),
-    ({"ignore": [".counter", "div["]}, "portals[1].ignore[1]: 'div[' is not a valid CSS selector"),
-    ({"ignore": ["nav::text"]}, "portals[1].ignore[0]: 'nav::text' must select elements"),
-    ({"url": GIGABIT}, "portals[1].url: unknown key"),
-    ({"fields": {"title": "h1"}}, "portals[1].fields: unknown key"),
-    ({"filter": ["x"]}, "portals[1].filter: unknown key"),
-    ({"defaults": {"status": "offen"}}, "portals[1].defaults.status: 'offen' is not one of"),
+     f"'{GIGABIT}#abschnitt' (Eintrag 1) ist dieselbe Seite wie Eintrag 0"),
+    ({"region": "main["}, "portals[1].region: 'main[' ist kein gültiger CSS-Selektor"),
+    ({"region": "main::text"}, "portals[1].region: 'main::text' muss Elemente auswählen"),
+    ({"title": "h1::foo"}, "portals[1].title: 'h1::foo' ist kein gültiger CSS-Selektor"),
+    ({"ignore": [".counter", "div["]}, "portals[1].ignore[1]: 'div[' ist kein gültiger CSS-Selektor"),
+    ({"ignore": ["nav::text"]}, "portals[1].ignore[0]: 'nav::text' muss Elemente auswählen"),
+    ({"url": GIGABIT}, "portals[1].url: unbekannter Schlüssel"),
+    ({"fields": {"title": "h1"}}, "portals[1].fields: unbekannter Schlüssel"),
+    ({"filter": ["x"]}, "portals[1].filter: unbekannter Schlüssel"),
+    ({"defaults": {"status": "offen"}},
+     "portals[1].defaults.status: 'offen' ist nicht erlaubt; möglich sind: open, upcoming"),
 ]  # fmt: skip
 
 

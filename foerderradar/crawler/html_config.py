@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from foerderradar.config_messages import css_problem
 from foerderradar.crawler.mapping import CallDefaults, FieldMap, MappingKeys, _http_url
 from foerderradar.settings import PortalBase
 
@@ -32,13 +33,13 @@ def check_css(query: str, *, elements: bool = False) -> str:
     from parsel.csstranslator import HTMLTranslator
 
     if not isinstance(query, str) or not query.strip():
-        raise ValueError("a CSS selector must not be empty")
+        raise ValueError("ein CSS-Selektor darf nicht leer sein")
     try:
         HTMLTranslator().css_to_xpath(query)
     except SelectorError as exc:
-        raise ValueError(f"{query!r} is not a valid CSS selector ({exc})") from None
+        raise ValueError(f"{query!r} ist kein gültiger CSS-Selektor: {css_problem(str(exc))}") from None
     if elements and "::" in query:
-        raise ValueError(f"{query!r} must select elements; remove ::text / ::attr(…)")
+        raise ValueError(f"{query!r} muss Elemente auswählen; ::text bzw. ::attr(…) am Ende entfernen")
     return query
 
 
@@ -61,7 +62,7 @@ class HtmlFields(FieldMap):
     default of ``url``, and a fallback after a selector, e.g. ``url: ["link[rel=canonical]::attr(href)", "@page"]``.
     """
 
-    source_kind: ClassVar[str] = "CSS selector"
+    source_kind: ClassVar[str] = "ein CSS-Selektor"
 
     @classmethod
     def check_source(cls, source: str) -> None:
@@ -175,7 +176,10 @@ class WatchPortal(PortalBase):
         for index, entry in enumerate(value):
             key = watch_id(entry.url)
             if key in seen:
-                raise ValueError(f"{entry.url!r} (entry {index}) is the same page as entry {seen[key]}")
+                raise ValueError(
+                    f"{entry.url!r} (Eintrag {index}) ist dieselbe Seite wie Eintrag {seen[key]}; "
+                    "einen der beiden löschen"
+                )
             seen[key] = index
         return value
 

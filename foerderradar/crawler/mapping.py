@@ -29,6 +29,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from foerderradar.config_messages import error_message, not_one_of
 from foerderradar.crawler.textextract import extract_terms, parse_german_date
 from foerderradar.model import (
     APPLICANTS,
@@ -123,6 +124,11 @@ class CallDefaults(BaseModel):
     @field_validator("regions")
     @classmethod
     def _region_codes(cls, value: list[str] | None) -> list[str] | None:
+        for region in value or []:
+            try:
+                FundingCall._regions([region])
+            except ValueError:  # the model's own message is English: it is meant for developers
+                raise ValueError(f"{region!r} ist kein Regionskürzel nach ISO 3166-2 wie DE, DE-NW oder EU") from None
         return FundingCall._regions(value)
 
     def values(self) -> dict[str, Any]:
@@ -132,19 +138,12 @@ class CallDefaults(BaseModel):
 def literal_value(name: str, value: Any) -> Any:
     """A ``{value: …}`` literal for field ``name``, validated like ``defaults``."""
     if name in IDENTITY_FIELDS:
-        raise ValueError(f"a literal {name} would be the same for every item; map it to a source instead")
+        raise ValueError(f"ein fester Wert für {name} wäre bei jedem Eintrag gleich; {name} aus einer Quelle lesen")
     try:
         parsed = CallDefaults.model_validate({name: value})
     except ValidationError as exc:
-        raise ValueError("; ".join(_short_error(e) for e in exc.errors())) from None
+        raise ValueError("; ".join(dict.fromkeys(error_message(e) for e in exc.errors()))) from None
     return getattr(parsed, name)
-
-
-def _short_error(err: Any) -> str:
-    if err["type"] == "literal_error":
-        expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
-        return f"{err['input']!r} is not one of {', '.join(expected)}"
-    return f"{err['msg']} (got {err['input']!r})"
 
 
 # -- config: field sources ------------------------------------------------------------------------
@@ -165,7 +164,7 @@ class FieldMap(BaseModel):
     """Canonical field → source; subclasses say what a source is (a feed element, a JSON path)."""
 
     model_config = ConfigDict(extra="forbid")
-    source_kind: ClassVar[str] = "source"
+    source_kind: ClassVar[str] = "eine Quelle"
 
     source_id: FieldSpec | None = None
     url: FieldSpec | None = None
@@ -198,13 +197,15 @@ class FieldMap(BaseModel):
             value = {"value": value.value}
         if isinstance(value, dict):
             if set(value) != {"value"}:
-                raise ValueError("write a literal as {value: …}; no other keys are known here")
+                raise ValueError("einen festen Wert als {value: …} schreiben; andere Schlüssel gibt es hier nicht")
             return {"value": literal_value(name, value["value"])}
         sources = [value] if isinstance(value, str) else value
         if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
-            raise ValueError(f"expected a {cls.source_kind}, a list of them tried in order, or {{value: …}}")
+            raise ValueError(
+                f"erwartet wird {cls.source_kind}, eine Liste davon (der Reihe nach versucht) oder {{value: …}}"
+            )
         if not sources and name in ("url", "title"):
-            raise ValueError(f"every call needs a {name}; this mapping cannot be switched off")
+            raise ValueError(f"jeder Förderaufruf braucht {name}; die Liste darf hier nicht leer sein")
         for source in sources:
             cls.check_source(source)
         return sources
@@ -224,25 +225,29 @@ FEED_SOURCES = (
 
 
 class FeedFields(FieldMap):
-    source_kind: ClassVar[str] = "feed element name"
+    source_kind: ClassVar[str] = "ein Feed-Element"
 
     @classmethod
     def check_source(cls, source: str) -> None:
         if source not in FEED_SOURCES:
-            raise ValueError(f"{source!r} is not a feed element; use one of {', '.join(FEED_SOURCES)} or {{value: …}}")
+            message = not_one_of(source, FEED_SOURCES, "kein Feed-Element")
+            raise ValueError(f"{message} – oder ein fester Wert {{value: …}}")
 
 
 _SEGMENT = re.compile(r"^[^.\s][^.]*$")
 
 
-def check_path(path: str, what: str = "path") -> None:
+def check_path(path: str, what: str = "Punkt-Pfad") -> None:
     """A dotted path: keys separated by dots, list positions as numbers (``metadata.title.0``)."""
     if not path or not all(_SEGMENT.match(part) and part == part.strip() for part in path.split(".")):
-        raise ValueError(f"{path!r} is not a dotted {what} such as data.results or metadata.title.0")
+        raise ValueError(
+            f"{path!r} ist kein {what} wie data.results oder metadata.title.0 "
+            "(Schlüssel durch einzelne Punkte getrennt, ohne Leerzeichen am Rand)"
+        )
 
 
 class JsonFields(FieldMap):
-    source_kind: ClassVar[str] = "dotted path"
+    source_kind: ClassVar[str] = "ein Punkt-Pfad"
 
     @classmethod
     def check_source(cls, source: str) -> None:
@@ -255,7 +260,7 @@ class JsonFields(FieldMap):
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{value!r} is not an http(s) URL")
+        raise ValueError(f"{value!r} ist keine http(s)-Adresse; erwartet z. B. https://www.portal.de/pfad")
     return value
 
 
@@ -270,7 +275,7 @@ class MappingKeys(PortalBase):
     def _keywords(cls, value: Any) -> Any:
         keywords = [value] if isinstance(value, str) else value
         if isinstance(keywords, list) and any(isinstance(k, str) and not k.strip() for k in keywords):
-            raise ValueError("keywords must not be empty")
+            raise ValueError("ein Stichwort darf nicht leer sein; leere Einträge aus der Liste löschen")
         return keywords
 
 
@@ -327,18 +332,20 @@ class JsonPortal(MappedPortal):
         if value is None:
             return None
         if info.data.get("method") != "POST":
-            raise ValueError("a body is only sent with method: POST")
+            raise ValueError("body wird nur mit method: POST gesendet; method: POST ergänzen oder body löschen")
         try:
             json.dumps(value)
         except (TypeError, ValueError):
-            raise ValueError("must be plain JSON (mappings, lists, strings, numbers); quote dates") from None
+            raise ValueError(
+                "muss reines JSON sein (Abschnitte, Listen, Texte, Zahlen); Datumsangaben in Anführungszeichen setzen"
+            ) from None
         return value
 
     @field_validator("items")
     @classmethod
     def _items(cls, value: str) -> str:
         if value:
-            check_path(value, "path to the list of items")
+            check_path(value, "Punkt-Pfad zur Liste der Einträge")
         return value
 
     @field_validator("url_template")
@@ -348,12 +355,12 @@ class JsonPortal(MappedPortal):
             return None
         fields = info.data.get("fields")
         if isinstance(fields, JsonFields) and fields.url is not None:
-            raise ValueError("set either url_template or fields.url, not both")
+            raise ValueError("entweder url_template oder fields.url angeben, nicht beides")
         placeholders = _PLACEHOLDER.findall(value)
         if not placeholders:
-            raise ValueError(f"{value!r} has no {{path}} placeholder, so every item would get the same URL")
+            raise ValueError(f"{value!r} enthält keinen Platzhalter {{pfad}}; so bekäme jeder Eintrag dieselbe Adresse")
         for path in placeholders:
-            check_path(path, "path in {…}")
+            check_path(path, "Punkt-Pfad in {…}")
         _http_url(_PLACEHOLDER.sub("x", value))
         return value
 
@@ -413,9 +420,9 @@ _HTML = re.compile(r"<[A-Za-z/!][^>]*>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
 
 
 def html_to_text(value: str) -> str:
-    """Plain text, one line per paragraph; plain text passes through (BeautifulSoup only when needed)."""
+    """Plain text, one line per paragraph; plain text passes through (the HTML parser only when needed)."""
     if _HTML.search(value):
-        from foerderradar.crawler.selectors import text_of  # bs4/lxml: only when a crawl needs them
+        from foerderradar.crawler.selectors import text_of  # lxml: only when a crawl needs it
 
         return text_of(value)
     lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in value.splitlines())

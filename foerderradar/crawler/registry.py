@@ -50,7 +50,7 @@ class FoerderdatenbankPortal(PortalBase):
     def _http(cls, value: list[str]) -> list[str]:
         for url in value:
             if not url.startswith(("http://", "https://")):
-                raise ValueError(f"{url!r} is not an http(s) URL")
+                raise ValueError(f"{url!r} ist keine http(s)-Adresse; erwartet z. B. https://www.foerderdatenbank.de/…")
         return value
 
 
@@ -101,7 +101,7 @@ class EuSediaPortal(PortalBase):
     @classmethod
     def _api_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
+            raise ValueError(f"{value!r} ist keine http(s)-Adresse; erwartet z. B. {SEDIA_API_URL}")
         return value
 
     @field_validator("programmes", "statuses", mode="before")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 from urllib.parse import urldefrag
@@ -29,7 +29,14 @@ from scrapy.http import Response, TextResponse
 from foerderradar.crawler.html_config import PAGE_URL, HtmlPortal, is_value_query
 from foerderradar.crawler.mapping import FieldMapper, FieldSpec, ItemSkipped, SourceError
 from foerderradar.crawler.sections import SectionReading, read_sections
-from foerderradar.crawler.selectors import clean, text_of
+from foerderradar.crawler.selectors import (
+    clean,
+    nested_beyond_bound,
+    outermost,
+    readable,
+    remove_keeping_tail,
+    text_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +64,23 @@ def values_of(sel: Selector, query: str) -> list[str]:
 
     ``h1 ::text`` and ``h1::text`` give one value per ``h1`` (all its text, or its own text nodes),
     so that inline markup (``<h1>Digitale <em>Schule</em></h1>``) does not split one title in two.
+
+    Matches nested in matches (a list in a list) are read too, but not beyond
+    :func:`~foerderradar.crawler.selectors.readable`'s bound: on a damaged page with hundreds of
+    ``<main>``s inside each other, reading each would read the page hundreds of times.
     """
     if is_value_query(query) and query.rstrip().endswith("::text") and "," not in query:
         base = query.rstrip()[: -len("::text")]
         descendant = not base or base[-1].isspace()
         elements = sel.css(base.strip()) if base.strip() else [sel]
-        nodes = ".//text()" if descendant else "./text()"
-        found = [clean(" ".join(el.xpath(nodes).getall())) for el in elements]
+        if descendant:
+            found = [clean(" ".join(el.xpath(".//text()").getall())) for el in readable(elements)]
+        else:
+            found = [clean(" ".join(el.xpath("./text()").getall())) for el in elements]
     elif is_value_query(query):
         found = [clean(value) for value in sel.css(query).getall()]
     else:
-        found = [text_of(el) for el in sel.css(query)]
+        found = [text_of(el) for el in readable(sel.css(query))]
     return [value for value in found if value]
 
 
@@ -76,9 +89,10 @@ def region_text(regions: Iterable[Selector], drop: Iterable[str]) -> str:
 
     ``watch`` judges changes by this text, so it must not move with markup, menus or scripts.
     Works on a copy, so the response's own tree keeps everything (the title may sit in a header).
+    A region inside another region is read once, as part of the outer one.
     """
     lines: list[str] = []
-    for region in regions:
+    for region in outermost(list(regions)):
         copy = Selector(text=region.get())
         for query in drop:
             for element in copy.css(query):
@@ -86,6 +100,28 @@ def region_text(regions: Iterable[Selector], drop: Iterable[str]) -> str:
         lines.extend(clean(line) for line in text_of(copy).splitlines())
     text = unicodedata.normalize("NFC", "\n".join(line for line in lines if line))
     return text[:MAX_TEXT_CHARS]
+
+
+def separate_items(response: TextResponse, query: str, items: Sequence[Selector]) -> Sequence[Selector]:
+    """The items, each without the items inside it where items nest beyond reason.
+
+    On a normal list page items do not nest (or an item holds a few of its own, read as part of
+    it, as before), and the items come back as they are. Where cards lost their closing tags, so
+    that each contains all later ones, each item would carry the text of all later ones: calls
+    with the wrong text, and work quadratic in the page. There an item inside an item is a call of
+    its own and is cut out of the outer one — in a copy of the page, so the response's own tree
+    stays whole.
+    """
+    if not nested_beyond_bound(items):
+        return items
+    copy = Selector(text=response.text, type="html").css(query)
+    if len(copy) != len(items):  # not the same page twice: leave it as it is
+        return items
+    cut = {item.root for item in nested_beyond_bound(copy)}
+    for item in reversed(copy):  # innermost first: lxml walks the subtree it moves out
+        if item.root in cut:
+            remove_keeping_tail(item.root)
+    return copy
 
 
 def href_of(sel: Selector, query: str) -> str | None:
@@ -142,7 +178,7 @@ class HtmlListSpider(scrapy.Spider):
         items = response.css(self.portal.item)
         if not items:
             raise SourceError(response.url, f"layout changed: item selector {self.portal.item!r} matches nothing")
-        for index, item in enumerate(items):
+        for index, item in enumerate(separate_items(response, self.portal.item, items)):
             if self.portal.link is None:
                 yield from self._parse_call(item, response.url, f"item [{index}]")
                 continue
