@@ -299,3 +299,21 @@ def test_portals_check_shows_sample_and_filled_fields(tmp_path: Path) -> None:
     assert result.filled["description"] == result.filled["applicants"] == result.filled["summary"] == 2
     assert result.filled["regions"] == 2 and result.filled.get("deadline_text") == 1
     assert not any("Antragsberechtigte" in w for w in result.warnings())
+
+
+def test_a_region_inside_the_region_is_compared_once() -> None:
+    """A damaged page with the content region opened twice: its text once, as on the intact page."""
+    from scrapy.http import HtmlResponse
+
+    from foerderradar.crawler.spiders.watch import WatchSpider
+
+    intact = (FIXTURES / "bezreg" / "gigabitkoordination.html").read_text(encoding="utf-8")
+    doubled = intact.replace("<main>", '<main><main class="kopie">', 1).replace("</main>", "</main></main>", 1)
+    assert doubled.count("<main") == 2
+
+    def description(page: str) -> str:
+        spider = WatchSpider(portal())
+        [item] = spider.parse(HtmlResponse(url=GIGABIT, body=page.encode(), encoding="utf-8"))
+        return str(item["description"])
+
+    assert description(doubled) == description(intact)
