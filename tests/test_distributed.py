@@ -316,6 +316,24 @@ def test_three_workers_share_a_portal_and_store_every_programme_once(
     assert left_in_redis(redis_ns) == []  # the coordinator cleaned up
 
 
+def test_failing_pages_are_retried_through_the_shared_queue_and_reported_once(
+    tmp_path: Path, redis_ns: str, pg_store: Store, site_root: Path
+) -> None:
+    """Ten programme pages answer 500: each is tried 1 + 3 times in all (the retries go through the
+    shared queue, whichever worker takes them), then reported once; the rest is fetched once; a
+    partial crawl declares nothing gone and every lease was released (nothing left to redo)."""
+    with FaultServer(site_root) as server:
+        server.fault, server.only = "500", "programm-0001"  # programm-00010 … programm-00019
+        result = crawl(config_for(server.base_url), pg_store, options(redis_ns, workers=2), tmp_path)
+        pages = fetches(server)
+    failing = {p for p in pages if "programm-0001" in p}
+    assert len(failing) == 10 and {pages[p] for p in failing} == {4}
+    assert {n for p, n in pages.items() if p not in failing} == {1}
+    assert result.ok and result.errors == 10 and result.items == N - 10 and result.gone == 0
+    assert sum("HTTP 500" in m for m in result.messages) == 10
+    assert result.requeued == 0 and len(result.workers) == 2
+
+
 def test_a_repeat_crawl_by_other_workers_finds_removed_programmes_gone(
     tmp_path: Path, redis_ns: str, pg_store: Store, site_root: Path
 ) -> None:
