@@ -183,6 +183,8 @@ def crawl(
                 fail(str(exc), 2)
             except LockBusy as exc:
                 fail(str(exc))
+            except StoreError as exc:  # the database failed mid-crawl (locked, refused, connection killed)
+                fail(f"Abruf abgebrochen. {exc}")
         alerts_failed = report_health(store, cfg, [r.portal for r in results])
     print_crawl_summary(results)
     print_worker_shares(results)
@@ -408,11 +410,13 @@ def digest(
     with open_store() as store:
         try:
             with held(store, "digest") if send else nullcontext():
-                outcome = guarded(lambda: run_digest(store, cfg, day, preview_dir=preview, send=send, to=to))
+                outcome = run_digest(store, cfg, day, preview_dir=preview, send=send, to=to)
         except ValueError as exc:
             fail(str(exc), 2)
         except LockBusy as exc:
             fail(str(exc))
+        except StoreError as exc:  # the database failed mid-run; the ledger says who already got theirs
+            fail(f"Bericht abgebrochen. {exc}")
     out.print(f"Zeitraum {outcome.period}: {outcome.summary}")
     for path in outcome.paths:
         out.print(f"  geschrieben: {path}")

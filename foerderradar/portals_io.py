@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from foerderradar.netpolicy import portal_url_problems
 from foerderradar.settings import ConfigError, PortalBase, format_validation_error, load_portals, read_yaml
 
 COMMON_COLUMNS = ["key", "kind", "name", "enabled", "base_url", "max_pages"]
@@ -132,6 +133,8 @@ def validate_new(
         except ValidationError as exc:
             problems.extend(format_validation_error(f"{where} ({entry.get('key', '?')})", exc))
             continue
+        for loc, message in portal_url_problems(portal.model_dump()):  # as load_portals checks them
+            problems.append(f"{where} ({portal.key}): {loc}: {message}")
         if portal.key in taken:
             problems.append(f"{where}: key: {portal.key!r} gibt es schon; Schlüssel müssen eindeutig sein")
         taken.add(portal.key)

@@ -8,19 +8,21 @@ declares (see :mod:`foerderradar.crawler.registry`), urlwatch-style.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from foerderradar.model import APPLICANTS
+from foerderradar.netpolicy import portal_url_problems
 
 CONFIG_ENV = "FOERDERRADAR_CONFIG"
 DEFAULT_CONFIG_DIR = Path("config")
@@ -88,6 +90,8 @@ class PortalBase(_Strict):
     # Replaces scheme and host of every request (mirrors, tests, the demo on 127.0.0.1).
     base_url: str | None = None
     max_pages: int = Field(default=50, ge=1, le=10_000)
+    # Opt-in for URLs on private networks (an internal mirror); see foerderradar/netpolicy.py.
+    allow_private_network: bool = False
 
     @field_validator("base_url")
     @classmethod
@@ -120,6 +124,8 @@ class CrawlerSettings(_Strict):
     http_cache: bool = True
     timeout_s: float = Field(default=30, gt=0)
     portal_timeout_s: float = Field(default=1800, gt=0)  # a whole portal's crawl, then it is killed
+    # Longest pause a portal may ask for with 429/503 + Retry-After; longer: reported, tried next run.
+    retry_after_max_s: float = Field(default=60, ge=0)
 
 
 class DigestSettings(_Strict):
@@ -251,8 +257,75 @@ def _message(err: Any) -> str:
     return f"{err['msg']} (got {err['input']!r})" if not isinstance(err["input"], dict | list) else err["msg"]
 
 
-def format_validation_error(path: Path | str, exc: ValidationError, prefix: Sequence[int | str] = ()) -> list[str]:
-    return [f"{path}: {_loc([*prefix, *e['loc']])}: {_message(e)}" for e in exc.errors()]
+def format_validation_error(
+    path: Path | str, exc: ValidationError, prefix: Sequence[int | str] = (), model: type[BaseModel] | None = None
+) -> list[str]:
+    """``file: entry.field: message`` per error; ``model`` (the validated class) adds spelling hints."""
+    out = []
+    for e in exc.errors():
+        message = _message(e)
+        if e["type"] == "extra_forbidden" and model is not None:
+            message += _did_you_mean(str(e["loc"][-1]), _known_keys(model, e["loc"][:-1]))
+        out.append(f"{path}: {_loc([*prefix, *e['loc']])}: {message}")
+    return out
+
+
+def _did_you_mean(key: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key.lower(), list(known), n=1, cutoff=0.7)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds (``X``, ``X | None``, ``list[X]``), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _known_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    """The keys the model accepts at ``loc`` (list positions skipped); empty where it cannot tell."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field_info = current.model_fields.get(part) if current is not None else None
+        current = _model_in(field_info.annotation) if field_info is not None else None
+    return list(current.model_fields) if current is not None else []
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key written twice in one mapping: valid YAML syntax, but a mistake."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice in one mapping.
+
+    Plain YAML keeps the last value silently: a second ``kind:`` or ``enabled:`` in one entry, or a
+    second ``portals:`` block, would throw away what city IT wrote first without a word.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)  # resolve "<<: *anchor" merges first, as SafeLoader does
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                earlier = first_line.get(key)
+            except TypeError:
+                continue  # an unhashable key: the constructor below reports it
+            if earlier is not None:
+                raise _DuplicateKey(
+                    None, None,
+                    f"Schlüssel {key!r} steht zweimal (zuerst in Zeile {earlier}); der erste Wert ginge "
+                    "verloren – einen der beiden löschen oder zusammenführen",
+                    key_node.start_mark,
+                )
+            first_line[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 def read_yaml(path: Path) -> Any:
@@ -263,12 +336,13 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: cannot be read: {exc}"]) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([f"{path}: {where}YAML syntax error: {problem}"]) from None
+        what = "" if isinstance(exc, _DuplicateKey) else "YAML syntax error: "
+        raise ConfigError([f"{path}: {where}{what}{problem}"]) from None
 
 
 def load_measures(directory: Path) -> MeasuresFile:
@@ -277,7 +351,7 @@ def load_measures(directory: Path) -> MeasuresFile:
     try:
         parsed = MeasuresFile.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, exc)) from None
+        raise ConfigError(format_validation_error(path, exc, model=MeasuresFile)) from None
     problems = [
         f"{path}: measures[{i}].id: {m.id!r} is used twice; ids must be unique"
         for i, m in enumerate(parsed.measures)
@@ -302,7 +376,7 @@ def load_portals(directory: Path, kinds: dict[str, type[PortalBase]] | None = No
     try:
         parsed = PortalsFile.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, exc)) from None
+        raise ConfigError(format_validation_error(path, exc, model=PortalsFile)) from None
     problems: list[str] = []
     portals: list[PortalBase] = []
     seen: set[str] = set()
@@ -315,8 +389,10 @@ def load_portals(directory: Path, kinds: dict[str, type[PortalBase]] | None = No
         try:
             portal = kinds[kind].model_validate(entry)
         except ValidationError as exc:
-            problems.extend(format_validation_error(path, exc, ("portals", i)))
+            problems.extend(format_validation_error(path, exc, ("portals", i), kinds[kind]))
             continue
+        for where, message in portal_url_problems(portal.model_dump()):
+            problems.append(f"{path}: portals[{i}].{where}: {message}")
         if portal.key in seen:
             problems.append(f"{path}: portals[{i}].key: {portal.key!r} is used twice; keys must be unique")
         seen.add(portal.key)
@@ -347,6 +423,8 @@ def load_app_settings(directory: Path, env: dict[str, str] | None = None) -> App
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError([f"{path}: TOML syntax error: {exc}"]) from None
+        except (OSError, UnicodeDecodeError) as exc:  # saved as Latin-1 by an editor, unreadable …
+            raise ConfigError([f"{path}: cannot be read: {exc} (save the file as UTF-8)"]) from None
     mail = data.get("mail")
     if isinstance(mail, dict) and "password" in mail:
         raise ConfigError(
@@ -358,7 +436,7 @@ def load_app_settings(directory: Path, env: dict[str, str] | None = None) -> App
     try:
         return AppSettings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, exc)) from None
+        raise ConfigError(format_validation_error(path, exc, model=AppSettings)) from None
 
 
 @dataclass

@@ -10,24 +10,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from crawl_faults import JSON_FIXTURES, JSON_ROUTES, api, config, events, fdb, snapshot
 from fault_server import FaultServer
 
-from foerderradar.crawler.mapping import JsonPortal
-from foerderradar.crawler.registry import FoerderdatenbankPortal
 from foerderradar.crawler.runner import crawl, crawl_portal
 from foerderradar.demo import DEMO_SITE
 from foerderradar.fixture_server import FixtureServer
-from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile, PortalBase
 from foerderradar.storage import Store
-
-MEASURES = MeasuresFile.model_validate(
-    {"city": {"name": "T", "region": "DE-NW", "applicant_types": ["kommune"]}, "measures": [{"id": "a", "title": "A"}]}
-)
-JSON_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "json"
-JSON_ROUTES = {"/v1/calls?page=1": "page1.json", "/v1/calls?page=2": "page2.json", "/v1/calls?page=3": "page3.json"}
 
 
 @pytest.fixture
@@ -35,41 +26,6 @@ def sqlite_store(sqlite_url: str) -> Iterator[Store]:
     store = Store(sqlite_url)
     yield store
     store.close()
-
-
-def config(
-    tmp_path: Path, *portals: PortalBase, timeout_s: float = 1, portal_timeout_s: float = 120, concurrency: int = 4
-) -> Config:
-    crawler = CrawlerSettings(
-        download_delay=0, http_cache=False, timeout_s=timeout_s, portal_timeout_s=portal_timeout_s,
-        concurrent_requests=concurrency,
-    )
-    return Config(tmp_path, MEASURES, list(portals), AppSettings(crawler=crawler))
-
-
-def fdb(key: str, base_url: str) -> FoerderdatenbankPortal:
-    return FoerderdatenbankPortal(key=key, kind="foerderdatenbank", base_url=base_url)
-
-
-def api(key: str, base_url: str) -> JsonPortal:
-    return JsonPortal.model_validate({
-        "key": key, "kind": "json", "base_url": base_url, "url": "https://api.foerderung.example.org/v1/calls",
-        "items": "data.results", "pagination": {"param": "page"},
-        "fields": {"source_id": "identifier", "title": "metadata.title.0", "deadline": "metadata.deadlineDate.0"},
-        "url_template": "https://foerderung.example.org/aufruf/{identifier}",
-    })
-
-
-def snapshot(store: Store, source: str) -> dict[str, tuple[Any, ...]]:
-    """Everything a failed crawl must not touch: content, version, gone flag, last change."""
-    return {
-        r.id: (r.content_hash, r.version, r.gone_at, r.changed_at, r.title, r.deadline)
-        for r in store.iter_calls() if r.source == source
-    }
-
-
-def events(store: Store) -> Counter[tuple[str, str]]:
-    return Counter((e.call_id.split(":", 1)[0], e.kind) for e in store.events_since())
 
 
 # What the report must say for each fault (any one of the phrases).
@@ -89,6 +45,9 @@ EXPECTED_MESSAGE = {
 def test_faulty_portal_fails_alone_and_keeps_its_calls(
     tmp_path: Path, sqlite_store: Store, fault: str, kind: str
 ) -> None:
+    """First a good crawl of the victim; then both portals with the victim broken (it fails, the
+    other is crawled in full, the victim's calls stay as they were); then, repaired, the victim's
+    next run completes and finds nothing to change."""
     # HTTP behaviour, not database behaviour, is under test here: SQLite only keeps the matrix quick
     # (the killed-crawl test below runs on both databases).
     store = sqlite_store
@@ -96,24 +55,31 @@ def test_faulty_portal_fails_alone_and_keeps_its_calls(
     with FaultServer(root, routes, delay=10) as bad, FixtureServer(DEMO_SITE) as good:
         victim = fdb("victim", bad.base_url) if kind == "html" else api("victim", bad.base_url)
         cfg = config(tmp_path, victim, fdb("other", good.base_url))
-        first = {r.portal: r for r in crawl(cfg, store, cache_dir=tmp_path / "c")}
-        assert first["victim"].ok and first["victim"].items > 0, first["victim"].messages
+        first = crawl_portal(victim, cfg, store, cache_dir=tmp_path / "c")
+        assert first.ok and first.items > 0, first.messages
         before, before_events = snapshot(store, "victim"), events(store)
 
         bad.fault = fault  # type: ignore[assignment]
         after = {r.portal: r for r in crawl(cfg, store, cache_dir=tmp_path / "c")}
+        after_snapshot, after_events = snapshot(store, "victim"), events(store)
+
+        bad.fault = "ok"
+        repaired = crawl_portal(victim, cfg, store, cache_dir=tmp_path / "c")
 
     broken, other = after["victim"], after["other"]
-    assert other.ok and other.errors == 0 and other.items == first["other"].items
+    assert other.ok and other.errors == 0 and other.items == other.new == 14  # the demo site in full
     assert not broken.ok and broken.errors > 0 and broken.items == 0
     text = " ".join(broken.messages)
     assert any(word in text for word in EXPECTED_MESSAGE[fault]), broken.messages
     # The portal's real address is named, not the loopback server that stood in for it.
     assert "foerderung.example.org" in text or "foerderdatenbank.de" in text, broken.messages
-    assert snapshot(store, "victim") == before  # nothing amended, nothing marked gone
-    assert events(store) == before_events
-    run = store.last_runs()["victim"]
-    assert run.ok is False and run.finished_at is not None and run.message
+    assert after_snapshot == before  # nothing amended, nothing marked gone
+    assert after_events == before_events + Counter({("other", "new"): 14})
+    runs = store.recent_runs("victim")
+    assert runs[1].ok is False and runs[1].finished_at is not None and runs[1].message
+    assert repaired.ok and repaired.errors == 0 and repaired.items == first.items, repaired.messages
+    assert repaired.new == repaired.changed == repaired.gone == 0
+    assert snapshot(store, "victim") == before
 
 
 def test_fault_on_detail_pages_only_keeps_the_calls_and_reports_partial(tmp_path: Path, sqlite_store: Store) -> None:
@@ -125,10 +91,15 @@ def test_fault_on_detail_pages_only_keeps_the_calls_and_reports_partial(tmp_path
         before = snapshot(store, "victim")
         bad.fault, bad.only = "500", "/FDB/Content/"
         [broken] = crawl(cfg, store, cache_dir=tmp_path / "c")
+        after = snapshot(store, "victim")
+        bad.fault = "ok"
+        [repaired] = crawl(cfg, store, cache_dir=tmp_path / "c")
     assert first.ok and first.items == len(before) > 0
     assert broken.items == 0 and broken.errors >= len(before)
     assert broken.gone == 0
-    assert snapshot(store, "victim") == before
+    assert after == before
+    assert repaired.ok and repaired.errors == 0 and repaired.items == first.items
+    assert repaired.new == repaired.changed == repaired.gone == 0 and snapshot(store, "victim") == before
 
 
 def test_crawl_killed_halfway_leaves_a_consistent_store_and_the_next_run_completes(

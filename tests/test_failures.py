@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -12,7 +14,7 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 
-from foerderradar.crawler.failures import describe, http_error
+from foerderradar.crawler.failures import describe, http_error, retry_after_seconds, retry_after_too_long
 
 URL = "https://www.nrwbank.de/de/foerderung/foerderprodukte/15198/kommunal-invest.html"
 CASES: list[tuple[BaseException, str]] = [
@@ -44,3 +46,24 @@ def test_describe(exc: BaseException, expected: str) -> None:
 def test_http_error(status: int, expected: str) -> None:
     text = http_error(status, URL)
     assert text.startswith(expected) and text.endswith(f"): {URL}")
+
+
+NOW = datetime(2026, 11, 23, 8, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("header", "seconds"), [
+    ("120", 120.0), (b"0", 0.0), (" 7 ", 7.0),
+    ("Mon, 23 Nov 2026 08:00:30 GMT", 30.0),  # HTTP-date (IMF-fixdate)
+    ("Monday, 23-Nov-26 08:01:00 GMT", 60.0),  # obsolete RFC 850 form, still to be accepted
+    ("Mon, 23 Nov 2026 07:59:00 GMT", 0.0),  # already past: ask again now
+    ("-5", None), ("1.5", None), ("bald", None), ("", None), (None, None),
+])
+def test_retry_after_seconds(header: str | bytes | None, seconds: float | None) -> None:
+    assert retry_after_seconds(header, NOW) == seconds
+
+
+@pytest.mark.parametrize(("wait", "shown"), [(45, "45 s"), (600, "10 min"), (3 * 3600 + 1800, "3,5 h")])
+def test_retry_after_too_long_names_the_url_the_wait_and_the_setting(wait: float, shown: str) -> None:
+    text = retry_after_too_long(429, URL, wait, 60)
+    assert text.startswith(f"HTTP 429 (zu viele Anfragen – das Portal bremst den Abruf): {URL} – ")
+    assert f"erst in {shown} wieder" in text and "60 s ([crawler] retry_after_max_s)" in text

@@ -10,6 +10,9 @@ wraps the root cause in lists of failures.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -18,6 +21,8 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
     ResponseDataLossError,
 )
+
+from foerderradar.netpolicy import RefusedAddress
 
 HTTP_REASONS = {
     400: "Anfrage abgelehnt",
@@ -34,8 +39,68 @@ def http_error(status: int, url: str) -> str:
     return f"HTTP {status} ({reason}): {url}"
 
 
+def redirect_loop(url: str, hops: int) -> str:
+    return (
+        f"Weiterleitungsschleife: {url} leitet im Kreis weiter (nach {hops} Weiterleitung(en) wieder auf eine "
+        "schon besuchte Adresse); Seite nicht abrufbar. Stimmt die Adresse in portals.yaml?"
+    )
+
+
+def too_many_redirects(url: str, limit: int) -> str:
+    return (
+        f"Zu viele Weiterleitungen: {url} leitet mehr als {limit}-mal weiter; Abruf abgebrochen. "
+        "Stimmt die Adresse in portals.yaml?"
+    )
+
+
+def robots_forbidden(url: str) -> str:
+    return (
+        f"robots.txt verbietet den Abruf: {url} (der Betreiber schließt automatische Abrufe dieser Seite aus; "
+        "beim Betreiber nachfragen oder das Portal in portals.yaml abschalten)."
+    )
+
+
+def retry_after_too_long(status: int, url: str, wait_s: float, limit_s: float) -> str:
+    return (
+        f"{http_error(status, url)} – das Portal bittet, erst in {_duration(wait_s)} wieder anzufragen "
+        f"(Retry-After), länger als die erlaubte Wartezeit von {_duration(limit_s)} "
+        "([crawler] retry_after_max_s). Das Portal wird in diesem Lauf nicht weiter abgerufen; "
+        "der nächste Lauf versucht es erneut."
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h".replace(".", ",")
+
+
+def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) -> float | None:
+    """How long a ``Retry-After`` header asks to wait: delta-seconds or an HTTP-date (RFC 9110 10.2.3).
+
+    None when the header is missing or unreadable (the caller falls back to its normal retry); a
+    date in the past means "now" (0).
+    """
+    if value is None:
+        return None
+    text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000" (RFC 2822: unknown zone) parses naive; HTTP-dates are GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
 def describe(exc: BaseException, url: str, *, timeout_s: float, maxsize: int) -> str:
     """One German sentence: what happened to ``url`` and, where it helps, what to check."""
+    if isinstance(exc, RefusedAddress):
+        return str(exc)  # already German and names the refused URL (a redirect target, not ``url``)
     text = f"{type(exc).__name__}: {exc}"
     lowered = text.lower()
     if isinstance(exc, DownloadTimeoutError) or "took longer than" in lowered or "timeout" in lowered:

@@ -8,6 +8,11 @@ Writes only what changed: the portal's ``{call id: content hash}`` is loaded onc
 opens, and a call whose hash is unchanged is only added to ``seen`` (so it is not marked gone) —
 no UPDATE, no event. A repeat crawl of an unchanged portal therefore writes no call rows.
 
+When the database fails (locked past the busy timeout, connection refused or killed), the crawl of
+this portal stops at once: every further page would only wait for the same timeout, and a crawl
+that cannot store what it reads must not pretend to be complete. Nothing more is written; each call
+stored before is whole (one transaction each), and the next run does the rest.
+
 In a distributed crawl (crawler/distributed.py) several workers share the portal: each call id is
 also added to the crawl's shared ``seen`` set *after* it is stored, and counts as an item only for
 the worker that added it first; new and changed calls are counted in Redis as they are stored, so
@@ -23,11 +28,12 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from foerderradar.crawler.recheck import PAGE_KEY, Listed
 from foerderradar.crawler.scrapy_settings import crawl_now
 from foerderradar.model import FundingCall
-from foerderradar.storage import Store
+from foerderradar.storage import Store, StoreError
 
 if TYPE_CHECKING:
     from foerderradar.crawler.distributed import SharedCrawl
@@ -80,6 +86,7 @@ class StorePipeline:
         self.now = crawl_now(crawler.settings)  # None: stamp each write with the current time
         self.known: dict[str, str] = {}  # call id → content hash as stored (calls not gone)
         self.pages: dict[str, tuple[str, str]] = {}  # url → (card signature, call id) fetched in full
+        self.db_error: str | None = None  # the German message once the database failed
         self.shared: SharedCrawl | None = None  # the distributed crawl this worker is part of, if any
 
     @classmethod
@@ -89,12 +96,24 @@ class StorePipeline:
     def open_spider(self) -> None:
         key = self._portal_key()
         if self.store is not None and key:
-            self.known = self.store.call_hashes(key)  # one SELECT instead of a write per unchanged call
+            try:
+                self.known = self.store.call_hashes(key)  # one SELECT instead of a write per unchanged call
+            except StoreError as exc:
+                self._database_failed(exc)
+                return
             if self.crawler.settings.get("FOERDERRADAR_REDIS_URL"):
                 from foerderradar.crawler.distributed import open_shared  # redis: an optional extra
 
                 joined = open_shared(self.crawler.settings, key)
                 self.shared = joined[0] if joined else None
+
+    def _database_failed(self, exc: StoreError) -> None:
+        if self.db_error is None:
+            self.db_error = str(exc)
+            log.warning("database failed, stopping the crawl: %s", exc)
+            engine = self.crawler.engine
+            assert engine is not None
+            deferred_from_coro(engine.close_spider_async(reason="database_error"))
 
     def _portal_key(self) -> str | None:
         portal = getattr(self.crawler.spider, "portal", None)
@@ -120,10 +139,16 @@ class StorePipeline:
         if self.store is None:
             self.report.items += 1
             return item
+        if self.db_error is not None:
+            raise DropItem("database failed earlier in this crawl")
         digest = call.content_hash()
         # Unchanged: seen is all a repeat crawl needs to record.
         if self.known.get(call.id) != digest:
-            outcome = self.store.upsert_call(call, now=self.now)
+            try:
+                outcome = self.store.upsert_call(call, now=self.now)
+            except StoreError as exc:
+                self._database_failed(exc)
+                raise DropItem(str(exc)) from None
             self.known[call.id] = digest
             if outcome in ("new", "changed"):
                 setattr(self.report, outcome, getattr(self.report, outcome) + 1)
@@ -169,7 +194,11 @@ class StorePipeline:
                 # One transaction at the end: a crash loses page states, and the next crawl simply
                 # fetches those pages again (the safe direction).
                 key = self._portal_key()
-                saved = self.store.save_page_states(key, self.pages, now=self.now) if key else 0
-                stats.set_value("foerderradar/pages_saved", saved)
+                if key and self.db_error is None:
+                    saved = self.store.save_page_states(key, self.pages, now=self.now)
+                    stats.set_value("foerderradar/pages_saved", saved)
+            except StoreError as exc:
+                self.db_error = str(exc)
             finally:
                 self.store.close()
+        stats.set_value("foerderradar/db_error", self.db_error)

@@ -121,6 +121,12 @@ def crawl_portal(
     except WorkerFailed as exc:
         store.finish_run(run_id, RunStats(errors=1), ok=False, message=str(exc))
         return PortalResult(portal.key, ok=False, errors=1, messages=[str(exc)])
+    if data.get("recorded") is False:
+        # The worker could not write its run record (the database failed). Record the failure from
+        # here; if the database is still gone, this raises StoreError and the whole crawl stops —
+        # every further portal would fail the same way.
+        message = "\n".join(data.get("messages") or []) or None
+        store.finish_run(run_id, RunStats(errors=int(data.get("errors") or 1)), ok=False, message=message)
     return _result(PortalResult, portal.key, data)
 
 
@@ -177,7 +183,10 @@ def crawl(
     on_done: Callable[[PortalResult], None] | None = None,
     now: datetime | None = None,
 ) -> list[PortalResult]:
-    """Crawl portals one after another; a failing portal never stops the ones after it."""
+    """Crawl portals one after another; a failing portal never stops the ones after it.
+
+    A failing database does: it raises :class:`StoreError` (German message naming the database).
+    """
     results = []
     for portal in select_portals(config.portals, keys):
         if on_start:

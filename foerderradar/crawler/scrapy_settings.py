@@ -60,6 +60,9 @@ def build_settings(crawler: CrawlerSettings, cache_dir: Path) -> dict[str, Any]:
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 3,
         "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
+        # 429/503 with Retry-After wait as told, up to this long (crawler/middleware.py).
+        "FOERDERRADAR_RETRY_AFTER_MAX": crawler.retry_after_max_s,
+        "REDIRECT_MAX_TIMES": 20,  # Scrapy's and the browsers' limit; more is reported, not followed
         "DOWNLOAD_TIMEOUT": crawler.timeout_s,
         "DOWNLOAD_MAXSIZE": DOWNLOAD_MAXSIZE,
         "DOWNLOAD_WARNSIZE": DOWNLOAD_WARNSIZE,
@@ -77,6 +80,16 @@ def build_settings(crawler: CrawlerSettings, cache_dir: Path) -> dict[str, Any]:
             # Outermost: sees a failure once, after RetryMiddleware (550) has given up.
             "foerderradar.crawler.middleware.FailureReportMiddleware": 40,
             "foerderradar.crawler.middleware.BaseUrlMiddleware": 50,
+            # After base_url is applied, so it sees the address really contacted (redirects too).
+            "foerderradar.crawler.netguard.NetworkGuardMiddleware": 55,
+            # Scrapy's own lets some requests past a forbidding robots.txt (see the class).
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "foerderradar.crawler.middleware.SharedRobotsTxtMiddleware": 100,
+            # Before RetryMiddleware (550) sees a 429/503: honours Retry-After instead of retrying at once.
+            "foerderradar.crawler.middleware.RetryAfterMiddleware": 560,
+            # Redirect loops and over-long chains are reported, not dropped in silence.
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+            "foerderradar.crawler.middleware.ReportingRedirectMiddleware": 600,
             "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
             "foerderradar.crawler.revalidation.RevalidatingCacheMiddleware": 900,
             "foerderradar.crawler.revalidation.TrafficMiddleware": 950,  # after the cache: the wire

@@ -29,7 +29,7 @@ from foerderradar.crawler.revalidation import NET_BYTES, NET_DOWNLOADS, NET_NOT_
 from foerderradar.crawler.scrapy_settings import NOW_SETTING, build_settings
 from foerderradar.crawler.selectors import LayoutError
 from foerderradar.settings import CrawlerSettings
-from foerderradar.storage import Store
+from foerderradar.storage import Store, StoreError
 from foerderradar.storage.store import RunStats
 
 RESULT_PREFIX = "RESULT "
@@ -115,16 +115,18 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
     process.start()
 
     stats = crawler.stats.get_stats() if crawler.stats else {}
+    # Each refusal is named with its URL by FailureReportMiddleware; counted here, once.
     forbidden = int(stats.get("robotstxt/forbidden", 0))
-    robots = [f"{forbidden} Seiten laut robots.txt des Portals nicht abrufbar"] if forbidden else []
     http_errors = [http_error(status, url) for url, status in http_status.items()]
+    db_error = stats.get("foerderradar/db_error")
     messages = [
-        *robots, *stats.get("foerderradar/download_messages", []), *http_errors, *errors.messages,
+        *([db_error] if db_error else []),
+        *stats.get("foerderradar/download_messages", []), *http_errors, *errors.messages,
         *stats.get("foerderradar/messages", []),
     ]
     error_count = (
         forbidden + len(http_errors) + errors.count + int(stats.get("foerderradar/download_errors", 0))
-        + int(stats.get("foerderradar/errors", 0))
+        + int(stats.get("foerderradar/errors", 0)) + (1 if db_error else 0)
     )
     items = int(stats.get("foerderradar/items", 0))
     return {
@@ -140,13 +142,15 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
         "sample": stats.get("foerderradar/sample", []),
         "filled": stats.get("foerderradar/filled", {}),
         "extracted": int(stats.get("foerderradar/extracted", 0)),
+        "db_error": db_error,
     }
 
 
 def main() -> int:
     job = json.loads(sys.stdin.read())
     result = run_portal(job)
-    ok = not (result["items"] == 0 and result["errors"] > 0)
+    # A crawl whose items could not be stored failed, however many pages it read.
+    ok = not (result["items"] == 0 and result["errors"] > 0) and not result["db_error"]
     result["ok"] = ok
     if job.get("dry_run"):
         result.pop("seen")
@@ -162,11 +166,13 @@ def main() -> int:
     now = datetime.fromisoformat(job["now"]) if job.get("now") else None
     seen: set[str] = result.pop("seen")
     complete = ok and result["errors"] == 0 and result["finish_reason"] == "finished" and seen
+    result["gone"] = result["last_seen_refreshed"] = 0
     try:
         # Only a complete, clean crawl may declare calls gone; one 404 must not delete a programme.
         result["gone"] = store.mark_gone(job["portal"]["key"], seen, now) if complete else 0
         # Unchanged calls were not written during the crawl; last_seen moves in bulk, weekly.
-        result["last_seen_refreshed"] = store.refresh_last_seen(job["portal"]["key"], seen, now)
+        if not result["db_error"]:
+            result["last_seen_refreshed"] = store.refresh_last_seen(job["portal"]["key"], seen, now)
         store.finish_run(
             job["run_id"],
             RunStats(
@@ -177,10 +183,17 @@ def main() -> int:
             ok=ok,
             message="\n".join(result["messages"]) or None,
         )
+        result["recorded"] = True
+    except StoreError as exc:
+        # The parent tries to record the failed run itself (and says so if it cannot either).
+        result["ok"], result["recorded"] = False, False
+        if not result["db_error"]:
+            result["db_error"] = str(exc)
+            result["messages"] = [str(exc), *result["messages"]][:MAX_MESSAGES]
     finally:
         store.close()
     print(RESULT_PREFIX + json.dumps(result), flush=True)
-    return 0
+    return 0 if result["recorded"] else 1
 
 
 def report_shared(job: dict[str, Any], result: dict[str, Any]) -> None:

@@ -1,20 +1,28 @@
 """The matcher's entry point: relevance per measure, eligibility per call, German reasons.
 
-Order of work, for speed on thousands of calls: every call is analysed once (the relevance index),
-each measure then touches only the calls that share a term with it, and the eligibility gates run
-once per call that some measure found relevant.
+Order of work, for speed on 50,000 calls × 1,000 measures: every call is analysed once (the
+relevance index); each measure then scores all calls at once with array arithmetic, which only
+finds the candidates; the exact score, the eligibility gates (once per call, however many measures
+ask) and the German reasons are computed only for the calls that can still make the measure's list.
+With a ``limit`` that is the best few: candidates are read best first and reading stops as soon as
+no later one can reach the list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import heapq
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from foerderradar.matcher.eligibility import CallVerdict, assess_call, excluded_terms
-from foerderradar.matcher.relevance import Index
+import numpy as np
+
+from foerderradar.matcher.applicants import check_applicants
+from foerderradar.matcher.eligibility import CallVerdict, assess_call, check_region, excluded_terms
+from foerderradar.matcher.relevance import SLACK, Floats, Hit, Index, Query
 from foerderradar.matcher.types import Match
 from foerderradar.model import CallSource, FundingCall
-from foerderradar.settings import Measure, MeasuresFile
+from foerderradar.settings import City, Measure, MeasuresFile
 
 
 def select_measures(measures: MeasuresFile, measure_id: str | None) -> list[Measure]:
@@ -51,35 +59,123 @@ def match_calls(
     if not selected or not pool:
         return []
     index = Index(pool, measures.measures)
-    verdicts: dict[int, CallVerdict] = {}
+    verdicts = _Verdicts(pool, measures.city, as_of)
     out: list[Match] = []
     for measure in selected:
-        query = index.query(measure)
-        found: list[Match] = []
-        for doc, hit in index.search(query).items():
-            score = index.percent(hit.raw, query)
-            if score <= 0 or score < min_score:
-                continue
-            call = pool[doc]
-            verdict = verdicts.get(doc)
-            if verdict is None:
-                verdict = verdicts[doc] = assess_call(call, measures.city, as_of)
-            eligible = verdict.eligible
-            reasons = index.evidence(doc, hit, query) + list(verdict.reasons)
-            excluded = excluded_terms(measure, verdict)
-            if excluded:
-                eligible = False
-                reasons.append("Ausschlussbegriff der Maßnahme: " + ", ".join(excluded))
-            if not eligible and not include_ineligible:
-                continue
-            found.append(
+        ranked = _rank(index, measure, verdicts, pool, include_ineligible=include_ineligible,
+                       min_score=min_score, limit=limit)
+        query = ranked.query
+        for pick in ranked.picks:
+            call = pool[pick.doc]
+            reasons = index.evidence(pick.hit, query) + list(pick.verdict.reasons)
+            if pick.excluded:
+                reasons.append("Ausschlussbegriff der Maßnahme: " + ", ".join(pick.excluded))
+            out.append(
                 Match(
-                    measure_id=measure.id, call_id=call.id, title=call.title, url=call.url, score=score,
-                    eligible=eligible, deadline=verdict.deadline, status=verdict.status, reasons=reasons,
-                    sources=tuple((sources or {}).get(call.id, ())) or (CallSource.of(call),),
+                    measure_id=measure.id, call_id=call.id, title=call.title, url=call.url, score=pick.score,
+                    eligible=pick.eligible, deadline=pick.verdict.deadline, status=pick.verdict.status,
+                    reasons=reasons, sources=tuple((sources or {}).get(call.id, ())) or (CallSource.of(call),),
                 )
             )
-        # Ties: the sooner deadline first (it needs attention first), then a stable order.
-        found.sort(key=lambda m: (-m.score, m.deadline or date.max, m.call_id))
-        out.extend(found[:limit] if limit is not None else found)
     return out
+
+
+class _Verdicts:
+    """Eligibility per call, assessed when a measure first needs it: it does not depend on the measure."""
+
+    def __init__(self, pool: Sequence[FundingCall], city: City, as_of: date) -> None:
+        self.pool, self.city, self.as_of = pool, city, as_of
+        self.known: dict[int, CallVerdict] = {}
+        # Not eligible: assessed so, or plainly so from the portal's own fields (no text read).
+        self.ruled_out = np.array([_plainly_ineligible(call, city, as_of) for call in pool], dtype=bool)
+
+    def __call__(self, doc: int) -> CallVerdict:
+        verdict = self.known.get(doc)
+        if verdict is None:
+            verdict = self.known[doc] = assess_call(self.pool[doc], self.city, self.as_of)
+            self.ruled_out[doc] = not verdict.eligible
+        return verdict
+
+
+def _plainly_ineligible(call: FundingCall, city: City, as_of: date) -> bool:
+    """The gates of ``assess_call`` that read only structured fields. When one of them says no,
+    ``assess_call`` says not eligible too, so a call that fails one needs no full assessment
+    unless its reasons are wanted (``include_ineligible``)."""
+    return bool(
+        call.effective_status(as_of) == "closed"
+        or (call.applicants is not None and check_applicants(call, city.applicant_types).ok is False)
+        or (call.regions and check_region(call, city).ok is False)
+    )
+
+
+@dataclass(frozen=True)
+class _Pick:
+    """A call that makes a measure's list, with what its Match needs."""
+
+    doc: int
+    hit: Hit
+    score: float
+    eligible: bool
+    verdict: CallVerdict
+    excluded: list[str]
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    query: Query
+    picks: list[_Pick]
+
+
+def _rank(index: Index, measure: Measure, verdicts: _Verdicts, pool: Sequence[FundingCall], *,
+          include_ineligible: bool, min_score: float, limit: int | None) -> _Ranked:
+    """The measure's list: score ≥ min_score and > 0, eligible unless asked otherwise, best first."""
+    query = index.query(measure)
+    docs, approx = index.candidates(query, min_score)
+    if not include_ineligible:  # known not to be eligible (portal fields, an earlier assessment): no second look
+        keep = ~verdicts.ruled_out[docs]
+        docs, approx = docs[keep], approx[keep]
+    cap = limit if limit is not None and limit > 0 else 0  # stop early once `cap` calls are listed
+    best: list[float] = []  # min-heap of the best `cap` scores listed so far
+    listed: list[tuple[tuple[float, date, str, int, int], _Pick]] = []
+    # Exact ties (two calls sharing an id) are listed by the measure's first term they contain, then input order.
+    term_order = {term: n for n, term in enumerate(query.weights)}
+    for i in _best_first(approx, cap) if cap else range(len(docs)):
+        if cap and len(best) == cap and approx[i] < best[0] - SLACK:
+            break  # this and every later candidate scores below the list's last entry
+        doc = int(docs[i])
+        call_verdict = verdicts(doc)
+        if not call_verdict.eligible and not include_ineligible:
+            continue
+        hit = index.hit(doc, query)
+        score = index.percent(hit.raw, query)
+        if score <= 0 or score < min_score:
+            continue
+        excluded = excluded_terms(measure, call_verdict)
+        eligible = call_verdict.eligible and not excluded
+        if not eligible and not include_ineligible:
+            continue
+        # Ties: the sooner deadline first (it needs attention first), then a stable order.
+        key = (-score, call_verdict.deadline or date.max, pool[doc].id, min(term_order[t] for t in hit.terms), doc)
+        listed.append((key, _Pick(doc, hit, score, eligible, call_verdict, excluded)))
+        if cap:
+            heapq.heappush(best, score)
+            if len(best) > cap:
+                heapq.heappop(best)
+    listed.sort(key=lambda entry: entry[0])
+    picks = [pick for _, pick in listed]
+    return _Ranked(query, picks[:limit] if limit is not None else picks)
+
+
+def _best_first(values: Floats, first: int) -> Iterator[int]:
+    """Indices of ``values``, largest first, sorting only as much as the caller reads: a measure
+    usually needs its top few dozen of tens of thousands of candidates."""
+    rest = np.arange(len(values))
+    size = max(first, 16)
+    while len(rest):
+        if size < len(rest):
+            split = np.argpartition(-values[rest], size)
+            head, rest = rest[split[:size]], rest[split[size:]]
+        else:
+            head, rest = rest, rest[:0]
+        yield from head[np.argsort(-values[head], kind="stable")].tolist()
+        size *= 4

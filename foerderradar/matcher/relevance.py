@@ -5,24 +5,43 @@ one field-weighted frequency and only then saturated, so a word repeated in ever
 count three times, while a word in the title counts more than one deep in the description.
 
 IDF comes from the calls being matched, so a word every call uses weighs almost nothing and a rare,
-specific one ("Gigabit") weighs a lot. Each call is analysed once into postings (term → calls), so
-scoring a measure touches only the calls that share a term with it, however many calls there are.
+specific one ("Gigabit") weighs a lot. IDF is scaled so that a term found in a single call weighs 1,
+which keeps the reference (below) the same whether 50 or 50,000 calls are matched.
 
-The 0–100 score (see :meth:`Index.percent`) is relative to a reference call for the measure — one
-that names the measure's three strongest terms once in its title and once in its summary — passed
-through a saturating curve, so it never exceeds 100 and means the same for a three-word measure as
-for a long one. IDF is scaled so that a term found in a single call weighs 1, which keeps the
-reference the same whether 50 or 5,000 calls are matched.
+A call's raw score for a measure is the sum, over the measure's terms the call contains, of
+query weight × IDF × saturated frequency. The 0–100 score (see :meth:`Index.percent`) is relative to
+a reference call for the measure — one that names the measure's three strongest terms once in its
+title and once in its summary — passed through a saturating curve, so it never exceeds 100 and means
+the same for a three-word measure as for a long one.
+
+Scale (a Land-wide service: 50,000 calls × 1,000 measures) shapes how this is computed, not what:
+
+1. Every call is analysed once (each distinct word once for the whole corpus) into a table of
+   (call, term) BM25F frequencies, kept as numpy arrays both by term ("postings", for 2.) and by
+   call (for 3.).
+2. :meth:`Index.candidates` scores one measure against all calls at once with array arithmetic:
+   the weighted contributions of each of the measure's terms, summed per call. This is fast but
+   adds in a different order than 3., so the last bits may differ (:data:`SLACK` bounds it).
+3. :meth:`Index.hit` recomputes one call's score in plain Python — contributions strongest first,
+   summed in that order — and that score is the one reported. The matcher asks for it only for
+   the calls 2. puts within :data:`SLACK` of the threshold or above, and reads them best first
+   until no later one can make the list, so the results are exactly those of computing 3. for
+   every call (tests/test_matcher_scale.py keeps the pair-by-pair matcher to check that).
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from foerderradar.matcher.text import Analyzer, fold, stem
+import numpy as np
+import numpy.typing as npt
+
+from foerderradar.matcher.text import Analyzer, Token, fold, stem
 from foerderradar.model import FundingCall
 from foerderradar.settings import Measure
 
@@ -41,6 +60,13 @@ REFERENCE_TERMS = 3
 # five borderline ones, and about one in six of the other eligible matches (see bench/eval_matcher.py).
 ALPHA = math.log(5)
 MAX_SHOWN = 5
+# How far the array score of :meth:`Index.candidates` may be from the exact one, in score points:
+# the 0.05 a score moves when rounded to one decimal, plus a margin millions of times wider than
+# the difference summation order makes.
+SLACK = 0.05 + 1e-6
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
 
 
 def _saturate(tf: float) -> float:
@@ -53,16 +79,19 @@ class Query:
     weights: dict[str, float]  # term → weight
     display: dict[str, list[str]]  # term → the measure's own words for it, for reasons
     reference: float  # raw score of the reference call
+    by_id: dict[int, tuple[float, str]]  # term id in the index → (weight, term), the terms calls use
+    mask: npt.NDArray[np.bool_]  # by term id: is it one of by_id?
 
 
 @dataclass
 class Hit:
     raw: float
     terms: list[str]  # matched query terms, strongest first
+    seen: list[tuple[int, str]]  # per term: the first field it is in (rank in FIELDS) and the word written there
 
 
 class Index:
-    """Every call analysed once: per-field term counts, BM25F postings, and the words seen."""
+    """Every call analysed once: BM25F frequencies per (call, term), by call and by term."""
 
     def __init__(self, calls: Sequence[FundingCall], measures: Sequence[Measure],
                  analyzer: Analyzer | None = None) -> None:
@@ -73,37 +102,87 @@ class Index:
             analyzer = Analyzer(vocabulary)
         self.analyzer = analyzer
         self.size = len(calls)
-        counts: list[dict[str, dict[str, int]]] = []  # doc → field → term → count
-        self.seen: list[dict[str, tuple[int, str]]] = []  # doc → term → (field rank, written word)
-        lengths: dict[str, list[int]] = {f: [] for f in FIELDS}
+        # 1. Each field of each call as tokens (words, phrases) with counts: one entry per
+        #    (call, field, token), in call, field and token order.
+        token_ids: dict[Token, int] = {}
+        entry_token, entry_count = array("i"), array("i")
+        entries_per_field = array("i")  # calls × FIELDS
         for call in calls:
-            per_field: dict[str, dict[str, int]] = {}
-            seen: dict[str, tuple[int, str]] = {}
-            for rank, (name, text) in enumerate(_fields(call).items()):
-                counter: dict[str, int] = defaultdict(int)
-                for term, word in analyzer.analyse(text):
-                    counter[term] += 1
-                    if term not in seen:
-                        seen[term] = (rank, word)
-                per_field[name] = counter
-                lengths[name].append(sum(counter.values()))
-            counts.append(per_field)
-            self.seen.append(seen)
+            for text in _fields(call).values():
+                tokens = analyzer.analyse(text).tokens()
+                ids = list(map(token_ids.get, tokens))
+                if None in ids:  # words not seen before in the corpus
+                    ids = [token_ids.setdefault(token, len(token_ids)) for token in tokens]
+                entry_token.extend(ids)  # type: ignore[arg-type]
+                entry_count.extend(tokens.values())
+                entries_per_field.append(len(tokens))
+        # 2. The terms of each distinct token, worked out once for the whole corpus.
+        term_ids: dict[str, int] = {}
+        token_terms, terms_per_token = array("i"), array("i")
+        self.words: list[str] = []  # token id → the words as written, for reasons
+        for token in token_ids:
+            terms = analyzer.word_terms(token) if isinstance(token, str) else (token[0],)
+            token_terms.extend([term_ids.setdefault(term, len(term_ids)) for term in terms])
+            terms_per_token.append(len(terms))
+            self.words.append(token if isinstance(token, str) else token[1])
+        self.terms = list(term_ids)  # term id → term
+        self.term_ids = term_ids
         n = max(self.size, 1)
+
+        # 3. One row per (call, field, term of a token), still in the order above. (int32 and
+        #    early `del`: with a long-tail vocabulary these arrays have tens of millions of rows.)
+        tok = np.frombuffer(entry_token, dtype=np.int32)
+        per_token = np.frombuffer(terms_per_token, dtype=np.int32)
+        count = np.frombuffer(entry_count, dtype=np.int32)
+        field_of_entry = np.repeat(np.arange(self.size * len(FIELDS), dtype=np.int32),
+                                   np.frombuffer(entries_per_field, dtype=np.int32))
+        reps = per_token[tok]  # terms per entry
+        row = np.repeat(np.arange(len(tok), dtype=np.int32), reps)  # row → its entry
+        # Where the row's term is in token_terms: the token's first term, plus which of its terms.
+        at = np.repeat((np.cumsum(per_token, dtype=np.int64) - per_token)[tok] - (np.cumsum(reps) - reps), reps)
+        at += np.arange(len(row))
+        row_term = np.frombuffer(token_terms, dtype=np.int32)[at]
+        del at
+        row_field = field_of_entry[row]
+        # Field length = number of terms in the field (an occurrence counts once per term it yields).
+        length_of = np.bincount(field_of_entry, weights=count * reps, minlength=self.size * len(FIELDS))
+        lengths = {name: length_of[r :: len(FIELDS)].astype(np.int64).tolist() for r, name in enumerate(FIELDS)}
         avg = {f: max(sum(v) / n, 1.0) for f, v in lengths.items()}
-        # BM25F pseudo-frequency per (term, doc), computed once for all measures.
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for doc, per_field in enumerate(counts):
-            combined: dict[str, float] = defaultdict(float)
-            for name, counter in per_field.items():
-                norm = FIELD_WEIGHTS[name] / (1 - B + B * lengths[name][doc] / avg[name])
-                for term, count in counter.items():
-                    combined[term] += count * norm
-            for term, tf in combined.items():
-                self.postings[term].append((doc, tf))
+
+        # 4. Combine the fields of each (call, term). np.unique sorts by call, then term id, and
+        #    (stable) points at the first row: the earliest field and word, which reasons name.
+        key = (row_field // len(FIELDS)).astype(np.int64) * max(len(self.terms), 1) + row_term
+        _, first_row, pair = np.unique(key, return_index=True, return_inverse=True)
+        del key
+        self._doc = row_field[first_row] // len(FIELDS)
+        self._rank = (row_field[first_row] % len(FIELDS)).astype(np.int8)
+        self._term = row_term[first_row]
+        self._word = tok[row[first_row]]
+        row_rank = (row_field % len(FIELDS)).astype(np.int8)
+        row_count = count[row].astype(np.float64)
+        del row, row_term, row_field
+        # BM25F pseudo-frequency: Σ over fields of count × field weight / length norm, added in
+        # field order from 0.0 (a field without the term adds exactly 0.0), as plain Python would.
+        tf = np.zeros(len(first_row))
+        for r, name in enumerate(FIELDS):
+            norm = np.array([FIELD_WEIGHTS[name] / (1 - B + B * length / avg[name]) for length in lengths[name]])
+            in_field = row_rank == r
+            counted = np.bincount(pair[in_field], weights=row_count[in_field], minlength=len(first_row))
+            tf = tf + counted * norm[self._doc]
+        self._tf = tf
+        # Rows by call: call d's entries are _doc/_term/... [_row[d]:_row[d + 1]].
+        self._row = np.searchsorted(self._doc, np.arange(self.size + 1))
+
         # IDF scaled so a term found in a single call weighs 1: comparable across corpus sizes.
+        df = np.bincount(self._term, minlength=len(self.terms)).tolist()
         unique = math.log(1 + (n - 0.5) / 1.5)
-        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) / unique for t, p in self.postings.items()}
+        self.idf = [math.log(1 + (n - f + 0.5) / (f + 0.5)) / unique for f in df]  # by term id
+        # Postings by term, calls ascending: term t's are _post_doc/_post_value[_post[t]:_post[t + 1]],
+        # with value = IDF × saturated frequency (× the query weight, this is a term's contribution).
+        order = np.argsort(self._term, kind="stable")
+        self._post = np.concatenate(([0], np.cumsum(df))).astype(np.intp)
+        self._post_doc = self._doc[order]
+        self._post_value = np.array(self.idf)[self._term[order]] * (tf[order] * (K1 + 1) / (tf[order] + K1))
 
     def query(self, measure: Measure) -> Query:
         weights: dict[str, float] = {}
@@ -118,29 +197,46 @@ class Index:
         strongest = sorted(weights.values(), reverse=True)[:REFERENCE_TERMS]
         reference_tf = FIELD_WEIGHTS["title"] + FIELD_WEIGHTS["summary"]
         reference = sum(strongest) * _saturate(reference_tf) or 1.0
-        return Query(measure.id, weights, display, reference)
+        by_id = {self.term_ids[t]: (w, t) for t, w in weights.items() if t in self.term_ids}
+        mask = np.zeros(len(self.terms), dtype=bool)
+        mask[list(by_id)] = True
+        return Query(measure.id, weights, display, reference, by_id, mask)
 
-    def search(self, query: Query) -> dict[int, Hit]:
-        """Raw score per call that shares at least one term with the measure."""
-        hits: dict[int, Hit] = {}
-        contributions: dict[int, list[tuple[float, str]]] = defaultdict(list)
-        for term, weight in query.weights.items():
-            for doc, tf in self.postings.get(term, ()):
-                contributions[doc].append((weight * self.idf[term] * _saturate(tf), term))
-        for doc, parts in contributions.items():
-            parts.sort(reverse=True)
-            hits[doc] = Hit(sum(value for value, _ in parts), [term for _, term in parts])
-        return hits
+    def candidates(self, query: Query, floor: float) -> tuple[Ints, Floats]:
+        """Calls sharing a term with the measure whose score may be ≥ ``floor``, and that score to
+        within :data:`SLACK` (array arithmetic; :meth:`hit` gives the exact one)."""
+        spans = [(self._post[t], self._post[t + 1], weight) for t, (weight, _) in query.by_id.items()]
+        if not spans:
+            return np.zeros(0, dtype=np.intp), np.zeros(0)
+        raw = np.bincount(np.concatenate([self._post_doc[start:end] for start, end, _ in spans]),
+                          np.concatenate([weight * self._post_value[start:end] for start, end, weight in spans]),
+                          minlength=self.size)
+        docs = np.flatnonzero(raw)
+        approx = 100.0 * (1.0 - np.exp(-ALPHA * raw[docs] / query.reference))
+        keep = approx >= floor - SLACK
+        return docs[keep], approx[keep]
+
+    def hit(self, doc: int, query: Query) -> Hit:
+        """The call's raw score and matched terms, strongest first (the exact, reported score)."""
+        start, end = self._row[doc], self._row[doc + 1]
+        at = start + np.flatnonzero(query.mask[self._term[start:end]])  # the call's entries for the measure's terms
+        parts: list[tuple[float, str, int, int]] = []
+        for t, tf, rank, word in zip(self._term[at].tolist(), self._tf[at].tolist(), self._rank[at].tolist(),
+                                     self._word[at].tolist(), strict=True):
+            weight, term = query.by_id[t]
+            parts.append((weight * self.idf[t] * _saturate(tf), term, rank, word))
+        parts.sort(reverse=True)  # (value, term) is unique: rank and word never decide
+        seen = [(rank, self.words[word]) for _, _, rank, word in parts]
+        return Hit(sum(value for value, _, _, _ in parts), [term for _, term, _, _ in parts], seen)
 
     def percent(self, raw: float, query: Query) -> float:
         """0–100: 100·(1 − e^(−ALPHA·raw/reference)); the reference call scores 80, none reaches 100."""
         return round(100.0 * (1.0 - math.exp(-ALPHA * max(raw, 0.0) / query.reference)), 1)
 
-    def evidence(self, doc: int, hit: Hit, query: Query) -> list[str]:
+    def evidence(self, hit: Hit, query: Query) -> list[str]:
         """German reasons: matched words per field, the call's own words first (≈ the measure's)."""
         by_field: dict[int, list[str]] = defaultdict(list)
-        for term in hit.terms:
-            rank, word = self.seen[doc][term]
+        for term, (rank, word) in zip(hit.terms, hit.seen, strict=True):
             shown = word
             ours = query.display.get(term) or [word]
             # A synonym the measure does not use itself: say which of its words it stands for.
@@ -160,8 +256,8 @@ def _fields(call: FundingCall) -> dict[str, str | None]:
     }
 
 
+@lru_cache(maxsize=1 << 16)  # the same few words meet again in many matches
 def _stems_in(own: str, word: str) -> bool:
     """Does the call's word contain the measure's word ("Glasfaserausbau" ⊃ "Glasfaser")?"""
     written = fold(word).replace("-", "").replace("ae", "a").replace("oe", "o").replace("ue", "u")
     return all(stem(part) in written for part in fold(own).replace("-", "").split())
-

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
-from functools import cached_property
+from collections import Counter
+from collections.abc import Iterable, Iterator, Set
+from functools import cached_property, lru_cache
+from typing import cast
 
 from foerderradar.matcher.thesaurus import Thesaurus, load_thesaurus
 from foerderradar.model import FundingCall
@@ -20,7 +22,8 @@ _UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"))
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _FOLDED: dict[str, str] = {"\u2010": "-", "\u2011": "-"}  # other characters, learned on first sight
 # A word, optionally hyphenated ("Online-Dienste", "E-Akte", "5G"); underscores are not letters.
-_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+# Possessive (*+): the same matches as greedy here, found without keeping backtracking state.
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*+")
 
 # Function words (German, English) and the words every funding call uses, so they carry no signal:
 # a measure never becomes relevant to a call because both say "Förderung" or "Kommune".
@@ -55,6 +58,11 @@ _LINKING = ("s", "es", "n", "en")
 MIN_STEM = 4
 MIN_PART = 4
 MIN_UNKNOWN = 5  # an unknown compound part shorter than this is likely a suffix ("-rung", "-isier")
+# What a compound part may have after the vocabulary word it stems to: a derivation, an inflection
+# and a linking -s/-n, each optional ("Verwalt|ung|s", "Netz|e").
+_TAILS = frozenset(d + f + k for d in ("", *_DERIVATIONS) for f in ("", *_INFLECTIONS) for k in ("", *_LINKING))
+_MAX_TAIL = max(map(len, _TAILS))
+_NOTHING: frozenset[int] = frozenset()
 
 
 def fold(text: str) -> str:
@@ -73,7 +81,8 @@ def _fold_char(match: re.Match[str]) -> str:
     folded = _FOLDED.get(char)
     if folded is None:
         decomposed = unicodedata.normalize("NFKD", char)
-        folded = _FOLDED[char] = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        # lower() again: a compatibility form may be a capital ("𝐀" → "A"), and fold must stay idempotent.
+        folded = _FOLDED[char] = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     return folded
 
 
@@ -98,10 +107,18 @@ def stem(token: str) -> str:
                 token = token[: -len(suffix)]
                 break
     # Umlaut plurals: "Plätze"/"Platz", "Anschlüsse"/"Anschluss", "Abläufe"/"Ablauf".
+    return _drop_umlaut_e(token)
+
+
+def _drop_umlaut_e(token: str) -> str:
     return token.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
 STOP_STEMS = frozenset(stem(w) for w in _STOP_TEXT.split())
+
+
+def _stemmed_parts(word: str) -> tuple[str, ...]:
+    return tuple(stem(part) for part in fold(word).split("-") if part)
 
 
 def words(text: str | None) -> list[str]:
@@ -118,14 +135,22 @@ class Analyzer:
         self.vocabulary: set[str] = {stem(w) for w in self.thesaurus.words} | {
             s for s in STOP_STEMS if len(s) >= MIN_PART
         }
-        for text in vocabulary:
-            for word in _WORD.findall(fold(text)):
-                for part in word.split("-"):
-                    if len(part) >= MIN_PART and part.isalpha():
-                        self.vocabulary.add(stem(part))
-        self._splits: dict[str, list[str]] = {}
+        written = {word for text in vocabulary for word in _WORD.findall(fold(text))}  # each word stemmed once
+        parts = {part for word in written for part in word.split("-")}
+        self.vocabulary.update(stem(part) for part in parts if len(part) >= MIN_PART and part.isalpha())
+        # Every beginning of a vocabulary word: lets split() skip the parts that cannot be words.
+        self._prefixes = frozenset(v[:k] for v in self.vocabulary for k in range(1, len(v) + 1))
+        # Bounded caches: a long-tail vocabulary (a million words used once) must not fill memory.
+        self._split = lru_cache(maxsize=1 << 16)(self._split_uncached)
+        self._opens_word: dict[str, bool] = {}  # four letters → may a vocabulary word start so?
+        # Compound parts recur across words ("breitband…", "…foerderung"): remember the recent ones.
+        self._known_part = lru_cache(maxsize=1 << 16)(self._known)
         self._word_terms: dict[str, tuple[str, ...]] = {}  # written word → terms
+        self._shared: dict[str, str] = {}  # term → the one string object used for it
         self._atoms: dict[str, tuple[str, ...]] = {}  # written word → stemmed hyphen parts
+        self._checked: set[str] = set()  # written words looked at for phrases …
+        self._openers: dict[str, tuple[tuple[int, str, str | None], ...]] = {}  # … those that may start one
+        self._phrase_pairs = frozenset(key[:2] for key in self.thesaurus.phrases)  # first two stems
 
     # -- compounds ------------------------------------------------------------------------------
 
@@ -149,32 +174,96 @@ class Analyzer:
         a measure cares about is often only the modifier ("Glasfaser|anbindung"). The split that
         leaves the fewest letters unknown wins, then the one with the fewest parts.
         """
-        if token in self._splits:
-            return self._splits[token]
-        result: list[str] = []
+        return list(self._split(token))
+
+    def _split_uncached(self, token: str) -> tuple[str, ...]:
         n = len(token)
         if 2 * MIN_PART <= n <= 48 and token.isalpha():
-            # best[u][i]: the best segmentation of token[i:] with u unknown parts, as
-            # (unknown letters, number of parts, parts).
-            best: list[list[_Split | None]] = [[None] * (n + 1), [None] * (n + 1)]
-            best[0][n] = (0, 0, ())
-            for i in range(n - MIN_PART, -1, -1):
-                for j in range(n, i + MIN_PART - 1, -1):
-                    if i == 0 and j == n:  # the whole word is no split of itself
-                        continue
-                    known = self._known(token[i:j], last=j == n)
-                    for u, rest in ((0, best[0][j]), (1, best[1][j])):
-                        if known is not None and rest is not None:
-                            _keep_better(best[u], i, (rest[0], rest[1] + 1, (known, *rest[2])))
-                    rest = best[0][j]
-                    if known is None and rest is not None and j - i >= MIN_UNKNOWN:
-                        _keep_better(best[1], i, (j - i, rest[1] + 1, (token[i:j], *rest[2])))
-            for found in (best[0][0], best[1][0]):
-                if found is not None and found[1] >= 2:
-                    result = list(found[2])
+            found = self._segment(token)
+            if found is not None and found[1] >= 2:
+                return found[2]
+        return ()
+
+    def _segment(self, token: str) -> _Split | None:
+        """The best split of the token by dynamic programming from its end.
+
+        best[u][i] is the best segmentation of token[i:] with u unknown parts, as (unknown letters,
+        number of parts, parts); for each i every end j is tried, largest first, and a later
+        candidate replaces an earlier one only if strictly better. Only ends j near a vocabulary
+        word starting at i can make token[i:j] a known part (:meth:`_word_ends`), and of the other
+        ends only the nearest fully known rest can win (fewest unknown letters). At most places no
+        word starts, and the best there is that one unknown part, worked out only where needed.
+        """
+        n = len(token)
+        near: dict[int, Set[int]] = {}  # i → the ends j that may make token[i:j] known
+        for i in range(n - MIN_PART + 1):
+            four = token[i : i + MIN_PART]
+            opens = self._opens_word.get(four)
+            if opens is None:  # can a vocabulary word start with these four letters?
+                opens = self._opens_word[four] = four in self.vocabulary or _drop_umlaut_e(four) in self._prefixes
+            if opens and (ends := self._word_ends(token, i)):
+                near[i] = ends
+        best: list[list[_Split | None]] = [[None] * (n + 1), [None] * (n + 1)]
+        best[0][n] = (0, 0, ())
+        tails = [n]  # every j with best[0][j], descending: where an unknown part may end
+        done = {n}  # places whose best[1] is final
+
+        def unknown_then_known(i: int) -> _Split | None:
+            j = next((j for j in reversed(tails) if j - i >= MIN_UNKNOWN), None)
+            if j is None or (i == 0 and j == n):  # the whole word is no split of itself
+                return None
+            rest = best[0][j]
+            assert rest is not None
+            return (j - i, rest[1] + 1, (token[i:j], *rest[2]))
+
+        for i in sorted(near.keys() | {0}, reverse=True):
+            if i not in near:
+                best[1][i] = unknown_then_known(i)
+                break
+            # An unknown part may end at any tail, but only the nearest one can win (fewest unknown
+            # letters); the others would lose to it whatever the order.
+            nearest = next((j for j in reversed(tails) if j - i >= MIN_UNKNOWN and j not in near[i]), None)
+            for j in sorted(near[i] if nearest is None else {nearest, *near[i]}, reverse=True):
+                if i == 0 and j == n:
+                    continue
+                if j not in done:
+                    best[1][j] = unknown_then_known(j)
+                    done.add(j)
+                known = self._known_part(token[i:j], j == n) if j in near[i] else None
+                for u, rest in ((0, best[0][j]), (1, best[1][j])):
+                    if known is not None and rest is not None:
+                        _keep_better(best[u], i, (rest[0], rest[1] + 1, (known, *rest[2])))
+                rest = best[0][j]
+                if known is None and rest is not None and j - i >= MIN_UNKNOWN:
+                    _keep_better(best[1], i, (j - i, rest[1] + 1, (token[i:j], *rest[2])))
+            done.add(i)
+            if best[0][i] is not None:
+                tails.append(i)
+        return best[0][0] or best[1][0]
+
+    def _word_ends(self, token: str, i: int) -> Set[int]:
+        """Every j for which ``_known(token[i:j])`` may hold: within a few letters (suffixes stem()
+        strips, a linking -s/-n) after the end of a vocabulary word that begins at i."""
+        n = len(token)
+        found: list[int] = []
+        if token[i : i + MIN_PART] in self.vocabulary:  # stem() leaves a four-letter word as it is
+            found.append(i + MIN_PART)
+        # stem() of a part = _drop_umlaut_e() of a beginning of it. That drops each "e" after an
+        # a/o/u (not the first letter), so it can be built letter by letter, and once it is no
+        # beginning of a vocabulary word, no longer part can be one either.
+        head = ""
+        for m in range(i + 1, n + 1):
+            letter = token[m - 1]
+            if letter != "e" or m - 1 == i or token[m - 2] not in "aou":
+                head += letter
+                if head not in self._prefixes:
                     break
-        self._splits[token] = result
-        return result
+            if m - i >= MIN_PART and head in self.vocabulary:
+                found.append(m)
+        if not found:
+            return _NOTHING
+        return {j for m in found for j in range(m, min(m + _MAX_TAIL, n) + 1)
+                if j - i >= MIN_PART and token[m:j] in _TAILS}
 
     # -- terms ----------------------------------------------------------------------------------
 
@@ -210,12 +299,18 @@ class Analyzer:
                     sub = self._term(part)
                     if sub:
                         out[sub] = None
-        result = tuple(out)
+        result = tuple(self._shared.setdefault(term, term) for term in out)  # one copy of each term
         self._word_terms[word] = result
         return result
 
-    def analyse(self, text: str | None) -> Iterator[tuple[str, str]]:
-        """(term, the written word it came from) for every term of the text, phrases included."""
+    def analyse(self, text: str | None) -> Analysis:
+        """The text's terms: iterate for (term, written word) per occurrence, or tally them."""
+        return Analysis(self, text)
+
+    def terms(self, text: str | None) -> list[str]:
+        return [term for term, _ in self.analyse(text)]
+
+    def _occurrences(self, text: str | None) -> Iterator[tuple[str, str]]:
         written = words(text)
         if not written:
             return
@@ -228,45 +323,123 @@ class Analyzer:
                 for term in self.word_terms(word):
                     yield term, word
 
-    def terms(self, text: str | None) -> list[str]:
-        return [term for term, _ in self.analyse(text)]
+    def _tokens(self, text: str | None) -> dict[Token, int]:
+        """The text's phrases and the words they leave, with counts, each in order of first occurrence."""
+        written = words(text)
+        found = Counter(written)
+        phrases = list(self._phrases(written, found.keys())) if written else []
+        if not phrases:
+            return cast("dict[Token, int]", found)  # a Counter is a dict; a word is a Token
+        counts: dict[Token, int] = {}
+        covered: set[int] = set()
+        for concept, first, last, shown in phrases:
+            covered.update(range(first, last + 1))
+            counts[concept, shown] = counts.get((concept, shown), 0) + 1
+        inside = Counter(written[n] for n in covered)
+        if all(found[word] == times for word, times in inside.items()):
+            for word in inside:  # words seen only inside phrases; the others keep their order
+                del found[word]
+        else:  # a word inside a phrase and outside: it counts from its first place outside
+            found = Counter(word for n, word in enumerate(written) if n not in covered)
+        counts.update(cast("dict[Token, int]", found))
+        return counts
 
-    def _phrases(self, written: list[str]) -> Iterator[tuple[str, int, int, str]]:
+    def _pieces(self, word: str) -> tuple[str, ...]:
+        """The stemmed hyphen parts of a written word, as phrases are matched."""
+        pieces = self._atoms.get(word)
+        if pieces is None:
+            pieces = self._atoms[word] = _stemmed_parts(word)
+        return pieces
+
+    def _opening_parts(self, word: str) -> tuple[tuple[int, str, str | None], ...]:
+        """The word's parts that may start a phrase: (index, stem, the next stem within the word or
+        None if the next one is in the following word); a part followed within the word by a stem
+        no phrase continues with starts none."""
+        parts = _stemmed_parts(word)
+        found = []
+        for k, part in enumerate(parts):
+            inner = parts[k + 1] if k + 1 < len(parts) else None
+            if part in self.thesaurus.phrase_starts and (inner is None or (part, inner) in self._phrase_pairs):
+                found.append((k, part, inner))
+        return tuple(found)
+
+    def _phrases(self, written: list[str], distinct: Set[str] | None = None) -> Iterator[tuple[str, int, int, str]]:
         """Multi-word thesaurus entries ("public administration", "weiße Flecken"): the concept, the
-        first and last index of the written words wholly inside the phrase, and the words shown."""
+        first and last index of the written words wholly inside the phrase, and the words shown.
+        ``distinct``: the written words as a set, when the caller has them.
+
+        The text is read as a sequence of atoms (the stemmed hyphen parts of its words, addressed as
+        (word, part)); a phrase is looked up only where an atom can start one, and the longest
+        phrase found there wins and is consumed.
+        """
         phrases = self.thesaurus.phrases
         if not phrases:
             return
-        starts = self.thesaurus.phrase_starts
-        atoms: list[tuple[str, int]] = []  # (stemmed piece, index of the written word)
-        hopeful = False
-        for n, word in enumerate(written):
-            pieces = self._atoms.get(word)
-            if pieces is None:
-                pieces = self._atoms[word] = tuple(stem(p) for p in fold(word).split("-") if p)
-            atoms.extend((piece, n) for piece in pieces)
-            hopeful = hopeful or not starts.isdisjoint(pieces)
+        distinct = set(written) if distinct is None else distinct
+        for word in distinct - self._checked:  # set operations: no Python loop over every word
+            self._checked.add(word)
+            if opening := self._opening_parts(word):
+                self._openers[word] = opening
+        hopeful = self._openers.keys() & distinct
         if not hopeful:
             return
         longest = self.thesaurus.longest_phrase
-        i = 0
-        while i < len(atoms):
-            if atoms[i][0] not in starts:
-                i += 1
-                continue
-            for size in range(min(longest, len(atoms) - i), 1, -1):
-                span = atoms[i : i + size]
-                first, last = span[0][1], span[-1][1]
-                concept = phrases.get(tuple(a for a, _ in span))
-                # Inside one written word ("Smart-City") the word's own terms already cover it.
-                if concept and first != last:
-                    whole_first = i == 0 or atoms[i - 1][1] != first
-                    whole_last = i + size == len(atoms) or atoms[i + size][1] != last
-                    shown = " ".join(written[first : last + 1])
-                    yield concept, first if whole_first else first + 1, last if whole_last else last - 1, shown
-                    i += size - 1
-                    break
-            i += 1
+        resume = (0, 0)  # the first atom not inside a phrase already found
+        for n in [n for n, word in enumerate(written) if word in hopeful]:
+            for k, piece, inner in self._openers[written[n]]:
+                if (n, k) < resume:
+                    continue
+                after = inner if inner is not None else next(  # the next atom, in a later word
+                    (later[0] for w in range(n + 1, len(written)) if (later := self._pieces(written[w]))), "")
+                if (piece, after) not in self._phrase_pairs:  # most "digital …" or "Land …" start none
+                    continue
+                # (stem, word index, part index, parts in that word) for the next `longest` atoms
+                span: list[tuple[str, int, int, int]] = []
+                w, j = n, k
+                while len(span) < longest and w < len(written):
+                    pieces = self._pieces(written[w])
+                    span.extend((pieces[p], w, p, len(pieces)) for p in range(j, min(len(pieces), j + longest)))
+                    w, j = w + 1, 0
+                del span[longest:]
+                for size in range(len(span), 1, -1):
+                    _, last, end, parts = span[size - 1]
+                    concept = phrases.get(tuple(a[0] for a in span[:size]))
+                    # Inside one written word ("Smart-City") the word's own terms already cover it.
+                    if concept and n != last:
+                        whole_last = end == parts - 1
+                        shown = " ".join(written[n : last + 1])
+                        yield concept, n if k == 0 else n + 1, last if whole_last else last - 1, shown
+                        resume = (last, end + 1)
+                        break
+
+
+# A written word, or a thesaurus phrase found in the text as (concept, the words as written).
+Token = str | tuple[str, str]
+
+
+class Analysis:
+    """One text as :meth:`Analyzer.analyse` sees it.
+
+    Iterating gives (term, written word) for every occurrence, in text order. Indexing 50,000 calls
+    needs the same, but faster: :meth:`tokens` counts the text's words (and phrases) without
+    looking at their terms, so each distinct word is turned into terms once for the whole corpus
+    (``Analyzer.word_terms``; a phrase's term is its concept) — see ``relevance.Index``.
+    """
+
+    __slots__ = ("_analyzer", "_text")
+
+    def __init__(self, analyzer: Analyzer, text: str | None) -> None:
+        self._analyzer = analyzer
+        self._text = text
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return self._analyzer._occurrences(self._text)
+
+    def tokens(self) -> dict[Token, int]:
+        """Phrases first, then the words the phrases leave, each in order of first occurrence, with
+        counts: the terms of ``token`` (its concept, or ``word_terms(word)``) repeated ``count``
+        times, in this order, are exactly what iterating gives."""
+        return self._analyzer._tokens(self._text)
 
 
 class CallText:

@@ -63,12 +63,17 @@ def begin_attempt(store: Store, row_id: int) -> bool:
         return bool(getattr(result, "rowcount", 0))
 
 
-def mark_sent(store: Store, row_id: int, message_id: str, when: datetime | None = None) -> None:
+def mark_sent(
+    store: Store, row_id: int, message_id: str, when: datetime | None = None, covers_until: datetime | None = None
+) -> None:
+    """``covers_until``: the newest data the sent digest can have seen (see ``SentDigest``)."""
+    sent_at = when or utcnow()
     with store.session() as session:
         session.execute(
             sa.update(SentDigest)
             .where(col(SentDigest.id) == row_id)
-            .values(status=SENT, sent_at=when or utcnow(), message_id=message_id, last_error=None)
+            .values(status=SENT, sent_at=sent_at, covers_until=covers_until or sent_at, message_id=message_id,
+                    last_error=None)
         )
         session.commit()
 
@@ -81,6 +86,31 @@ def record_failure(store: Store, row_id: int, error: str) -> None:
             .values(last_error=error)
         )
         session.commit()
+
+
+def previous_cutoff(store: Store, recipient: str, period: str) -> datetime | None:
+    """What "new" is relative to: the data this recipient's newest earlier digest covered.
+
+    Falls back to its ``sent_at`` for rows sent before ``covers_until`` existed.
+    """
+    with store.session() as session:
+        query = (
+            select(SentDigest.covers_until, SentDigest.sent_at)
+            .where(
+                SentDigest.recipient == recipient,
+                SentDigest.status == SENT,
+                col(SentDigest.period) < period,
+                col(SentDigest.period).like("____-W__"),  # weekly digests only, not health alerts
+                col(SentDigest.sent_at).is_not(None),
+            )
+            .order_by(col(SentDigest.period).desc(), col(SentDigest.sent_at).desc())
+            .limit(1)
+        )
+        row = session.exec(query).first()
+    if row is None:
+        return None
+    covers_until, sent_at = row
+    return covers_until or sent_at
 
 
 def previous_sent_at(store: Store, recipient: str, period: str) -> datetime | None:

@@ -31,7 +31,7 @@ from foerderradar.notifier.render import RenderedDigest, render_digest
 from foerderradar.settings import Config
 from foerderradar.storage import Store, record_to_call
 from foerderradar.storage.feedback import all_marks
-from foerderradar.storage.models import CallEvent, CallRecord
+from foerderradar.storage.models import CallEvent, CallRecord, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ PLACEHOLDER_RECIPIENT = "empfaenger@example.invalid"  # for a preview when no re
 _ADDRESS = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
 
 CHANGE_WINDOW = 60
+# A crawl stamps a call's first_seen just before committing it (one short transaction per call), so
+# a call stamped up to this long before a digest loads its inputs may still be invisible to it. The
+# next digest counts from here: such a call is then listed as new, at worst twice, never not at all.
+IN_FLIGHT = timedelta(minutes=10)
 RecipientStatus = Literal["sent", "already_sent", "failed"]
 
 
@@ -47,6 +51,7 @@ class RecipientResult:
     recipient: str
     status: RecipientStatus
     message: str | None = None  # German: the summary / the reason / when it went out
+    server_down: bool = False  # failed because the mail server could not be talked to at all
 
 
 @dataclass
@@ -79,6 +84,9 @@ class DigestInputs:
     health: tuple[PortalHealth, ...] = ()
     applications: tuple[Application, ...] = ()
     events: Mapping[str, list[CallEvent]] = field(default_factory=dict)  # call id → recent changes
+    # The newest data these inputs can contain: taken before loading, minus IN_FLIGHT. Stored with
+    # each sent digest as the next one's "new since" (see SentDigest.covers_until).
+    covers_until: datetime | None = None
     calls_checked: int | None = None  # None: len(records)
 
 
@@ -97,6 +105,7 @@ def load_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
     """The matches of one call per programme (a programme found on several portals is scored and
     listed once), and the records the digest shows: those of the matched and marked calls and of
     their other portals' pages — fetched after matching instead of keeping every stored record."""
+    covers_until = utcnow() - IN_FLIGHT
     checked = 0
 
     def representatives() -> Iterator[FundingCall]:
@@ -118,7 +127,7 @@ def load_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
     matches, applications = apply_marks(found, marks, {cid: r.version for cid, r in records.items()})
     return DigestInputs(
         records, matches, load_health(store, config), tuple(applications), recent_changes(store, as_of),
-        calls_checked=checked,
+        covers_until, calls_checked=checked,
     )
 
 
@@ -181,7 +190,7 @@ def digest_for(
     scope: frozenset[str] | None = None,
 ) -> Digest:
     period = period_key(as_of)
-    since = ledger.previous_sent_at(store, recipient, period) if recipient else None
+    since = ledger.previous_cutoff(store, recipient, period) if recipient else None
     return build_digest(
         config, inputs.records, inputs.matches, as_of, since, inputs.health, inputs.applications, measures=scope,
         events=inputs.events, calls_checked=inputs.calls_checked,
@@ -247,8 +256,8 @@ def deliver(
     except smtp.DeliveryError as exc:
         ledger.record_failure(store, row.id, str(exc))
         log.warning("Bericht %s an %s nicht versendet: %s", period, recipient, exc)
-        return RecipientResult(recipient, "failed", str(exc))
-    ledger.mark_sent(store, row.id, message_id)
+        return RecipientResult(recipient, "failed", str(exc), server_down=exc.server_down)
+    ledger.mark_sent(store, row.id, message_id, covers_until=inputs.covers_until)
     return RecipientResult(recipient, "sent", digest.summary)
 
 
@@ -278,7 +287,24 @@ def run_digest(
     if preview_dir is not None:
         outcome.paths = write_preview(preview_dir, config, digest, first or PLACEHOLDER_RECIPIENT)
     if send:
-        outcome.recipients = [
-            deliver(store, config, inputs, as_of, r, scope_for(config, r, to)) for r in recipients
-        ]
+        outcome.recipients = send_all(store, config, inputs, as_of, recipients, to)
     return outcome
+
+
+def send_all(
+    store: Store, config: Config, inputs: DigestInputs, as_of: date, recipients: list[str], to: list[str] | None
+) -> list[RecipientResult]:
+    """Deliver to each recipient in turn; once the mail server cannot be talked to at all, the rest
+    are not tried — each would wait out the same timeout (minutes for a long list) and fail alike.
+    They are left untouched in the ledger, so the next run sends them as if nothing happened."""
+    results: list[RecipientResult] = []
+    down: RecipientResult | None = None
+    for recipient in recipients:
+        if down is not None:
+            results.append(RecipientResult(recipient, "failed", f"nicht versucht: {down.message}", server_down=True))
+            continue
+        result = deliver(store, config, inputs, as_of, recipient, scope_for(config, recipient, to))
+        results.append(result)
+        if result.server_down:
+            down = result
+    return results

@@ -20,12 +20,18 @@ _CHECK_TLS = "Prüfen Sie FOERDERRADAR_SMTP_STARTTLS/_TLS und den Port."
 
 
 class DeliveryError(RuntimeError):
-    """The message was not accepted by the server; nothing was delivered."""
+    """The message was not accepted by the server; nothing was delivered.
 
-    def __init__(self, message: str, *, host: str, port: int) -> None:
+    ``server_down``: the server could not be talked to at all (refused, silent, gone mid-way, no
+    service) — the next message would fail the same way, after the same timeout. Otherwise the
+    server refused this one message (a recipient, the content) and others may still go through.
+    """
+
+    def __init__(self, message: str, *, host: str, port: int, server_down: bool = False) -> None:
         super().__init__(message)
         self.host = host
         self.port = port
+        self.server_down = server_down
 
 
 def _cause(exc: BaseException) -> str:
@@ -49,6 +55,11 @@ def explain(exc: Exception, mail: MailSettings, recipient: str) -> str:
         return (
             f"SMTP-Server {where} antwortet nicht (Zeitüberschreitung nach {mail.timeout_s:g} s). "
             "Prüfen Sie FOERDERRADAR_SMTP_HOST/_PORT und ob eine Firewall die Verbindung blockiert."
+        )
+    if isinstance(exc, aiosmtplib.SMTPConnectResponseError):  # a 4xx/5xx greeting: no service now
+        return (
+            f"SMTP-Server {where} nimmt keine Mails an ({exc.code} {exc.message}). "
+            "Der Server ist erreichbar, verweigert aber den Dienst; der nächste Lauf versucht es erneut."
         )
     if isinstance(exc, OSError) and not isinstance(exc, aiosmtplib.SMTPServerDisconnected):
         return f"SMTP-Server {where} nicht erreichbar ({_cause(exc)}). {_CHECK_ADDRESS}"
@@ -107,7 +118,10 @@ async def send(message: EmailMessage, mail: MailSettings) -> None:
             timeout=mail.timeout_s,
         )
     except (aiosmtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(explain(exc, mail, recipient), host=mail.host, port=mail.port) from exc
+        # Every OSError here (refused, timeout, TLS, disconnect, a refusing greeting) is the server's
+        # state, not this message's; SMTP replies to one command (5xx after DATA …) are the message's.
+        down = isinstance(exc, OSError)
+        raise DeliveryError(explain(exc, mail, recipient), host=mail.host, port=mail.port, server_down=down) from exc
     if recipient in errors:
         refused = errors[recipient]
         raise DeliveryError(

@@ -175,6 +175,11 @@ class SentDigest(SQLModel, table=True):
     attempts: int = 0
     created_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
+    # The newest data this digest can have seen (its inputs were loaded after it, minus a margin
+    # for writes still in flight): the next digest's "new since". Not sent_at — a call a crawl
+    # stored while this digest was being sent would otherwise never count as new. Null on rows
+    # written before the column existed (sent_at stands in).
+    covers_until: datetime | None = _ts(nullable=True)
     message_id: str | None = Field(default=None, max_length=255)
     last_error: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
 

@@ -6,7 +6,9 @@ pages twice stores each call once and a real change is visible as a version bump
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +46,11 @@ _CALLS: Any = sa.inspect(CallRecord).local_table
 _DETAIL_FIELDS = ("deadline", "deadline_text", "status", "funding_rate_pct", "max_amount_eur", "open_date")
 
 
+# How long SQLite waits for another process's write transaction before giving up ("database is
+# locked"); a `?timeout=S` on the URL overrides it (tests use a short one).
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
 class StoreError(RuntimeError):
     """A database problem worth a plain message (unreachable server, locked file, bad URL)."""
 
@@ -52,9 +59,61 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("FOERDERRADAR_DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
+def safe_url(url: str) -> str:
+    """The URL as it may be shown: with the password hidden, even in a URL SQLAlchemy cannot parse."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: e.g. a port that is not a number
+        return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)
+
+
+def _busy_timeout(url: str) -> float:
+    value = sa.engine.make_url(url).query.get("timeout")
+    try:
+        return float(value) if isinstance(value, str) else SQLITE_BUSY_TIMEOUT_S
+    except ValueError:
+        return SQLITE_BUSY_TIMEOUT_S
+
+
+def unavailable(url: str, exc: sa.exc.DBAPIError) -> str:
+    """German: which database, what happened to it, and what to check — never the password.
+
+    Raised mid-run, so it also says what became of the work: each write is its own transaction,
+    so nothing half-written is left, and the next run does the rest.
+    """
+    where = safe_url(url)
+    cause = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+    lowered = cause.lower()
+    if "locked" in lowered:
+        return (
+            f"Datenbank {where} ist gesperrt: ein anderer Prozess schreibt seit über "
+            f"{_busy_timeout(url):g} s ({cause}). Läuft noch ein anderer Förderradar-Lauf, ein Backup "
+            "oder ein Programm, das die Datei offen hält? Der nächste Lauf holt die Arbeit nach."
+        )
+    if exc.connection_invalidated or "terminat" in lowered or "server closed" in lowered:
+        return (
+            f"Verbindung zur Datenbank {where} abgebrochen ({cause}). Wurde der Datenbankserver neu "
+            "gestartet oder die Verbindung beendet? Der nächste Lauf holt die Arbeit nach."
+        )
+    if url.startswith("sqlite"):
+        return (
+            f"Datenbank {where} nicht nutzbar ({cause}). Prüfen Sie FOERDERRADAR_DATABASE_URL und ob die "
+            "Datei und ihr Verzeichnis existieren und beschreibbar sind."
+        )
+    return (
+        f"Datenbank {where} nicht erreichbar ({cause}). "
+        "Prüfen Sie FOERDERRADAR_DATABASE_URL und ob der Server läuft."
+    )
+
+
+# Errors that say "the database is not there for us" (as opposed to a bug or a constraint).
+_UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError)
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        has_timeout = "timeout" in sa.engine.make_url(url).query
+        engine = sa.create_engine(url, connect_args={} if has_timeout else {"timeout": SQLITE_BUSY_TIMEOUT_S})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -131,21 +190,27 @@ class Store:
             self.engine = _make_engine(self.url)
             if migrate:
                 upgrade_schema(self.engine)
-        except sa.exc.ArgumentError as exc:
-            raise StoreError(f"Ungültige Datenbank-URL {self.url!r}: {exc}") from exc
-        except sa.exc.OperationalError as exc:
-            raise StoreError(
-                f"Datenbank {self._safe_url()} nicht erreichbar: {exc.orig}. "
-                "Prüfen Sie FOERDERRADAR_DATABASE_URL und ob der Server läuft."
-            ) from exc
+        except (sa.exc.ArgumentError, ValueError) as exc:
+            raise StoreError(f"Ungültige Datenbank-URL {safe_url(self.url)!r}: {exc}") from exc
+        except _UNAVAILABLE as exc:
+            raise StoreError(unavailable(self.url, exc)) from exc
 
     def _safe_url(self) -> str:
-        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+        return safe_url(self.url)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+        """A session whose "database gone" errors arrive as :class:`StoreError` with a German message.
+
+        Every caller (CLI, crawl worker, digest, scheduler) then reports a locked file, a refused
+        connection or a connection killed mid-run the same way, instead of a driver traceback. The
+        transaction of the failed block is rolled back: nothing half-written stays behind.
+        """
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+        except _UNAVAILABLE as exc:
+            raise StoreError(unavailable(self.url, exc)) from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -516,6 +581,7 @@ class Store:
         now = utcnow()
         measure_ids = {m.measure_id for m in matches}
         with self.session() as session:
+            _one_writer_at_a_time(session, "matches")
             if measure_ids:
                 session.execute(sa.delete(MatchRecord).where(MatchRecord.measure_id.in_(measure_ids)))  # type: ignore[attr-defined]
             versions = dict(
@@ -541,6 +607,19 @@ class Store:
             if measure_id:
                 query = query.where(MatchRecord.measure_id == measure_id)
             return list(session.exec(query).all())
+
+
+def _one_writer_at_a_time(session: Session, name: str) -> None:
+    """Serialise transactions that replace a whole set of rows (delete, then insert).
+
+    Two such transactions at once on PostgreSQL would both delete the old rows, then both insert
+    and one would hit the unique constraint. A transaction-scoped advisory lock makes the second
+    wait for the first to commit; it is released with the transaction. SQLite needs nothing: it
+    admits one writer at a time anyway (the busy timeout makes the second wait).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"foerderradar:{name}".encode()).digest()[:8], "big", signed=True)
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _jsonable(value: Any) -> Any:

@@ -196,6 +196,8 @@ class EuSediaSpider(scrapy.Spider):
             data = json.loads(response.body)
         except ValueError:
             raise SediaResponseError(response.url, "not JSON") from None
+        except RecursionError:  # json.loads recurses per level: a hostile "[[[[…" would crash the spider
+            raise SediaResponseError(response.url, "JSON nested too deeply") from None
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
             raise SediaResponseError(response.url, "no 'results' list")
         return data

@@ -80,6 +80,8 @@ class JsonApiSpider(scrapy.Spider):
         except (ValueError, UnicodeDecodeError) as exc:
             ctype = (response.headers.get("Content-Type") or b"").decode("latin-1") or "no Content-Type"
             raise SourceError(response.url, f"response is not JSON ({ctype}; {exc})") from None
+        except RecursionError:  # json.loads recurses per level: a hostile "[[[[…" would crash the spider
+            raise SourceError(response.url, "response is JSON nested too deeply to read") from None
         path = self.portal.items
         items = resolve_path(data, path)
         if items is MISSING:

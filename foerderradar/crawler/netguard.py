@@ -1,0 +1,97 @@
+"""Downloader middleware that refuses requests to private networks, redirect targets included.
+
+``portals.yaml`` is checked when it is loaded (:mod:`foerderradar.netpolicy`), but a portal decides
+where its links and redirects lead, and a public name can resolve to 10.0.0.5 or 169.254.169.254.
+So every request is checked once more on its way out, after ``BaseUrlMiddleware`` has put in the
+mirror's address and after DNS resolution: a redirect comes back through here as a new request.
+
+Resolution goes through the reactor's resolver, the one the download itself uses; Scrapy's
+default resolver caches the answer, so the address checked is the address connected to.
+
+Allowed: public addresses; the host and port of the portal's ``base_url`` (tests and the demo
+serve the portal on 127.0.0.1); anything when the entry sets ``allow_private_network: true``.
+A refusal raises :class:`RefusedAddress`, which ``FailureReportMiddleware`` turns into the crawl's
+German error message and error count like any other failed download.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.crawler import Crawler
+from scrapy.http import Request
+from scrapy.utils.defer import maybe_deferred_to_future
+
+from foerderradar.crawler.middleware import ORIGINAL_URL
+from foerderradar.netpolicy import OPT_IN_KEY, RefusedAddress, Verdict, address_verdict, host_verdict, parse_ip
+
+REFUSED_STAT = "foerderradar/refused_private"
+
+
+def _endpoint(url: str) -> tuple[str, int | None]:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = None
+    return (parts.hostname or "").lower(), port
+
+
+def refusal(url: str, host: str, address: str | None, verdict: Verdict | None, via: str | None) -> str:
+    """The German message: which URL, why, where it came from, and what would allow it."""
+    where = f"{host} ({address})" if address and address != host else host
+    why = verdict.reason if verdict is not None else "kein http:// oder https://"
+    came = f" (Weiterleitung beim Abruf von {via})" if via and via != url else ""
+    return (
+        f"Abruf verweigert: {url} führt zu {where}, {why}{came}. Förderradar ruft nur Adressen im "
+        f"öffentlichen Internet ab; für ein internes Portal {OPT_IN_KEY}: true in seinen Eintrag in "
+        "portals.yaml schreiben."
+    )
+
+
+class NetworkGuardMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NetworkGuardMiddleware:
+        return cls(crawler)
+
+    def _portal(self) -> Any:
+        return getattr(self.crawler.spider, "portal", None)
+
+    async def process_request(self, request: Request) -> None:
+        portal = self._portal()
+        if getattr(portal, OPT_IN_KEY, False):
+            return
+        base_url = getattr(portal, "base_url", None)
+        if base_url and _endpoint(request.url) == _endpoint(base_url):
+            return  # the mirror or test server the entry names: chosen on purpose, checked at load
+        scheme = urlsplit(request.url).scheme.lower()
+        host, _ = _endpoint(request.url)
+        address: str | None = None
+        verdict = host_verdict(host) if host else None
+        if scheme in ("http", "https") and host and verdict is None and parse_ip(host) is None:
+            address = await self._resolve(host)
+            literal = parse_ip(address) if address else None
+            verdict = address_verdict(literal) if literal is not None else None
+        if scheme in ("http", "https") and host and verdict is None:
+            return
+        redirects = request.meta.get("redirect_urls") or []
+        via = request.meta.get(ORIGINAL_URL) or (redirects[0] if redirects else None)
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(REFUSED_STAT)
+        raise RefusedAddress(refusal(request.url, host or "?", address, verdict, via))
+
+    @staticmethod
+    async def _resolve(host: str) -> str | None:
+        """The IPv4 address the download will connect to, or None (the download then reports it)."""
+        from twisted.internet import reactor
+
+        try:
+            address: str = await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[arg-type]
+        except Exception:  # lookup failed or timed out: the download fails and reports it in its words
+            return None
+        return address
