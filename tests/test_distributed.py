@@ -35,6 +35,7 @@ from fault_server import FaultServer
 from scrapy import Spider
 from scrapy.http import FormRequest, Request
 from scrapy.utils.request import request_from_dict
+from scrapy_redis.dupefilter import RFPDupeFilter
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
@@ -207,6 +208,22 @@ def test_a_request_carrying_an_object_is_refused_not_pickled() -> None:
         JsonCodec.dumps(request.to_dict(spider=SPIDER))
 
 
+def test_a_request_is_marked_seen_and_queued_in_one_step(redis_ns: str) -> None:
+    """Queued once however often it is linked; requests that bypass the filter are always queued."""
+    shared = SharedCrawl(connect(REDIS_URL), redis_ns, KEY)
+    queue = shared.queue(SPIDER)
+    dupefilter = RFPDupeFilter(shared.client, shared.key("dupefilter"))
+    page = Request("https://p.example/programm-1.html", callback=SPIDER.parse_detail)
+    retries = [page.replace(dont_filter=True, meta={"retry_times": n}) for n in (1, 2)]
+    outcomes = [shared.enqueue(r, queue, dupefilter) for r in (page, page, *retries)]
+    assert outcomes == [True, False, True, True]
+    assert shared.queued() == 3  # the page once, its two retries
+    assert shared.client.scard(shared.key("dupefilter")) == 1
+    # An identical request queued again while still queued is one entry (the queue is a sorted set):
+    # a mirror rewrite redone after a worker died is not fetched twice.
+    assert shared.enqueue(retries[0], queue, dupefilter) and shared.queued() == 3
+
+
 # -- the store under concurrent workers ----------------------------------------------------------
 
 
@@ -288,6 +305,23 @@ def test_workers_racing_with_different_content_keep_versions_and_events_consiste
     assert kinds == [("new", 1), *[("amended", v) for v in range(2, 7)]]
 
 
+def test_a_runs_new_and_changed_are_counted_from_the_events_after_it_started(pg_store: Store) -> None:
+    """What the coordinator records as new/changed: events of this portal's calls after the mark."""
+    def call(source: str, n: int, title: str = "T") -> FundingCall:
+        return FundingCall.model_validate(
+            {"source": source, "source_id": f"p{n}", "url": f"https://{source}.example/{n}", "title": title}
+        )
+
+    pg_store.upsert_calls([call("a", 1), call("a", 2), call("b", 1)])  # before the crawl
+    mark = pg_store.last_event_id()
+    assert mark == 3
+    pg_store.upsert_calls([call("a", 3), call("a", 1, "T2"), call("a", 2), call("b", 2), call("b", 1, "T2")])
+    pg_store.mark_gone("a", {"a:p1", "a:p3"})  # a gone event is neither new nor changed
+    assert pg_store.changes_since("a", mark) == (1, 1)
+    assert pg_store.changes_since("b", mark) == (1, 1)
+    assert pg_store.changes_since("a", pg_store.last_event_id()) == (0, 0)
+
+
 # -- crawls --------------------------------------------------------------------------------------
 
 
@@ -314,6 +348,24 @@ def test_three_workers_share_a_portal_and_store_every_programme_once(
     assert (run.ok, run.items, run.new, run.changed, run.gone, run.errors) == (True, N, N, 0, 0, 0)
     assert run.finished_at is not None and run.extracted == N and run.filled and run.filled["title"] == N
     assert left_in_redis(redis_ns) == []  # the coordinator cleaned up
+
+
+def test_failing_pages_are_retried_through_the_shared_queue_and_reported_once(
+    tmp_path: Path, redis_ns: str, pg_store: Store, site_root: Path
+) -> None:
+    """Ten programme pages answer 500: each is tried 1 + 3 times in all (the retries go through the
+    shared queue, whichever worker takes them), then reported once; the rest is fetched once; a
+    partial crawl declares nothing gone and every lease was released (nothing left to redo)."""
+    with FaultServer(site_root) as server:
+        server.fault, server.only = "500", "programm-0001"  # programm-00010 … programm-00019
+        result = crawl(config_for(server.base_url), pg_store, options(redis_ns, workers=2), tmp_path)
+        pages = fetches(server)
+    failing = {p for p in pages if "programm-0001" in p}
+    assert len(failing) == 10 and {pages[p] for p in failing} == {4}
+    assert {n for p, n in pages.items() if p not in failing} == {1}
+    assert result.ok and result.errors == 10 and result.items == N - 10 and result.gone == 0
+    assert sum("HTTP 500" in m for m in result.messages) == 10
+    assert result.requeued == 0 and len(result.workers) == 2
 
 
 def test_a_repeat_crawl_by_other_workers_finds_removed_programmes_gone(

@@ -178,6 +178,7 @@ def publish(
             return job, True
     shared.cleanup()  # leftovers of an attempt whose run was recorded, or never opened
     shared.keep_coordinator_alive(ttl_s)
+    first_event = store.last_event_id()  # before any worker of this crawl can store anything
     run_id = store.start_run(portal.key)
     spider = KINDS[portal.kind].spider_class()(portal=portal)
     shared.seed(spider, start_requests(spider))
@@ -185,6 +186,7 @@ def publish(
         "portal": portal.model_dump(mode="json"),
         "crawler": config.settings.crawler.model_dump(mode="json"),
         "run_id": run_id,
+        "after_event": first_event,
         "now": now.isoformat() if now is not None else None,
         "published_at": datetime.now(UTC).isoformat(),
     }
@@ -293,6 +295,7 @@ def finalise(
         )
     if resumed:
         messages.append("Fortsetzung eines unterbrochenen Crawls.")
+    new, changed = store.changes_since(portal, int(job.get("after_event", 0)))
     complete = not run.stopped and outstanding == 0
     ok = complete and not (figures.items == 0 and errors > 0)
     interrupted = resumed or run.died or figures.dead > 0
@@ -309,7 +312,7 @@ def finalise(
     store.finish_run(
         int(job["run_id"]),
         RunStats(
-            items=figures.items, new=stats.get("new", 0), changed=stats.get("changed", 0), errors=errors, gone=gone,
+            items=figures.items, new=new, changed=changed, errors=errors, gone=gone,
             requests=stats.get("requests", 0), bytes=stats.get("bytes", 0), extracted=stats.get("extracted", 0),
             filled=figures.filled,
         ),
@@ -318,7 +321,7 @@ def finalise(
     )
     shared.cleanup()
     return DistributedResult(
-        portal=portal, ok=ok, items=figures.items, new=stats.get("new", 0), changed=stats.get("changed", 0),
+        portal=portal, ok=ok, items=figures.items, new=new, changed=changed,
         errors=errors, messages=messages[:MAX_MESSAGES], requests=stats.get("requests", 0),
         downloads=stats.get("downloads", 0), not_modified=stats.get("not_modified", 0), bytes=stats.get("bytes", 0),
         skipped=stats.get("skipped", 0), gone=gone, workers=figures.workers, requeued=figures.lost, resumed=resumed,

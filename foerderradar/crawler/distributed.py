@@ -11,7 +11,8 @@ Keys (``{ns}`` is the namespace, ``{c}`` = ``{ns}:crawl:{portal key}``):
   ``{c}:coordinator`` alive while the coordinating process runs (a key with a TTL).
 - ``{c}:requests`` the shared request queue (scrapy-redis ``PriorityQueue``, a sorted set) and
   ``{c}:dupefilter`` the fingerprints of every request ever queued (scrapy-redis ``RFPDupeFilter``):
-  a page linked from many list pages is queued, hence fetched, once across all workers.
+  a page linked from many list pages is queued, hence fetched, once across all workers. Marking a
+  request seen and queuing it is one atomic step, or a worker dying in between would lose it.
 - ``{c}:leases:{worker}`` what a worker has taken from the queue and not finished; ``{c}:alive:{worker}``
   a key the worker keeps refreshing; ``{c}:workers`` the set of workers that joined.
 - ``{c}:seen`` the call ids listed by the crawl (gone detection, and "stored once" counting);
@@ -188,6 +189,15 @@ class JsonCodec:
 
 # -- Redis side ----------------------------------------------------------------------------------
 
+# Queue a request unless its fingerprint was seen, atomically: a worker killed between marking a
+# request seen and queuing it would lose it for good (a redo of its parent page finds it "seen").
+# ARGV[1] = '' for requests that bypass the filter (dont_filter: retries, mirror rewrites).
+_ENQUEUE = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 # Take the highest-priority request and lease it to the worker, atomically. Nothing if stopped.
 _POP = """
 if redis.call('EXISTS', KEYS[5]) == 1 then return false end
@@ -290,6 +300,7 @@ class SharedCrawl:
         self.namespace = namespace
         self.portal = portal
         self.prefix = f"{namespace}:crawl:{portal}:"
+        self._enqueue = client.register_script(_ENQUEUE)
         self._pop = client.register_script(_POP)
         self._requeue = client.register_script(_REQUEUE)
         self._settle = client.register_script(_SETTLE)
@@ -315,12 +326,14 @@ class SharedCrawl:
         """Queue the start requests (once: the dupefilter drops those already queued)."""
         queue = self.queue(spider)
         dupefilter = RFPDupeFilter(self.client, self.key("dupefilter"))
-        queued = 0
-        for request in requests:
-            if request.dont_filter or not dupefilter.request_seen(request):
-                queue.push(request)
-                queued += 1
-        return queued
+        return sum(self.enqueue(request, queue, dupefilter) for request in requests)
+
+    def enqueue(self, request: Request, queue: Any, dupefilter: RFPDupeFilter) -> bool:
+        """Mark the request seen and queue it in one step; False if it was seen before."""
+        fingerprint = "" if request.dont_filter else dupefilter.request_fingerprint(request)
+        data = queue._encode_request(request)
+        keys = [self.key("dupefilter"), self.key("requests")]
+        return bool(self._enqueue(keys=keys, args=[fingerprint, -request.priority, data]))
 
     def queue(self, spider: Spider) -> Any:
         return PriorityQueue(self.client, spider, self.key("requests"), serializer=JsonCodec)
@@ -405,9 +418,6 @@ class SharedCrawl:
     def add_seen(self, call_id: str) -> bool:
         """Record that the crawl listed ``call_id``; True for the first worker to do so."""
         return bool(self.client.sadd(self.key("seen"), call_id))
-
-    def count(self, name: str, by: int = 1) -> None:
-        self.client.hincrby(self.key("stats"), name, by)
 
     def seen_ids(self) -> set[str]:
         """Every call id the crawl listed — O(portal size) by design: gone detection needs all."""
@@ -557,12 +567,12 @@ class LeasingScheduler(Scheduler):
         return request
 
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        assert self.shared is not None
+        if not self.shared.enqueue(request, self.queue, self.df):
             self.df.log(request, self.spider)
             return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def _idle(self, spider: Spider) -> None:

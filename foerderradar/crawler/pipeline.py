@@ -15,8 +15,9 @@ stored before is whole (one transaction each), and the next run does the rest.
 
 In a distributed crawl (crawler/distributed.py) several workers share the portal: each call id is
 also added to the crawl's shared ``seen`` set *after* it is stored, and counts as an item only for
-the worker that added it first; new and changed calls are counted in Redis as they are stored, so
-those figures survive a worker that dies.
+the worker that added it first. New and changed calls are counted by the coordinator from the
+database's change events, which cannot disagree with what was stored — not even when a worker dies
+between storing a call and reporting it.
 """
 
 from __future__ import annotations
@@ -152,8 +153,6 @@ class StorePipeline:
             self.known[call.id] = digest
             if outcome in ("new", "changed"):
                 setattr(self.report, outcome, getattr(self.report, outcome) + 1)
-                if self.shared is not None:
-                    self.shared.count(outcome)
         self._listed_once(call.id)
         return item
 

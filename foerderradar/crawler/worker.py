@@ -197,7 +197,7 @@ def main() -> int:
 
 
 def report_shared(job: dict[str, Any], result: dict[str, Any]) -> None:
-    """This worker's figures, added to the shared crawl's (new and changed were counted live)."""
+    """This worker's figures, added to the shared crawl's (new and changed come from the database)."""
     from foerderradar.crawler.distributed import Cluster, SharedCrawl, WorkerShare, connect
 
     cluster, worker_id = Cluster.from_job(job["distributed"])

@@ -447,6 +447,27 @@ class Store:
                 out[m.duplicate_of].append(CallSource(m.id, m.source, m.url, m.title))
         return {lead: tuple(found) for lead, found in out.items()}
 
+    def last_event_id(self) -> int:
+        """The newest change event's id (0 if none): events are numbered in the order they were made."""
+        with self.session() as session:
+            newest = session.execute(sa.select(sa.func.max(col(CallEvent.id)))).scalar()
+            return int(newest or 0)
+
+    def changes_since(self, source: str, after_event: int) -> tuple[int, int]:
+        """(new, amended) events of the source's calls after event ``after_event``: what a crawl
+        that started then created — taken from the events themselves, so a crawl process that died
+        after storing a call but before counting it cannot make the figure wrong."""
+        query = (
+            sa.select(col(CallEvent.kind), sa.func.count())
+            .join(CallRecord, col(CallRecord.id) == col(CallEvent.call_id))
+            .where(col(CallEvent.id) > after_event, col(CallRecord.source) == source,
+                   col(CallEvent.kind).in_(("new", "amended")))
+            .group_by(col(CallEvent.kind))
+        )
+        with self.session() as session:
+            counts = {kind: int(n) for kind, n in session.execute(query).all()}
+        return counts.get("new", 0), counts.get("amended", 0)
+
     def count_calls(self) -> int:
         with self.session() as session:
             return int(session.exec(select(sa.func.count()).select_from(CallRecord)).one())
