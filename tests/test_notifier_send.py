@@ -12,7 +12,6 @@ import re
 import socket
 import ssl
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -22,7 +21,7 @@ from typing import Any
 import aiosmtplib
 import pytest
 from aiosmtpd.smtp import AuthResult
-from smtp_sink import SENDER, SmtpServer, smtp_server
+from smtp_sink import SENDER, SmtpServer, closed_port, smtp_server
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -50,17 +49,6 @@ IT = "it@kommune.example"
 def mailserver() -> Iterator[SmtpServer]:
     with smtp_server() as server:
         yield server
-
-
-@contextmanager
-def closed_port() -> Iterator[int]:
-    """A port that refuses connections: bound (so nobody else takes it) but not listening."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        sock.close()
 
 
 # -- configuration, calls and a stand-in matcher ---------------------------------------------------
