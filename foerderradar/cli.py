@@ -245,6 +245,8 @@ def print_crawl_summary(results: list[PortalResult]) -> None:
     for r in results:
         for message in r.messages[:5]:
             err.print(f"  {r.portal}: {message}", markup=False, soft_wrap=True)
+        for note in r.notes[:5]:
+            out.print(f"  {r.portal}: Hinweis: {note}", markup=False, soft_wrap=True)
 
 
 def print_worker_shares(results: list[PortalResult]) -> None:
@@ -674,6 +676,8 @@ def portals_check(
             out.print(f"  [yellow]Warnung:[/yellow] {warning}", soft_wrap=True)
         for message in result.messages[:10]:
             err.print(f"  {portal.key}: {message}", markup=False, soft_wrap=True)
+        for note in result.notes[:10]:
+            out.print(f"  {portal.key}: Hinweis: {note}", markup=False, soft_wrap=True)
         failed |= not result.ok or result.items == 0
     if failed:
         raise typer.Exit(1)

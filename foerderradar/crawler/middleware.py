@@ -64,6 +64,17 @@ def report(crawler: Crawler, message: str, *, count: bool = True) -> None:
         stats.set_value("foerderradar/download_messages", [*messages, message])
 
 
+def note(crawler: Crawler, message: str) -> None:
+    """Hand a German note to the worker: something city IT should know that is not a failure
+    (a category code the vocabulary does not know yet). Once per crawl each; does not make the crawl
+    partial and does not stop gone detection."""
+    stats = crawler.stats
+    assert stats is not None
+    notes = stats.get_value("foerderradar/notes") or []
+    if message not in notes and len(notes) < MAX_MESSAGES:
+        stats.set_value("foerderradar/notes", [*notes, message])
+
+
 def rewrite(url: str, base_url: str) -> str:
     base = urlsplit(base_url)
     parts = urlsplit(url)

@@ -32,6 +32,7 @@ class PortalResult:
     changed: int = 0
     errors: int = 0
     messages: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth knowing, not failures (e.g. unknown category codes)
     requests: int = 0  # HTTP requests sent (a 304 revalidation is one)
     downloads: int = 0  # responses with a body (everything but 304)
     not_modified: int = 0  # 304 answers: the cached page was still current
@@ -139,6 +140,7 @@ class CheckResult:
     items: int = 0
     errors: int = 0
     messages: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     sample: list[dict[str, Any]] = field(default_factory=list)
     filled: dict[str, int] = field(default_factory=dict)
 

@@ -135,6 +135,7 @@ def run_portal(job: dict[str, Any]) -> dict[str, Any]:
         "changed": int(stats.get("foerderradar/changed", 0)),
         "errors": error_count,
         "messages": messages[:MAX_MESSAGES],
+        "notes": list(stats.get("foerderradar/notes", []))[:MAX_MESSAGES],
         "finish_reason": stats.get("finish_reason"),
         **traffic_counts(stats),
         "skipped": int(stats.get("foerderradar/skipped", 0)),
