@@ -54,7 +54,8 @@ _DROP_PREFIXES = ("utm_", "pk_", "mtm_", "piwik_", "matomo_")
 _SESSION_PATH = re.compile(r";(?:jsessionid|sessionid|sid)=[^/?#]*", re.IGNORECASE)
 _INDEX_PAGE = re.compile(r"/index\.(?:html?|php|jsp|aspx?)$", re.IGNORECASE)
 # Host-specific forms: pages that move or carry a changing slug, reduced to what identifies them.
-_FDB_PATH = re.compile(r"^/FDB/Content/DE/(?:Foerderprogramm/[^/]+/[^/]+|Archiv)/(?P<slug>[^/]+?)\.html$", re.I)
+_FDB_PATH = re.compile(r"^/FDB/Content/DE/Foerderprogramm/(?P<path>[^/]+/[^/]+/[^/]+?)\.html$", re.I)
+_FDB_ARCHIVE_PATH = re.compile(r"^/FDB/Content/DE/Archiv/(?P<slug>[^/]+?)\.html$", re.I)
 _NRWBANK_PATH = re.compile(r"^/(?:de|en)/foerderung/foerderprodukte/(?P<id>\d+)(?:/[^/]*)?$", re.I)
 _EU_TOPIC_PATH = re.compile(r"/opportunities/(?:portal/screen/opportunities/)?topic-details/(?P<id>[^/]+)$", re.I)
 
@@ -88,15 +89,29 @@ def canonical_url(url: str) -> str:
 
 def _special_form(host: str, path: str) -> str | None:
     if host == "foerderdatenbank.de":
+        # The whole programme path, not the slug: one slug runs under several Länder as separate
+        # programmes (../shared/design/portals.md, the XML export). The HTML route and the export
+        # both give this page address, so a programme seen through both is one group.
         match = _FDB_PATH.match(path)
-        # Content and archive paths of one programme share the slug; the slug is unique portal-wide.
-        return f"foerderdatenbank.de/programm/{match.group('slug').lower()}" if match else None
+        if match:
+            return f"foerderdatenbank.de/programm/{match.group('path').lower()}"
+        # An archive page names only the slug, which is ambiguous: its own key, tied to a programme
+        # page of that slug only where nothing else says they differ (see :func:`same_address`).
+        archived = _FDB_ARCHIVE_PATH.match(path)
+        return f"foerderdatenbank.de/archiv/{archived.group('slug').lower()}" if archived else None
     if host == "nrwbank.de":
         match = _NRWBANK_PATH.match(path)
         return f"nrwbank.de/foerderprodukt/{match.group('id')}" if match else None  # the slug may change
     if host == "ec.europa.eu":
         match = _EU_TOPIC_PATH.search(path)
         return f"ec.europa.eu/topic/{match.group('id').upper()}" if match else None
+    return None
+
+
+def fdb_slug(url_key: str) -> str | None:
+    """The slug of a Förderdatenbank programme or archive key (see :func:`canonical_url`), else None."""
+    if url_key.startswith(("foerderdatenbank.de/programm/", "foerderdatenbank.de/archiv/")):
+        return url_key.rsplit("/", 1)[-1]
     return None
 
 
@@ -314,6 +329,8 @@ class Profile:
     def __init__(self, record: DedupRecord, lexicon: Lexicon) -> None:
         self.record = record
         self.url_key = canonical_url(record.url)
+        self.slug = fdb_slug(self.url_key)
+        self.archived = self.url_key.startswith("foerderdatenbank.de/archiv/")
         self._lexicon = lexicon
         folded = fold(record.title)
         marks, rest = _marks(folded, record.title)
@@ -363,10 +380,30 @@ def _coverage(a: Profile, b: Profile) -> float:
     return len(a.terms & b.text_terms) / len(a.terms) if a.terms else 0.0
 
 
+def archive_of(a: Profile, b: Profile) -> bool:
+    """One is the Förderdatenbank's archive page of the other's programme page.
+
+    The archive address keeps only the slug, and a slug can run under several Länder; so the two
+    are tied only when their levels and Länder do not contradict each other.
+    """
+    if a.slug is None or a.slug != b.slug or a.archived == b.archived:
+        return False
+    ra, rb = a.record, b.record
+    if ra.level and rb.level and ra.level != rb.level:
+        return False
+    states_a = {r for r in ra.regions if r.startswith("DE-")}
+    states_b = {r for r in rb.regions if r.startswith("DE-")}
+    return not (states_a and states_b and not states_a & states_b)
+
+
+def same_address(a: Profile, b: Profile) -> bool:
+    return a.url_key == b.url_key or archive_of(a, b)
+
+
 def conflict(a: Profile, b: Profile) -> str | None:
     """Why two calls cannot be one programme whatever their words say, or None."""
     ra, rb = a.record, b.record
-    if ra.source == rb.source and a.url_key != b.url_key:
+    if ra.source == rb.source and not same_address(a, b):
         return "same portal"
     if ra.level and rb.level and ra.level != rb.level and {ra.level, rb.level} != {"land", "regional"}:
         return f"level {ra.level}/{rb.level}"
@@ -399,6 +436,8 @@ def compare(a: Profile, b: Profile, rule: Rule = DEFAULT_RULE) -> Verdict:
     same_url = a.url_key == b.url_key
     if same_url and a.record.source != b.record.source:
         return Verdict(True, "url", 2.0)
+    if archive_of(a, b):
+        return Verdict(True, "archive address", 1.5)
     if not rule.use_titles:
         return Verdict(False, "different url")
     score = jaccard(a.terms, b.terms)
@@ -474,6 +513,15 @@ class Deduplicator:
                 for j in members[x + 1 :]:
                     if fresh(i, j):
                         yield i, j
+        by_slug: dict[str, list[int]] = defaultdict(list)  # Förderdatenbank programme and archive pages
+        for i, p in enumerate(self.profiles):
+            if p.slug is not None:
+                by_slug[p.slug].append(i)
+        for members in by_slug.values():
+            for x, i in enumerate(members):
+                for j in members[x + 1 :]:
+                    if archive_of(self.profiles[i], self.profiles[j]) and fresh(i, j):
+                        yield i, j
         if not self.rule.use_titles:
             return
         cap = self.common_cap
@@ -548,9 +596,9 @@ class Deduplicator:
         for i in left:
             for j in right:
                 a, b = self.profiles[i], self.profiles[j]
-                if a.record.source == b.record.source and a.url_key != b.url_key:
+                if a.record.source == b.record.source and not same_address(a, b):
                     return True
-                if self.rule.use_guards and self.rule.use_titles and a.url_key != b.url_key and conflict(a, b):
+                if self.rule.use_guards and self.rule.use_titles and not same_address(a, b) and conflict(a, b):
                     return True
         return False
 

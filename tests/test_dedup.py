@@ -31,8 +31,7 @@ SAME_PAGE = [
     ("https://example.org/a//b", "https://example.org/a/b"),
     ("https://example.org/f%C3%B6rderung", "https://example.org/förderung"),
     ("https://example.org/topic?lang=de", "https://example.org/topic?lang=en"),  # same page, other language
-    # Förderdatenbank: a programme moved to the archive keeps its slug; GSB session and nn parameters
-    (f"{FDB}/Foerderprogramm/Bund/BMVI/breitband.html", f"{FDB}/Archiv/breitband.html"),
+    # Förderdatenbank: GSB session and nn parameters
     ("http://foerderdatenbank.de/FDB/Content/DE/Foerderprogramm/Land/NRW/x.html;jsessionid=1A.i2?nn=12",
      f"{FDB}/Foerderprogramm/Land/NRW/x.html"),
     # NRW.BANK: the numeric product id identifies the page, the slug may change
@@ -51,6 +50,11 @@ OTHER_PAGE = [
     ("https://example.org/Foerderung", "https://example.org/foerderung"),  # paths are case-sensitive
     ("https://example.org:8080/a", "https://example.org/a"),
     (f"{FDB}/Foerderprogramm/Bund/BMVI/breitband.html", f"{FDB}/Foerderprogramm/Bund/BMVI/breitband-2.html"),
+    # One slug under several Länder: three programmes (../shared/design/portals.md, the XML export)
+    (f"{FDB}/Foerderprogramm/Land/Hessen/digital-invest.html",
+     f"{FDB}/Foerderprogramm/Land/Bayern/digital-invest.html"),
+    # An archive page names only the (ambiguous) slug: its own address (tied by same_address, below)
+    (f"{FDB}/Foerderprogramm/Bund/BMVI/breitband.html", f"{FDB}/Archiv/breitband.html"),
     ("https://www.nrwbank.de/de/foerderung/foerderprodukte/15420/x.html",
      "https://www.nrwbank.de/de/foerderung/foerderprodukte/15421/x.html"),
 ]
@@ -140,6 +144,50 @@ DIFFERENT = [
      "extra title words nobody explains: not enough evidence"),
     (rec("fdb", "Digitalisierung"), rec("lotse", "Digitale Dörfer"), "one shared word is not a name"),
 ]
+
+
+# The Förderdatenbank through its two routes (XML export and HTML pages) and its archive. One slug can
+# run under several Länder as separate programmes (../shared/design/portals.md, the XML export).
+FDB_ROUTES = [
+    # (a, b, same?, why)
+    (rec("foerderdatenbank", "Digitalisierung kommunaler Schulen", level="land", regions=["DE-NW"],
+         url=f"{FDB}/Foerderprogramm/Land/Nordrhein-Westfalen/digitale-schule.html"),
+     rec("fdb-html", "Förderung der Digitalisierung an Schulen in NRW", level="land", regions=["DE-NW"],
+         url=f"{FDB}/Foerderprogramm/Land/Nordrhein-Westfalen/digitale-schule.html"),
+     True, "export and HTML route name the same site page"),
+    (rec("foerderdatenbank", "Digital-Invest", level="land", regions=["DE-HE"],
+         url=f"{FDB}/Foerderprogramm/Land/Hessen/digital-invest.html"),
+     rec("fdb-html", "Digital-Invest", level="land", regions=["DE-BY"],
+         url=f"{FDB}/Foerderprogramm/Land/Bayern/digital-invest.html"),
+     False, "one slug, two Länder: two programmes"),
+    (rec("foerderdatenbank", "Digital-Invest", n=1, level="land", regions=["DE-HE"],
+         url=f"{FDB}/Foerderprogramm/Land/Hessen/digital-invest.html"),
+     rec("foerderdatenbank", "Digital-Invest", n=2, regions=["DE-HE"], url=f"{FDB}/Archiv/digital-invest.html"),
+     True, "the archive page of the Hessian programme"),
+    (rec("foerderdatenbank", "Digital-Invest", n=1, level="land", regions=["DE-BY"],
+         url=f"{FDB}/Foerderprogramm/Land/Bayern/digital-invest.html"),
+     rec("foerderdatenbank", "Digital-Invest", n=2, regions=["DE-HE"], url=f"{FDB}/Archiv/digital-invest.html"),
+     False, "an archive page of another Land's programme with that slug"),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "same", "why"), FDB_ROUTES, ids=[w for *_, w in FDB_ROUTES])
+def test_foerderdatenbank_routes_and_archive(a: DedupRecord, b: DedupRecord, same: bool, why: str) -> None:
+    assert same_programme(a, b).same is same
+    assert same_programme(b, a).same is same
+
+
+def test_one_slug_in_three_laender_stays_three_programmes_beside_its_archive_page() -> None:
+    """Three Länder run one slug; the archive page of one of them may join that one only."""
+    laender = {"Hessen": "DE-HE", "Bayern": "DE-BY", "Sachsen": "DE-SN"}
+    records = [
+        rec("foerderdatenbank", "Digital-Invest", n=i, level="land", regions=[code],
+            url=f"{FDB}/Foerderprogramm/Land/{land}/digital-invest.html")
+        for i, (land, code) in enumerate(laender.items())
+    ]
+    archive = f"{FDB}/Archiv/digital-invest.html"
+    records.append(rec("foerderdatenbank", "Digital-Invest", n=9, regions=["DE-BY"], url=archive))
+    assert find_groups(records).groups == [("foerderdatenbank:1", "foerderdatenbank:9")]
 
 
 @pytest.mark.parametrize(("a", "b", "why"), SAME, ids=[w for _, _, w in SAME])
