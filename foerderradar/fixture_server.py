@@ -11,6 +11,10 @@ A request matches a route when the path is equal and the query parameters are eq
 POST is answered like GET (search APIs such as the EU's SEDIA take their filters as a POST body);
 the body does not select the file, but it is recorded in ``site.posts`` so tests can check it.
 
+A route to a directory answers with a zip of that directory (``application/zip``, members named by
+their path below it, sorted, with a fixed timestamp): equal files give an equal zip and ETag. The
+Förderdatenbank's XML export is one such zip; the demo keeps its documents as readable files.
+
 Validators: by default a GET answer carries a strong ``ETag`` (hash of the body) and
 ``Last-Modified`` (the file's mtime), and a conditional GET (``If-None-Match``, else
 ``If-Modified-Since``, as RFC 9110 §13.2.2 orders them) for an unchanged file is answered
@@ -24,9 +28,11 @@ the request was conditional), so tests and benches can count 304s from the serve
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import mimetypes
 import threading
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,6 +63,27 @@ class Answer:
     target: str
     status: int
     conditional: bool  # the request carried If-None-Match or If-Modified-Since
+
+
+ZIP_DATE = (2026, 1, 1, 0, 0, 0)  # every member's timestamp: the zip's bytes depend on content only
+
+
+def zip_directory(directory: Path) -> bytes:
+    """A deterministic zip of every file below ``directory`` (paths relative to it, ``/``-separated)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(path.relative_to(directory).as_posix(), date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+def _body_and_mtime(path: Path) -> tuple[bytes, float]:
+    if path.is_dir():
+        mtimes = [p.stat().st_mtime for p in path.rglob("*") if p.is_file()]
+        return zip_directory(path), max(mtimes, default=path.stat().st_mtime)
+    return path.read_bytes(), path.stat().st_mtime
 
 
 def etag_of(body: bytes) -> str:
@@ -124,12 +151,11 @@ def _handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, *, conditional_get: bool) -> None:
             path = site.resolve(self.path)
-            if path is None or not path.is_file():
+            if path is None or not (path.is_file() or path.is_dir()):
                 self._record(404)
                 self.send_error(404, "not recorded")
                 return
-            body = path.read_bytes()
-            mtime = path.stat().st_mtime
+            body, mtime = _body_and_mtime(path)
             etag = etag_of(body)
             # Conditional POSTs mean something else (RFC 9110 §13.1.2: 412, not 304): GET only.
             if site.validators and conditional_get and self._not_modified(etag, mtime):
@@ -138,7 +164,8 @@ def _handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
                 self._send_validators(etag, mtime)
                 self.end_headers()
                 return
-            ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            ctype = "application/zip" if path.is_dir() else mimetypes.guess_type(path.name)[0]
+            ctype = ctype or "application/octet-stream"
             if ctype.startswith("text/") or ctype in ("application/json", "application/xml"):
                 ctype += "; charset=utf-8"
             self._record(200)

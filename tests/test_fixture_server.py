@@ -109,3 +109,27 @@ def test_server_without_validators_never_answers_304(site: Path) -> None:
         again = get(server.base_url + "/FDB/detail.html", **conditions)
     assert status == 200 and "ETag" not in headers and "Last-Modified" not in headers
     assert again[0] == 200 and again[2] == b"detail"
+
+
+def test_a_route_to_a_directory_serves_a_deterministic_zip_of_it(tmp_path: Path) -> None:
+    """The Förderdatenbank's export is one zip; the demo keeps its documents as files."""
+    import io
+    import zipfile
+
+    docs = tmp_path / "export" / "BMWI" / "FDB"
+    docs.mkdir(parents=True)
+    (docs / "b.xml").write_text("<b/>", encoding="utf-8")
+    (docs / "a.xml").write_text("<a/>", encoding="utf-8")
+    with FixtureServer(tmp_path, {"/FDB/WS/export": "export"}) as server:
+        with urllib.request.urlopen(server.base_url + "/FDB/WS/export") as resp:
+            first, ctype, etag = resp.read(), resp.headers["Content-Type"], resp.headers["ETag"]
+        with urllib.request.urlopen(server.base_url + "/FDB/WS/export") as resp:
+            assert resp.read() == first  # same files, same bytes
+        request = urllib.request.Request(server.base_url + "/FDB/WS/export", headers={"If-None-Match": etag})
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(request)
+        assert answer.value.code == 304
+    assert ctype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert archive.namelist() == ["BMWI/FDB/a.xml", "BMWI/FDB/b.xml"]
+        assert archive.read("BMWI/FDB/b.xml") == b"<b/>"
