@@ -19,11 +19,11 @@ from typing import Any, get_args
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import yaml
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from sedia_pages import TOPIC, Item, api_response, by_id, make_spider, page_of, parse_page
 from twisted.python.failure import Failure
 
 from foerderradar.crawler.registry import (
@@ -38,55 +38,18 @@ from foerderradar.crawler.registry import (
 from foerderradar.crawler.runner import crawl
 from foerderradar.crawler.spiders.eu_sedia import EuSediaSpider, SediaResponseError
 from foerderradar.fixture_server import FixtureServer
-from foerderradar.model import FundingCall
 from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
 from foerderradar.storage import Store
 
 PROJECT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "eu_sedia"
-TOPIC = "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/topic-details/"
 API_PATH = urlsplit(SEDIA_API_URL).path
-TODAY = date(2025, 6, 1)
 PUBLIC = ["kommune", "oeffentliche_einrichtung"]
-
-Item = dict[str, Any]
-
-
-def make_spider(today: date = TODAY, **config: Any) -> EuSediaSpider:
-    portal = EuSediaPortal.model_validate({"key": "eu", "kind": "eu_sedia", **config})
-    return EuSediaSpider(portal=portal, today=today)
-
-
-def api_response(spider: EuSediaSpider, body: bytes, page: int = 1) -> TextResponse:
-    request = spider.search_request(page)
-    return TextResponse(url=request.url, body=body, encoding="utf-8", request=request)
-
-
-def parse_page(spider: EuSediaSpider, body: bytes, page: int = 1) -> tuple[list[Item], list[Request]]:
-    items: list[Item] = []
-    requests: list[Request] = []
-    for out in spider.parse(api_response(spider, body, page), page=page):
-        if isinstance(out, Request):
-            requests.append(out)
-        else:
-            FundingCall.model_validate(out)  # every item passes the pipeline's validation
-            items.append(out)
-    return items, requests
-
-
-def page_of(*rows: Item, total: int | None = None) -> bytes:
-    return json.dumps({"totalResults": len(rows) if total is None else total, "results": list(rows)}).encode()
 
 
 def topic_row(identifier: str, language: str = "en", **metadata: Any) -> Item:
     meta = {"identifier": [identifier], "title": [f"Topic {identifier}"], **metadata}
     return {"language": language, "metadata": meta}
-
-
-def by_id(items: list[Item]) -> dict[str, Item]:
-    ids = [i["source_id"] for i in items]
-    assert len(ids) == len(set(ids)), ids  # one call per identifier
-    return {i["source_id"]: i for i in items}
 
 
 # -- recorded answers (../shared/captures/eu-sedia) ---------------------------------------------------
@@ -571,23 +534,6 @@ def test_bad_config(tmp_path: Path, keys: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_portals(tmp_path)
     assert any(message in p for p in info.value.problems), info.value.problems
-
-
-def test_commented_example_in_project_config_is_valid(tmp_path: Path) -> None:
-    """config/portals.yaml ships the EU entry commented out; uncommented as documented, it loads."""
-    text = (PROJECT / "config" / "portals.yaml").read_text(encoding="utf-8")
-    lines = text.splitlines()
-    start = lines.index("  # - key: eu")
-    block = []
-    for line in lines[start:]:
-        if not line.startswith("  #   ") and line != "  # - key: eu":
-            break
-        block.append(line.replace("  # ", "  ", 1))
-    data = yaml.safe_load("portals:\n" + "\n".join(block))
-    (tmp_path / "portals.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    [portal] = load_portals(tmp_path)
-    assert isinstance(portal, EuSediaPortal) and portal.key == "eu"
-    assert (portal.page_size, portal.max_pages, portal.enabled) == (100, 100, True)
 
 
 def test_registry_vocabulary_matches_codes() -> None:

@@ -164,10 +164,20 @@ IMPORTANT_FIELDS = {
 
 
 def check_portal(
-    portal: PortalBase, config: Config, *, max_items: int = 20, cache_dir: Path = DEFAULT_CACHE_DIR
+    portal: PortalBase,
+    config: Config,
+    *,
+    max_items: int = 20,
+    cache_dir: Path = DEFAULT_CACHE_DIR,
+    now: datetime | None = None,
 ) -> CheckResult:
-    """Fetch a portal as a crawl would, but store nothing: the command to run after editing portals.yaml."""
+    """Fetch a portal as a crawl would, but store nothing: the command to run after editing portals.yaml.
+
+    ``now`` fixes the crawl's clock, as for :func:`crawl_portal` (statuses derived from dates in tests).
+    """
     job = {**_job(portal, config, "sqlite://", cache_dir), "dry_run": True, "max_items": max_items}
+    if now is not None:
+        job["now"] = now.isoformat()
     try:
         data = _run_worker(job, config.settings.crawler.portal_timeout_s)
     except WorkerFailed as exc:

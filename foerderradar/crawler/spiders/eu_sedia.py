@@ -12,12 +12,32 @@ Request and response shapes as recorded in ../shared/captures/eu-sedia/ and desc
   yielded, other rows only fill metadata keys the English row lacks. Topics still waiting after
   the last page (or when a page fails) are yielded from their first row: a call with slightly
   uncertain dates is better than a missing call.
+- **Stale duplicate records.** The index also holds copies of topics from a second data source
+  (``DATASOURCE``/``datasource`` ``SEDIA_PRD_CENTRICITY``; recorded in 2026 for a 2024 topic): the
+  status flag says "forthcoming" two years after the deadline, ``url`` points at the JSON export,
+  ``keywords`` is one JSON string, and there is no description. Only rows of a ``trusted_datasources``
+  source (or naming none, as older API versions do) are "SEDIA rows". So that such a copy never
+  becomes a second call and never changes a real one, other rows always wait in ``_pending`` and
+  are dropped as soon as a SEDIA row of the same identifier is used — whether it came before or
+  after them, on the same page or another; they do not even fill gaps of a SEDIA row. A topic
+  the index holds *only* as such a copy is still yielded after the last page, built from it, if
+  its data is sound: a title and a readable deadline. Why not drop it: the copy may be the only
+  trace of a topic in the index, and a dropped topic is a lost call (and a stored one would be
+  marked gone); why a deadline is required: the status is derived from the dates, so with a
+  deadline a stale copy of a 2024 topic is stored as closed and the matcher leaves it out, while a
+  copy without one would be "open" for ever. ``url`` is always the topic's page, never the row's.
 - **Stale status.** ``metadata.status`` says "open" long after the deadline. The status is
   derived from the dates only; the configured statuses merely pre-filter the search.
 - **Several deadlines.** ``actions`` (one per type of action) each list deadlines; the call's
   deadline is the next one a newcomer can still meet (of a two-stage action only stage one).
 - **JSON inside strings.** Every metadata value is a list of strings; ``actions``,
-  ``budgetOverview`` and ``keywords`` may be JSON inside such a string (and may be cut off).
+  ``budgetOverview`` and ``keywords`` may be JSON inside such a string (and may be cut off: of a
+  cut-off keyword list the complete entries are kept).
+- **Keywords are not all topics.** They repeat the topic's and call's identifiers (dropped) and
+  entries the index cut at 50 characters next to their full form (the cut one is dropped).
+  ``crossCuttingPriorities`` codes ("DigitalAgenda", "AI") become topics through ``priority_labels``
+  — for a city often the only hint that a research topic is about digitalisation; an unknown code is
+  passed on as a note, not guessed.
 """
 
 from __future__ import annotations
@@ -27,16 +47,19 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date
-from typing import Any, ClassVar
-from urllib.parse import urlencode
+from typing import Any, ClassVar, Self
+from urllib.parse import quote, urlencode
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from foerderradar.crawler.middleware import note
 from foerderradar.crawler.registry import SEDIA_PROGRAMME_CODES, SEDIA_STATUS_CODES, EuSediaPortal
+from foerderradar.crawler.scrapy_settings import crawl_now
 from foerderradar.crawler.selectors import clean, text_of
 
 log = logging.getLogger(__name__)
@@ -55,6 +78,8 @@ _MONTH_NUMBERS = {name.lower(): i for i, name in enumerate(MONTHS, 1)} | {
 _ISO_RE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<hh>\d{2}):(?P<mm>\d{2}))?")
 # "11 June 2020" / "11 Jun 2020", as in actions[].deadlineDates and plannedOpeningDate.
 _DMY_RE = re.compile(r"^(?P<d>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?\s+(?P<y>\d{4})")
+# One complete JSON string literal: what is left of a keyword list cut off in the middle.
+_JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 # Framework programme codes → names for funding_body and topics. The configurable programmes
 # (registry.SEDIA_PROGRAMME_CODES) plus Horizon 2020, whose code the recorded H2020 topics carry.
@@ -106,13 +131,74 @@ class EuSediaSpider(scrapy.Spider):
     description_limit = 20_000
     summary_limit = 500
     funding_body = "European Commission"
+    # Rows of these sources are the portal's own; others (SEDIA_PRD_CENTRICITY) are stale copies.
+    trusted_datasources = frozenset({"SEDIA"})
+    keyword_cut = 50  # the index cuts keywords at 50 characters (49 once a trailing space goes)
+    # crossCuttingPriorities codes seen in the recordings → the names the portal shows for them.
+    priority_labels: ClassVar[dict[str, str]] = {
+        "AI": "Artificial Intelligence",
+        "DigitalAgenda": "Digital Agenda",
+        "Gender": "Gender",
+        "IntlCoop": "International Cooperation",
+        "MultiActorApproach": "Multi-Actor Approach",
+        "NEB": "New European Bauhaus",
+        "OpenInnovation": "Open Innovation",
+        "PART-COPROGR": "Co-programmed European Partnerships",
+        "SocInnov": "Social Innovation",
+        "SSH": "Social sciences and humanities",
+    }
+
+    # -- JSON paths (../shared/captures/eu-sedia) --------------------------------------------------
+    # the result page
+    results_key = "results"
+    total_key = "totalResults"
+    # one result row
+    metadata_key = "metadata"
+    row_language_key = "language"  # matches the reference suffix; metadata's language_key otherwise
+    reference_key = "reference"
+    database_key = "database"  # "SEDIA"; absent on the stale copies
+    title_fallback_keys = ("summary", "content")  # repeat the topic title in some API versions
+    # its metadata: every value a list of strings
+    identifier_key = "identifier"
+    call_identifier_key = "callIdentifier"
+    language_key = "language"
+    datasource_keys = ("DATASOURCE", "datasource")
+    title_key = "title"
+    description_key = "descriptionByte"  # HTML
+    conditions_key = "topicConditions"  # HTML
+    programme_key = "frameworkProgramme"
+    types_of_action_key = "typesOfAction"
+    keywords_key = "keywords"  # strings, or one string holding a JSON list
+    priorities_key = "crossCuttingPriorities"
+    type_key = "type"
+    start_key = "startDate"
+    deadline_key = "deadlineDate"
+    deadline_model_key = "deadlineModel"
+    actions_key = "actions"  # JSON list in a string
+    budget_key = "budgetOverview"  # JSON object in a string
+    # inside an action of ``actions``
+    action_procedure_keys = ("submissionProcedure", "abbreviation")
+    action_deadlines_key = "deadlineDates"
+    action_opening_key = "plannedOpeningDate"
+    # inside ``budgetOverview``
+    budget_lines_key = "budgetTopicActionMap"
+    budget_action_key = "action"
+    budget_max_key = "maxContribution"
 
     def __init__(self, portal: EuSediaPortal, today: date | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.portal = portal
         self.today = today or date.today()
-        self._pending: dict[str, list[Row]] = {}  # identifier → its rows, while no English row was seen
-        self._done: set[str] = set()  # identifiers already yielded
+        self._pending: dict[str, list[Row]] = {}  # identifier → its rows, while no English SEDIA row was seen
+        self._done: set[str] = set()  # identifiers already yielded (or given up)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """Statuses are judged on the crawl's day: a crawl with a fixed clock (benches, tests) uses it."""
+        now = crawl_now(crawler.settings)
+        if now is not None and kwargs.get("today") is None:
+            kwargs["today"] = now.date()
+        return super().from_crawler(crawler, *args, **kwargs)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield self.search_request(1)
@@ -164,7 +250,7 @@ class EuSediaSpider(scrapy.Spider):
         except SediaResponseError:
             yield from self.flush()  # what earlier pages held back is still good data
             raise
-        rows: list[Any] = data["results"]
+        rows: list[Any] = data[self.results_key]
         for row in rows:
             yield from self._take_row(row, response.url)
         if self._has_next_page(data, page, len(rows)):
@@ -184,12 +270,29 @@ class EuSediaSpider(scrapy.Spider):
             failure.raiseException()
 
     def flush(self) -> Iterator[dict[str, Any]]:
-        """Yield the topics whose English row never came, each from its first row."""
+        """Yield the topics still waiting: from their SEDIA rows, else from a sound stale copy."""
         pending, self._pending = self._pending, {}
         for identifier, rows in pending.items():
-            log.info("%s: no English row in the results, built from its %r row", identifier, row_language(rows[0]))
             self._done.add(identifier)
-            yield self.parse_call(identifier, rows)
+            call = self._parse_held_rows(identifier, rows)
+            if call is not None:
+                yield call
+
+    def _parse_held_rows(self, identifier: str, rows: list[Row]) -> dict[str, Any] | None:
+        trusted = [r for r in rows if self._is_trusted(r)]
+        if trusted:
+            language = self._row_language(trusted[0])
+            log.info("%s: no English row in the results, built from its %r row", identifier, language)
+            return self.parse_call(identifier, trusted)
+        # Only stale copies: English first (sorted is stable), the others fill gaps.
+        copies = sorted(rows, key=lambda r: self._row_language(r) != self.english)
+        call = self.parse_call(identifier, copies)
+        sources = ", ".join(sorted({s for r in copies for s in self._parse_datasources(r)})) or "?"
+        if not call["title"] or call["deadline"] is None:
+            log.info("%s: only a %s record, without title or readable deadline: skipped", identifier, sources)
+            return None
+        log.info("%s: only a %s record; taken, status %s from its dates", identifier, sources, call["status"])
+        return call
 
     def _parse_payload(self, response: Response) -> dict[str, Any]:
         try:
@@ -198,12 +301,12 @@ class EuSediaSpider(scrapy.Spider):
             raise SediaResponseError(response.url, "not JSON") from None
         except RecursionError:  # json.loads recurses per level: a hostile "[[[[…" would crash the spider
             raise SediaResponseError(response.url, "JSON nested too deeply") from None
-        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise SediaResponseError(response.url, "no 'results' list")
+        if not isinstance(data, dict) or not isinstance(data.get(self.results_key), list):
+            raise SediaResponseError(response.url, f"no {self.results_key!r} list")
         return data
 
     def _has_next_page(self, data: dict[str, Any], page: int, count: int) -> bool:
-        total = data.get("totalResults")
+        total = data.get(self.total_key)
         if not count or not isinstance(total, int):
             return False
         return page * self.portal.page_size < total and page + 1 <= self.portal.max_pages
@@ -215,7 +318,7 @@ class EuSediaSpider(scrapy.Spider):
         than it seems; and a crawl without errors counts as complete, which would mark every call
         beyond the limit as gone.
         """
-        total = data.get("totalResults")
+        total = data.get(self.total_key)
         if count and isinstance(total, int) and page * self.portal.page_size < total:
             log.error(
                 "%s: page limit reached, %d of %d results read (max_pages %d, page_size %d); "
@@ -224,34 +327,61 @@ class EuSediaSpider(scrapy.Spider):
             )
 
     def _take_row(self, row: Any, url: str) -> Iterator[dict[str, Any]]:
-        identifier = first(metadata_of(row), "identifier")
+        identifier = first(self._metadata(row), self.identifier_key)
         if not identifier:
-            ref = row.get("reference") if isinstance(row, dict) else None
+            ref = row.get(self.reference_key) if isinstance(row, dict) else None
             log.warning("%s: result row without identifier skipped (reference %r)", url, ref)
             return
         if identifier in self._done:
-            return  # another language row of a topic already yielded (or a row repeated across pages)
-        if row_language(row) == self.english:
+            return  # another row of a topic already yielded (a language, a stale copy, a repeat across pages)
+        if self._is_trusted(row) and self._row_language(row) == self.english:
             self._done.add(identifier)
-            yield self.parse_call(identifier, [row, *self._pending.pop(identifier, [])])
+            held = [r for r in self._pending.pop(identifier, []) if self._is_trusted(r)]  # stale copies go
+            yield self.parse_call(identifier, [row, *held])
         else:
             self._pending.setdefault(identifier, []).append(row)
+
+    # -- one row ---------------------------------------------------------------------------------
+
+    def _metadata(self, row: Any) -> Metadata:
+        meta = row.get(self.metadata_key) if isinstance(row, dict) else None
+        return meta if isinstance(meta, dict) else {}
+
+    def _row_language(self, row: Row) -> str:
+        """The row's language: the top-level field (it matches the reference suffix), else metadata's."""
+        language = row.get(self.row_language_key)
+        if not isinstance(language, str) or not language:
+            language = first(self._metadata(row), self.language_key) or ""
+        return language.strip().lower()
+
+    def _parse_datasources(self, row: Row) -> list[str]:
+        meta = self._metadata(row)
+        named = [v.strip().upper() for key in self.datasource_keys for v in strings(meta, key)]
+        database = row.get(self.database_key)
+        if isinstance(database, str) and database.strip():
+            named.append(database.strip().upper())
+        return named
+
+    def _is_trusted(self, row: Row) -> bool:
+        """A SEDIA row: every source it names is trusted (older API versions name none)."""
+        return all(source in self.trusted_datasources for source in self._parse_datasources(row))
 
     # -- one topic -------------------------------------------------------------------------------
 
     def parse_call(self, identifier: str, rows: list[Row]) -> dict[str, Any]:
         """The first row is the one to trust (English if there is one); the others only fill gaps."""
         primary = rows[0]
-        meta = merged_metadata(rows)
+        meta = self._merged_metadata(rows)
         description = self._parse_description(meta)
-        programmes = [PROGRAMME_NAMES[c] for c in strings(meta, "frameworkProgramme") if c in PROGRAMME_NAMES]
+        programmes = [PROGRAMME_NAMES[c] for c in strings(meta, self.programme_key) if c in PROGRAMME_NAMES]
         deadlines = self._parse_deadlines(meta)
         deadline = self._next_deadline(deadlines)
         open_date = self._parse_open_date(meta)
         return {
             "source": self.portal.key,
             "source_id": identifier,
-            "url": self.topic_url.format(identifier),
+            # Always the human page: rows point at the JSON export (topicDetails/….json) instead.
+            "url": self.topic_url.format(quote(identifier, safe="")),
             "title": self._parse_title(primary, meta),
             "summary": self._parse_summary(description),
             "description": description,
@@ -260,22 +390,32 @@ class EuSediaSpider(scrapy.Spider):
             "regions": ["EU"],
             "applicants": self._parse_applicants(description, meta),
             "funding_type": self._parse_funding_type(meta),
-            "topics": self._parse_topics(meta, programmes) or None,
+            "topics": self._parse_topics(meta, programmes, identifier) or None,
             "language": self.english,
             "open_date": open_date,
             "deadline": deadline,
-            "deadline_text": self._parse_deadline_text(meta, deadlines, deadline, row_language(primary)),
+            "deadline_text": self._parse_deadline_text(meta, deadlines, deadline, self._row_language(primary)),
             "status": self._derive_status(open_date, deadline),
             "max_amount_eur": self._parse_max_amount(meta, identifier),
         }
 
+    def _merged_metadata(self, rows: list[Row]) -> Metadata:
+        merged = dict(self._metadata(rows[0]))
+        for row in rows[1:]:
+            for key, value in self._metadata(row).items():
+                if not strings(merged, key) and value:
+                    merged[key] = value
+        return merged
+
     def _parse_title(self, row: Row, meta: Metadata) -> str | None:
         # metadata.title is the topic title; the top-level summary/content repeat it in some API versions.
-        title = first(meta, "title") or row.get("summary") or row.get("content")
+        title = first(meta, self.title_key)
+        for key in self.title_fallback_keys:
+            title = title or row.get(key)
         return clean(title) if isinstance(title, str) else None
 
     def _parse_description(self, meta: Metadata) -> str | None:
-        html = "".join(strings(meta, "descriptionByte"))
+        html = "".join(strings(meta, self.description_key))
         text = text_of(html) if html.strip() else ""
         return text[: self.description_limit].strip() or None
 
@@ -289,13 +429,47 @@ class EuSediaSpider(scrapy.Spider):
         cut = text.rfind(" ", 0, self.summary_limit)
         return text[: cut if cut > 0 else self.summary_limit].rstrip(" ,;:") + " …"
 
-    def _parse_topics(self, meta: Metadata, programmes: list[str]) -> list[str]:
-        types = [clean(t) for t in strings(meta, "typesOfAction")]
-        return [t for t in [*programmes, *types, *json_strings(meta, "keywords")] if t]
+    def _parse_topics(self, meta: Metadata, programmes: list[str], identifier: str) -> list[str]:
+        types = [clean(t) for t in strings(meta, self.types_of_action_key)]
+        candidates = [*programmes, *types, *self._parse_keywords(meta, identifier), *self._parse_priorities(meta)]
+        topics: dict[str, str] = {}  # casefolded → first spelling: "Social Innovation" once
+        for topic in candidates:
+            if topic:
+                topics.setdefault(topic.casefold(), topic)
+        return list(topics.values())
+
+    def _parse_keywords(self, meta: Metadata, identifier: str) -> list[str]:
+        """Keywords without the identifiers and without cut-off copies of a keyword also there in full."""
+        own = {identifier.casefold(), *(c.strip().casefold() for c in strings(meta, self.call_identifier_key))}
+        keywords = [k for k in json_strings(meta, self.keywords_key) if k.casefold() not in own]
+        folded = [k.casefold() for k in keywords]
+
+        def cut_copy(keyword: str) -> bool:
+            key = keyword.casefold()
+            return len(key) >= self.keyword_cut - 1 and any(o != key and o.startswith(key) for o in folded)
+
+        return [k for k in keywords if not cut_copy(k)]
+
+    def _parse_priorities(self, meta: Metadata) -> list[str]:
+        labels: list[str] = []
+        for code in (c.strip() for c in strings(meta, self.priorities_key)):
+            if code in self.priority_labels:
+                labels.append(self.priority_labels[code])
+            else:
+                self._note(f"EU Funding & Tenders: Querschnittspriorität {code!r} ist unbekannt "
+                           "und wurde nicht als Thema übernommen.")
+        return labels
+
+    def _note(self, message: str) -> None:
+        """A note for city IT (once per crawl); outside a crawl (tests, fuzzing) only the log."""
+        log.info("%s", message)
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None and crawler.stats is not None:
+            note(crawler, message)
 
     def _parse_funding_type(self, meta: Metadata) -> list[str] | None:
         # The search asks for grant types only; a row that says otherwise is not called a grant.
-        kinds = strings(meta, "type")
+        kinds = strings(meta, self.type_key)
         return ["zuschuss"] if not kinds or any(k in self.grant_types for k in kinds) else None
 
     def _parse_applicants(self, description: str | None, meta: Metadata) -> list[str] | None:
@@ -304,7 +478,7 @@ class EuSediaSpider(scrapy.Spider):
         The topic texts rarely state eligibility (it is in the call documents); guessing from words
         like "cities" in a project description would mark research calls as municipal ones.
         """
-        html = "".join(strings(meta, "topicConditions"))
+        html = "".join(strings(meta, self.conditions_key))
         conditions = text_of(html) if html.strip() else ""
         for sentence in re.split(r"(?<=[.;])\s+|\n", f"{description or ''}\n{conditions}"):
             stated = _ELIGIBILITY_RE.search(sentence) and _PUBLIC_BODY_RE.search(sentence)
@@ -313,13 +487,13 @@ class EuSediaSpider(scrapy.Spider):
         return None
 
     def _parse_open_date(self, meta: Metadata) -> date | None:
-        starts = [d for d in (parse_date(s) for s in strings(meta, "startDate")) if d]
+        starts = [d for d in (parse_date(s) for s in strings(meta, self.start_key)) if d]
         if not starts:
-            starts = [d for a in self._parse_actions(meta) if (d := parse_date(a.get("plannedOpeningDate")))]
+            starts = [d for a in self._parse_actions(meta) if (d := parse_date(a.get(self.action_opening_key)))]
         return min(starts) if starts else None
 
     def _parse_actions(self, meta: Metadata) -> list[dict[str, Any]]:
-        return [a for a in json_objects(meta, "actions") if isinstance(a, dict)]
+        return [a for a in json_objects(meta, self.actions_key) if isinstance(a, dict)]
 
     def _parse_deadlines(self, meta: Metadata) -> list[tuple[date, bool]]:
         """All deadlines, each with whether a newcomer can still apply by it.
@@ -330,14 +504,15 @@ class EuSediaSpider(scrapy.Spider):
         for those invited after stage one, so it must not keep a call "open" for the city.
         """
         found: list[tuple[date, bool]] = []
+        procedure_key, model_key = self.action_procedure_keys
         for action in self._parse_actions(meta):
-            procedure = action.get("submissionProcedure")
-            model = procedure.get("abbreviation") if isinstance(procedure, dict) else None
-            dates = [d for d in (parse_date(s) for s in action.get("deadlineDates") or []) if d]
+            procedure = action.get(procedure_key)
+            model = procedure.get(model_key) if isinstance(procedure, dict) else None
+            dates = [d for d in (parse_date(s) for s in action.get(self.action_deadlines_key) or []) if d]
             found.extend(self._entry_flags(sorted(set(dates)), model))
         if not found:
-            dates = [d for d in (parse_date(s) for s in strings(meta, "deadlineDate")) if d]
-            found = self._entry_flags(sorted(set(dates)), first(meta, "deadlineModel"))
+            dates = [d for d in (parse_date(s) for s in strings(meta, self.deadline_key)) if d]
+            found = self._entry_flags(sorted(set(dates)), first(meta, self.deadline_model_key))
         return sorted(set(found))
 
     @staticmethod
@@ -363,11 +538,11 @@ class EuSediaSpider(scrapy.Spider):
         so their time is left out). With several dates (cut-offs, stages) the coming ones are listed
         after the next one; once all have passed, all of them.
         """
-        model = first(meta, "deadlineModel")
+        model = first(meta, self.deadline_model_key)
         if deadline is None:
             return model
         times: dict[date | None, str] = {}
-        for value in strings(meta, "deadlineDate") if language == self.english else []:
+        for value in strings(meta, self.deadline_key) if language == self.english else []:
             match = _ISO_RE.match(value.strip())
             if match and match["hh"] and (match["hh"], match["mm"]) != ("00", "00"):
                 times[parse_date(value)] = f"{match['hh']}:{match['mm']}"
@@ -393,17 +568,17 @@ class EuSediaSpider(scrapy.Spider):
         The budget overview lists the whole call; a line belongs to the topic when its ``action``
         starts with the identifier. The budget total is not a per-project amount and is not used.
         """
-        overview = next(iter(json_objects(meta, "budgetOverview")), None)
-        lines = overview.get("budgetTopicActionMap") if isinstance(overview, dict) else None
+        overview = next(iter(json_objects(meta, self.budget_key)), None)
+        lines = overview.get(self.budget_lines_key) if isinstance(overview, dict) else None
         if not isinstance(lines, dict):
             return None
         amounts: list[float] = []
         for entries in lines.values():
             for entry in entries if isinstance(entries, list) else []:
-                action = entry.get("action") if isinstance(entry, dict) else None
+                action = entry.get(self.budget_action_key) if isinstance(entry, dict) else None
                 if not isinstance(action, str) or not re.match(rf"{re.escape(identifier)}(?:\s|$)", action, re.I):
                     continue
-                amount = to_number(entry.get("maxContribution"))
+                amount = to_number(entry.get(self.budget_max_key))
                 if amount:
                     amounts.append(amount)
         return max(amounts) if amounts else None
@@ -432,28 +607,6 @@ def multipart_json(parts: dict[str, Any], boundary: str) -> bytes:
     return b"".join(chunks)
 
 
-def metadata_of(row: Any) -> Metadata:
-    meta = row.get("metadata") if isinstance(row, dict) else None
-    return meta if isinstance(meta, dict) else {}
-
-
-def row_language(row: Row) -> str:
-    """The row's language: the top-level field (it matches the reference suffix), else metadata's."""
-    language = row.get("language")
-    if not isinstance(language, str) or not language:
-        language = first(metadata_of(row), "language") or ""
-    return language.strip().lower()
-
-
-def merged_metadata(rows: list[Row]) -> Metadata:
-    merged = dict(metadata_of(rows[0]))
-    for row in rows[1:]:
-        for key, value in metadata_of(row).items():
-            if not strings(merged, key) and value:
-                merged[key] = value
-    return merged
-
-
 def strings(meta: Metadata, key: str) -> list[str]:
     value = meta.get(key)
     if isinstance(value, str):
@@ -474,6 +627,9 @@ def _loads(value: str, key: str) -> Any:
     except ValueError:
         log.info("metadata %s is not valid JSON (cut off?): %.80r", key, value)
         return None
+    except RecursionError:
+        log.info("metadata %s is JSON nested too deeply: %.80r", key, value)
+        return None
 
 
 def json_objects(meta: Metadata, key: str) -> list[Any]:
@@ -489,13 +645,29 @@ def json_objects(meta: Metadata, key: str) -> list[Any]:
 
 
 def json_strings(meta: Metadata, key: str) -> list[str]:
-    """Plain strings, or one string holding a JSON list of them (both spellings occur for keywords)."""
+    """Plain strings, or one string holding a JSON list of them (both spellings occur for keywords).
+
+    A JSON list cut off in the middle keeps its complete entries; the cut one is lost.
+    """
     out: list[str] = []
     for value in strings(meta, key):
         text = value.strip()
-        parsed = _loads(text, key) if text.startswith("[") else None
-        items: Iterable[Any] = parsed if isinstance(parsed, list) else [text]
+        items: Iterable[Any] = [text]
+        if text.startswith("["):
+            parsed = _loads(text, key)
+            items = parsed if isinstance(parsed, list) else complete_json_strings(text)
         out.extend(clean(v) for v in items if isinstance(v, str) and v.strip())
+    return out
+
+
+def complete_json_strings(text: str) -> list[str]:
+    """The complete string literals of a cut-off JSON list, in order."""
+    out: list[str] = []
+    for literal in _JSON_STRING_RE.findall(text):
+        try:
+            out.append(json.loads(literal))
+        except ValueError:
+            continue
     return out
 
 
