@@ -33,7 +33,7 @@ def test_shipped_examples_are_valid() -> None:
         "digitalstrategie", "verwaltung-prozesse", "e-government", "breitband",
         "schulen", "einrichtungen", "interkommunal",
     ]
-    assert [p.key for p in cfg.portals if p.enabled] == ["foerderdatenbank"]
+    assert [p.key for p in cfg.portals if p.enabled] == ["foerderdatenbank", "eu"]
     assert cfg.settings.schedule.timezone == "Europe/Berlin"
 
 
