@@ -16,7 +16,9 @@ import botwall_pages
 import pytest
 from crawl_faults import LAND_PAGES, LIST_PAGES, PROGRAMME_PAGES, config, events, fdb, snapshot
 from fault_server import FaultServer
+from typer.testing import CliRunner
 
+from foerderradar.cli import app
 from foerderradar.crawler.runner import PortalResult, crawl, crawl_portal
 from foerderradar.demo import DEMO_SITE
 from foerderradar.fixture_server import FixtureServer
@@ -346,3 +348,33 @@ def test_plain_403_without_a_challenge_keeps_its_message(tmp_path: Path, sqlite_
     prefix = "HTTP 403 (Zugriff verweigert): https://www.foerderdatenbank.de/FDB/Content/DE/Foerderprogramm/"
     assert all(m.startswith(prefix) and m.endswith(".html") for m in refused.messages), refused.messages
     assert snapshot(store, "victim") == before
+
+
+def test_crawl_summary_and_portals_check_name_the_bot_wall(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    cfg_dir = tmp_path / "config"
+    cfg_dir.mkdir()
+    (cfg_dir / "measures.yaml").write_text(
+        "city: {name: T, region: DE-NW, applicant_types: [kommune]}\nmeasures: [{id: a, title: A}]\n",
+        encoding="utf-8",
+    )
+    (cfg_dir / "foerderradar.toml").write_text(
+        "[crawler]\ndownload_delay = 0\nhttp_cache = false\ntimeout_s = 5\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", sqlite_url)
+    monkeypatch.chdir(tmp_path)
+    with FaultServer(DEMO_SITE) as bad:
+        bad.fault, bad.only = "challenge", PROGRAMME_PAGES
+        (cfg_dir / "portals.yaml").write_text(
+            f"portals:\n  - {{key: fdb, kind: foerderdatenbank, base_url: '{bad.base_url}'}}\n", encoding="utf-8"
+        )
+        crawled = CliRunner().invoke(app, ["crawl", "--config", str(cfg_dir)])
+        checked = CliRunner().invoke(app, ["portals", "check", "fdb", "--config", str(cfg_dir)])
+    assert crawled.exit_code == 1 and checked.exit_code == 1
+    assert "fehlgeschlagen" in crawled.stdout and "(blockiert)" in crawled.stdout, crawled.output  # status column
+    assert f"fdb: {BOT_WALL}" in " ".join(crawled.stderr.split())
+    check = " ".join(checked.output.split())
+    assert "das Portal blockiert automatisierte Abrufe (Prüfseite gegen Roboter)" in check
+    assert "Selektoren anpassen hilft nicht" in check and f"fdb: {BOT_WALL}" in check
+    assert "Seitenaufbau" not in crawled.output + checked.output
