@@ -298,7 +298,7 @@ class BotWallMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         if _is_robots_txt(request):
-            return response  # Scrapy then crawls without rules; the pages themselves show whether we are blocked
+            return response  # a challenge there reads as "no rules"; the pages show whether we are blocked
         headers = {"content-type": (response.headers.get("Content-Type") or b"").decode("latin-1")}
         marker = botwall.detect(response.status, headers, response.body)
         if marker is None:
