@@ -232,14 +232,18 @@ def report_health(store: Store, cfg: Config, keys: list[str]) -> bool:
 
 
 def print_crawl_summary(results: list[PortalResult]) -> None:
+    from foerderradar.crawler.botwall import any_bot_wall
+
     table = Table(title="Abruf je Portal", title_justify="left")
     for col in ("Portal", "Status", "Einträge", "neu", "geändert", "verschwunden", "Fehler"):
         table.add_column(col, justify="right" if col not in ("Portal", "Status") else "left")
     for r in results:
+        # A bot-detection page is named in the status: the cure is a person's, not a selector fix.
+        blocked = " (blockiert)" if any_bot_wall(r.messages) else ""
         if not r.ok:
-            state = "[red]fehlgeschlagen[/red]"
+            state = f"[red]fehlgeschlagen[/red]{blocked}"
         else:
-            state = "[yellow]teilweise[/yellow]" if r.errors else "[green]ok[/green]"
+            state = f"[yellow]teilweise[/yellow]{blocked}" if r.errors else "[green]ok[/green]"
         table.add_row(r.portal, state, str(r.items), str(r.new), str(r.changed), str(r.gone), str(r.errors))
     out.print(table)
     for r in results:
@@ -643,6 +647,7 @@ def portals_check(
     config: ConfigOpt = None,
 ) -> None:
     """Ein Portal probeweise abrufen und zeigen, was erkannt wird — ohne etwas zu speichern."""
+    from foerderradar.crawler.botwall import any_bot_wall
     from foerderradar.crawler.runner import UnknownPortalError, check_portal, select_portals
 
     cfg = config_or_exit(config)
@@ -655,6 +660,8 @@ def portals_check(
         with out.status(f"Prüfe {portal.key} …"):
             result = check_portal(portal, cfg, max_items=max_items)
         state = "[green]ok[/green]" if result.ok and result.items else "[red]Problem[/red]"
+        if any_bot_wall(result.messages):
+            state += " – das Portal blockiert automatisierte Abrufe (Prüfseite gegen Roboter)"
         out.print(f"\n[bold]{portal.key}[/bold] ({portal.kind}): {state}, {result.items} Einträge erkannt")
         if result.items:
             fields = Table(title="Gefüllte Felder", title_justify="left")

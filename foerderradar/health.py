@@ -11,6 +11,11 @@ from each portal's recent crawl runs (``crawl_runs``), not from the last run alo
   partly successful; some regularly filled fields are suddenly empty.
 - ``ok`` / ``unbekannt`` (never crawled).
 
+A run that met a bot-detection page (crawler/botwall.py) is judged like any failed or partial run
+— the portal is not broken, but its calls grow stale until a person acts — and its reasons say so
+("Portal blockiert automatisierte Abrufe"), never "Seitenaufbau geändert"; :attr:`PortalHealth.bot_wall`
+lets the alert mail give the advice that fits (export or operator, not selectors).
+
 Everything here is a pure function of stored runs, so the digest, ``portals list`` and the alert
 mail always agree.
 """
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Literal
 
+from foerderradar.crawler.botwall import BOT_WALL, first_bot_wall, is_bot_wall
 from foerderradar.storage import Store
 from foerderradar.storage.models import CrawlRun
 
@@ -68,6 +74,8 @@ class PortalHealth:
     last_run: CrawlRun | None = None
     # Id of the first run of the current problem streak: one alert per incident, not per crawl.
     incident: int | None = None
+    # The last run met a bot-detection page: the advice is "export or operator", not "fix selectors".
+    bot_wall: bool = False
 
     @property
     def flagged(self) -> bool:
@@ -124,7 +132,8 @@ def _judge(runs: Sequence[CrawlRun], failures_in_a_row: int) -> tuple[HealthStat
             if run.ok:
                 break
             streak += 1
-        cause = _first_line(newest.message)
+        # The bot-wall line names the failure kind even when another message came first.
+        cause = _first_line(first_bot_wall(newest.message) or newest.message)
         if streak >= failures_in_a_row:
             return "fehler", [f"{streak} Abrufe in Folge fehlgeschlagen (zuletzt: {cause})"]
         return "warnung", [f"letzter Abruf fehlgeschlagen ({cause})"]
@@ -146,7 +155,8 @@ def _judge(runs: Sequence[CrawlRun], failures_in_a_row: int) -> tuple[HealthStat
             reasons.append(f"Felder plötzlich leer: {names}")
     if newest.errors:
         state = "warnung" if state == "ok" else state
-        reasons.append(f"{newest.errors} Fehler beim letzten Abruf (teilweise abgerufen)")
+        blocked = f"; {BOT_WALL}" if is_bot_wall(newest.message) else ""
+        reasons.append(f"{newest.errors} Fehler beim letzten Abruf (teilweise abgerufen{blocked})")
     return state, reasons
 
 
@@ -169,7 +179,8 @@ def assess(portal: str, runs: Sequence[CrawlRun], failures_in_a_row: int = 3) ->
             if _judge(finished[i:], failures_in_a_row)[0] == "ok":
                 break
             incident = finished[i].id
-    return PortalHealth(portal, state, tuple(reasons), finished[0], incident)
+    bot_wall = state != "ok" and is_bot_wall(finished[0].message)
+    return PortalHealth(portal, state, tuple(reasons), finished[0], incident, bot_wall)
 
 
 def _as_failed(run: CrawlRun) -> CrawlRun:

@@ -18,6 +18,8 @@ Serves a fixture site like :class:`foerderradar.fixture_server.FixtureServer` wh
   ``date+N`` for an HTTP-date N seconds ahead; a repeat that comes before the instant named last is
   recorded in ``too_early`` (and refused again);
 - ``hold``: answers only once ``gate`` is set (the test decides when the crawl may go on).
+- ``challenge``: a bot-detection answer — ``challenge_status`` (403) with ``challenge_body`` (a
+  Cloudflare-style challenge page; tests/botwall_pages.py has others).
 
 ``robots``: when set, the text served as ``/robots.txt`` whatever the fault. Every request's
 arrival (path, wall-clock time) is in ``arrivals``.
@@ -33,11 +35,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Literal
 
+from botwall_pages import CLOUDFLARE
+
 from foerderradar.fixture_server import FixtureSite
 
 Fault = Literal[
     "ok", "500", "slow", "garbage", "oversized", "oversized_stream", "reset", "truncated",
-    "redirect_loop", "redirect_chain", "throttle", "hold",
+    "redirect_loop", "redirect_chain", "throttle", "hold", "challenge",
 ]
 FAULTS: tuple[Fault, ...] = ("500", "slow", "garbage", "oversized", "oversized_stream", "reset", "truncated")
 GARBAGE = {
@@ -63,6 +67,8 @@ class FaultServer:
         self.too_early: list[tuple[str, float, float]] = []  # (path, arrived, allowed at)
         self.arrivals: list[tuple[str, float]] = []
         self.gate = threading.Event()  # hold: answers wait for it
+        self.challenge_status = 403  # challenge: the status and page of the bot-detection answer
+        self.challenge_body = CLOUDFLARE
         self.stop = threading.Event()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
@@ -223,6 +229,9 @@ class FaultServer:
                     # An HTTP-date has whole seconds: the instant is the next whole second N ahead.
                     return float(math.ceil(now + float(value.removeprefix("date+"))))
                 return now + float(value)
+
+            def _challenge(self) -> None:
+                self._send(server.challenge_status, server.challenge_body, "text/html; charset=utf-8")
 
             def _hold(self) -> None:
                 while not server.gate.wait(0.05):

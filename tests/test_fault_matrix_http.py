@@ -12,14 +12,18 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import botwall_pages
 import pytest
 from crawl_faults import LAND_PAGES, LIST_PAGES, PROGRAMME_PAGES, config, events, fdb, snapshot
 from fault_server import FaultServer
+from typer.testing import CliRunner
 
+from foerderradar.cli import app
 from foerderradar.crawler.runner import PortalResult, crawl, crawl_portal
 from foerderradar.demo import DEMO_SITE
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.health import portal_health
+from foerderradar.notifier.alerts import alerts_for, render_alert
 from foerderradar.settings import Config
 from foerderradar.storage import Store
 
@@ -253,3 +257,124 @@ def test_a_portal_that_keeps_asking_for_a_pause_is_given_up_after_the_retries(
     query = asked[0].split("?", 1)[1]
     assert partial.messages == [f"HTTP 429 (zu viele Anfragen – das Portal bremst den Abruf): {REAL_LIST_URL}?{query}"]
     assert snapshot(sqlite_store, "victim") == before
+
+
+# -- bot detection (challenge pages, captchas) ----------------------------------------------------
+
+BOT_WALL = "Portal blockiert automatisierte Abrufe: https://www.foerderdatenbank.de/FDB/Content/DE/Foerderprogramm/"
+CHALLENGES = [
+    # (case, status, body, how the message names it)
+    ("403-cloudflare-challenge", 403, botwall_pages.CLOUDFLARE, "(HTTP 403, Cloudflare-Prüfseite)"),
+    ("200-captcha-page", 200, botwall_pages.GERMAN_CAPTCHA, "(HTTP 200, Captcha)"),
+    ("429-captcha-page", 429, botwall_pages.ALTCHA_429, "(HTTP 429, Captcha)"),
+]
+
+
+def programme_hits(server: FaultServer, since: int) -> list[str]:
+    return [p for p in server.site.hits[since:] if PROGRAMME_PAGES in p]
+
+
+@pytest.mark.parametrize(("status", "body", "named"), [c[1:] for c in CHALLENGES], ids=[c[0] for c in CHALLENGES])
+def test_challenge_pages_are_a_bot_wall_not_a_layout_change_and_are_not_retried(
+    tmp_path: Path, sqlite_store: Store, status: int, body: bytes, named: str
+) -> None:
+    """Every programme page answers with a bot-detection page: one German message naming the page and
+    what to do, never "Seitenaufbau geändert" (a 200 challenge has none of the page's structure), no
+    page asked for twice (Scrapy would retry a 429 three times), the host left alone after the first
+    wall, the stored calls untouched and none marked gone; the other portal is crawled in full."""
+    store = sqlite_store
+    with FaultServer(DEMO_SITE) as bad, FixtureServer(DEMO_SITE) as good:
+        cfg = config(tmp_path, fdb("victim", bad.base_url), fdb("other", good.base_url))
+        first = crawl_victim(cfg, store)
+        assert first.ok and first.items == PROGRAMMES
+        bad.fault, bad.only = "challenge", PROGRAMME_PAGES
+        bad.challenge_status, bad.challenge_body = status, body
+        hits_before = len(bad.site.hits)
+        victim = assert_fails_alone(cfg, store)
+        asked = programme_hits(bad, hits_before)
+    walls = [m for m in victim.messages if m.startswith(BOT_WALL)]
+    assert len(walls) == 1 and named in walls[0], victim.messages
+    assert "nicht wiederholt" in walls[0] and "gespeicherte Aufrufe bleiben unverändert" in walls[0]
+    text = " ".join(victim.messages)
+    assert "Seitenaufbau" not in text and "127.0.0.1" not in text and "Zugriff verweigert" not in text
+    assert victim.gone == 0
+    assert asked and len(asked) == len(set(asked))  # not retried
+    # Left alone: only requests already handed to the downloader (≤ concurrency 4) reach the wall.
+    assert len(asked) <= 4 < PROGRAMMES
+
+
+def test_bot_wall_in_portal_health_and_alert_mail_then_the_next_run_completes(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    """Health: Warnung at once, Störung after failures_in_a_row, each naming the bot wall; the alert
+    mail says so in its subject and advises export or operator, not selectors."""
+    store = sqlite_store
+    with FaultServer(DEMO_SITE) as bad:
+        cfg = config(tmp_path, fdb("victim", bad.base_url))
+        first = crawl_victim(cfg, store)
+        bad.fault, bad.only = "challenge", PROGRAMME_PAGES
+        crawl_victim(cfg, store)
+        [warned] = portal_health(store, ["victim"], failures_in_a_row=2)
+        crawl_victim(cfg, store)
+        [flagged] = portal_health(store, ["victim"], failures_in_a_row=2)
+        bad.fault = "ok"  # the operator lets us in again
+        assert_next_run_completes(cfg, store, first.items)
+        [healed] = portal_health(store, ["victim"], failures_in_a_row=2)
+    assert warned.state == "warnung" and warned.bot_wall
+    assert warned.summary.startswith(f"letzter Abruf fehlgeschlagen ({BOT_WALL}")
+    assert flagged.state == "fehler" and flagged.bot_wall
+    assert flagged.summary.startswith(f"2 Abrufe in Folge fehlgeschlagen (zuletzt: {BOT_WALL}")
+    assert "Seitenaufbau" not in warned.summary + flagged.summary
+    [alert] = alerts_for(cfg, [flagged])
+    mail = render_alert(alert, cfg)
+    assert mail.subject.endswith("gestört – blockiert automatisierte Abrufe")
+    for part in (" ".join(mail.text.split()), " ".join(mail.html.split())):
+        assert "Das Portal blockiert automatisierte Abrufe" in part and "XML-Export" in part
+        assert "Selektoren anpassen hilft nicht" in part and "Seitenaufbau" not in part
+    assert healed.state == "ok" and not healed.bot_wall
+
+
+def test_plain_403_without_a_challenge_keeps_its_message(tmp_path: Path, sqlite_store: Store) -> None:
+    store = sqlite_store
+    with FaultServer(DEMO_SITE) as bad:
+        cfg = config(tmp_path, fdb("victim", bad.base_url))
+        [first] = crawl(cfg, store, cache_dir=tmp_path / "c")
+        before = snapshot(store, "victim")
+        bad.fault, bad.only = "challenge", PROGRAMME_PAGES
+        bad.challenge_status, bad.challenge_body = 403, botwall_pages.PLAIN_403
+        [refused] = crawl(cfg, store, cache_dir=tmp_path / "c")
+    assert first.ok and not refused.ok and refused.items == 0 and refused.gone == 0
+    assert len(refused.messages) == refused.errors == PROGRAMMES
+    prefix = "HTTP 403 (Zugriff verweigert): https://www.foerderdatenbank.de/FDB/Content/DE/Foerderprogramm/"
+    assert all(m.startswith(prefix) and m.endswith(".html") for m in refused.messages), refused.messages
+    assert snapshot(store, "victim") == before
+
+
+def test_crawl_summary_and_portals_check_name_the_bot_wall(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    cfg_dir = tmp_path / "config"
+    cfg_dir.mkdir()
+    (cfg_dir / "measures.yaml").write_text(
+        "city: {name: T, region: DE-NW, applicant_types: [kommune]}\nmeasures: [{id: a, title: A}]\n",
+        encoding="utf-8",
+    )
+    (cfg_dir / "foerderradar.toml").write_text(
+        "[crawler]\ndownload_delay = 0\nhttp_cache = false\ntimeout_s = 5\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", sqlite_url)
+    monkeypatch.chdir(tmp_path)
+    with FaultServer(DEMO_SITE) as bad:
+        bad.fault, bad.only = "challenge", PROGRAMME_PAGES
+        (cfg_dir / "portals.yaml").write_text(
+            f"portals:\n  - {{key: fdb, kind: foerderdatenbank, base_url: '{bad.base_url}'}}\n", encoding="utf-8"
+        )
+        crawled = CliRunner().invoke(app, ["crawl", "--config", str(cfg_dir)])
+        checked = CliRunner().invoke(app, ["portals", "check", "fdb", "--config", str(cfg_dir)])
+    assert crawled.exit_code == 1 and checked.exit_code == 1
+    assert "fehlgeschlagen" in crawled.stdout and "(blockiert)" in crawled.stdout, crawled.output  # status column
+    assert f"fdb: {BOT_WALL}" in " ".join(crawled.stderr.split())
+    check = " ".join(checked.output.split())
+    assert "das Portal blockiert automatisierte Abrufe (Prüfseite gegen Roboter)" in check
+    assert "Selektoren anpassen hilft nicht" in check and f"fdb: {BOT_WALL}" in check
+    assert "Seitenaufbau" not in crawled.output + checked.output

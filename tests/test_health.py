@@ -78,6 +78,36 @@ def test_assess(case: str, runs: list[CrawlRun], state: str, words: list[str], i
     assert health.flagged == (state == "fehler")
 
 
+BOT_WALL = (
+    "Portal blockiert automatisierte Abrufe: https://www.foerderdatenbank.de/FDB/x.html antwortete mit einer "
+    "Prüfseite gegen Roboter (HTTP 403, Cloudflare-Prüfseite). Der Abruf wurde nicht wiederholt …"
+)
+BOT_CASES: list[tuple[str, list[CrawlRun], str, list[str], bool]] = [
+    # (case, runs oldest→newest, state, words the reasons must contain, bot_wall flag)
+    ("blocked once", [run(1), run(2, ok=False, items=0, errors=3, message=BOT_WALL)], "warnung",
+     ["letzter Abruf fehlgeschlagen (Portal blockiert automatisierte Abrufe: https://"], True),
+    ("blocked, named although another message came first",
+     [run(1), run(2, ok=False, items=0, errors=2, message="HTTP 500 (Serverfehler des Portals): u\n" + BOT_WALL)],
+     "warnung", ["(Portal blockiert automatisierte Abrufe:"], True),
+    ("blocked three times in a row", [run(1)] + [run(i, ok=False, items=0, message=BOT_WALL) for i in (2, 3, 4)],
+     "fehler", ["3 Abrufe in Folge fehlgeschlagen (zuletzt: Portal blockiert automatisierte Abrufe"], True),
+    ("partly blocked", [run(1), run(2, errors=4, message=BOT_WALL)], "warnung",
+     ["4 Fehler beim letzten Abruf (teilweise abgerufen; Portal blockiert automatisierte Abrufe)"], True),
+    ("other failure", [run(1), run(2, ok=False, items=0, message="HTTP 403 (Zugriff verweigert): u")], "warnung",
+     ["HTTP 403 (Zugriff verweigert)"], False),
+    ("blocked before, healthy now", [run(1, ok=False, message=BOT_WALL), run(2)], "ok", [], False),
+]
+
+
+@pytest.mark.parametrize(("case", "runs", "state", "words", "bot_wall"), BOT_CASES, ids=[c[0] for c in BOT_CASES])
+def test_bot_wall_is_named(case: str, runs: list[CrawlRun], state: str, words: list[str], bot_wall: bool) -> None:
+    health = assess("p", newest_first(*runs), failures_in_a_row=3)
+    assert (health.state, health.bot_wall) == (state, bot_wall), health.reasons
+    for word in words:
+        assert word in health.summary
+    assert "Seitenaufbau" not in health.summary
+
+
 def test_threshold_is_configurable() -> None:
     runs = newest_first(run(1), run(2, ok=False, items=0))
     assert assess("p", runs, failures_in_a_row=1).state == "fehler"

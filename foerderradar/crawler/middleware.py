@@ -6,7 +6,8 @@ to a mirror, a test server or the demo on 127.0.0.1 — the live crawl and the t
 code path.
 
 The others exist because Scrapy drops some failures silently (a redirect loop, robots.txt) or
-handles them impolitely (``Retry-After``); see each class.
+handles them impolitely (``Retry-After``, a bot-detection page retried like any 429/503); see each
+class.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
 
+from foerderradar.crawler import botwall
 from foerderradar.crawler.failures import (
     describe,
     redirect_loop,
@@ -37,6 +39,7 @@ from foerderradar.crawler.failures import (
 )
 
 ORIGINAL_URL = "foerderradar_original_url"
+BOT_WALLS = "foerderradar/bot_walls"  # stats: bot-detection answers met in this crawl
 MAX_MESSAGES = 20
 # The Scrapy setting holding ``[crawler] retry_after_max_s``.
 RETRY_AFTER_MAX = "FOERDERRADAR_RETRY_AFTER_MAX"
@@ -259,6 +262,56 @@ class RetryAfterMiddleware:
         retry = request.replace(dont_filter=True)
         retry.meta[_RETRY_AFTER_TIMES] = times
         return retry
+
+
+class BotWallMiddleware:
+    """A bot-detection answer (challenge page, captcha, WAF block page) is its own failure.
+
+    Recognised by :func:`foerderradar.crawler.botwall.detect` on 403/429/503 and on 200 pages, it is
+    reported once per host in German (``Portal blockiert automatisierte Abrufe: …``), counted as an
+    error (so the crawl marks nothing gone) and never handed to the spider — a challenge page would
+    otherwise read as a changed layout. It is not retried, and the host is left alone for the rest
+    of the crawl: every further request would meet the same wall, and hammering it is how a crawler
+    gets blocked for good. Each request skipped that way is counted as an error, not named again.
+
+    Placed at 580: after HttpCompressionMiddleware (590) has decompressed the body, before
+    RetryAfterMiddleware (560) and RetryMiddleware (550) would wait for or repeat a 429/503.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.blocked: set[str] = set()  # hosts that answered with a bot-detection page
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BotWallMiddleware:
+        return cls(crawler)
+
+    def _count(self, key: str) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(key)
+
+    def process_request(self, request: Request) -> None:
+        if urlsplit(request.url).netloc in self.blocked:
+            self._count("foerderradar/download_errors")  # the page is missing: the crawl is incomplete
+            raise IgnoreRequest("bot wall met earlier in this crawl")
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if _is_robots_txt(request):
+            return response  # a challenge there reads as "no rules"; the pages show whether we are blocked
+        headers = {"content-type": (response.headers.get("Content-Type") or b"").decode("latin-1")}
+        marker = botwall.detect(response.status, headers, response.body)
+        if marker is None:
+            return response
+        host = urlsplit(request.url).netloc
+        message = botwall.message(real_url(request), response.status, marker)
+        self._count(BOT_WALLS)
+        if host in self.blocked:
+            self._count("foerderradar/download_errors")  # already named: an answer that was on its way
+        else:
+            self.blocked.add(host)
+            report(self.crawler, message)
+        raise IgnoreRequest(message)
 
 
 def _is_robots_txt(request: Request) -> bool:

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from foerderradar.crawler.botwall import any_bot_wall
 from foerderradar.crawler.worker import RESULT_PREFIX
 from foerderradar.settings import Config, PortalBase
 from foerderradar.storage import Store
@@ -146,6 +147,11 @@ class CheckResult:
 
     def warnings(self) -> list[str]:
         out = []
+        if any_bot_wall(self.messages):
+            out.append(
+                "Das Portal antwortet mit einer Prüfseite gegen Roboter: Selektoren anpassen hilft nicht. "
+                "Export oder Schnittstelle des Portals nutzen oder den Betreiber um Freigabe bitten."
+            )
         if self.ok and self.items == 0:
             out.append("Keine Einträge gefunden: stimmen Start-URLs und Selektoren?")
         for name, label in IMPORTANT_FIELDS.items():

@@ -87,6 +87,9 @@ def build_settings(crawler: CrawlerSettings, cache_dir: Path) -> dict[str, Any]:
             "foerderradar.crawler.middleware.SharedRobotsTxtMiddleware": 100,
             # Before RetryMiddleware (550) sees a 429/503: honours Retry-After instead of retrying at once.
             "foerderradar.crawler.middleware.RetryAfterMiddleware": 560,
+            # A bot-detection page (challenge, captcha, WAF block) is reported as such, never retried or
+            # parsed; after decompression (590), before Retry-After (560) and retries (550).
+            "foerderradar.crawler.middleware.BotWallMiddleware": 580,
             # Redirect loops and over-long chains are reported, not dropped in silence.
             "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
             "foerderradar.crawler.middleware.ReportingRedirectMiddleware": 600,

@@ -23,6 +23,8 @@ from foerderradar.storage import Store
 
 log = logging.getLogger(__name__)
 PERIOD_PREFIX = "health-"
+# A bot wall is named in the subject: city IT should not open the mail expecting a layout change.
+BOT_WALL_SUBJECT = " – blockiert automatisierte Abrufe"
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,9 @@ def alerts_for(config: Config, health: Sequence[PortalHealth]) -> list[Alert]:
 def render_alert(alert: Alert, config: Config) -> RenderedDigest:
     env = environment()
     context = {"alert": alert, "city": config.measures.city.name, "health": alert.health}
+    kind = BOT_WALL_SUBJECT if alert.health.bot_wall else ""
     return RenderedDigest(
-        subject=one_line(f"Förderradar: Portal „{alert.name}“ gestört"),
+        subject=one_line(f"Förderradar: Portal „{alert.name}“ gestört{kind}"),
         html=env.get_template("health_alert.html.j2").render(**context),
         text=env.get_template("health_alert.txt.j2").render(**context),
     )

@@ -5,6 +5,13 @@ and described in ../shared/design/portals.md; every selector is a class attribut
 layout change is fixed in one place. Deadline, status, rate and amount exist only in free text and
 come from :mod:`foerderradar.crawler.textextract`.
 
+Templates: the portal has served four detail templates since 2024 (tabbed; July 2025 without tab
+headings; early Dec 2025 with only a Rechtsgrundlage block; late Dec 2025 with ASCII labels such as
+"Foerderart:" and category *codes* such as "zuschuss" instead of display labels). Facts are therefore
+looked up by their ASCII facet name (:func:`vocab.facet_name`) and every value goes through the shared
+code vocabulary, so "Förderart: Zuschuss" and "Foerderart: zuschuss" give the same call. A value the
+vocabulary does not know is logged and reported once per crawl as a note, never guessed.
+
 Flow: each start URL (one facet of the search) → result cards → one request per programme page;
 the "weiter" link is followed up to ``portal.max_pages`` list pages per start URL. Facets overlap
 and the portal's ordering across pages is inconsistent, so the same programme is linked many
@@ -18,14 +25,16 @@ The spider always requests the portal's real URLs; a mirror or test server is th
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
+from parsel import Selector
 from scrapy.http import Response
 
 from foerderradar.crawler import vocab
+from foerderradar.crawler.middleware import note
 from foerderradar.crawler.recheck import card_meta
 from foerderradar.crawler.registry import FoerderdatenbankPortal
 from foerderradar.crawler.selectors import LayoutError, clean, maybe, one, text_of
@@ -61,6 +70,25 @@ class FoerderdatenbankSpider(scrapy.Spider):
         "[not(ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' rich--text ')])]"
     )
     short_text = "Kurztext"  # heading of the short text in the Kurzzusammenfassung tab
+    # "Weblink zur Förderrichtlinie" / "zum Gesetz" / "zum Abkommen" in the Rechtsgrundlage block: the
+    # address of the directive itself, which the text names but does not show.
+    legal_link_css = "a.RichTextExtLink"
+    legal_link_prefix = "Weblink"
+    external_suffix_re = re.compile(r"\s*\(externer Link\)\s*$", re.IGNORECASE)
+
+    # Facts by ASCII facet name (vocab.facet_name: "Förderart:" and "Foerderart:" → "Foerderart").
+    funding_type_facet = "Foerderart"
+    topics_facet = "Foerderbereich"
+    regions_facet = "Foerdergebiet"
+    applicants_facet = "Foerderberechtigte"
+    funding_body_facet = "Foerdergeber"
+    # How the field is called on the page, for the German note about a value nobody mapped yet.
+    facet_labels: ClassVar[dict[str, str]] = {
+        "Foerderart": "Förderart",
+        "Foerderbereich": "Förderbereich",
+        "Foerdergebiet": "Fördergebiet",
+        "Foerderberechtigte": "Förderberechtigte",
+    }
 
     # URLs: /FDB/Content/DE/Foerderprogramm/{Bund|Land|EU}/{Ressort|Land}/{slug}.html; removed
     # programmes move to /FDB/Content/DE/Archiv/{slug}.html.
@@ -138,12 +166,10 @@ class FoerderdatenbankSpider(scrapy.Spider):
         description = self._parse_description(response)
         terms = extract_terms("\n".join(filter(None, [status_line, description])), self.today)
 
-        regions, unknown_regions = vocab.regions(facts.get("Fördergebiet", []))
-        applicants, unknown_applicants = vocab.applicants(facts.get("Förderberechtigte", []))
-        funding_types, unknown_types = vocab.funding_types(facts.get("Förderart", []))
-        self._report_unmapped(url, "Fördergebiet", unknown_regions)
-        self._report_unmapped(url, "Förderberechtigte", unknown_applicants)
-        self._report_unmapped(url, "Förderart", unknown_types)
+        regions = self._mapped(url, facts, self.regions_facet, vocab.regions)
+        applicants = self._mapped(url, facts, self.applicants_facet, vocab.applicants)
+        funding_types = self._mapped(url, facts, self.funding_type_facet, vocab.funding_types)
+        topics = self._mapped(url, facts, self.topics_facet, vocab.topics)
 
         yield {
             "source": self.portal.key,
@@ -154,12 +180,12 @@ class FoerderdatenbankSpider(scrapy.Spider):
             "description": description,
             # Fördergeber only: "Ansprechpunkt" is whom to call (often a Projektträger or bank),
             # not who funds; older pages without Fördergeber leave the field empty.
-            "funding_body": next(iter(facts.get("Fördergeber", [])), None),
+            "funding_body": next(iter(facts.get(self.funding_body_facet, [])), None),
             "level": level,
             "regions": regions or None,
             "applicants": applicants or None,  # None = unknown; [] would mean "nobody may apply"
             "funding_type": funding_types or None,
-            "topics": facts.get("Förderbereich") or None,
+            "topics": topics or None,
             "language": "de",
             "open_date": _iso(terms.open_date),
             "deadline": _iso(terms.deadline),
@@ -169,12 +195,33 @@ class FoerderdatenbankSpider(scrapy.Spider):
             "max_amount_eur": terms.max_amount_eur,
         }
 
+    def _mapped(
+        self,
+        url: str,
+        facts: dict[str, list[str]],
+        facet: str,
+        mapping: Callable[[list[str]], tuple[list[str], list[str]]],
+    ) -> list[str]:
+        """The facet's values through the shared vocabulary (labels and codes alike); the rest reported."""
+        values, unknown = mapping(facts.get(facet, []))
+        self._report_unmapped(url, self.facet_labels.get(facet, facet), unknown)
+        return values
+
     def _report_unmapped(self, url: str, field: str, labels: list[str]) -> None:
-        """A label the vocabulary does not know is a warning once per run, not once per page."""
+        """A label or code the vocabulary does not know is a warning and a note once per run, not per page."""
         for label in labels:
-            if (field, label) not in self._unmapped:
-                self._unmapped.add((field, label))
-                self.logger.warning("%s label %r not mapped to a canonical value (first seen on %s)", field, label, url)
+            if (field, label) in self._unmapped:
+                continue
+            self._unmapped.add((field, label))
+            self.logger.warning("%s label %r not mapped to a canonical value (first seen on %s)", field, label, url)
+            crawler = getattr(self, "crawler", None)  # absent when a test hands pages to the callbacks
+            if crawler is not None and crawler.stats is not None:
+                note(
+                    crawler,
+                    f"Förderdatenbank: unbekannter Wert „{label}“ im Feld {field} (zuerst auf {url}). "
+                    "Er wird keinem Förderradar-Wert zugeordnet; bitte dem Förderradar-Projekt melden, "
+                    "damit das Vokabular ihn kennt.",
+                )
 
     def _parse_url(self, response: Response) -> str:
         """The canonical URL: the same programme reached through any list page has one address."""
@@ -211,31 +258,54 @@ class FoerderdatenbankSpider(scrapy.Spider):
         return any(self.archive_re.search(u) for u in (url, response.url, request_url))
 
     def _parse_facts(self, response: Response) -> dict[str, list[str]]:
-        """The dt/dd list: label (without colon) → comma-separated values, or a card's title."""
+        """The dt/dd list: ASCII facet name → comma-separated values, or a card's title.
+
+        Keyed by :func:`vocab.facet_name`, so the umlaut labels of the older templates ("Förderart:")
+        and the ASCII labels of the late-2025 one ("Foerderart:") are one key.
+        """
         facts: dict[str, list[str]] = {}
         for dt in response.css(self.facts_dt_css):
-            label = clean(" ".join(dt.css("::text").getall())).rstrip(":").strip()
+            facet = vocab.facet_name(" ".join(dt.css("::text").getall()))
             dd = dt.xpath("following-sibling::*[1][self::dd]")
-            if not label or not dd:
+            if not facet or not dd:
                 continue
             card_title = maybe(dd, self.fact_card_css, sep="")
             values = [card_title] if card_title else vocab.split_labels(" ".join(dd.css("::text").getall()))
             if values:
-                facts[label] = values
+                facts[facet] = values
         return facts
 
     def _parse_description(self, response: Response) -> str | None:
-        """Tab texts under their tab headings (older layout) or the rich-text blocks (July 2025 layout)."""
+        """Tab texts under their tab headings (older layout) or the rich-text blocks (July 2025 layout
+        and later, where the Rechtsgrundlage block is all there is); links to the directive keep their
+        address."""
         parts: list[str] = []
         tabs = response.css(self.tab_css)
         if tabs:
             for tab in tabs:
                 label = clean("".join(tab.xpath(self.tab_label_xpath).getall()))
-                parts.append("\n".join(filter(None, [label, text_of(tab)])))
+                parts.append("\n".join(filter(None, [label, self._block_text(response, tab)])))
         else:
-            parts = [text_of(block) for block in response.xpath(self.rich_text_xpath)]
+            parts = [self._block_text(response, block) for block in response.xpath(self.rich_text_xpath)]
         text = "\n\n".join(p for p in parts if p).strip()
         return text[:MAX_DESCRIPTION_CHARS] or None
+
+    def _block_text(self, response: Response, block: Selector) -> str:
+        """A block's text; a line that is only a "Weblink zur Förderrichtlinie" link gets its address.
+
+        Only a link that stands on a line of its own is rewritten: there the line is the link text,
+        so nothing else on the page can be mistaken for it.
+        """
+        lines = text_of(block).split("\n")
+        for link in block.css(self.legal_link_css):
+            label = clean(" ".join(link.css("::text").getall()))
+            href = (link.attrib.get("href") or "").strip()
+            if not label.startswith(self.legal_link_prefix) or not href or href.startswith(("javascript:", "#")):
+                continue
+            if label in lines:
+                short = self.external_suffix_re.sub("", label)
+                lines[lines.index(label)] = f"{short}: {response.urljoin(href)}"
+        return "\n".join(lines)
 
     def _parse_summary(self, response: Response) -> str | None:
         """``meta[name=description]``, else the paragraph(s) under the "Kurztext" heading."""
