@@ -189,7 +189,32 @@ def test_deadline_text_of_a_run_on_sentence_is_trimmed_at_words() -> None:
     found = extract_terms(text, REF).deadline_text
     assert found and len(found) <= 200 and "Frist bis 31.01.2027" in found
     words = set(text.split())
-    assert found.split()[0] in words and found.split()[-1] in words  # no half words
+    inner = found.removeprefix("… ").removesuffix(" …").split()
+    assert inner[0] in words and inner[-1] in words  # no half words
+    assert found.startswith("… ") and found.endswith(" …")  # the cuts are marked
+
+
+SNIPPETS = [
+    # (text, deadline_text): a sentence longer than the budget, cut where it does not lose the value
+    ("Anträge auf Förderung nach dieser Richtlinie sind jeweils bis zum 31. März (für einen Projektbeginn "
+     "im laufenden Kalenderjahr) oder bis zum 30. September (für einen Projektbeginn im folgenden "
+     "Kalenderjahr) eines jeden Jahres bei der Bewilligungsbehörde einzureichen.",
+     "Anträge auf Förderung nach dieser Richtlinie sind jeweils bis zum 31. März (für einen Projektbeginn "
+     "im laufenden Kalenderjahr) oder bis zum 30. September (für einen Projektbeginn im folgenden …"),
+    ("Vorhaben von Kommunen, Schulträgern und kommunalen Zweckverbänden im ganzen Land können nach "
+     "vorheriger Beratung durch die Bewilligungsbehörde und nach Abstimmung mit der Kommunalaufsicht "
+     "einen Antrag bis zum 15.03.2027 stellen.",
+     "… und kommunalen Zweckverbänden im ganzen Land können nach vorheriger Beratung durch die "
+     "Bewilligungsbehörde und nach Abstimmung mit der Kommunalaufsicht einen Antrag bis zum 15.03.2027 stellen."),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SNIPPETS)
+def test_deadline_text_of_a_long_sentence_keeps_the_value_and_marks_cuts(text: str, expected: str) -> None:
+    found = extract_terms(text, REF).deadline_text
+    assert found == expected
+    assert len(found) <= 200
+    assert not found.removesuffix(" …").endswith(("30.", "zum"))  # never half a date
 
 
 RATES = [

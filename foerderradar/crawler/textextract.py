@@ -482,16 +482,30 @@ def _shorten(snippet: str) -> str:
     return snippet[: cut if cut > 0 else _SNIPPET_MAX]
 
 
+_CUT_DATE = re.compile(r"(?:\s+(?:bis|zum|am|vom|ab|und|oder))*\s+\d{1,2}\.?$")  # "… oder bis zum 30."
+
+
 def _snippet(text: str, sentences: _Clauses, start: int, end: int) -> str:
-    """The portal's own sentence around a value, without half words where a window cut it."""
+    """The portal's own sentence around a value: whole when it fits, else a window around the value
+    that uses the length budget (more after the value where the text before is short), cut at words
+    and marked "…" where it was cut, never ending in half a date ("bis zum 30." of "30. September")."""
     sentence_start, sentence_end = sentences.start(start), min(sentences.end(end) + 1, len(text))
-    left, right = max(sentence_start, start - 100), min(sentence_end, end + 75)
+    if len(" ".join(text[sentence_start:sentence_end].split())) <= _SNIPPET_MAX:
+        return _shorten(text[sentence_start:sentence_end])
+    budget = max(_SNIPPET_MAX - 4 - (end - start), 0)  # room for the two "…"
+    before = min(start - sentence_start, budget // 2)
+    after = min(sentence_end - end, budget - before)
+    before = min(start - sentence_start, budget - after)  # what the text after did not need
+    left, right = start - before, end + after
     piece = text[left:right]
-    if left > sentence_start and " " in text[left:start]:
+    cut_left = left > sentence_start and " " in text[left:start]
+    cut_right = right < sentence_end and " " in text[end:right]
+    if cut_left:
         piece = piece[piece.index(" ") :]
-    if right < sentence_end and " " in text[end:right]:
-        piece = piece[: piece.rindex(" ")]
-    return _shorten(piece)
+    if cut_right:
+        piece = _CUT_DATE.sub("", piece[: piece.rindex(" ")])
+    piece = _shorten(piece)
+    return f"{'… ' if cut_left else ''}{piece}{' …' if cut_right else ''}"
 
 
 # ---------------------------------------------------------------------------------------------
