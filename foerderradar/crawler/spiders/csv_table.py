@@ -18,6 +18,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -158,6 +159,14 @@ class CsvSpider(scrapy.Spider):
             log.error("%s: Zeile %d übersprungen: %s", where, row.line, self._skipped(exc, index))
             return None
         if mapped is None:
+            return None
+        link = urlsplit(mapped.item["url"])
+        if link.scheme not in ("http", "https") or not link.netloc:
+            log.error(
+                "%s: Zeile %d übersprungen: %r ist keine vollständige http(s)-Adresse (url); in einer Datei "
+                "ohne eigene Adresse url_template verwenden",
+                where, row.line, mapped.item["url"],
+            )
             return None
         for note in mapped.notes:
             log.warning("%s: line %d: %s", where, row.line, note)
