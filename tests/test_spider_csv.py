@@ -316,6 +316,18 @@ def test_empty_url_template_column_names_the_column(caplog: pytest.LogCaptureFix
     assert errors(caplog) == [f"{URL}: Zeile 2 übersprungen: keine Adresse: die Spalte 'id' für url_template ist leer"]
 
 
+def test_links_that_are_no_http_address(caplog: pytest.LogCaptureFixture) -> None:
+    body = b"id;titel;url\n1;A;www.foerderung.example.org/a\n2;B;mailto:info@example.org\n3;C;//cdn.example.org/c\n"
+    with caplog.at_level(logging.ERROR):
+        items = parse(portal(), body)
+    # "www.…" without scheme is a link of its own (not a path below the table's address); "//…" is joined.
+    assert [i["url"] for i in items] == ["https://www.foerderung.example.org/a", "https://cdn.example.org/c"]
+    assert errors(caplog) == [
+        f"{URL}: Zeile 3 übersprungen: 'mailto:info@example.org' ist keine vollständige http(s)-Adresse (url); "
+        "fields.url oder url_template prüfen",
+    ]
+
+
 def test_header_only_is_an_empty_table() -> None:
     assert parse(portal(), b"id;titel;url\r\n") == []
 
@@ -583,8 +595,8 @@ def test_file_variant_end_to_end(tmp_path: Path, store: Store, monkeypatch: pyte
     assert first.messages == [
         f"{path}: Zeile 5 übersprungen: Titel (title) fehlt (Spalte 'titel' leer)",
         # a relative link has nothing to be relative to in a file
-        f"{path}: Zeile 6 übersprungen: '/programme/fp-1005' ist keine vollständige http(s)-Adresse (url); in einer "
-        "Datei ohne eigene Adresse url_template verwenden",
+        f"{path}: Zeile 6 übersprungen: '/programme/fp-1005' ist keine vollständige http(s)-Adresse (url); "
+        "url_template verwenden",
     ]
     assert (second.items, second.new, second.changed) == (3, 0, 0)
     call = store.get_call("datei:FP-1001")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any
@@ -44,6 +45,7 @@ ACCEPT = "text/csv, text/plain;q=0.9, application/zip;q=0.8, */*;q=0.5"
 CSV_DEFAULT_FIELDS: dict[str, FieldSpec] = {"source_id": ["id"], "url": ["url"], "title": ["title", "titel"]}
 # Builtin columns a table must have unless the entry maps the field another way.
 REQUIRED_DEFAULTS = ("url", "title")
+_BARE_WWW = re.compile(r"www\.[\w-]+(?:\.[\w-]+)+(?:[/?#]\S*)?", re.IGNORECASE)
 FIELD_NAMES = {"source_id": "Kennung (source_id)", "url": "Adresse (url)", "title": "Titel (title)"}
 
 
@@ -135,9 +137,8 @@ class CsvSpider(scrapy.Spider):
             else:
                 index[column] = position
         if missing:
-            single = " – die Kopfzeile hat nur eine Spalte: stimmt das Trennzeichen (delimiter)?" if len(
-                table.columns
-            ) == 1 else ""
+            one = len(table.columns) == 1
+            single = " – die Kopfzeile hat nur eine Spalte: stimmt das Trennzeichen (delimiter)?" if one else ""
             raise SourceError(
                 table.where,
                 f"Spalte fehlt in der Kopfzeile (Zeile {table.header_line}): {'; '.join(missing)}. Vorhanden: "
@@ -151,7 +152,10 @@ class CsvSpider(scrapy.Spider):
             position = index.get(column)
             if position is None or position >= len(row.cells):
                 return MISSING
-            return clean_cell(row.cells[position])
+            value = clean_cell(row.cells[position])
+            # Hand-made tables write links without scheme; joined to the table's address they would
+            # become a wrong link on the table's own host.
+            return f"https://{value}" if _BARE_WWW.fullmatch(value) else value
 
         try:
             mapped = self.mapper.build(lookup, base_url=base_url, today=self.today)
@@ -162,10 +166,11 @@ class CsvSpider(scrapy.Spider):
             return None
         link = urlsplit(mapped.item["url"])
         if link.scheme not in ("http", "https") or not link.netloc:
+            # A relative link in a file has no address to be relative to: url_template builds whole ones.
+            hint = "url_template verwenden" if self.portal.file is not None else "fields.url oder url_template prüfen"
             log.error(
-                "%s: Zeile %d übersprungen: %r ist keine vollständige http(s)-Adresse (url); in einer Datei "
-                "ohne eigene Adresse url_template verwenden",
-                where, row.line, mapped.item["url"],
+                "%s: Zeile %d übersprungen: %r ist keine vollständige http(s)-Adresse (url); %s",
+                where, row.line, mapped.item["url"], hint,
             )
             return None
         for note in mapped.notes:
