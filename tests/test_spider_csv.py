@@ -347,6 +347,8 @@ BROKEN: list[tuple[str, bytes, dict[str, Any], str]] = [
      "encoding: in portals.yaml angeben"),
     ("UTF-8, then cp1252", "id;titel\n1;Straße\n".encode() + "2;Gäßchen\n".encode("cp1252"), {},
      "gemischte Zeichenkodierung: bis vor Zeile 3 UTF-8, dort Byte 0xe4, das kein UTF-8 ist"),
+    ("cp1252, then UTF-8", "id;titel\n1;Gäßchen\n".encode("cp1252") + "2;Straße\n".encode(), {},
+     "gemischte Zeichenkodierung: Zeile 2 ist Windows-1252 (Byte 0xe4), Zeile 3 UTF-8"),
     ("not the configured encoding", "id;titel\n1;Straße\n".encode("cp1252"), {"encoding": "utf-8"},
      "nicht in der angegebenen Zeichenkodierung utf-8 (Zeile 2: Byte 0xdf)"),
     ("UTF-16 without BOM", "id;titel\n1;A\n".encode("utf-16-le"), {},

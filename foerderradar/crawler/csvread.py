@@ -103,9 +103,8 @@ def open_table(
     """The table in ``body``; anything that is not a readable CSV table is a SourceError naming ``where``."""
     opener, where = _unpack(body, where, member)
     encoding = _encoding(opener, where, encoding)
-    text = io.TextIOWrapper(opener(), encoding=encoding, newline="")
-    head = text.read(2048)
-    _not_markup(head, where)
+    with io.TextIOWrapper(opener(), encoding=encoding, newline="") as peek:
+        _not_markup(peek.read(2048), where)
     text = io.TextIOWrapper(opener(), encoding=encoding, newline="")
     for skipped in range(header_row - 1):
         if not text.readline():
@@ -276,6 +275,13 @@ def _encoding(opener: Opener, where: str, configured: str | None) -> str:
         )
     bad = _first_invalid(opener, "cp1252")
     if bad is None:
+        utf8_line = _utf8_umlaut_line(opener)
+        if utf8_line is not None:
+            raise SourceError(
+                where,
+                f"gemischte Zeichenkodierung: Zeile {invalid.line} ist Windows-1252 (Byte 0x{invalid.byte:02x}), "
+                f"Zeile {utf8_line} UTF-8; die Datei einheitlich als UTF-8 speichern (lassen)",
+            )
         return "cp1252"
     raise SourceError(
         where,
@@ -312,6 +318,25 @@ def _first_invalid(opener: Opener, encoding: str) -> _Invalid | None:
                 return None
             lines += chunk.count(b"\n")
             ascii_so_far = ascii_so_far and chunk.isascii()
+
+
+# UTF-8 of Ä…ÿ (umlauts, ß, accents): in Windows-1252 text these pairs would read "Ã¤", "Ã¼" …
+_UTF8_LETTER = re.compile(rb"[\xc2\xc3][\x80-\xbf]")
+
+
+def _utf8_umlaut_line(opener: Opener) -> int | None:
+    """The first line holding a UTF-8 umlaut (in a file that is not UTF-8 as a whole), or None."""
+    lines = 0
+    carry = b""
+    with opener() as stream:
+        while chunk := stream.read(CHUNK):
+            data = carry + chunk
+            found = _UTF8_LETTER.search(data)
+            if found is not None:
+                return lines + data.count(b"\n", 0, found.start()) + 1
+            lines += data[:-1].count(b"\n")
+            carry = data[-1:]  # a pair may straddle two chunks
+    return None
 
 
 # -- delimiter, header, rows ----------------------------------------------------------------------
