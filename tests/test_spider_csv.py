@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
@@ -326,6 +328,46 @@ def test_links_that_are_no_http_address(caplog: pytest.LogCaptureFixture) -> Non
         f"{URL}: Zeile 3 übersprungen: 'mailto:info@example.org' ist keine vollständige http(s)-Adresse (url); "
         "fields.url oder url_template prüfen",
     ]
+
+
+def test_a_link_urllib_cannot_read_skips_only_its_row(caplog: pytest.LogCaptureFixture) -> None:
+    body = b"id;titel;url\n1;A;http://[2001:db8::1/a\n2;B;https://x.example.org/b\n"  # found by fuzzing: crashed
+    with caplog.at_level(logging.ERROR):
+        items = parse(portal(), body)
+    assert [i["source_id"] for i in items] == ["2"]
+    assert errors(caplog) == [f"{URL}: Zeile 2 übersprungen: Adresse (url) fehlt (Spalte 'url' leer)"]
+
+
+HOSTILE = [b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b'"', b'""', b";", b",", b"\t", b"\r", b"\n", b"\x81", b"\xe4",
+           b"\xc3\xa4", b"\xc3", b"PK\x03\x04", b"\x1f\x8b", b"<html>", b"{", b"[", b"9" * 400, b"31.02.2027",
+           b"1e309 EUR", b"http://[x/", b"www.", b"\x02"]  # fmt: skip
+MUTATED_ENTRIES = [EXCEL, REPUBLICATION, portal(url_template="https://x.example.org/{id}")]
+
+
+@settings(
+    derandomize=True, max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    st.sampled_from(["foerderprogramme_excel.csv", "republication.csv", "landesprogramme.tsv"]),
+    st.sampled_from(range(len(MUTATED_ENTRIES))),
+    st.lists(st.tuples(st.floats(0, 1), st.sampled_from(HOSTILE), st.integers(0, 40)), min_size=1, max_size=6),
+)
+def test_a_damaged_table_gives_rows_or_a_german_error(
+    name: str, entry: int, edits: list[tuple[float, bytes, int]]
+) -> None:
+    """Whatever happens to the bytes: calls, skipped rows, or a SourceError — never another exception."""
+    body = bytearray(fixture(name))
+    for where, insert, cut in edits:
+        at = int(where * len(body))
+        body[at : at + cut] = insert
+    spider = CsvSpider(portal=MUTATED_ENTRIES[entry])
+    response = Response(url=URL, body=bytes(body), request=Request(URL))
+    try:
+        items = list(spider.parse(response))
+    except SourceError as exc:
+        assert str(exc).startswith(URL)
+        return
+    assert all(item["url"].startswith(("http://", "https://")) and item["title"] for item in items)
 
 
 def test_header_only_is_an_empty_table() -> None:

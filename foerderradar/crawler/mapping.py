@@ -605,7 +605,10 @@ def coerce(name: str, raw: Any, *, base_url: str = "", today: date | None = None
     if not text:
         return Coerced(None)
     if name == "url":
-        return Coerced(urljoin(base_url, text) if base_url else text)
+        try:
+            return Coerced(urljoin(base_url, text) if base_url else text)
+        except ValueError:  # "http://[x/…": urllib reads an unclosed IPv6 bracket
+            raise CoercionError(f"{text[:60]!r} is not a URL") from None
     if name in ("level", "status", "language"):
         code = _scalar_code(name, text)
         return Coerced(code, [] if code else [text])
