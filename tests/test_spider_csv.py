@@ -34,7 +34,7 @@ from foerderradar.crawler.csvread import open_table
 from foerderradar.crawler.mapping import SourceError
 from foerderradar.crawler.netguard import NetworkGuardMiddleware
 from foerderradar.crawler.registry import KINDS
-from foerderradar.crawler.runner import check_portal, crawl
+from foerderradar.crawler.runner import check_portal, crawl, crawl_portal
 from foerderradar.crawler.spiders.csv_table import CsvSpider, split_cell
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.model import FundingCall
@@ -560,8 +560,8 @@ def test_csv_crawl_end_to_end_revalidates_and_is_idempotent(tmp_path: Path, stor
     with FixtureServer(FIXTURES, {"/export/programme.csv": "foerderprogramme_excel.csv"}) as server:
         p = portal(fields=EXCEL_FIELDS, base_url=server.base_url, defaults={"level": "land"})
         cfg = make_config(tmp_path, p)
-        [first] = crawl(cfg, store, cache_dir=tmp_path / "cache")
-        [second] = crawl(cfg, store, cache_dir=tmp_path / "cache")
+        first = crawl_portal(p, cfg, store, cache_dir=tmp_path / "cache")
+        second = crawl_portal(p, cfg, store, cache_dir=tmp_path / "cache")
         answers = [(a.target, a.status) for a in server.site.answers if a.target.startswith("/export/")]
     assert first.ok and (first.items, first.new, first.changed) == (4, 4, 0), first.messages
     # The row without a title reaches the run record, in German, with its line.
@@ -575,6 +575,9 @@ def test_csv_crawl_end_to_end_revalidates_and_is_idempotent(tmp_path: Path, stor
     # base_url is invisible to the data: links are the portal's, relative ones made absolute against `url`.
     relative = store.get_call("tabelle:FP-1005")
     assert relative is not None and relative.url == "https://www.foerderung.example.org/programme/fp-1005"
+    runs = store.recent_runs("tabelle")
+    assert [(r.ok, r.items, r.errors, r.requests) for r in runs] == [(True, 4, 1, 2)] * 2  # robots.txt and the table
+    assert runs[0].message == first.messages[0]  # the run record keeps the German line
 
 
 def test_changed_export_fails_loudly_and_marks_nothing_gone(tmp_path: Path, store: Store) -> None:
