@@ -431,6 +431,8 @@ BROKEN: list[tuple[str, bytes, dict[str, Any], str]] = [
     ("header_row beyond the end", b"id;titel\n1;A\n", {"header_row": 5},
      "die Kopfzeile soll in Zeile 5 stehen (header_row), die Datei hat nur 2 Zeilen"),
     ("header_row on a blank line", b"Export\n\n", {"header_row": 2}, "ab Zeile 2 (header_row) ist die Datei leer"),
+    ("blank first line", b"\nid;titel\n1;A\n", {},
+     "Zeile 1 ist leer; dort wird die Kopfzeile mit den Spaltennamen erwartet (steht sie weiter unten, header_row:"),
 ]  # fmt: skip
 
 

@@ -7,8 +7,9 @@ message naming the source — never in a table of mojibake or an empty one. So:
 
 - The encoding is what the whole file decodes as, checked before the first row is read: UTF-8 (a
   BOM is dropped), else Windows-1252 (which reads Latin-1 text the same). A file that is UTF-8 up to
-  some line and then not is an error naming that line — decoding the rest as Windows-1252 would
-  garble every umlaut above it. Checking costs one pass through the bytes, not a copy of the text.
+  some line and then not (or the other way round) is an error naming the lines — decoding it all as
+  Windows-1252 would garble every UTF-8 umlaut. Checking costs a pass through the bytes, not a copy
+  of the text.
 - The delimiter is the candidate that splits the header into most columns and the next rows into
   as many (quoted fields with delimiters and line breaks inside are parsed, not counted).
 - Rows are read lazily, one at a time: a table of thousands of programmes is never a list here.
@@ -391,7 +392,11 @@ def _header(reader: Any, where: str, header_row: int) -> tuple[list[str], int]:
         raise SourceError(where, f"Kopfzeile (Zeile {header_row}): {_csv_problem(exc)}") from None
     columns = [clean_cell(cell.lstrip("\ufeff")) for cell in cells]
     if not any(columns):
-        raise SourceError(where, f"Zeile {header_row} ist leer; dort wird die Kopfzeile mit den Spaltennamen erwartet")
+        raise SourceError(
+            where,
+            f"Zeile {header_row} ist leer; dort wird die Kopfzeile mit den Spaltennamen erwartet (steht sie weiter "
+            "unten, header_row: mit ihrer Zeilennummer angeben)",
+        )
     return columns, header_row
 
 
