@@ -113,6 +113,15 @@ class PortalBase(_Strict):
             raise ValueError(f"{value!r} ist keine http(s)-Adresse; erwartet z. B. http://127.0.0.1:8000")
         return value.rstrip("/")
 
+    def for_crawl(self, config_dir: Path) -> PortalBase:
+        """The entry as a crawl worker receives it.
+
+        A kind whose keys name local paths (``csv``'s ``file``) returns a copy with them made
+        absolute against the config directory: the worker is another process, perhaps with another
+        working directory, and ``portals.yaml`` itself keeps the path as city IT wrote it.
+        """
+        return self
+
 
 class PortalsFile(_Strict):
     portals: list[dict[str, Any]] = Field(default_factory=list)

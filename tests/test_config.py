@@ -65,7 +65,7 @@ def test_measure_mistakes_are_named(cfg_dir: Path, edit, expected: str) -> None:
 PORTAL_MISTAKES = [
     (lambda d: d["portals"][0].update(kind="rss"),
      "portals.yaml: portals[0].kind: 'rss' ist kein bekannter Portal-Typ"),
-    (lambda d: d["portals"][0].pop("kind"), "portals.yaml: portals[0].kind: fehlt; möglich sind: eu_sedia"),
+    (lambda d: d["portals"][0].pop("kind"), "portals.yaml: portals[0].kind: fehlt; möglich sind: csv, eu_sedia"),
     (lambda d: d["portals"][0].update(start_url="x"), "portals.yaml: portals[0].start_url: unbekannter Schlüssel"),
     (lambda d: d["portals"][0].update(base_url="ftp://mirror"), "portals.yaml: portals[0].base_url:"),
     (lambda d: d["portals"][0].update(start_urls=["file:///etc/passwd"]), "portals[0].start_urls:"),

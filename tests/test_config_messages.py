@@ -40,6 +40,8 @@ JSON = {"key": "api", "kind": "json", "url": "https://api.example.org/calls", "i
 HTML = {"key": "nrw", "kind": "html", "list_urls": ["https://www.example.org/foerderung"], "item": "article"}
 WATCH = {"key": "w", "kind": "watch", "urls": ["https://www.example.org/seite"]}
 SEDIA = {"key": "eu", "kind": "eu_sedia"}
+CSV = {"key": "tabelle", "kind": "csv", "url": "https://daten.example.org/programme.csv"}
+CSV_FILE = {"key": "tabelle", "kind": "csv", "file": "daten/programme.csv"}
 
 
 class Spare(BaseModel):
@@ -190,6 +192,45 @@ ROWS: list[tuple[str, type[BaseModel], Any, str, str]] = [
      "'ftp://x' ist keine http(s)-Adresse"),
     ("value_error: fdb url", KINDS["foerderdatenbank"], {"key": "f", "kind": "foerderdatenbank", "start_urls": ["x"]},
      "start_urls", "'x' ist keine http(s)-Adresse; erwartet z. B. https://www.foerderdatenbank.de/…"),
+    # kind csv: its own keys
+    ("value_error: csv source", KINDS["csv"], {"key": "t", "kind": "csv"}, "(oberste Ebene)",
+     "url (eine http(s)-Adresse) oder file (ein Pfad zur CSV-Datei) angeben"),
+    ("value_error: csv both", KINDS["csv"], {**CSV, "file": "a.csv"}, "(oberste Ebene)",
+     "entweder url oder file angeben, nicht beides"),
+    ("value_error: csv base_url", KINDS["csv"], {**CSV_FILE, "base_url": "http://127.0.0.1:8000"}, "(oberste Ebene)",
+     "base_url gilt nur für url; eine Datei (file) wird direkt gelesen – base_url löschen"),
+    ("value_error: csv file url", KINDS["csv"], {**CSV_FILE, "file": "https://x.example.org/a.csv"}, "file",
+     "'https://x.example.org/a.csv' ist eine Adresse; file erwartet einen Pfad wie daten/programme.csv"),
+    ("value_error: csv url", KINDS["csv"], {**CSV, "url": "file:///etc/passwd"}, "url",
+     "'file:///etc/passwd' ist keine http(s)-Adresse"),
+    ("string_type", KINDS["csv"], {**CSV_FILE, "file": ["a.csv"]}, "file",
+     "erwartet wird ein Text; hier steht eine Liste mit einem Eintrag"),
+    ("value_error: csv delimiter", KINDS["csv"], {**CSV, "delimiter": "Strichpunkt"}, "delimiter",
+     "'Strichpunkt' ist kein Trennzeichen; erwartet wird ein einzelnes Zeichen wie ';', ',', '|' oder tab"),
+    ("value_error: csv encoding", KINDS["csv"], {**CSV, "encoding": "ansi"}, "encoding",
+     "'ansi' ist keine bekannte Zeichenkodierung; z. B. utf-8, cp1252 (Windows, Excel) oder latin-1"),
+    ("value_error: csv codec", KINDS["csv"], {**CSV, "encoding": "base64"}, "encoding",
+     "'base64' ist keine Zeichenkodierung für Text"),
+    ("greater_than_equal", KINDS["csv"], {**CSV, "header_row": 0}, "header_row", "muss mindestens 1 sein, nicht 0"),
+    ("int_parsing", KINDS["csv"], {**CSV, "header_row": "zwei"}, "header_row",
+     "erwartet wird eine ganze Zahl wie 30; hier steht der Text 'zwei'"),
+    ("string_too_short", KINDS["csv"], {**CSV, "zip_member": ""}, "zip_member", "darf nicht leer sein"),
+    ("value_error: csv column", KINDS["csv"], {**CSV, "fields": {"title": " "}}, "fields.title",
+     "ein Spaltenname darf nicht leer sein; den Namen aus der Kopfzeile der Datei eintragen"),
+    ("value_error: csv source kind", KINDS["csv"], {**CSV, "fields": {"topics": 5}}, "fields.topics",
+     "erwartet wird ein Spaltenname, eine Liste davon (der Reihe nach versucht) oder {value: …}"),
+    ("value_error: csv template", KINDS["csv"], {**CSV, "url_template": "https://x.example.org/{ }"},
+     "url_template", "in {…} gehört ein Spaltenname, z. B. {id}"),
+    ("value_error: csv template twice", KINDS["csv"], {**CSV, "fields": {"url": "link"},
+     "url_template": "https://x.example.org/{id}"}, "url_template",
+     "entweder url_template oder fields.url angeben, nicht beides"),
+    ("dict_type", KINDS["csv"], {**CSV, "where": "deleted"}, "where",
+     "erwartet wird ein Abschnitt mit eigenen Schlüsseln"),
+    ("value_error: csv where empty", KINDS["csv"], {**CSV, "where": {"deleted": []}}, "where",
+     "deleted: mindestens einen Wert angeben, sonst passt keine Zeile"),
+    ("value_error: csv where value", KINDS["csv"], {**CSV, "where": {"deleted": {"ist": False}}}, "where",
+     "erwartet wird ein Wert wie false, 0 oder ein Text; hier steht ein Abschnitt"),
+    ("extra_forbidden", KINDS["csv"], {**CSV, "delimeter": ";"}, "delimeter", "meinten Sie 'delimiter'?"),
 ]  # fmt: skip
 
 # What pydantic itself would say; none of it may reach city IT.
@@ -308,7 +349,7 @@ FILES: list[tuple[str, str, bytes, list[str]]] = [
      ["mail.password: Passwörter werden nicht aus Konfigurationsdateien gelesen; die Zeile löschen und "
       "FOERDERRADAR_SMTP_PASSWORD in der Umgebung oder in .env setzen"]),
     ("portals: kind missing", "portals.yaml", b"portals:\n  - key: a\n",
-     ["portals.yaml: portals[0].kind: fehlt; möglich sind: eu_sedia, feed, foerderdatenbank, html, json, watch"]),
+     ["portals.yaml: portals[0].kind: fehlt; möglich sind: csv, eu_sedia, feed, foerderdatenbank, html, json, watch"]),
     ("portals: kind misspelt", "portals.yaml", b"portals:\n  - key: a\n    kind: htlm\n",
      ["portals[0].kind: 'htlm' ist kein bekannter Portal-Typ; möglich sind:", "meinten Sie 'html'?"]),
     ("portals: key twice", "portals.yaml",

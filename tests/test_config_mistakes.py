@@ -153,6 +153,30 @@ PORTAL_MISTAKES: list[tuple[str, str, Edit, list[str]]] = [
         ["portals[1].fields.title: 'headline' ist kein Feed-Element"],
     ),
     (
+        "csv without url or file",
+        "portals.yaml",
+        entry("key: tabelle\nkind: csv\nfields: {title: Titel}"),
+        ["portals[1]: url (eine http(s)-Adresse) oder file (ein Pfad zur CSV-Datei) angeben"],
+    ),
+    (
+        "csv with a file url",
+        "portals.yaml",
+        entry("key: tabelle\nkind: csv\nfile: file:///etc/passwd"),
+        ["portals[1].file: 'file:///etc/passwd' ist eine Adresse; file erwartet einen Pfad"],
+    ),
+    (
+        "csv delimiter",
+        "portals.yaml",
+        entry("key: tabelle\nkind: csv\nurl: https://daten.example.org/p.csv\ndelimiter: ';;'"),
+        ["portals[1].delimiter: ';;' ist kein Trennzeichen"],
+    ),
+    (
+        "csv private url",
+        "portals.yaml",
+        entry("key: tabelle\nkind: csv\nurl: http://fileserver.local/export.csv"),
+        ["portals[1].url:", "nicht im öffentlichen Internet"],
+    ),
+    (
         "file url",
         "portals.yaml",
         entry("key: bund\nkind: feed\nurl: file:///etc/passwd"),

@@ -38,6 +38,22 @@ def test_describe(exc: BaseException, expected: str) -> None:
     assert "Failure" not in text  # no Twisted internals for city IT
 
 
+FILE_URL = "file:///srv/daten/F%C3%B6rderprogramme%202026.csv"  # kind csv, key file
+FILE_CASES: list[tuple[OSError, str]] = [
+    (FileNotFoundError(2, "No such file or directory"), "(nicht gefunden)"),
+    (PermissionError(13, "Permission denied"), "(keine Leseberechtigung (Dateirechte prüfen))"),
+    (IsADirectoryError(21, "Is a directory"), "(das ist ein Ordner, keine Datei)"),
+    (OSError(5, "Input/output error"), "(Lesefehler EIO)"),
+]
+
+
+@pytest.mark.parametrize(("exc", "expected"), FILE_CASES, ids=[type(c[0]).__name__ for c in FILE_CASES])
+def test_a_local_file_is_named_by_its_path(exc: OSError, expected: str) -> None:
+    text = describe(exc, FILE_URL, timeout_s=30, maxsize=10 * 1024 * 1024)
+    assert text.startswith(f"Datei nicht lesbar: /srv/daten/Förderprogramme 2026.csv {expected}. "), text
+    assert "Errno" not in text
+
+
 @pytest.mark.parametrize(("status", "expected"), [
     (404, "HTTP 404 (Seite nicht gefunden)"), (403, "HTTP 403 (Zugriff verweigert)"),
     (429, "HTTP 429 (zu viele Anfragen"), (500, "HTTP 500 (Serverfehler des Portals)"),

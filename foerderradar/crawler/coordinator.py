@@ -180,6 +180,7 @@ def publish(
     shared.keep_coordinator_alive(ttl_s)
     first_event = store.last_event_id()  # before any worker of this crawl can store anything
     run_id = store.start_run(portal.key)
+    portal = portal.for_crawl(config.directory)  # local paths absolute: workers run elsewhere
     spider = KINDS[portal.kind].spider_class()(portal=portal)
     shared.seed(spider, start_requests(spider))
     job = {

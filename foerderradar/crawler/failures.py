@@ -10,6 +10,7 @@ wraps the root cause in lists of failures.
 
 from __future__ import annotations
 
+import errno
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -21,6 +22,7 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
     ResponseDataLossError,
 )
+from w3lib.url import file_uri_to_path
 
 from foerderradar.netpolicy import RefusedAddress
 
@@ -97,10 +99,30 @@ def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) 
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def local_file_problem(url: str, exc: OSError) -> str:
+    """A local file (``file:`` of kind ``csv``) that cannot be read, named by its path."""
+    path = file_uri_to_path(url)
+    if isinstance(exc, FileNotFoundError):
+        reason = "nicht gefunden"
+    elif isinstance(exc, IsADirectoryError):
+        reason = "das ist ein Ordner, keine Datei"
+    elif isinstance(exc, PermissionError):
+        reason = "keine Leseberechtigung (Dateirechte prüfen)"
+    else:
+        code = errno.errorcode.get(exc.errno, str(exc.errno)) if exc.errno is not None else "unbekannt"
+        reason = f"Lesefehler {code}"
+    return (
+        f"Datei nicht lesbar: {path} ({reason}). Stimmt file: im Eintrag in portals.yaml? Ein relativer Pfad "
+        "gilt ab dem Konfigurationsordner."
+    )
+
+
 def describe(exc: BaseException, url: str, *, timeout_s: float, maxsize: int) -> str:
     """One German sentence: what happened to ``url`` and, where it helps, what to check."""
     if isinstance(exc, RefusedAddress):
         return str(exc)  # already German and names the refused URL (a redirect target, not ``url``)
+    if isinstance(exc, OSError) and url.startswith("file:"):
+        return local_file_problem(url, exc)
     text = f"{type(exc).__name__}: {exc}"
     lowered = text.lower()
     if isinstance(exc, DownloadTimeoutError) or "took longer than" in lowered or "timeout" in lowered:

@@ -79,7 +79,16 @@ class SourceError(Exception):
 
 
 class ItemSkipped(Exception):
-    """One source item lacks a required field; the crawl reports it and keeps the other items."""
+    """One source item lacks a required field; the crawl reports it and keeps the other items.
+
+    ``field`` (and, for ``url_template``, the empty ``placeholder``) let a spider word the report
+    in its own terms (the ``csv`` kind names the column and the line).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, placeholder: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.placeholder = placeholder
 
 
 class CoercionError(ValueError):
@@ -596,7 +605,10 @@ def coerce(name: str, raw: Any, *, base_url: str = "", today: date | None = None
     if not text:
         return Coerced(None)
     if name == "url":
-        return Coerced(urljoin(base_url, text) if base_url else text)
+        try:
+            return Coerced(urljoin(base_url, text) if base_url else text)
+        except ValueError:  # "http://[x/…": urllib reads an unclosed IPv6 bracket
+            raise CoercionError(f"{text[:60]!r} is not a URL") from None
     if name in ("level", "status", "language"):
         code = _scalar_code(name, text)
         return Coerced(code, [] if code else [text])
@@ -646,6 +658,7 @@ class FieldMapper:
         builtin: Mapping[str, FieldSpec],
         *,
         url_template: str | None = None,
+        split_list: Callable[[str], list[str]] | None = None,
     ) -> None:
         user = fields.mapped()
         self.source = portal.key
@@ -654,6 +667,9 @@ class FieldMapper:
         self.defaults = portal.defaults.values()
         self.keywords = [k.casefold() for k in portal.filter]
         self.url_template = url_template
+        # A source that writes several values into one text ("Kommune, Unternehmen" in a CSV cell)
+        # is split for the list fields only; a title with a comma stays one title.
+        self.split_list = split_list
 
     def build(self, lookup: Callable[[str], Any], *, base_url: str, today: date) -> Mapped | None:
         """The canonical item, or None when ``filter`` rules it out.
@@ -668,8 +684,11 @@ class FieldMapper:
                 item[name] = spec.value
                 continue
             for source in spec:
+                raw = lookup(source)
+                if self.split_list is not None and name in LIST_FIELDS and isinstance(raw, str):
+                    raw = self.split_list(raw)
                 try:
-                    coerced = coerce(name, lookup(source), base_url=base_url, today=today)
+                    coerced = coerce(name, raw, base_url=base_url, today=today)
                 except CoercionError as exc:
                     notes.append(f"{name} from {source!r}: {exc}")
                     continue
@@ -681,13 +700,17 @@ class FieldMapper:
         if self.url_template:
             url, missing = render_template(self.url_template, lookup)
             if url is None:
-                raise ItemSkipped(f"url missing (url_template placeholder {{{missing}}} is empty or not there)")
+                raise ItemSkipped(
+                    f"url missing (url_template placeholder {{{missing}}} is empty or not there)",
+                    field="url",
+                    placeholder=missing,
+                )
             item["url"], sources["url"] = url, "url_template"
         if not item.get("source_id") and "source_id" not in self.explicit and item.get("url"):
             item["source_id"], sources["source_id"] = item["url"], sources["url"]
         for name in IDENTITY_FIELDS:
             if not item.get(name):
-                raise ItemSkipped(f"{name} missing (source: {describe_spec(self.specs.get(name))})")
+                raise ItemSkipped(f"{name} missing (source: {describe_spec(self.specs.get(name))})", field=name)
         if not self.keep(item):
             return None
         self._complete(item, today)

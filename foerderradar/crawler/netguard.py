@@ -9,7 +9,9 @@ Resolution goes through the reactor's resolver, the one the download itself uses
 default resolver caches the answer, so the address checked is the address connected to.
 
 Allowed: public addresses; the host and port of the portal's ``base_url`` (tests and the demo
-serve the portal on 127.0.0.1); anything when the entry sets ``allow_private_network: true``.
+serve the portal on 127.0.0.1); anything when the entry sets ``allow_private_network: true``; and
+the one local file an entry names itself (``file:`` of kind ``csv``, exposed as the entry's
+``local_file_url``): reading it is no network fetch, and no other ``file:`` URL gets through.
 A refusal raises :class:`RefusedAddress`, which ``FailureReportMiddleware`` turns into the crawl's
 German error message and error count like any other failed download.
 """
@@ -27,6 +29,7 @@ from foerderradar.crawler.middleware import ORIGINAL_URL
 from foerderradar.netpolicy import OPT_IN_KEY, RefusedAddress, Verdict, address_verdict, host_verdict, parse_ip
 
 REFUSED_STAT = "foerderradar/refused_private"
+LOCAL_FILE_ATTR = "local_file_url"  # a portal's own local file as a file: URL, if its kind reads one
 
 
 def _endpoint(url: str) -> tuple[str, int | None]:
@@ -66,6 +69,9 @@ class NetworkGuardMiddleware:
         portal = self._portal()
         if getattr(portal, OPT_IN_KEY, False):
             return
+        local_file = getattr(portal, LOCAL_FILE_ATTR, None)
+        if local_file is not None and request.url == local_file:
+            return  # the file the entry names (kind csv): read from disk, not fetched from a network
         base_url = getattr(portal, "base_url", None)
         if base_url and _endpoint(request.url) == _endpoint(base_url):
             return  # the mirror or test server the entry names: chosen on purpose, checked at load

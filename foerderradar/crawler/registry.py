@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from foerderradar.crawler.csv_config import CsvPortal
 from foerderradar.crawler.html_config import HtmlPortal, WatchPortal
 from foerderradar.crawler.mapping import FeedPortal, JsonPortal
 from foerderradar.settings import PortalBase
@@ -137,6 +138,7 @@ KINDS: dict[str, PortalKind] = {
     "json": PortalKind("json", JsonPortal, "foerderradar.crawler.spiders.json_api:JsonApiSpider"),
     "html": PortalKind("html", HtmlPortal, "foerderradar.crawler.spiders.html_list:HtmlListSpider"),
     "watch": PortalKind("watch", WatchPortal, "foerderradar.crawler.spiders.watch:WatchSpider"),
+    "csv": PortalKind("csv", CsvPortal, "foerderradar.crawler.spiders.csv_table:CsvSpider"),
 }
 
 

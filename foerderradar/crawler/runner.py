@@ -96,7 +96,7 @@ def _result(cls: type[R], portal: str, data: dict[str, Any]) -> R:
 
 def _job(portal: PortalBase, config: Config, db_url: str, cache_dir: Path) -> dict[str, object]:
     return {
-        "portal": portal.model_dump(mode="json"),
+        "portal": portal.for_crawl(config.directory).model_dump(mode="json"),
         "crawler": config.settings.crawler.model_dump(mode="json"),
         "db_url": db_url,
         "cache_dir": str(cache_dir),
