@@ -425,3 +425,12 @@ def test_member_of(href: str, member: str | None) -> None:
 def test_identity_of_a_programme_path() -> None:
     assert source_id_of(EZB) == "Bund/BA/eingliederungszuschuss-bund"
     assert site_url(EZB) == PROGRAMMES + "Bund/BA/eingliederungszuschuss-bund.html"
+
+
+def test_member_names_with_a_leading_slash_are_read(recorded: dict[str, bytes], tmp_path: Path) -> None:
+    members = {"/" + name: data for name, data in recorded.items()}
+    path = write_zip(tmp_path / "x.zip", members)
+    with zipfile.ZipFile(path) as zf:
+        assert zf.namelist()[0].startswith("/BMWI/")  # what some zip writers produce
+    calls = calls_by_path(read_all(path))
+    assert sorted(calls) == [EZB, ESG] and calls[EZB]["funding_body"] == "Bundesagentur für Arbeit (BA)"

@@ -114,7 +114,7 @@ LINKS_HEADING = "Weiterführende Links"
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 _CDATA = re.compile(r"^\s*<!\[CDATA\[(.*)\]\]>\s*$", re.DOTALL)
 _ANCHOR = re.compile(
-    r"<a\b[^>]*?\bxlink:href\s*=\s*[\"'](?P<href>target:/[^\"']+)[\"'][^>]*>(?P<text>.*?)</a\s*>",
+    r"<a\b[^>]*?\bxlink:href\s*=\s*[\"'](?P<href>target:/[^\"']+)[\"'][^>]*>(?P<text>.{0,2000}?)</a\s*>",
     re.DOTALL | re.IGNORECASE,
 )
 
@@ -361,10 +361,13 @@ class ExportReader:
             raise ExportError(url, _sniff(source) or _zip_problem(exc)) from None
         except OSError as exc:
             raise ExportError(url, f"nicht lesbar [{exc}]") from None
-        # Members by normalised name: the central directory, not the data (that is read lazily).
-        self._members = {
-            info.filename.lstrip("/"): info for info in self._zip.infolist() if not info.is_dir()
-        }
+        # Members by name: the central directory, not the data (that is read lazily). zipfile's own
+        # table unless names need normalising: a second table would double the directory's cost.
+        infos = self._zip.infolist()
+        self._members: dict[str, zipfile.ZipInfo] = (
+            {info.filename.lstrip("/"): info for info in infos}
+            if any(info.filename.startswith("/") for info in infos) else self._zip.NameToInfo
+        )
 
     def __enter__(self) -> ExportReader:
         return self

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from typing import Any
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from foerderradar.crawler.fdb_export import ExportError, ExportReader, Reading
@@ -101,7 +102,7 @@ class FoerderdatenbankExportSpider(scrapy.Spider):
         now = crawl_now(self._crawler().settings)
         return (now or datetime.now()).date()
 
-    def _crawler(self) -> Any:
-        crawler = getattr(self, "crawler", None)
+    def _crawler(self) -> Crawler:
+        crawler: Crawler | None = getattr(self, "crawler", None)
         assert crawler is not None, "the spider reports through its crawler"
         return crawler
