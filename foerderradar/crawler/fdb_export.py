@@ -429,7 +429,10 @@ class ExportReader:
             except DocumentError as exc:
                 if path not in self._told:
                     self._told.add(path)
-                    message = f"{self.url}: verknüpftes Dokument {path} nicht lesbar ({exc.problem}); ohne es gelesen"
+                    message = (
+                        f"{self.url}: verknüpftes Dokument {path} nicht lesbar ({exc.problem}); "
+                        "Programme, die darauf verweisen, werden ohne diese Angaben gespeichert"
+                    )
                     if reading is not None:
                         reading.notes.append(message)
         self._cache[path] = linked
