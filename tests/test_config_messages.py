@@ -349,7 +349,8 @@ FILES: list[tuple[str, str, bytes, list[str]]] = [
      ["mail.password: Passwörter werden nicht aus Konfigurationsdateien gelesen; die Zeile löschen und "
       "FOERDERRADAR_SMTP_PASSWORD in der Umgebung oder in .env setzen"]),
     ("portals: kind missing", "portals.yaml", b"portals:\n  - key: a\n",
-     ["portals.yaml: portals[0].kind: fehlt; möglich sind: csv, eu_sedia, feed, foerderdatenbank, html, json, watch"]),
+     ["portals.yaml: portals[0].kind: fehlt; möglich sind: csv, eu_sedia, feed, foerderdatenbank, "
+      "foerderdatenbank_export, html, json, watch"]),
     ("portals: kind misspelt", "portals.yaml", b"portals:\n  - key: a\n    kind: htlm\n",
      ["portals[0].kind: 'htlm' ist kein bekannter Portal-Typ; möglich sind:", "meinten Sie 'html'?"]),
     ("portals: key twice", "portals.yaml",

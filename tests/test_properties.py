@@ -238,11 +238,12 @@ YAML_DATA = st.recursive(
         children, max_size=5),
     max_leaves=20,
 )
-KINDS = ["foerderdatenbank", "eu_sedia", "feed", "json", "csv", "html", "watch"]
+KINDS = ["foerderdatenbank", "foerderdatenbank_export", "eu_sedia", "feed", "json", "csv", "html", "watch"]
 PORTAL_ENTRY = st.fixed_dictionaries(
     {"key": st.sampled_from(["a", "b", "A b", ""]), "kind": st.sampled_from([*KINDS, "rss"])},
     optional={k: YAML_DATA for k in ["url", "urls", "base_url", "list_urls", "item", "fields", "defaults",
-                                     "enabled", "max_pages", "allow_private_network", "start_urls", "items", "file"]},
+                                     "enabled", "max_pages", "allow_private_network", "start_urls", "items", "file",
+                                     "max_size_mb"]},
 )
 
 

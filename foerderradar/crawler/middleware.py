@@ -142,7 +142,8 @@ class FailureReportMiddleware:
             exception,
             real_url(request),
             timeout_s=settings.getfloat("DOWNLOAD_TIMEOUT"),
-            maxsize=settings.getint("DOWNLOAD_MAXSIZE"),
+            # A request may carry its own limit (the Förderdatenbank export): name the one that applied.
+            maxsize=int(request.meta.get("download_maxsize", settings.getint("DOWNLOAD_MAXSIZE"))),
         )
         report(self.crawler, message)
         raise IgnoreRequest(message)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -52,6 +53,35 @@ class FoerderdatenbankPortal(PortalBase):
         for url in value:
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"{url!r} ist keine http(s)-Adresse; erwartet z. B. https://www.foerderdatenbank.de/…")
+        return value
+
+
+FDB_EXPORT_URL = "https://www.foerderdatenbank.de/FDB/WS/export"
+# The export body is held in memory while it is read (MEMUSAGE_LIMIT_MB is 1 GiB): well below that.
+FDB_EXPORT_MAX_SIZE_MB = 500
+
+
+class FoerderdatenbankExportPortal(PortalBase):
+    """Förderdatenbank des Bundes through its official XML export: one zip of the whole database.
+
+    - ``url``: the export's address; only a mirror would change it (``base_url`` is the usual way).
+    - ``max_size_mb``: the largest export accepted. The zip is far larger than the 10 MiB limit for
+      pages, so this request has its own limit; a larger answer is reported, not read.
+
+    ``max_pages`` has no meaning here (one request).
+    """
+
+    kind: Literal["foerderdatenbank_export"]
+    name: str = "Förderdatenbank des Bundes (Export)"
+    url: str = FDB_EXPORT_URL
+    max_size_mb: int = Field(default=200, ge=1, le=FDB_EXPORT_MAX_SIZE_MB)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{value!r} ist keine http(s)-Adresse; erwartet z. B. {FDB_EXPORT_URL}")
         return value
 
 
@@ -132,6 +162,11 @@ KINDS: dict[str, PortalKind] = {
         "foerderdatenbank",
         FoerderdatenbankPortal,
         "foerderradar.crawler.spiders.foerderdatenbank:FoerderdatenbankSpider",
+    ),
+    "foerderdatenbank_export": PortalKind(
+        "foerderdatenbank_export",
+        FoerderdatenbankExportPortal,
+        "foerderradar.crawler.spiders.foerderdatenbank_export:FoerderdatenbankExportSpider",
     ),
     "eu_sedia": PortalKind("eu_sedia", EuSediaPortal, "foerderradar.crawler.spiders.eu_sedia:EuSediaSpider"),
     "feed": PortalKind("feed", FeedPortal, "foerderradar.crawler.spiders.feed:FeedSpider"),
