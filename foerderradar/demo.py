@@ -18,7 +18,7 @@ from foerderradar.settings import Config
 from foerderradar.storage import Store, record_to_call
 
 DEMO_SITE = Path(__file__).resolve().parent / "demo_site"
-DEMO_KINDS = {"foerderdatenbank", "eu_sedia"}  # portal kinds the bundled site imitates
+DEMO_KINDS = {"foerderdatenbank", "foerderdatenbank_export", "eu_sedia"}  # kinds the bundled site imitates
 
 
 @dataclass

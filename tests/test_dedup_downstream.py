@@ -90,6 +90,18 @@ def test_a_single_page_programme_lists_its_own_page() -> None:
     assert m.sources == (CallSource.of(FDB),) and m.other_sources == ()
 
 
+def test_two_routes_to_one_page_give_no_auch_bei_link_to_the_same_address() -> None:
+    """The Förderdatenbank's export and its HTML pages name the same site page: one link, not two."""
+    html_route = FDB.model_copy(update={"source": "foerderdatenbank-html", "title": "Gigabit-Kofinanzierung NRW"})
+    grouped = {FDB.id: (CallSource.of(FDB), CallSource.of(html_route), CallSource.of(MUENSTER))}
+    [m] = match_calls([FDB], measures(), AS_OF, sources=grouped)
+    assert [s.source for s in m.other_sources] == ["foerderdatenbank-html", "bezreg-muenster"]
+    assert [s.source for s in m.other_pages] == ["bezreg-muenster"]  # the same address is not linked again
+    for fmt in ("table", "md", "html"):
+        text = render_report([m], fmt)
+        assert "foerderdatenbank-html" not in text and MUENSTER_URL in text
+
+
 @pytest.mark.parametrize("fmt", ["table", "md", "html", "csv", "json"])
 def test_every_report_format_shows_the_programme_once_with_both_portals(fmt: str) -> None:
     text = render_report([grouped_match()], fmt)

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
+from foerderradar.storage import Store
 
 PROJECT_CONFIG = Path(__file__).resolve().parents[1] / "config"
 
@@ -42,3 +43,46 @@ def test_demo_writes_digest_and_report(tmp_path: Path, monkeypatch: pytest.Monke
     assert [p.get_content_type() for p in alternative.iter_parts()] == ["text/plain", "text/html"]
     assert attachment.get_content_type() == "text/calendar" and "BEGIN:VEVENT" in attachment.get_content()
     assert (out / "fristen.ics").read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
+
+
+def test_demo_crawls_the_default_routes_export_and_eu_beside_the_sample_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped config harvests the Förderdatenbank through its XML export and has the EU portal on;
+    the demo serves both on loopback (demo_site/export, demo_site/eu) beside the HTML sample site."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FOERDERRADAR_SMTP_HOST", raising=False)
+    result = CliRunner().invoke(app, ["demo", "--config", str(PROJECT_CONFIG), "--out", "out", "--as-of", "2026-12-01"])
+    assert result.exit_code == 0, result.output
+    store = Store(f"sqlite:///{tmp_path / 'out' / 'demo.db'}")
+    try:
+        calls = {r.id: r for r in store.iter_calls()}
+        by_source: dict[str, set[str]] = {}
+        for record in calls.values():
+            by_source.setdefault(record.source, set()).add(record.source_id)
+        # the export: every programme document of demo_site/export, ids as the HTML route gives them
+        assert by_source["foerderdatenbank"] == {
+            "Bund/BMDV/gigabit-aufruf-kommunen-2027", "Bund/BMI/onlinedienste-nachnutzung",
+            "Land/Bayern/digitale-bibliothek", "Land/NRW/digitale-bibliothek", "Land/NRW/digitale-ratsarbeit-kommunen",
+            "Land/NRW/kommunale-e-akte-nrw", "Land/NRW/schul-it-administration-nrw", "Land/NRW/wlan-kommunal-2024",
+        }
+        assert len(by_source["foerderdatenbank-html"]) == 14
+        assert by_source["eu"] == {"DIGITAL-2027-GOVTECH-07-MUNI", "CEF-DIG-2027-GIGABIT-RURAL",
+                                   "HORIZON-CL6-2027-SOIL-DEMO"}
+        # one programme seen through both routes is one group (the site page is the shared key)
+        akte = calls["foerderdatenbank:Land/NRW/kommunale-e-akte-nrw"]
+        twin = calls["foerderdatenbank-html:Land/NRW/kommunale-e-akte-nrw"]
+        assert {akte.duplicate_of, twin.duplicate_of} - {None} and akte.url == twin.url
+        # one slug under two Länder: two programmes, never merged
+        for land in ("NRW", "Bayern"):
+            assert calls[f"foerderdatenbank:Land/{land}/digitale-bibliothek"].duplicate_of is None
+        # the expired programme is closed; the stray control character and soft hyphen are gone
+        assert calls["foerderdatenbank:Land/NRW/wlan-kommunal-2024"].status == "closed"
+        assert "\x02" not in (calls["foerderdatenbank:Bund/BMI/onlinedienste-nachnutzung"].description or "")
+        assert "\u00ad" not in (calls["foerderdatenbank:Land/NRW/digitale-ratsarbeit-kommunen"].description or "")
+    finally:
+        store.close()
+    text = (tmp_path / "out" / "digest.txt").read_text(encoding="utf-8")
+    assert "Digitale Gremienarbeit in Kommunen" in text  # only the export has it
+    assert "Gigabit connectivity for business parks and rural areas" in text  # EU, matched across languages
+    assert "Bayern" not in text.split("Digitale Bibliothek", 1)[1][:400]  # the other Land's programme is not offered

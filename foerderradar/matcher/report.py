@@ -40,7 +40,7 @@ def _date(m: Match) -> str:
 
 def _also(m: Match) -> str:
     """"auch bei nrwbank: https://…; bezreg-muenster: https://…" — a programme's other portals."""
-    return "; ".join(f"{s.source}: {s.url}" for s in m.other_sources)
+    return "; ".join(f"{s.source}: {s.url}" for s in m.other_pages)
 
 
 def _groups(matches: list[Match]) -> list[tuple[str, list[Match]]]:
@@ -86,7 +86,7 @@ def as_table(matches: list[Match]) -> str:
             status = STATUS_DE.get(m.status, m.status)
             lines.append(f"{m.score:6.1f}  {_date(m):10}  {status:11}  {_one_line(m.title)}{flag}")
             lines.append(f"{'':33}{_one_line(m.url)}")
-            if m.other_sources:
+            if m.other_pages:
                 lines.append(f"{'':33}auch bei {_one_line(_also(m))}")
             if m.reasons:
                 lines.append(f"{'':33}{_one_line('; '.join(m.reasons))}")
@@ -112,7 +112,7 @@ def as_markdown(matches: list[Match]) -> str:
             title = f"[{_md(m.title)}](<{url}>)" if url else _md(m.title)
             also = [
                 f"[{_md(s.source)}](<{link}>)" if (link := safe_url(s.url)) else _md(s.source)
-                for s in m.other_sources
+                for s in m.other_pages
             ]
             if also:
                 title += " (auch bei " + ", ".join(also) + ")"
@@ -147,7 +147,7 @@ ul{margin:0;padding-left:1.1rem}.hint{color:#6b7280;font-size:.9rem}
 {% for m in rows %}<tr{% if not m.eligible %} class="no"{% endif %}>
 <td class="num" data-sort="{{ '%06.1f' % m.score }}">{{ '%.0f' % m.score }}</td>
 <td>{% set url = safe(m.url) %}{% if url %}<a href="{{ url }}" rel="noopener noreferrer">{{ m.title }}</a>
-{% else %}{{ m.title }}{% endif %}{% if m.other_sources %}<div class="hint">auch bei {% for s in m.other_sources %}
+{% else %}{{ m.title }}{% endif %}{% if m.other_pages %}<div class="hint">auch bei {% for s in m.other_pages %}
 {%- set link = safe(s.url) %}{% if link %}<a href="{{ link }}" rel="noopener noreferrer">{{ s.source }}</a>
 {%- else %}{{ s.source }}{% endif %}{% if not loop.last %}, {% endif %}{% endfor %}</div>{% endif %}</td>
 <td data-sort="{{ m.deadline.isoformat() if m.deadline else '9999-99-99' }}">{{ fmt(m) }}</td>

@@ -29,6 +29,18 @@ class Match:
         """The programme's pages on other portals: what reports list under "auch bei"."""
         return tuple(s for s in self.sources if s.call_id != self.call_id)
 
+    @property
+    def other_pages(self) -> tuple[CallSource, ...]:
+        """The other portals' pages worth a link: one per address, none repeating this call's own
+        (the Förderdatenbank's export and its HTML pages name the same site page)."""
+        seen = {self.url}
+        pages = []
+        for source in self.other_sources:
+            if source.url not in seen:
+                seen.add(source.url)
+                pages.append(source)
+        return tuple(pages)
+
     def to_json(self) -> dict[str, Any]:
         """The contract's JSON shape for `match --format json`."""
         return {

@@ -255,7 +255,7 @@ def build_item(
         deadline_label=fmt.deadline_label(deadline, deadline_text),
         days_left=days_left,
         deadline_soon=days_left is not None and 0 <= days_left <= soon_days,
-        also=tuple(SourceLink(names.get(s.source, s.source), s.url) for s in match.other_sources),
+        also=tuple(SourceLink(names.get(s.source, s.source), s.url) for s in match.other_pages),
         changes=item_changes(group, events or {}, since),
     )
 
