@@ -30,7 +30,9 @@ from foerderradar.crawler.registry import FDB_EXPORT_URL, FoerderdatenbankExport
 from foerderradar.crawler.runner import PortalResult, check_portal, crawl_portal
 from foerderradar.crawler.spiders.foerderdatenbank_export import FoerderdatenbankExportSpider
 from foerderradar.fixture_server import Answer, FixtureServer
+from foerderradar.health import portal_health
 from foerderradar.model import FundingCall
+from foerderradar.notifier.alerts import alerts_for, render_alert
 from foerderradar.settings import (
     AppSettings,
     Config,
@@ -204,6 +206,14 @@ def test_truncated_export_fails_marks_nothing_gone_and_a_clean_read_does(tmp_pat
             [message] = failed.messages
             assert message.startswith(f"Export unvollständig oder beschädigt: {FDB_EXPORT_URL} (Zip-Verzeichnis fehlt")
             assert stored(store) == before and not store.events_since(T0 + timedelta(minutes=59))
+            # Health names the failure kind; the alert mail gives the export's advice, not the layout's.
+            [health] = portal_health(store, [KEY], failures_in_a_row=1)
+            assert health.flagged and "Export unvollständig oder beschädigt" in health.summary
+            [alert] = alerts_for(portal.config, [health])
+            mail = render_alert(alert, portal.config)
+            for part in (" ".join(mail.text.split()), " ".join(mail.html.split())):
+                assert "Der Export (eine ZIP-Datei mit allen Programmen) kam nicht vollständig" in part
+                assert "max_size_mb" in part and "Seitenaufbau" not in part
 
             # The whole export arrives: programme 9 is gone, the others unchanged.
             gen.write_export(root / EXPORT, N, removed={9})

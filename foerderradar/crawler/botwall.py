@@ -192,7 +192,8 @@ def message(url: str, status: int, marker: Marker) -> str:
         "Der Abruf wurde nicht wiederholt, und das Portal wird in diesem Lauf nicht weiter abgerufen; "
         "gespeicherte Aufrufe bleiben unverändert (nichts wird als verschwunden markiert). "
         "Selektoren anzupassen hilft hier nicht. Abhilfe: einen Export oder eine Schnittstelle des Portals nutzen, "
-        "falls es eine gibt (bei der Förderdatenbank den XML-Export), oder den Betreiber bitten, den Abruf "
+        "falls es eine gibt (bei der Förderdatenbank den XML-Export: kind: foerderdatenbank_export), oder den "
+        "Betreiber bitten, den Abruf "
         "zuzulassen – der User-Agent nennt die Kontaktadresse aus [crawler] contact."
     )
 

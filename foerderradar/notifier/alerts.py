@@ -27,11 +27,20 @@ PERIOD_PREFIX = "health-"
 BOT_WALL_SUBJECT = " – blockiert automatisierte Abrufe"
 
 
+# Portal kinds whose failures need their own advice (a whole-database download, not pages).
+EXPORT_KINDS = frozenset({"foerderdatenbank_export"})
+
+
 @dataclass(frozen=True)
 class Alert:
     portal: str
     name: str
     health: PortalHealth
+    kind: str = ""  # the portal's kind: an export needs other advice than a page layout
+
+    @property
+    def export(self) -> bool:
+        return self.kind in EXPORT_KINDS and not self.health.bot_wall
 
     @property
     def period(self) -> str:
@@ -41,8 +50,12 @@ class Alert:
 
 
 def alerts_for(config: Config, health: Sequence[PortalHealth]) -> list[Alert]:
-    names = {p.key: p.name or p.key for p in config.portals}
-    return [Alert(h.portal, names.get(h.portal, h.portal), h) for h in health if h.flagged and h.incident]
+    portals = {p.key: p for p in config.portals}
+    return [
+        Alert(h.portal, (p.name or p.key) if (p := portals.get(h.portal)) else h.portal, h, p.kind if p else "")
+        for h in health
+        if h.flagged and h.incident
+    ]
 
 
 def render_alert(alert: Alert, config: Config) -> RenderedDigest:
