@@ -11,6 +11,7 @@ import hashlib
 import shutil
 from collections.abc import Callable
 from datetime import date
+from functools import reduce
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ FEED = "https://www.service.bund.de/Content/Globals/Functions/RSSFeed/RSSGenerat
 # (id, file, edit, fragments the message must contain)
 PORTAL_MISTAKES: list[tuple[str, str, Edit, list[str]]] = [
     ("wrong type: number", "portals.yaml", replace("max_pages: 30", "max_pages: viele"),
-     ["portals[0].max_pages: erwartet wird eine ganze Zahl", "'viele'"]),
+     ["portals[H].max_pages: erwartet wird eine ganze Zahl", "'viele'"]),
     ("wrong type: switch", "portals.yaml", replace("enabled: true", "enabled: vielleicht"),
      ["portals[0].enabled: erwartet wird true oder false"]),
     ("wrong type: list", "portals.yaml", entry(f"key: bund\nkind: watch\nurls: {{url: {FEED}}}"),
@@ -62,7 +63,7 @@ PORTAL_MISTAKES: list[tuple[str, str, Edit, list[str]]] = [
         "unknown key with hint",
         "portals.yaml",
         replace("    max_pages: 30", "    max_page: 30"),
-        ["portals[0].max_page: unbekannter Schlüssel", "meinten Sie 'max_pages'?"],
+        ["portals[H].max_page: unbekannter Schlüssel", "meinten Sie 'max_pages'?"],
     ),
     (
         "unknown key in nested list",
@@ -229,13 +230,13 @@ PORTAL_MISTAKES: list[tuple[str, str, Edit, list[str]]] = [
         "localhost as portal url",
         "portals.yaml",
         replace("    start_urls:\n", "    start_urls:\n      - http://localhost:8080/suche\n"),
-        ["portals[0].start_urls[0]:", "localhost"],
+        ["portals[H].start_urls[0]:", "localhost"],
     ),
     (
         "private base_url",
         "portals.yaml",
         replace("    max_pages: 30", "    max_pages: 30\n    base_url: http://10.0.0.8"),
-        ["portals[0].base_url:", "allow_private_network"],
+        ["portals[H].base_url:", "allow_private_network"],
     ),
     (
         "not utf-8",
@@ -335,10 +336,14 @@ TOML_MISTAKES: list[tuple[str, str, Edit, list[str]]] = [
     ),
 ]
 
-# An appended entry comes after the shipped ones: "portals[1]" above stands for its position.
-SHIPPED = len(yaml.safe_load((PROJECT_CONFIG / "portals.yaml").read_text(encoding="utf-8"))["portals"])
+# An appended entry comes after the shipped ones: "portals[1]" above stands for its position;
+# "portals[H]" for the shipped HTML route of the Förderdatenbank (the entry with start_urls, max_pages).
+_SHIPPED_ENTRIES = yaml.safe_load((PROJECT_CONFIG / "portals.yaml").read_text(encoding="utf-8"))["portals"]
+SHIPPED = len(_SHIPPED_ENTRIES)
+HTML_ENTRY = next(i for i, e in enumerate(_SHIPPED_ENTRIES) if e["kind"] == "foerderdatenbank")
+PLACES = {"portals[1]": f"portals[{SHIPPED}]", "portals[H]": f"portals[{HTML_ENTRY}]"}
 PORTAL_MISTAKES = [
-    (case, name, edit, [f.replace("portals[1]", f"portals[{SHIPPED}]") for f in fragments])
+    (case, name, edit, [reduce(lambda f, p: f.replace(p, PLACES[p]), PLACES, f) for f in fragments])
     for case, name, edit, fragments in PORTAL_MISTAKES
 ]
 ALL = PORTAL_MISTAKES + MEASURE_MISTAKES + TOML_MISTAKES
