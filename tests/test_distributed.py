@@ -13,7 +13,6 @@ they skip like the other PostgreSQL tests, unless FOERDERRADAR_REQUIRE_POSTGRES=
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -25,9 +24,9 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import bench_modules
 import pytest
 import sqlalchemy as sa
 from conftest import _drop_schema, _fresh_schema, _postgres_url
@@ -61,16 +60,7 @@ MEASURES = MeasuresFile.model_validate(
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
 
-def _load_site_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fdb_site", PROJECT / "bench" / "fdb_site.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("fdb_site", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-site = _load_site_generator()
+site = bench_modules.load("fdb_site")
 
 
 # -- fixtures ------------------------------------------------------------------------------------

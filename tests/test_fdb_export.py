@@ -5,18 +5,16 @@ on variants of them with one thing changed, and on the synthetic export of bench
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
-import sys
 import zipfile
 from collections.abc import Callable
 from datetime import date
 from html import escape
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import bench_modules
 import pytest
 from lxml import etree
 
@@ -40,16 +38,7 @@ DIRTY_LINK = CONTENT + "ExternerLink/R/rgl-buergschaften-als-de-minimis-beihilfe
 PROGRAMMES = "https://www.foerderdatenbank.de/FDB/Content/DE/Foerderprogramm/"
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fdb_export_bench", PROJECT / "bench" / "fdb_export.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("fdb_export_bench", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
+gen = bench_modules.load("fdb_export")
 
 
 # -- helpers ------------------------------------------------------------------------------------------

@@ -8,20 +8,18 @@ database, so even an UPDATE that rewrites equal values would count.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 
+import bench_modules
 import pytest
-import sqlalchemy as sa
 from parsel import Selector
 from scrapy.extensions.httpcache import RFC2616Policy
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.settings import Settings
+from write_counter import WriteCounter
 
 from foerderradar.crawler.recheck import CARD_META, card_signature, recheck_due, recheck_slot
 from foerderradar.crawler.registry import FDB_DEFAULT_START_URLS, FoerderdatenbankPortal
@@ -42,16 +40,7 @@ MEASURES = MeasuresFile.model_validate(
 )
 
 
-def _load_site_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fdb_site", PROJECT / "bench" / "fdb_site.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("fdb_site", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-site = _load_site_generator()
+site = bench_modules.load("fdb_site")
 
 
 def call_id(i: int) -> str:
@@ -65,38 +54,6 @@ def detail_target(i: int) -> str:
 def details(answers: list[Answer], status: int | None = None) -> list[str]:
     """Programme pages among the server's answers (optionally only those with ``status``)."""
     return sorted(a.target for a in answers if a.target.startswith("/FDB/Content/") and status in (None, a.status))
-
-
-class WriteCounter:
-    """Row triggers on calls, call_events and page_state (SQLite and PostgreSQL)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("CREATE TABLE test_writes (tbl VARCHAR(32) PRIMARY KEY, n INTEGER NOT NULL)"))
-            postgres = store.engine.dialect.name == "postgresql"
-            if postgres:
-                conn.execute(sa.text(
-                    "CREATE FUNCTION count_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                    "UPDATE test_writes SET n = n + 1 WHERE tbl = TG_TABLE_NAME; RETURN NULL; END $$"
-                ))
-            for table in TABLES:
-                conn.execute(sa.text("INSERT INTO test_writes VALUES (:t, 0)"), {"t": table})
-                if postgres:
-                    conn.execute(sa.text(
-                        f"CREATE TRIGGER count_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
-                        "FOR EACH ROW EXECUTE FUNCTION count_write()"
-                    ))
-                    continue
-                for op in ("INSERT", "UPDATE", "DELETE"):
-                    conn.execute(sa.text(
-                        f"CREATE TRIGGER count_{table}_{op.lower()} AFTER {op} ON {table} "
-                        f"BEGIN UPDATE test_writes SET n = n + 1 WHERE tbl = '{table}'; END"
-                    ))
-
-    def counts(self) -> dict[str, int]:
-        with self.store.engine.connect() as conn:
-            return {str(t): int(n) for t, n in conn.execute(sa.text("SELECT tbl, n FROM test_writes")).all()}
 
 
 class Portal:
@@ -134,7 +91,7 @@ def test_repeat_crawl_revalidates_writes_nothing_and_finds_every_change(
     tmp_path: Path, store: Store
 ) -> None:
     root = site.build_site(tmp_path / "site", N)
-    writes = WriteCounter(store)
+    writes = WriteCounter(store, TABLES)
     with FixtureServer(root) as server:
         portal = Portal(tmp_path, store, server)
         first, _ = portal.crawl(T0)
@@ -177,7 +134,7 @@ def test_repeat_crawl_revalidates_writes_nothing_and_finds_every_change(
 
 def test_recheck_days_skips_unchanged_cards_and_fetches_changed_and_new(tmp_path: Path, store: Store) -> None:
     root = site.build_site(tmp_path / "site", N)
-    writes = WriteCounter(store)
+    writes = WriteCounter(store, TABLES)
     with FixtureServer(root, validators=False) as server:
         portal = Portal(tmp_path, store, server, recheck_days=7)
         first, _ = portal.crawl(T0)

@@ -8,15 +8,13 @@ digest keeps must follow the matches, not the store. bench/resource_bounds.py ha
 from __future__ import annotations
 
 import gc
-import importlib.util
-import sys
 import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import bench_modules
 import pytest
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
@@ -32,16 +30,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("resource_bounds", PROJECT / "bench" / "resource_bounds.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("resource_bounds", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = bench_modules.load("resource_bounds")
 
 
 # -- what a real crawler instance gets -------------------------------------------------------------

@@ -8,22 +8,20 @@ would count.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import bench_modules
 import pytest
-import sqlalchemy as sa
 import yaml
 from fault_server import FaultServer
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
+from write_counter import WriteCounter
 
 from foerderradar.crawler.fdb_export import ExportReader
 from foerderradar.crawler.registry import FDB_EXPORT_URL, FoerderdatenbankExportPortal
@@ -55,52 +53,11 @@ MEASURES = MeasuresFile.model_validate(
 )
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fdb_export_bench", PROJECT / "bench" / "fdb_export.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("fdb_export_bench", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
+gen = bench_modules.load("fdb_export")
 
 
 def call_id(i: int) -> str:
     return f"{KEY}:{gen.source_id(i)}"
-
-
-class WriteCounter:
-    """Row triggers on calls and call_events (SQLite and PostgreSQL)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        postgres = store.engine.dialect.name == "postgresql"
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("CREATE TABLE test_writes (tbl VARCHAR(32) PRIMARY KEY, n INTEGER NOT NULL)"))
-            if postgres:
-                conn.execute(sa.text(
-                    "CREATE FUNCTION count_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                    "UPDATE test_writes SET n = n + 1 WHERE tbl = TG_TABLE_NAME; RETURN NULL; END $$"
-                ))
-            for table in TABLES:
-                conn.execute(sa.text("INSERT INTO test_writes VALUES (:t, 0)"), {"t": table})
-                if postgres:
-                    conn.execute(sa.text(
-                        f"CREATE TRIGGER count_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
-                        "FOR EACH ROW EXECUTE FUNCTION count_write()"
-                    ))
-                    continue
-                for op in ("INSERT", "UPDATE", "DELETE"):
-                    conn.execute(sa.text(
-                        f"CREATE TRIGGER count_{table}_{op.lower()} AFTER {op} ON {table} "
-                        f"BEGIN UPDATE test_writes SET n = n + 1 WHERE tbl = '{table}'; END"
-                    ))
-
-    def counts(self) -> dict[str, int]:
-        with self.store.engine.connect() as conn:
-            return {str(t): int(n) for t, n in conn.execute(sa.text("SELECT tbl, n FROM test_writes")).all()}
 
 
 class Portal:
@@ -150,7 +107,7 @@ def store(db_url: str) -> Iterator[Store]:
 def test_first_crawl_then_one_304_writing_nothing_then_only_the_changed_calls(tmp_path: Path, store: Store) -> None:
     root = tmp_path / "site"
     gen.write_export(root / EXPORT, N, unknown_codes=True)
-    writes = WriteCounter(store)
+    writes = WriteCounter(store, TABLES)
     with FixtureServer(root) as server:
         portal = Portal(tmp_path, store, server.base_url)
         first = portal.crawl(T0)

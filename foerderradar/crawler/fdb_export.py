@@ -457,15 +457,9 @@ class ExportReader:
         if not title:
             raise DocumentError(path, "ohne Titel (gsb:title leer)")
         facets, organisations = self._facets(doc)
-        regions, unknown_regions = vocab.regions(facets.get("Foerdergebiet", []))
-        applicants, unknown_applicants = vocab.applicants(facets.get("Foerderberechtigte", []))
-        funding_types, unknown_types = vocab.funding_types(facets.get("Foerderart", []))
-        topics, unknown_topics = vocab.topics(facets.get("Foerderbereich", []))
-        geber, unknown_geber = vocab.decode("Foerdergeber", facets.get("Foerdergeber", []))
-        for facet, codes in (
-            ("Foerdergebiet", unknown_regions), ("Foerderberechtigte", unknown_applicants),
-            ("Foerderart", unknown_types), ("Foerderbereich", unknown_topics), ("Foerdergeber", unknown_geber),
-        ):
+        mapped, unknown = vocab.facet_fields(facets)
+        geber, unknown["Foerdergeber"] = vocab.decode("Foerdergeber", facets.get("Foerdergeber", []))
+        for facet, codes in unknown.items():
             self._unknown(facet, codes, path, reading)
 
         summary = doc.text(SHORT_TEXT) or None
@@ -481,11 +475,10 @@ class ExportReader:
 
         deadlines = next(text for prop, _, text in sections if prop == DEADLINES)
         rest = "\n".join(filter(None, [title, summary, *(t for p, _, t in sections if p != DEADLINES)]))
-        terms = _terms(deadlines, rest, self.today)
-        status = terms.status
+        terms = _terms(deadlines, rest, self.today).fields()
         expires = _timestamp(doc.string(EXPIRES))
         if expires is not None and expires.date() < self.today:
-            status = "closed"  # the portal's own end date for the programme entry
+            terms["status"] = "closed"  # the portal's own end date for the programme entry
         issued = _timestamp(doc.string(ISSUED))
 
         level = vocab.level(source_id_of(path).split("/", 1)[0])
@@ -500,17 +493,9 @@ class ExportReader:
             "description": description,
             "funding_body": funding_body,
             "level": level,
-            "regions": regions or None,
-            "applicants": applicants or None,  # None = unknown; [] would read "nobody may apply"
-            "funding_type": funding_types or None,
-            "topics": topics or None,
+            **mapped,
             "language": "de",
-            "open_date": _iso(terms.open_date),
-            "deadline": _iso(terms.deadline),
-            "deadline_text": terms.deadline_text,
-            "status": status,
-            "funding_rate_pct": terms.funding_rate_pct,
-            "max_amount_eur": terms.max_amount_eur,
+            **terms,
             "published_at": issued.isoformat() if issued else None,
         }
 
@@ -607,9 +592,6 @@ def _terms(deadlines: str, rest: str, today: date) -> Terms:
         max_amount_eur=first.max_amount_eur if first.max_amount_eur is not None else other.max_amount_eur,
     )
 
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
 
 
 def _zip_problem(exc: BaseException) -> str:

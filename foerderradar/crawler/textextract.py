@@ -54,7 +54,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import islice
-from typing import Literal
+from typing import Any, Literal
 
 from foerderradar.model import Status
 
@@ -671,6 +671,17 @@ class Terms:
     open_date: date | None = None
     funding_rate_pct: float | None = None
     max_amount_eur: float | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The call fields these terms fill, dates as ISO strings (as a spider yields them)."""
+        return {
+            "open_date": self.open_date.isoformat() if self.open_date else None,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "deadline_text": self.deadline_text,
+            "status": self.status,
+            "funding_rate_pct": self.funding_rate_pct,
+            "max_amount_eur": self.max_amount_eur,
+        }
 
 
 def _status(

@@ -308,6 +308,33 @@ def topics(values: list[str]) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(label for label in labels if label)), unknown
 
 
+# The facets that fill call fields, by their ASCII facet name: field → mapping.
+FACET_FIELDS: tuple[tuple[str, str], ...] = (
+    ("Foerdergebiet", "regions"),
+    ("Foerderberechtigte", "applicants"),
+    ("Foerderart", "funding_type"),
+    ("Foerderbereich", "topics"),
+)
+
+
+def facet_fields(facets: dict[str, list[str]]) -> tuple[dict[str, list[str] | None], dict[str, list[str]]]:
+    """(call fields, unknown values by facet) from a programme's facets, codes or labels alike.
+
+    One function for both routes to the Förderdatenbank (the export's category links, the HTML
+    pages' facts), so a programme gets the same fields whichever route brought it. An empty field
+    is None ("unknown"), never ``[]``, which would read as "nobody may apply".
+    """
+    mappings = {"regions": regions, "applicants": applicants, "funding_type": funding_types, "topics": topics}
+    fields: dict[str, list[str] | None] = {}
+    unknown: dict[str, list[str]] = {}
+    for facet, field in FACET_FIELDS:
+        values, missed = mappings[field](facets.get(facet, []))
+        fields[field] = values or None
+        if missed:
+            unknown[facet] = missed
+    return fields, unknown
+
+
 def level(label: str) -> str | None:
     """``Bund``/``Land``/``EU`` (URL segment or Fördergeber facet) → canonical level."""
     return LEVELS.get(_key(label))

@@ -25,7 +25,7 @@ The spider always requests the portal's real URLs; a mirror or test server is th
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any, ClassVar
 
@@ -76,11 +76,8 @@ class FoerderdatenbankSpider(scrapy.Spider):
     legal_link_prefix = "Weblink"
     external_suffix_re = re.compile(r"\s*\(externer Link\)\s*$", re.IGNORECASE)
 
-    # Facts by ASCII facet name (vocab.facet_name: "Förderart:" and "Foerderart:" → "Foerderart").
-    funding_type_facet = "Foerderart"
-    topics_facet = "Foerderbereich"
-    regions_facet = "Foerdergebiet"
-    applicants_facet = "Foerderberechtigte"
+    # Facts by ASCII facet name (vocab.facet_name: "Förderart:" and "Foerderart:" → "Foerderart");
+    # the facets that fill call fields are vocab.FACET_FIELDS, shared with the export route.
     funding_body_facet = "Foerdergeber"
     # How the field is called on the page, for the German note about a value nobody mapped yet.
     facet_labels: ClassVar[dict[str, str]] = {
@@ -166,10 +163,9 @@ class FoerderdatenbankSpider(scrapy.Spider):
         description = self._parse_description(response)
         terms = extract_terms("\n".join(filter(None, [status_line, description])), self.today)
 
-        regions = self._mapped(url, facts, self.regions_facet, vocab.regions)
-        applicants = self._mapped(url, facts, self.applicants_facet, vocab.applicants)
-        funding_types = self._mapped(url, facts, self.funding_type_facet, vocab.funding_types)
-        topics = self._mapped(url, facts, self.topics_facet, vocab.topics)
+        mapped, unknown = vocab.facet_fields(facts)
+        for facet, values in unknown.items():
+            self._report_unmapped(url, self.facet_labels.get(facet, facet), values)
 
         yield {
             "source": self.portal.key,
@@ -182,30 +178,11 @@ class FoerderdatenbankSpider(scrapy.Spider):
             # not who funds; older pages without Fördergeber leave the field empty.
             "funding_body": next(iter(facts.get(self.funding_body_facet, [])), None),
             "level": level,
-            "regions": regions or None,
-            "applicants": applicants or None,  # None = unknown; [] would mean "nobody may apply"
-            "funding_type": funding_types or None,
-            "topics": topics or None,
+            **mapped,
             "language": "de",
-            "open_date": _iso(terms.open_date),
-            "deadline": _iso(terms.deadline),
-            "deadline_text": terms.deadline_text,
-            "status": "closed" if self._is_archived(response, url) else terms.status,
-            "funding_rate_pct": terms.funding_rate_pct,
-            "max_amount_eur": terms.max_amount_eur,
+            **terms.fields(),
+            **({"status": "closed"} if self._is_archived(response, url) else {}),
         }
-
-    def _mapped(
-        self,
-        url: str,
-        facts: dict[str, list[str]],
-        facet: str,
-        mapping: Callable[[list[str]], tuple[list[str], list[str]]],
-    ) -> list[str]:
-        """The facet's values through the shared vocabulary (labels and codes alike); the rest reported."""
-        values, unknown = mapping(facts.get(facet, []))
-        self._report_unmapped(url, self.facet_labels.get(facet, facet), unknown)
-        return values
 
     def _report_unmapped(self, url: str, field: str, labels: list[str]) -> None:
         """A label or code the vocabulary does not know is a warning and a note once per run, not per page."""
@@ -322,6 +299,3 @@ class FoerderdatenbankSpider(scrapy.Spider):
             parts.append(text_of(sibling))
         return clean(" ".join(parts)) or None
 
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
