@@ -13,7 +13,6 @@ import gzip
 import io
 import logging
 import os
-import re
 import uuid
 import zipfile
 from datetime import UTC, date, datetime
@@ -22,6 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
+from doc_examples import doc_examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scrapy import Request
@@ -494,21 +494,14 @@ def test_a_file_entry_is_no_address_for_the_private_network_check(tmp_path: Path
         load_portals(write_portals(tmp_path, {"key": "t", "kind": "csv", "url": "http://192.168.1.5/x.csv"}))
 
 
-def _doc_examples(section: str) -> list[dict[str, Any]]:
-    text = DOCS.read_text(encoding="utf-8")
-    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```yaml\n(.*?)```", body, re.S)
-    return [entry for block in blocks for entry in yaml.safe_load(block)["portals"]]
-
-
 def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = _doc_examples("csv")
+    examples = doc_examples("csv")
     assert len(examples) == 2
     assert all(isinstance(p, CsvPortal) for p in load_portals(write_portals(tmp_path, *examples)))
 
 
 def test_the_documented_republication_example_reads_such_a_zip() -> None:
-    [example, _] = _doc_examples("csv")
+    [example, _] = doc_examples("csv")
     entry = CsvPortal.model_validate({**example, "url": URL, "filter": []})
     assert [i["source_id"] for i in parse(entry, REPUBLICATION_ZIP)] == ["a1f3c2", "c3a5e4", "d4b6f5"]
 

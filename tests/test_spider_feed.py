@@ -7,13 +7,13 @@ fixtures under tests/fixtures/feed/ are invented.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from doc_examples import doc_examples
 from scrapy.http import Request, XmlResponse
 
 from foerderradar.crawler.mapping import FeedPortal, SourceError
@@ -311,15 +311,8 @@ def test_plain_feed_needs_only_url_and_survives_the_worker_round_trip(tmp_path: 
     assert FeedPortal.model_validate(configured.model_dump(mode="json")) == configured
 
 
-def _doc_examples(section: str) -> list[dict[str, Any]]:
-    text = DOCS.read_text(encoding="utf-8")
-    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```yaml\n(.*?)```", body, re.S)
-    return [entry for block in blocks for entry in yaml.safe_load(block)["portals"]]
-
-
 def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = _doc_examples("feed")
+    examples = doc_examples("feed")
     assert examples
     assert all(isinstance(p, FeedPortal) for p in load_portals(write_portals(tmp_path, *examples)))
 

@@ -7,7 +7,6 @@ checked after each crawl.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from doc_examples import doc_examples
 
 from foerderradar.crawler.html_config import WatchPortal, watch_id
 from foerderradar.crawler.runner import PortalResult, check_portal, crawl
@@ -126,15 +126,8 @@ def test_config_survives_the_worker_round_trip(tmp_path: Path) -> None:
     assert WatchPortal.model_validate(p.model_dump(mode="json")) == p
 
 
-def _doc_examples(section: str) -> list[dict[str, Any]]:
-    text = DOCS.read_text(encoding="utf-8")
-    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```yaml\n(.*?)```", body, re.S)
-    return [entry for block in blocks for entry in yaml.safe_load(block)["portals"]]
-
-
 def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = _doc_examples("watch")
+    examples = doc_examples("watch")
     assert examples
     assert all(isinstance(p, WatchPortal) for p in load_portals(write_portals(tmp_path, *examples)))
 

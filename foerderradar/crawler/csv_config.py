@@ -27,7 +27,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from foerderradar.config_messages import shown
-from foerderradar.crawler.mapping import _PLACEHOLDER, FieldMap, MappingKeys, _http_url
+from foerderradar.crawler.mapping import FieldMap, MappingKeys, _http_url, check_url_template
 
 DELIMITERS = (";", ",", "\t", "|")  # what detection tries, German Excel's ';' first
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "tabulator": "\t", "semikolon": ";", "komma": ",", "pipe": "|"}
@@ -139,18 +139,12 @@ class CsvPortal(MappingKeys):
         if value is None:
             return None
         fields = info.data.get("fields")
-        if isinstance(fields, CsvFields) and fields.url is not None:
-            raise ValueError("entweder url_template oder fields.url angeben, nicht beides")
-        placeholders = _PLACEHOLDER.findall(value)
-        if not placeholders:
-            raise ValueError(
-                f"{value!r} enthält keinen Platzhalter {{spalte}}; so bekäme jeder Eintrag dieselbe Adresse"
-            )
-        for column in placeholders:
-            if not column.strip():
+
+        def column(name: str) -> None:
+            if not name.strip():
                 raise ValueError(f"{value!r}: in {{…}} gehört ein Spaltenname, z. B. {{id}}")
-        _http_url(_PLACEHOLDER.sub("x", value))
-        return value
+
+        return check_url_template(value, isinstance(fields, CsvFields) and fields.url is not None, "spalte", column)
 
     @field_validator("where", mode="before")
     @classmethod

@@ -363,15 +363,25 @@ class JsonPortal(MappedPortal):
         if value is None:
             return None
         fields = info.data.get("fields")
-        if isinstance(fields, JsonFields) and fields.url is not None:
-            raise ValueError("entweder url_template oder fields.url angeben, nicht beides")
-        placeholders = _PLACEHOLDER.findall(value)
-        if not placeholders:
-            raise ValueError(f"{value!r} enthält keinen Platzhalter {{pfad}}; so bekäme jeder Eintrag dieselbe Adresse")
-        for path in placeholders:
-            check_path(path, "Punkt-Pfad in {…}")
-        _http_url(_PLACEHOLDER.sub("x", value))
-        return value
+        return check_url_template(
+            value, isinstance(fields, JsonFields) and fields.url is not None, "pfad",
+            lambda path: check_path(path, "Punkt-Pfad in {…}"),
+        )
+
+
+def check_url_template(value: str, has_url_field: bool, placeholder: str, check: Callable[[str], object]) -> str:
+    """A call's link built from an item (json) or row (csv): one way to say what is wrong with it."""
+    if has_url_field:
+        raise ValueError("entweder url_template oder fields.url angeben, nicht beides")
+    placeholders = _PLACEHOLDER.findall(value)
+    if not placeholders:
+        raise ValueError(
+            f"{value!r} enthält keinen Platzhalter {{{placeholder}}}; so bekäme jeder Eintrag dieselbe Adresse"
+        )
+    for name in placeholders:
+        check(name)
+    _http_url(_PLACEHOLDER.sub("x", value))
+    return value
 
 
 # -- crawl time: reading values -------------------------------------------------------------------
