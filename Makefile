@@ -22,8 +22,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Tests run in parallel processes (pytest-xdist): most of their time is spent waiting for crawler
+# subprocesses, servers and databases, so more workers than cores pays. PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= 4
+
 test: $(STAMP) lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 clean:
 	rm -rf out .foerderradar-cache .pytest_cache .mypy_cache .ruff_cache

@@ -661,6 +661,8 @@ def test_file_variant_distributed(tmp_path: Path, store: Store, monkeypatch: pyt
     try:
         client = connect(redis_url)
     except Exception as exc:
+        if os.environ.get("FOERDERRADAR_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis at {redis_url} unreachable ({exc}) but FOERDERRADAR_REQUIRE_REDIS=1")
         pytest.skip(f"Redis at {redis_url} unreachable ({exc}): distributed variant skipped")
     namespace = f"test-csv-{uuid.uuid4().hex[:12]}"
     config_dir = tmp_path / "config"
