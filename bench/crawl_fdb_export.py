@@ -41,8 +41,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import sqlalchemy as sa
 from fdb_export import pick, programme_path, source_id, write_export
+from write_counts import install_write_counters, write_counts
 
 from foerderradar.crawler.runner import PortalResult, crawl
 from foerderradar.fixture_server import FixtureServer
@@ -68,23 +68,6 @@ class Step:
     written: dict[str, int]
 
 
-def install_write_counters(store: Store) -> None:
-    with store.engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE bench_writes (tbl TEXT PRIMARY KEY, n INTEGER NOT NULL)"))
-        for table in TABLES:
-            conn.execute(sa.text("INSERT INTO bench_writes VALUES (:t, 0)"), {"t": table})
-            for op in ("INSERT", "UPDATE", "DELETE"):
-                conn.execute(sa.text(
-                    f"CREATE TRIGGER bench_{table}_{op.lower()} AFTER {op} ON {table} "
-                    f"BEGIN UPDATE bench_writes SET n = n + 1 WHERE tbl = '{table}'; END"
-                ))
-
-
-def write_counts(store: Store) -> dict[str, int]:
-    with store.engine.connect() as conn:
-        return {str(t): int(n) for t, n in conn.execute(sa.text("SELECT tbl, n FROM bench_writes")).all()}
-
-
 def events(store: Store, after: datetime) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for event in store.events_since(after):
@@ -98,7 +81,7 @@ class Bench:
     def __init__(self, work: Path, server: FixtureServer, portal: Any) -> None:
         self.server = server
         self.store = Store(f"sqlite:///{work / 'bench.db'}")
-        install_write_counters(self.store)
+        install_write_counters(self.store, TABLES)
         crawler = CrawlerSettings(download_delay=0, concurrent_requests=8, http_cache=True, portal_timeout_s=3600)
         self.config = Config(work, MEASURES, [portal], AppSettings(crawler=crawler))
         self.cache = work / "cache"

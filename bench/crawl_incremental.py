@@ -36,6 +36,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fdb_site import build_site, rename, write_detail
+from write_counts import install_write_counters
 
 from foerderradar.crawler.registry import FoerderdatenbankPortal
 from foerderradar.crawler.runner import PortalResult, crawl
@@ -63,19 +64,6 @@ class Step:
     amended: set[str]
     expected: set[str] = field(default_factory=set)  # changes this crawl must find ("—" if none made)
     found_of: tuple[int, int] | None = None  # (found so far, changed so far) when detection may lag
-
-
-def install_write_counters(store: Store) -> None:
-    """Row triggers count every INSERT/UPDATE/DELETE of the watched tables (SQLite only)."""
-    with store.engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE bench_writes (tbl TEXT PRIMARY KEY, n INTEGER NOT NULL)"))
-        for table in TABLES:
-            conn.execute(sa.text("INSERT INTO bench_writes VALUES (:t, 0)"), {"t": table})
-            for op in ("INSERT", "UPDATE", "DELETE"):
-                conn.execute(sa.text(
-                    f"CREATE TRIGGER bench_{table}_{op.lower()} AFTER {op} ON {table} "
-                    f"BEGIN UPDATE bench_writes SET n = n + 1 WHERE tbl = '{table}'; END"
-                ))
 
 
 def snapshot(store: Store) -> tuple[dict[str, int], int]:
@@ -106,7 +94,7 @@ def run_setup(programmes: int, validators: bool, recheck_days: int | None) -> li
     with tempfile.TemporaryDirectory() as tmp:
         root = build_site(Path(tmp) / "site", programmes)
         store = Store(f"sqlite:///{tmp}/bench.db")
-        install_write_counters(store)
+        install_write_counters(store, TABLES)
         with FixtureServer(root, validators=validators) as server:
             portal = FoerderdatenbankPortal(
                 key=KEY, kind="foerderdatenbank", base_url=server.base_url, max_pages=10_000,
