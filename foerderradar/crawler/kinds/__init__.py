@@ -1,0 +1,1 @@
+"""Portal kinds: one package per kind (placeholder docstring, rewritten below)."""
