@@ -1,1 +1,1 @@
-"""Kind ``csv``: config model and spider."""
+"""Kind ``csv``: config model, reader and spider."""

@@ -1,1 +1,1 @@
-"""Kind ``foerderdatenbank_export``: config model and spider."""
+"""Kind ``foerderdatenbank_export``: config model, reader and spider."""
