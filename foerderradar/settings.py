@@ -419,6 +419,9 @@ def load_portals(directory: Path, kinds: dict[str, type[PortalBase]] | None = No
     return portals
 
 
+# A table by hand, not pydantic-settings (issue 11, tried): its version was three times as long, needed
+# private API for the ``env`` that tests pass, matched the names case-insensitively and would not
+# replace python-dotenv (``.env`` also feeds FOERDERRADAR_DATABASE_URL, read through os.environ).
 _ENV_MAIL = {
     "FOERDERRADAR_SMTP_HOST": "host",
     "FOERDERRADAR_SMTP_PORT": "port",
