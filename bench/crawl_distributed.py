@@ -45,7 +45,7 @@ from fdb_site import PER_PAGE, build_site
 
 from foerderradar.crawler.coordinator import DistributedOptions, crawl_portal_distributed
 from foerderradar.crawler.distributed import Cluster, connect
-from foerderradar.crawler.registry import FoerderdatenbankPortal
+from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
 from foerderradar.crawler.runner import crawl_portal
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile

@@ -108,7 +108,7 @@ class Bench:
 
 
 def export_crawls(programmes: int) -> list[Step]:
-    from foerderradar.crawler.registry import FoerderdatenbankExportPortal
+    from foerderradar.crawler.kinds.foerderdatenbank_export.config import FoerderdatenbankExportPortal
 
     changed = pick(programmes, 5, offset=3)
     removed = set(pick(programmes, 1, offset=50)) or {programmes // 2}  # at least one
@@ -158,7 +158,7 @@ def peak_rss_kib() -> int:
 
 def read_export(zip_path: Path, traced: bool) -> dict[str, Any]:
     """In this (fresh) process: the zip's bytes in memory, then every programme read and dropped."""
-    from foerderradar.crawler.fdb_export import ExportReader
+    from foerderradar.crawler.kinds.foerderdatenbank_export.reader import ExportReader
 
     baseline = rss_now_kib()
     if traced:
@@ -184,7 +184,7 @@ def read_export(zip_path: Path, traced: bool) -> dict[str, Any]:
 
 def crawl_peak(programmes: int) -> dict[str, Any]:
     """In this (fresh) process: one export crawl; the worker's peak RSS is the waited-for child's."""
-    from foerderradar.crawler.registry import FoerderdatenbankExportPortal
+    from foerderradar.crawler.kinds.foerderdatenbank_export.config import FoerderdatenbankExportPortal
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -233,7 +233,7 @@ def memory(sizes: list[int]) -> list[dict[str, Any]]:
 def html_crawls(programmes: int, repeat: bool) -> list[Step]:
     from fdb_site import build_site
 
-    from foerderradar.crawler.registry import FoerderdatenbankPortal
+    from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fdb_site import build_site, rename, write_detail
 from write_counts import install_write_counters
 
-from foerderradar.crawler.registry import FoerderdatenbankPortal
+from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
 from foerderradar.crawler.runner import PortalResult, crawl
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile

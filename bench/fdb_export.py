@@ -81,7 +81,7 @@ def slug(i: int) -> str:
 
 
 def source_id(i: int) -> str:
-    """The call's ``source_id``: the path below ``Foerderprogramm/`` (crawler/fdb_export.py)."""
+    """The call's ``source_id``: the path below ``Foerderprogramm/`` (kinds/foerderdatenbank_export/reader.py)."""
     where = {"Land": f"Land/{LANDS[i % len(LANDS)][0]}", "Bund": f"Bund/{RESSORTS[i % len(RESSORTS)]}",
              "EU": "EU/Kommission"}[level(i)]
     return f"{where}/{slug(i)}"

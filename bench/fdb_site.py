@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from foerderradar.crawler.registry import FDB_DEFAULT_START_URLS
+from foerderradar.crawler.kinds.foerderdatenbank.config import FDB_DEFAULT_START_URLS
 
 PER_PAGE = 10
 BASE = "https://www.foerderdatenbank.de/"

@@ -49,18 +49,22 @@ from pydantic import ValidationError
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 
-from foerderradar.crawler.html_config import HtmlPortal, WatchPortal
-from foerderradar.crawler.mapping import FeedPortal, JsonPortal, SourceError
+from foerderradar.crawler.kinds.eu_sedia.config import EuSediaPortal
+from foerderradar.crawler.kinds.eu_sedia.spider import EuSediaSpider, SediaResponseError
+from foerderradar.crawler.kinds.feed.config import FeedPortal
+from foerderradar.crawler.kinds.feed.spider import FeedSpider
+from foerderradar.crawler.kinds.foerderdatenbank.config import FDB_DEFAULT_START_URLS, FoerderdatenbankPortal
+from foerderradar.crawler.kinds.foerderdatenbank.spider import FoerderdatenbankSpider
+from foerderradar.crawler.kinds.html.config import HtmlPortal
+from foerderradar.crawler.kinds.html.spider import HtmlListSpider
+from foerderradar.crawler.kinds.json.config import JsonPortal
+from foerderradar.crawler.kinds.json.spider import JsonApiSpider
+from foerderradar.crawler.kinds.watch.config import WatchPortal
+from foerderradar.crawler.kinds.watch.spider import WatchSpider
+from foerderradar.crawler.mapping import SourceError
 from foerderradar.crawler.pipeline import validate_item
 from foerderradar.crawler.recheck import PAGE_KEY
-from foerderradar.crawler.registry import FDB_DEFAULT_START_URLS, EuSediaPortal, FoerderdatenbankPortal
 from foerderradar.crawler.selectors import LayoutError
-from foerderradar.crawler.spiders.eu_sedia import EuSediaSpider, SediaResponseError
-from foerderradar.crawler.spiders.feed import FeedSpider
-from foerderradar.crawler.spiders.foerderdatenbank import FoerderdatenbankSpider
-from foerderradar.crawler.spiders.html_list import HtmlListSpider
-from foerderradar.crawler.spiders.json_api import JsonApiSpider
-from foerderradar.crawler.spiders.watch import WatchSpider
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEFAULT_CAPTURES = Path(os.environ.get("FOERDERRADAR_SHARED", PROJECT.parent / "shared")) / "captures"

@@ -59,7 +59,7 @@ def mib(kib: int) -> float:
 def measure_crawl(pages: int, work: Path) -> dict[str, Any]:
     from fdb_site import build_site
 
-    from foerderradar.crawler.registry import FoerderdatenbankPortal
+    from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
     from foerderradar.crawler.runner import crawl
     from foerderradar.fixture_server import FixtureServer
     from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile

@@ -40,11 +40,12 @@ from bs4 import BeautifulSoup
 from parsel import Selector
 from scrapy.http import HtmlResponse
 
-from foerderradar.crawler.html_config import HtmlPortal, WatchPortal
+from foerderradar.crawler.kinds.html import spider as html_list
+from foerderradar.crawler.kinds.html.config import HtmlPortal
+from foerderradar.crawler.kinds.html.spider import HtmlListSpider
+from foerderradar.crawler.kinds.watch.config import WatchPortal
+from foerderradar.crawler.kinds.watch.spider import WatchSpider
 from foerderradar.crawler.selectors import _BLOCKS, _BREAK, _NOISE, clean, text_of
-from foerderradar.crawler.spiders import html_list
-from foerderradar.crawler.spiders.html_list import HtmlListSpider
-from foerderradar.crawler.spiders.watch import WatchSpider
 
 PROJECT = Path(__file__).resolve().parents[1]
 CAPTURES = Path(os.environ.get("FOERDERRADAR_SHARED", PROJECT.parent / "shared")) / "captures"

@@ -23,15 +23,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from foerderradar.crawler.kinds.base import PortalBase
 from foerderradar.netpolicy import portal_url_problems
-from foerderradar.settings import (
-    ConfigError,
-    PortalBase,
-    format_validation_error,
-    kind_message,
-    load_portals,
-    read_yaml,
-)
+from foerderradar.settings import ConfigError, format_validation_error, kind_message, load_portals, read_yaml
 
 COMMON_COLUMNS = ["key", "kind", "name", "enabled", "base_url", "max_pages"]
 

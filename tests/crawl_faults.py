@@ -6,9 +6,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from foerderradar.crawler.mapping import JsonPortal
-from foerderradar.crawler.registry import FoerderdatenbankPortal
-from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile, PortalBase
+from foerderradar.crawler.kinds.base import PortalBase
+from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
+from foerderradar.crawler.kinds.json.config import JsonPortal
+from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
 from foerderradar.storage import Store
 
 MEASURES = MeasuresFile.model_validate(

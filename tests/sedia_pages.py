@@ -9,8 +9,8 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import TextResponse
 
-from foerderradar.crawler.registry import EuSediaPortal
-from foerderradar.crawler.spiders.eu_sedia import EuSediaSpider
+from foerderradar.crawler.kinds.eu_sedia.config import EuSediaPortal
+from foerderradar.crawler.kinds.eu_sedia.spider import EuSediaSpider
 from foerderradar.model import FundingCall
 
 TOPIC = "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/topic-details/"

@@ -12,9 +12,9 @@ from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.utils.test import get_crawler
 
 from foerderradar.crawler import botwall
+from foerderradar.crawler.kinds.foerderdatenbank.spider import FoerderdatenbankSpider
 from foerderradar.crawler.middleware import BOT_WALLS, ORIGINAL_URL, BotWallMiddleware
 from foerderradar.crawler.scrapy_settings import build_settings
-from foerderradar.crawler.spiders.foerderdatenbank import FoerderdatenbankSpider
 from foerderradar.settings import CrawlerSettings
 
 HTML = {"content-type": "text/html; charset=utf-8"}

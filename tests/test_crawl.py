@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
-from foerderradar.crawler.registry import FDB_DEFAULT_START_URLS, FoerderdatenbankPortal
+from foerderradar.crawler.kinds.foerderdatenbank.config import FDB_DEFAULT_START_URLS, FoerderdatenbankPortal
 from foerderradar.crawler.runner import crawl
 from foerderradar.demo import DEMO_SITE
 from foerderradar.fixture_server import FixtureServer

@@ -14,13 +14,14 @@ import pytest
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
+from foerderradar.crawler.kinds.base import PortalBase
 from foerderradar.matcher import match_calls, render_report
 from foerderradar.matcher.types import Match
 from foerderradar.model import CallSource, FundingCall
 from foerderradar.notifier.digest import build_digest, group_state
 from foerderradar.notifier.render import render_html, render_text
 from foerderradar.notifier.service import run_digest
-from foerderradar.settings import AppSettings, Config, MeasuresFile, PortalBase
+from foerderradar.settings import AppSettings, Config, MeasuresFile
 from foerderradar.storage import Store, record_to_call
 from foerderradar.storage.models import CallRecord
 

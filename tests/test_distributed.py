@@ -45,7 +45,7 @@ from foerderradar.crawler.coordinator import (
     crawl_portal_distributed,
 )
 from foerderradar.crawler.distributed import Cluster, DistributedError, JsonCodec, SharedCrawl, connect
-from foerderradar.crawler.registry import FoerderdatenbankPortal
+from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
 from foerderradar.model import FundingCall
 from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
 from foerderradar.storage import Store

@@ -1,5 +1,5 @@
-"""The Förderdatenbank export reader (crawler/fdb_export.py) on the recorded export documents
-(../shared/captures/foerderdatenbank-export, zipped at test time in tmp_path at their real paths),
+"""The Förderdatenbank export reader (crawler/kinds/foerderdatenbank_export/reader.py) on the recorded
+export documents (../shared/captures/foerderdatenbank-export, zipped at test time in tmp_path at their real paths),
 on variants of them with one thing changed, and on the synthetic export of bench/fdb_export.py.
 """
 
@@ -18,7 +18,7 @@ import bench_modules
 import pytest
 from lxml import etree
 
-from foerderradar.crawler.fdb_export import (
+from foerderradar.crawler.kinds.foerderdatenbank_export.reader import (
     EXPORT_URL,
     ExportError,
     ExportReader,

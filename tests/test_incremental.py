@@ -21,8 +21,8 @@ from scrapy.http import HtmlResponse, Request, Response
 from scrapy.settings import Settings
 from write_counter import WriteCounter
 
+from foerderradar.crawler.kinds.foerderdatenbank.config import FDB_DEFAULT_START_URLS, FoerderdatenbankPortal
 from foerderradar.crawler.recheck import CARD_META, card_signature, recheck_due, recheck_slot
-from foerderradar.crawler.registry import FDB_DEFAULT_START_URLS, FoerderdatenbankPortal
 from foerderradar.crawler.revalidation import RevalidatingPolicy
 from foerderradar.crawler.runner import PortalResult, crawl
 from foerderradar.fixture_server import Answer, FixtureServer
@@ -245,7 +245,7 @@ def test_card_signature_covers_text_and_link() -> None:
 
 def test_recorded_list_page_gives_every_programme_request_its_card_signature(captures: Path) -> None:
     """On the real result page each card has its own signature, and it ignores the card's markup noise."""
-    from foerderradar.crawler.spiders.foerderdatenbank import FoerderdatenbankSpider
+    from foerderradar.crawler.kinds.foerderdatenbank.spider import FoerderdatenbankSpider
 
     url = FDB_DEFAULT_START_URLS[0]
     body = (captures / "foerderdatenbank" / "list_page1.html").read_bytes()

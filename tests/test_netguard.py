@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from foerderradar.crawler.mapping import JsonPortal
+from foerderradar.crawler.kinds.json.config import JsonPortal
 from foerderradar.crawler.runner import crawl
 from foerderradar.netpolicy import host_verdict, portal_url_problems, url_shape_problem
 from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals

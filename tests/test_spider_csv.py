@@ -29,13 +29,13 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.statscollectors import MemoryStatsCollector
 
-from foerderradar.crawler.csv_config import CsvPortal
-from foerderradar.crawler.csvread import open_table
+from foerderradar.crawler.kinds.csv.config import CsvPortal
+from foerderradar.crawler.kinds.csv.reader import open_table
+from foerderradar.crawler.kinds.csv.spider import CsvSpider, split_cell
 from foerderradar.crawler.mapping import SourceError
 from foerderradar.crawler.netguard import NetworkGuardMiddleware
 from foerderradar.crawler.registry import KINDS
 from foerderradar.crawler.runner import check_portal, crawl, crawl_portal
-from foerderradar.crawler.spiders.csv_table import CsvSpider, split_cell
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.model import FundingCall
 from foerderradar.netpolicy import RefusedAddress

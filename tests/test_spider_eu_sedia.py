@@ -26,8 +26,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from sedia_pages import TOPIC, Item, api_response, by_id, make_spider, page_of, parse_page
 from twisted.python.failure import Failure
 
-from foerderradar.crawler.registry import (
-    KINDS,
+from foerderradar.crawler.kinds.eu_sedia.config import (
     SEDIA_API_URL,
     SEDIA_PROGRAMME_CODES,
     SEDIA_STATUS_CODES,
@@ -35,8 +34,9 @@ from foerderradar.crawler.registry import (
     SediaProgramme,
     SediaStatus,
 )
+from foerderradar.crawler.kinds.eu_sedia.spider import EuSediaSpider, SediaResponseError
+from foerderradar.crawler.registry import KINDS
 from foerderradar.crawler.runner import crawl
-from foerderradar.crawler.spiders.eu_sedia import EuSediaSpider, SediaResponseError
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
 from foerderradar.storage import Store

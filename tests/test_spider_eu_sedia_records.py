@@ -27,9 +27,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from sedia_pages import TOPIC, Item, by_id, make_spider, page_of, parse_page
 from twisted.python.failure import Failure
 
-from foerderradar.crawler.registry import SEDIA_API_URL, SEDIA_PROGRAMME_CODES, EuSediaPortal
+from foerderradar.crawler.kinds.eu_sedia.config import SEDIA_API_URL, SEDIA_PROGRAMME_CODES, EuSediaPortal
+from foerderradar.crawler.kinds.eu_sedia.spider import EuSediaSpider
 from foerderradar.crawler.runner import check_portal, crawl_portal
-from foerderradar.crawler.spiders.eu_sedia import EuSediaSpider
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile, load_portals
 from foerderradar.storage import Store

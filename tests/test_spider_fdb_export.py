@@ -23,23 +23,16 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 from write_counter import WriteCounter
 
-from foerderradar.crawler.fdb_export import ExportReader
-from foerderradar.crawler.registry import FDB_EXPORT_URL, FoerderdatenbankExportPortal
+from foerderradar.crawler.kinds.base import PortalBase
+from foerderradar.crawler.kinds.foerderdatenbank_export.config import FDB_EXPORT_URL, FoerderdatenbankExportPortal
+from foerderradar.crawler.kinds.foerderdatenbank_export.reader import ExportReader
+from foerderradar.crawler.kinds.foerderdatenbank_export.spider import FoerderdatenbankExportSpider
 from foerderradar.crawler.runner import PortalResult, check_portal, crawl_portal
-from foerderradar.crawler.spiders.foerderdatenbank_export import FoerderdatenbankExportSpider
 from foerderradar.fixture_server import Answer, FixtureServer
 from foerderradar.health import portal_health
 from foerderradar.model import FundingCall
 from foerderradar.notifier.alerts import alerts_for, render_alert
-from foerderradar.settings import (
-    AppSettings,
-    Config,
-    ConfigError,
-    CrawlerSettings,
-    MeasuresFile,
-    PortalBase,
-    load_portals,
-)
+from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
 from foerderradar.storage import Store
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -16,9 +16,10 @@ import yaml
 from doc_examples import doc_examples
 from scrapy.http import Request, XmlResponse
 
-from foerderradar.crawler.mapping import FeedPortal, SourceError
+from foerderradar.crawler.kinds.feed.config import FeedPortal
+from foerderradar.crawler.kinds.feed.spider import FeedSpider
+from foerderradar.crawler.mapping import SourceError
 from foerderradar.crawler.runner import check_portal, crawl
-from foerderradar.crawler.spiders.feed import FeedSpider
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.model import FundingCall
 from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals

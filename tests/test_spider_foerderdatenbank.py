@@ -22,9 +22,9 @@ import scrapy
 from scrapy.http import HtmlResponse, Request
 
 from foerderradar.crawler import vocab
-from foerderradar.crawler.registry import FDB_DEFAULT_START_URLS, FoerderdatenbankPortal
+from foerderradar.crawler.kinds.foerderdatenbank.config import FDB_DEFAULT_START_URLS, FoerderdatenbankPortal
+from foerderradar.crawler.kinds.foerderdatenbank.spider import FoerderdatenbankSpider
 from foerderradar.crawler.selectors import LayoutError, maybe, one, text_of
-from foerderradar.crawler.spiders.foerderdatenbank import FoerderdatenbankSpider
 from foerderradar.demo import DEMO_SITE
 from foerderradar.fixture_server import FixtureSite
 from foerderradar.model import FundingCall

@@ -18,8 +18,8 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from foerderradar.crawler.registry import FoerderdatenbankPortal
-from foerderradar.crawler.spiders.foerderdatenbank import FoerderdatenbankSpider
+from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
+from foerderradar.crawler.kinds.foerderdatenbank.spider import FoerderdatenbankSpider
 from foerderradar.model import FundingCall
 
 FDB = "https://www.foerderdatenbank.de/"

@@ -17,9 +17,9 @@ import yaml
 from doc_examples import doc_examples
 from parsel import Selector
 
-from foerderradar.crawler.html_config import HtmlPortal
+from foerderradar.crawler.kinds.html.config import HtmlPortal
+from foerderradar.crawler.kinds.html.spider import href_of, values_of
 from foerderradar.crawler.runner import check_portal, crawl
-from foerderradar.crawler.spiders.html_list import href_of, values_of
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
 from foerderradar.storage import Store

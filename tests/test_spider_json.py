@@ -18,27 +18,29 @@ import yaml
 from scrapy import Request
 from scrapy.http import TextResponse
 
+from foerderradar.crawler.kinds.json.config import JsonPortal
+from foerderradar.crawler.kinds.json.spider import JsonApiSpider
+from foerderradar.crawler.kinds.mapping_config import (
+    IDENTITY_FIELDS,
+    LIST_FIELDS,
+    MAPPABLE_FIELDS,
+    CallDefaults,
+    FieldMap,
+)
 from foerderradar.crawler.mapping import (
     DATE_FIELDS,
     DATETIME_FIELDS,
-    IDENTITY_FIELDS,
     LINE_FIELDS,
-    LIST_FIELDS,
-    MAPPABLE_FIELDS,
     MISSING,
     NUMBER_FIELDS,
     TEXT_FIELDS,
-    CallDefaults,
     CoercionError,
-    FieldMap,
-    JsonPortal,
     SourceError,
     coerce,
     parse_number,
     resolve_path,
 )
 from foerderradar.crawler.runner import crawl
-from foerderradar.crawler.spiders.json_api import JsonApiSpider
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.model import FundingCall
 from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals

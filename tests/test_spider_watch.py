@@ -16,9 +16,9 @@ import pytest
 import yaml
 from doc_examples import doc_examples
 
-from foerderradar.crawler.html_config import WatchPortal, watch_id
+from foerderradar.crawler.kinds.watch.config import WatchPortal, watch_id
+from foerderradar.crawler.kinds.watch.spider import parse_status
 from foerderradar.crawler.runner import PortalResult, check_portal, crawl
-from foerderradar.crawler.spiders.watch import parse_status
 from foerderradar.crawler.textextract import Terms
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
@@ -298,7 +298,7 @@ def test_a_region_inside_the_region_is_compared_once() -> None:
     """A damaged page with the content region opened twice: its text once, as on the intact page."""
     from scrapy.http import HtmlResponse
 
-    from foerderradar.crawler.spiders.watch import WatchSpider
+    from foerderradar.crawler.kinds.watch.spider import WatchSpider
 
     intact = (FIXTURES / "bezreg" / "gigabitkoordination.html").read_text(encoding="utf-8")
     doubled = intact.replace("<main>", '<main><main class="kopie">', 1).replace("</main>", "</main></main>", 1)

@@ -26,7 +26,11 @@ from parsel import Selector
 from scrapy.http import HtmlResponse
 
 from foerderradar.crawler import selectors
-from foerderradar.crawler.html_config import HtmlPortal, WatchPortal
+from foerderradar.crawler.kinds.html import spider as html_list
+from foerderradar.crawler.kinds.html.config import HtmlPortal
+from foerderradar.crawler.kinds.html.spider import HtmlListSpider, region_text, values_of
+from foerderradar.crawler.kinds.watch.config import WatchPortal
+from foerderradar.crawler.kinds.watch.spider import WatchSpider
 from foerderradar.crawler.pipeline import validate_item
 from foerderradar.crawler.selectors import (
     _BLOCKS,
@@ -38,9 +42,6 @@ from foerderradar.crawler.selectors import (
     readable,
     text_of,
 )
-from foerderradar.crawler.spiders import html_list
-from foerderradar.crawler.spiders.html_list import HtmlListSpider, region_text, values_of
-from foerderradar.crawler.spiders.watch import WatchSpider
 
 sys.path.insert(0, str(PROJECT / "bench"))
 

@@ -47,10 +47,11 @@ from foerderradar.crawler.distributed import (
     connect,
     start_requests,
 )
+from foerderradar.crawler.kinds.base import PortalBase
 from foerderradar.crawler.registry import KINDS
 from foerderradar.crawler.runner import DEFAULT_CACHE_DIR, PortalResult, select_portals
 from foerderradar.crawler.worker import MAX_MESSAGES, RESULT_PREFIX
-from foerderradar.settings import Config, PortalBase
+from foerderradar.settings import Config
 from foerderradar.storage import Store
 from foerderradar.storage.models import CrawlRun
 from foerderradar.storage.store import RunStats

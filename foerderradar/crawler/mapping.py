@@ -1,55 +1,42 @@
-"""Field mapping for the portal kinds that city IT configures without Python: ``feed`` and ``json``.
+"""Field mapping at crawl time: one source item of a configured kind → one canonical item dict.
 
-A portal entry says where each canonical field comes from (a feed element or a dotted path into a
-JSON item), which literal values every item gets (``defaults``) and which items to keep
-(``filter``). Everything a person can mistype is checked when ``portals.yaml`` is loaded — a
-misspelt field, an unknown feed element, ``applicants: [gemeinde]`` — so mistakes surface in
-``portals list`` rather than as silently empty fields after a night's crawl.
-
-At crawl time the same module turns one source item into a canonical item dict: it coerces values
-to the shape of each :class:`~foerderradar.model.FundingCall` field (lists ↔ scalars, dates, HTML
-to text, German labels to vocabulary codes), reads deadline, status, rate and amount from the text
-when they are not mapped, and fills the rest from ``defaults``.
-
-Config models live here, not in the spider modules, so that loading the config never imports
-Scrapy (see :mod:`foerderradar.crawler.registry`).
+The kinds city IT configures without Python (``feed``, ``json``, ``csv``, ``html``) say in
+``portals.yaml`` where each field comes from; their config models and the pieces they share live in
+:mod:`foerderradar.crawler.kinds` (:mod:`~foerderradar.crawler.kinds.mapping_config`). This module
+applies such an entry: it coerces values to the shape of each
+:class:`~foerderradar.model.FundingCall` field (lists ↔ scalars, dates, HTML to text, German labels
+to vocabulary codes), reads deadline, status, rate and amount from the text when they are not
+mapped, and fills the rest from ``defaults``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Literal
-from urllib.parse import quote, urljoin, urlsplit
+from typing import Any
+from urllib.parse import quote, urljoin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
-
-from foerderradar.config_messages import error_message, not_one_of
-from foerderradar.crawler.textextract import extract_terms, parse_german_date
-from foerderradar.model import (
-    APPLICANTS,
-    FUNDING_TYPES,
-    LEVELS,
-    STATUSES,
-    Applicant,
-    FundingCall,
-    FundingType,
-    Level,
-    Status,
+from foerderradar.crawler.kinds.mapping_config import (
+    IDENTITY_FIELDS,
+    LIST_FIELDS,
+    PLACEHOLDER,
+    FieldMap,
+    FieldSpec,
+    LiteralValue,
+    MappingKeys,
 )
-from foerderradar.settings import PortalBase
+from foerderradar.crawler.textextract import extract_terms, parse_german_date
+from foerderradar.model import APPLICANTS, FUNDING_TYPES, LEVELS, STATUSES
 
 log = logging.getLogger(__name__)
 
 # -- the canonical fields, by the shape their values take -----------------------------------------
 
-IDENTITY_FIELDS = ("source_id", "url", "title")  # every item needs them; a literal would make all items one
-LIST_FIELDS = frozenset({"regions", "applicants", "funding_type", "topics"})
+# (IDENTITY_FIELDS, which every item needs, and LIST_FIELDS come with the config models.)
 TEXT_FIELDS = frozenset({"summary", "description"})  # HTML → text; a list's elements are joined
 LINE_FIELDS = frozenset({"source_id", "url", "title", "funding_body", "deadline_text", "language", "level", "status"})
 DATE_FIELDS = frozenset({"open_date", "deadline"})
@@ -57,7 +44,6 @@ DATETIME_FIELDS = frozenset({"published_at", "updated_at"})
 NUMBER_FIELDS = frozenset({"max_amount_eur", "funding_rate_pct"})
 # Read from the item's text by textextract unless the entry maps them itself.
 TERMS_FIELDS = ("deadline", "deadline_text", "status", "open_date", "funding_rate_pct", "max_amount_eur")
-MAPPABLE_FIELDS = tuple(name for name in FundingCall.model_fields if name != "source")
 
 STATUS_LABELS = {
     "offen": "open", "laufend": "open", "aktiv": "open", "active": "open", "ongoing": "open",
@@ -65,8 +51,6 @@ STATUS_LABELS = {
     "geschlossen": "closed", "abgelaufen": "closed", "beendet": "closed", "inaktiv": "closed", "expired": "closed",
 }  # fmt: skip
 LANGUAGE_LABELS = {"deutsch": "de", "german": "de", "englisch": "en", "english": "en"}
-
-_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class SourceError(Exception):
@@ -93,295 +77,6 @@ class ItemSkipped(Exception):
 
 class CoercionError(ValueError):
     """A source value that cannot become the field's type (an object where a date was expected …)."""
-
-
-# -- config: defaults and literals ----------------------------------------------------------------
-
-
-class CallDefaults(BaseModel):
-    """Literal canonical values for every item of a portal, checked against the call vocabularies.
-
-    Mirrors the optional fields of :class:`FundingCall` (a test keeps the two in step), so that
-    ``defaults.applicants: [gemeinde]`` is an error when the file is loaded, not a dropped item later.
-    """
-
-    model_config = _STRICT
-
-    summary: str | None = None
-    description: str | None = None
-    funding_body: str | None = None
-    level: Level | None = None
-    regions: list[str] | None = None
-    applicants: list[Applicant] | None = None
-    funding_type: list[FundingType] | None = None
-    topics: list[str] | None = None
-    language: str | None = Field(default=None, max_length=8)
-    open_date: date | None = None
-    deadline: date | None = None
-    deadline_text: str | None = None
-    status: Status | None = None
-    max_amount_eur: float | None = Field(default=None, ge=0)
-    funding_rate_pct: float | None = Field(default=None, ge=0, le=100)
-    published_at: datetime | None = None
-    updated_at: datetime | None = None
-
-    @field_validator(*sorted(LIST_FIELDS), mode="before")
-    @classmethod
-    def _one_value_is_a_list(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-    @field_validator("regions")
-    @classmethod
-    def _region_codes(cls, value: list[str] | None) -> list[str] | None:
-        for region in value or []:
-            try:
-                FundingCall._regions([region])
-            except ValueError:  # the model's own message is English: it is meant for developers
-                raise ValueError(f"{region!r} ist kein Regionskürzel nach ISO 3166-2 wie DE, DE-NW oder EU") from None
-        return FundingCall._regions(value)
-
-    def values(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
-
-
-def literal_value(name: str, value: Any) -> Any:
-    """A ``{value: …}`` literal for field ``name``, validated like ``defaults``."""
-    if name in IDENTITY_FIELDS:
-        raise ValueError(f"ein fester Wert für {name} wäre bei jedem Eintrag gleich; {name} aus einer Quelle lesen")
-    try:
-        parsed = CallDefaults.model_validate({name: value})
-    except ValidationError as exc:
-        raise ValueError("; ".join(dict.fromkeys(error_message(e) for e in exc.errors()))) from None
-    return getattr(parsed, name)
-
-
-# -- config: field sources ------------------------------------------------------------------------
-
-
-class LiteralValue(BaseModel):
-    """``{value: bund}``: the same value for every item."""
-
-    model_config = ConfigDict(extra="forbid")
-    value: Any
-
-
-# One or more sources tried in order (the first non-empty one wins), or a literal.
-FieldSpec = list[str] | LiteralValue
-
-
-class FieldMap(BaseModel):
-    """Canonical field → source; subclasses say what a source is (a feed element, a JSON path)."""
-
-    model_config = ConfigDict(extra="forbid")
-    source_kind: ClassVar[str] = "eine Quelle"
-
-    source_id: FieldSpec | None = None
-    url: FieldSpec | None = None
-    title: FieldSpec | None = None
-    summary: FieldSpec | None = None
-    description: FieldSpec | None = None
-    funding_body: FieldSpec | None = None
-    level: FieldSpec | None = None
-    regions: FieldSpec | None = None
-    applicants: FieldSpec | None = None
-    funding_type: FieldSpec | None = None
-    topics: FieldSpec | None = None
-    language: FieldSpec | None = None
-    open_date: FieldSpec | None = None
-    deadline: FieldSpec | None = None
-    deadline_text: FieldSpec | None = None
-    status: FieldSpec | None = None
-    max_amount_eur: FieldSpec | None = None
-    funding_rate_pct: FieldSpec | None = None
-    published_at: FieldSpec | None = None
-    updated_at: FieldSpec | None = None
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _spec(cls, value: Any, info: ValidationInfo) -> Any:
-        name = info.field_name or "?"
-        if value is None:
-            return None
-        if isinstance(value, LiteralValue):
-            value = {"value": value.value}
-        if isinstance(value, dict):
-            if set(value) != {"value"}:
-                raise ValueError("einen festen Wert als {value: …} schreiben; andere Schlüssel gibt es hier nicht")
-            return {"value": literal_value(name, value["value"])}
-        sources = [value] if isinstance(value, str) else value
-        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
-            raise ValueError(
-                f"erwartet wird {cls.source_kind}, eine Liste davon (der Reihe nach versucht) oder {{value: …}}"
-            )
-        if not sources and name in ("url", "title"):
-            raise ValueError(f"jeder Förderaufruf braucht {name}; die Liste darf hier nicht leer sein")
-        for source in sources:
-            cls.check_source(source)
-        return sources
-
-    @classmethod
-    def check_source(cls, source: str) -> None:
-        """Raise ValueError naming the mistake; subclasses know their sources."""
-
-    def mapped(self) -> dict[str, FieldSpec]:
-        return {name: spec for name in MAPPABLE_FIELDS if (spec := getattr(self, name)) is not None}
-
-
-FEED_SOURCES = (
-    "title", "link", "description", "summary", "content", "guid", "id", "pubDate", "published", "updated",
-    "category", "author", "language",
-)  # fmt: skip
-
-
-class FeedFields(FieldMap):
-    source_kind: ClassVar[str] = "ein Feed-Element"
-
-    @classmethod
-    def check_source(cls, source: str) -> None:
-        if source not in FEED_SOURCES:
-            message = not_one_of(source, FEED_SOURCES, "kein Feed-Element")
-            raise ValueError(f"{message} – oder ein fester Wert {{value: …}}")
-
-
-_SEGMENT = re.compile(r"^[^.\s][^.]*$")
-
-
-def check_path(path: str, what: str = "Punkt-Pfad") -> None:
-    """A dotted path: keys separated by dots, list positions as numbers (``metadata.title.0``)."""
-    if not path or not all(_SEGMENT.match(part) and part == part.strip() for part in path.split(".")):
-        raise ValueError(
-            f"{path!r} ist kein {what} wie data.results oder metadata.title.0 "
-            "(Schlüssel durch einzelne Punkte getrennt, ohne Leerzeichen am Rand)"
-        )
-
-
-class JsonFields(FieldMap):
-    source_kind: ClassVar[str] = "ein Punkt-Pfad"
-
-    @classmethod
-    def check_source(cls, source: str) -> None:
-        check_path(source)
-
-
-# -- config: the portal kinds ---------------------------------------------------------------------
-
-
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{value!r} ist keine http(s)-Adresse; erwartet z. B. https://www.portal.de/pfad")
-    return value
-
-
-class MappingKeys(PortalBase):
-    """Keys every kind with a field mapping has (``feed``, ``json``, ``html``): what FieldMapper reads."""
-
-    defaults: CallDefaults = Field(default_factory=CallDefaults)
-    filter: list[str] = Field(default_factory=list)
-
-    @field_validator("filter", mode="before")
-    @classmethod
-    def _keywords(cls, value: Any) -> Any:
-        keywords = [value] if isinstance(value, str) else value
-        if isinstance(keywords, list) and any(isinstance(k, str) and not k.strip() for k in keywords):
-            raise ValueError("ein Stichwort darf nicht leer sein; leere Einträge aus der Liste löschen")
-        return keywords
-
-
-class MappedPortal(MappingKeys):
-    """Keys the ``feed`` and ``json`` kinds share: one source address."""
-
-    url: str
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _http_url(value)
-
-
-class FeedPortal(MappedPortal):
-    """An RSS 2.0, RSS 1.0 or Atom feed; every entry is one call."""
-
-    kind: Literal["feed"]
-    fields: FeedFields = Field(default_factory=FeedFields)
-
-
-class Pagination(BaseModel):
-    """Page-number pagination: ``param`` counts up from ``start`` until a page has no items."""
-
-    model_config = _STRICT
-
-    param: str = Field(min_length=1)
-    start: int = Field(default=1, ge=0)
-    max_pages: int | None = Field(default=None, ge=1, le=10_000)  # None: the entry's max_pages
-
-
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
-class JsonPortal(MappedPortal):
-    """A JSON API returning a list of calls (optionally under a path, optionally paginated)."""
-
-    kind: Literal["json"]
-    method: Literal["GET", "POST"] = "GET"
-    body: Any = None
-    items: str
-    fields: JsonFields = Field(default_factory=JsonFields)
-    url_template: str | None = None
-    pagination: Pagination | None = None
-
-    @field_validator("method", mode="before")
-    @classmethod
-    def _upper(cls, value: Any) -> Any:
-        return value.upper() if isinstance(value, str) else value
-
-    @field_validator("body")
-    @classmethod
-    def _body(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None:
-            return None
-        if info.data.get("method") != "POST":
-            raise ValueError("body wird nur mit method: POST gesendet; method: POST ergänzen oder body löschen")
-        try:
-            json.dumps(value)
-        except (TypeError, ValueError):
-            raise ValueError(
-                "muss reines JSON sein (Abschnitte, Listen, Texte, Zahlen); Datumsangaben in Anführungszeichen setzen"
-            ) from None
-        return value
-
-    @field_validator("items")
-    @classmethod
-    def _items(cls, value: str) -> str:
-        if value:
-            check_path(value, "Punkt-Pfad zur Liste der Einträge")
-        return value
-
-    @field_validator("url_template")
-    @classmethod
-    def _template(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:
-            return None
-        fields = info.data.get("fields")
-        return check_url_template(
-            value, isinstance(fields, JsonFields) and fields.url is not None, "pfad",
-            lambda path: check_path(path, "Punkt-Pfad in {…}"),
-        )
-
-
-def check_url_template(value: str, has_url_field: bool, placeholder: str, check: Callable[[str], object]) -> str:
-    """A call's link built from an item (json) or row (csv): one way to say what is wrong with it."""
-    if has_url_field:
-        raise ValueError("entweder url_template oder fields.url angeben, nicht beides")
-    placeholders = _PLACEHOLDER.findall(value)
-    if not placeholders:
-        raise ValueError(
-            f"{value!r} enthält keinen Platzhalter {{{placeholder}}}; so bekäme jeder Eintrag dieselbe Adresse"
-        )
-    for name in placeholders:
-        check(name)
-    _http_url(_PLACEHOLDER.sub("x", value))
-    return value
 
 
 # -- crawl time: reading values -------------------------------------------------------------------
@@ -636,7 +331,7 @@ def render_template(template: str, lookup: Callable[[str], Any]) -> tuple[str | 
             return ""
         return quote(_scalar_text(value).strip(), safe="/")
 
-    url = _PLACEHOLDER.sub(fill, template)
+    url = PLACEHOLDER.sub(fill, template)
     return (None, missing[0]) if missing else (url, None)
 
 
@@ -750,14 +445,8 @@ class FieldMapper:
 
 
 __all__ = [
-    "CallDefaults",
-    "FeedFields",
-    "FeedPortal",
     "FieldMapper",
     "ItemSkipped",
-    "JsonFields",
-    "JsonPortal",
-    "Pagination",
     "SourceError",
     "coerce",
     "parse_number",

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from foerderradar.crawler.botwall import any_bot_wall
+from foerderradar.crawler.kinds.base import PortalBase
 from foerderradar.crawler.worker import RESULT_PREFIX
-from foerderradar.settings import Config, PortalBase
+from foerderradar.settings import Config
 from foerderradar.storage import Store
 from foerderradar.storage.store import RunStats
 

@@ -12,8 +12,6 @@ its own working directory. Reading it is not a network fetch: the private-networ
 (:mod:`foerderradar.netpolicy`) has nothing to protect there, and the crawl-time guard lets exactly
 this one file through (``local_file_url``). ``url`` must still be http(s), so ``file:`` URLs and
 redirects to them stay refused.
-
-Like :mod:`foerderradar.crawler.mapping`, this module imports no Scrapy.
 """
 
 from __future__ import annotations
@@ -27,7 +25,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from foerderradar.config_messages import shown
-from foerderradar.crawler.mapping import FieldMap, MappingKeys, _http_url, check_url_template
+from foerderradar.crawler.kinds.base import http_url
+from foerderradar.crawler.kinds.mapping_config import FieldMap, MappingKeys, check_url_template
 
 DELIMITERS = (";", ",", "\t", "|")  # what detection tries, German Excel's ';' first
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "tabulator": "\t", "semikolon": ";", "komma": ",", "pipe": "|"}
@@ -107,7 +106,7 @@ class CsvPortal(MappingKeys):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        return None if value is None else _http_url(value)
+        return None if value is None else http_url(value)
 
     @field_validator("file")
     @classmethod
@@ -144,7 +143,7 @@ class CsvPortal(MappingKeys):
             if not name.strip():
                 raise ValueError(f"{value!r}: in {{…}} gehört ein Spaltenname, z. B. {{id}}")
 
-        return check_url_template(value, isinstance(fields, CsvFields) and fields.url is not None, "spalte", column)
+        return check_url_template(value, isinstance(fields, CsvFields) and "url" in fields.mapped(), "spalte", column)
 
     @field_validator("where", mode="before")
     @classmethod

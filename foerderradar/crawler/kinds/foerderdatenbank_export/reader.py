@@ -16,7 +16,7 @@ one recorded in ../shared/captures/foerderdatenbank-export/ and described in
 
 Identity (decision): ``source_id`` is the programme's path below ``Foerderprogramm/`` without
 ``.xml`` (``Bund/BA/eingliederungszuschuss-bund``) and ``url`` the site page its path mirrors. That is
-exactly the id and URL the HTML spider (spiders/foerderdatenbank.py) gives the same programme, so a
+exactly the id and URL the HTML route (kinds/foerderdatenbank/spider.py) gives the same programme, so a
 portal entry switched from kind ``foerderdatenbank`` to ``foerderdatenbank_export`` under the same
 key keeps every call's id, feedback and history instead of seeing ~2,500 calls go and come back.
 The slug alone is never the id: the same slug exists under several Länder.

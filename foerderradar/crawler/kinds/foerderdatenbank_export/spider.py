@@ -2,8 +2,8 @@
 
 The HTML site now turns bots away; the export (``GET /FDB/WS/export``, one zip of the whole
 database, ../shared/design/portals.md "the XML export") is the route that works. One request: the
-zip is read programme by programme by :mod:`foerderradar.crawler.fdb_export`, which this spider
-only connects to Scrapy.
+zip is read programme by programme by the kind's reader (:mod:`.reader`, no Scrapy), which this
+spider only connects to Scrapy.
 
 - Size: the zip is far larger than the 10 MiB page limit, so this one request carries its own
   ``download_maxsize``/``download_warnsize`` (``max_size_mb``); the crawl-wide limits stay.
@@ -29,9 +29,9 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from foerderradar.crawler.fdb_export import ExportError, ExportReader, Reading
+from foerderradar.crawler.kinds.foerderdatenbank_export.config import FoerderdatenbankExportPortal
+from foerderradar.crawler.kinds.foerderdatenbank_export.reader import ExportError, ExportReader, Reading
 from foerderradar.crawler.middleware import note, report
-from foerderradar.crawler.registry import FoerderdatenbankExportPortal
 from foerderradar.crawler.scrapy_settings import crawl_now
 
 MiB = 1024 * 1024

@@ -20,7 +20,9 @@ import scrapy
 from lxml import etree
 from scrapy.http import Response
 
-from foerderradar.crawler.mapping import FeedPortal, FieldMapper, FieldSpec, ItemSkipped, SourceError
+from foerderradar.crawler.kinds.feed.config import FeedPortal
+from foerderradar.crawler.kinds.mapping_config import FieldSpec
+from foerderradar.crawler.mapping import FieldMapper, ItemSkipped, SourceError
 
 log = logging.getLogger(__name__)
 

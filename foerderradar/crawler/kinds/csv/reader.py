@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import IO, Any
 
-from foerderradar.crawler.csv_config import DELIMITERS
+from foerderradar.crawler.kinds.csv.config import DELIMITERS
 from foerderradar.crawler.mapping import SourceError
 
 CHUNK = 1024 * 1024  # bytes per step of the encoding check

@@ -2,8 +2,8 @@
 
 One request: the ``url``, or the entry's ``file`` as a ``file:`` URL — a local file goes through
 the same downloader, pipeline and run record as a download (the network guard lets exactly that
-file through; see :mod:`foerderradar.crawler.csv_config`). Conditional GET comes with the HTTP
-cache. :mod:`foerderradar.crawler.csvread` turns the body into a header and a stream of rows;
+file through; see the kind's :mod:`.config`). Conditional GET comes with the HTTP cache. The
+kind's :mod:`.reader` turns the body into a header and a stream of rows;
 :class:`~foerderradar.crawler.mapping.FieldMapper` turns each row into a call, as for ``json``.
 
 A header without a column the entry maps is an error naming the source and the column: a changed
@@ -25,17 +25,10 @@ import scrapy
 from scrapy.http import Response
 
 from foerderradar.crawler import vocab
-from foerderradar.crawler.csv_config import CsvPortal
-from foerderradar.crawler.csvread import Columns, Row, Table, clean_cell, open_table
-from foerderradar.crawler.mapping import (
-    _PLACEHOLDER,
-    MISSING,
-    FieldMapper,
-    FieldSpec,
-    ItemSkipped,
-    LiteralValue,
-    SourceError,
-)
+from foerderradar.crawler.kinds.csv.config import CsvPortal
+from foerderradar.crawler.kinds.csv.reader import Columns, Row, Table, clean_cell, open_table
+from foerderradar.crawler.kinds.mapping_config import PLACEHOLDER, FieldSpec, LiteralValue
+from foerderradar.crawler.mapping import MISSING, FieldMapper, ItemSkipped, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +121,7 @@ class CsvSpider(scrapy.Spider):
             if required and all(i is None for i in found.values()):
                 names = " oder ".join(repr(source) for source in spec)
                 missing.append(f"{names} (für {name})")
-        placeholders = _PLACEHOLDER.findall(self.portal.url_template or "")
+        placeholders = PLACEHOLDER.findall(self.portal.url_template or "")
         for column in [*placeholders, *self.portal.where]:
             position = columns.index(column)
             if position is None:

@@ -57,8 +57,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from foerderradar.crawler.kinds.eu_sedia.config import SEDIA_PROGRAMME_CODES, SEDIA_STATUS_CODES, EuSediaPortal
 from foerderradar.crawler.middleware import note
-from foerderradar.crawler.registry import SEDIA_PROGRAMME_CODES, SEDIA_STATUS_CODES, EuSediaPortal
 from foerderradar.crawler.scrapy_settings import crawl_now
 from foerderradar.crawler.selectors import clean, text_of
 
@@ -82,7 +82,7 @@ _DMY_RE = re.compile(r"^(?P<d>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?\s+(?P<y>\d{4})"
 _JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 # Framework programme codes → names for funding_body and topics. The configurable programmes
-# (registry.SEDIA_PROGRAMME_CODES) plus Horizon 2020, whose code the recorded H2020 topics carry.
+# (config.SEDIA_PROGRAMME_CODES) plus Horizon 2020, whose code the recorded H2020 topics carry.
 PROGRAMME_NAMES = {
     SEDIA_PROGRAMME_CODES["DIGITAL"]: "Digital Europe Programme",
     SEDIA_PROGRAMME_CODES["CEF"]: "Connecting Europe Facility",

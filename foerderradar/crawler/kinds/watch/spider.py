@@ -29,10 +29,10 @@ from typing import Any
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from foerderradar.crawler.html_config import WatchPortal, watch_id
+from foerderradar.crawler.kinds.html.spider import NOISE_CSS, html_response, region_text, values_of
+from foerderradar.crawler.kinds.watch.config import WatchPortal, watch_id
 from foerderradar.crawler.mapping import SourceError, is_empty
 from foerderradar.crawler.sections import read_sections
-from foerderradar.crawler.spiders.html_list import NOISE_CSS, html_response, region_text, values_of
 from foerderradar.crawler.textextract import Terms
 from foerderradar.model import Status
 

@@ -1,0 +1,1 @@
+"""Kind ``csv``: config model, reader and spider."""

@@ -1,0 +1,1 @@
+"""Kind ``eu_sedia``: config model and spider."""

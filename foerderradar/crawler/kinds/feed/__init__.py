@@ -1,0 +1,1 @@
+"""Kind ``feed``: config model and spider."""

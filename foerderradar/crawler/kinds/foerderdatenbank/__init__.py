@@ -1,0 +1,1 @@
+"""Kind ``foerderdatenbank``: config model and spider."""

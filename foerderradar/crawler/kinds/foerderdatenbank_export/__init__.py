@@ -1,0 +1,1 @@
+"""Kind ``foerderdatenbank_export``: config model, reader and spider."""

@@ -1,0 +1,1 @@
+"""Kind ``html``: config model and spider."""

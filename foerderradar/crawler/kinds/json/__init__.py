@@ -1,0 +1,1 @@
+"""Kind ``json``: config model and spider."""

@@ -1,0 +1,1 @@
+"""Kind ``watch``: config model and spider."""
