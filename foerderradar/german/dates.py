@@ -2,7 +2,7 @@
 
 Every spelling the portals use: "28.11.2024", "28.11.24", "30.09." (no year), "15. März 2026",
 "1. Feb. 2027", "Maerz", "18 February 2027", "February 18, 2027", "3rd March 2027", "18/02/2027",
-"2027-02-18T17:00", "Ende März 2027", "Mitte Juni 2027", "Ende 2026".
+"2027-02-18T17:00", "Ende März 2027", "Mitte Juni 2027", "bis Ende Juni", "Ende 2026".
 
 Decisions (documented because they change what users see):
 
@@ -10,7 +10,8 @@ Decisions (documented because they change what users see):
   its first day when read as an opening ("ab März 2027" → 01.03.2027). "Ende 2026" → 31.12.2026,
   "Anfang/Mitte März" → the 1st/15th; "Anfang/Mitte 2027" → January/June.
 - A day without a year ("Stichtag 30.09.") is the next such day on or after the reference: a yearly
-  cut-off date. Two-digit years are this century ("28.11.24" → 2024).
+  cut-off date; so is a part of a month without a year ("bis Ende Juni", "Mitte März"). A month
+  name alone ("im Juni") is not read without a year. Two-digit years are this century ("28.11.24").
 - A year alone ("bis 2030") is not a date: it names strategy horizons far more often than deadlines.
 - Years outside 1990–2100 and days that do not exist (31.02.) are no dates.
 - Where readings overlap, the one that starts first and is longest wins ("1. März 2027" is one
@@ -64,6 +65,8 @@ _DATE_PATTERNS = [
     re.compile(r"\b(?:" + _PART + r"\s{1,3})?" + _MONTH + r"\s{0,3}(?P<year>\d{4})(?!\d)", re.IGNORECASE),
     # Ende 2026: a part of a year, never a bare year
     re.compile(r"\b" + _PART + r"\s{1,3}(?P<year>\d{4})(?!\d)", re.IGNORECASE),
+    # bis Ende Juni: a part of a month without a year, the next one
+    re.compile(r"\b" + _PART + r"\s{1,3}" + _MONTH + r"(?!\s{0,3}\d)", re.IGNORECASE),
 ]
 
 
@@ -100,6 +103,16 @@ def _next_yearly(month: int, day: int, reference: date) -> date | None:
     return None
 
 
+def _next_month_part(month: int, last_day: int | None, first_day: int, reference: date) -> tuple[date, date]:
+    """ "Ende Juni" without a year: the next one whose deadline reading is on or after the reference."""
+
+    def deadline(year: int) -> date:
+        return date(year, month, last_day or calendar.monthrange(year, month)[1])
+
+    year = reference.year if deadline(reference.year) >= reference else reference.year + 1
+    return deadline(year), date(year, month, first_day)
+
+
 def _month_and_days(groups: dict[str, str | None]) -> tuple[int, int | None, int]:
     """Month, day for a deadline (None: the month's last day) and day for an opening."""
     part = (groups.get("part") or "").lower()
@@ -134,8 +147,10 @@ def _hit_from_match(match: re.Match[str], reference: date) -> DateHit | None:
     if year is not None:
         day = valid_date(year, month, last_day or calendar.monthrange(year, month)[1])
         first = valid_date(year, month, first_day)
-    elif last_day is not None:
-        day = first = _next_yearly(month, last_day, reference)
+    elif groups.get("day"):
+        day = first = _next_yearly(month, last_day or 0, reference)
+    elif groups.get("month"):
+        day, first = _next_month_part(month, last_day, first_day, reference)
     else:
         return None
     if day is None or first is None:
