@@ -38,6 +38,10 @@ Rates and amounts
   ("stehen insgesamt 50 Mio. Euro zur Verfügung"), turnover limits, fees, minimums and per-unit
   amounts ("pro Einwohner", "p. a.") are not per-project amounts.
 
+The module is longer than most (~550 lines) because deadline, status, rate and amount share one
+clause and context machinery; the German words and value readers themselves live in
+:mod:`foerderradar.german`.
+
 Only the first ``_MAX_TEXT`` characters and ``_MAX_VALUES`` dates/rates/amounts of each kind are
 read, every regex is linear (no nested quantifiers) and every context window is bounded, so a
 megabyte of garbage costs well under a second.
