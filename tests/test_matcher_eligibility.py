@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from foerderradar.german.fold import fold
 from foerderradar.matcher.applicants import check_applicants, mentioned_types
 from foerderradar.matcher.deadlines import assess_deadline, closing_phrase, parse_dates
 from foerderradar.matcher.eligibility import assess_call, check_area
-from foerderradar.matcher.text import CallText, fold
+from foerderradar.matcher.text import CallText
 from foerderradar.model import FundingCall
 from foerderradar.settings import City
 

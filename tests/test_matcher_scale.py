@@ -27,6 +27,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from foerderradar.german.fold import fold
+from foerderradar.german.stem import stem
 from foerderradar.matcher import match_calls
 from foerderradar.matcher.eligibility import CallVerdict, assess_call, excluded_terms
 from foerderradar.matcher.evalset import EvalSet, load_eval_set
@@ -44,7 +46,7 @@ from foerderradar.matcher.relevance import (
     _fields,
     _stems_in,
 )
-from foerderradar.matcher.text import MIN_PART, MIN_UNKNOWN, Analyzer, _keep_better, _Split, fold, stem
+from foerderradar.matcher.text import MIN_PART, MIN_UNKNOWN, Analyzer, _keep_better, _Split
 from foerderradar.matcher.types import Match
 from foerderradar.model import CallSource, FundingCall
 from foerderradar.settings import Measure, MeasuresFile

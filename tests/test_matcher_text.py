@@ -6,7 +6,9 @@ from collections import Counter
 
 import pytest
 
-from foerderradar.matcher.text import STOP_STEMS, Analyzer, fold, normalise_name, stem
+from foerderradar.german.fold import fold
+from foerderradar.german.stem import stem
+from foerderradar.matcher.text import STOP_STEMS, Analyzer, normalise_name
 from foerderradar.matcher.thesaurus import Thesaurus, read_groups
 
 

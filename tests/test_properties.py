@@ -27,9 +27,11 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from foerderradar.crawler.pipeline import describe_validation_error, validate_item
-from foerderradar.crawler.textextract import parse_german_date
+from foerderradar.german.dates import parse_german_date
+from foerderradar.german.fold import fold
+from foerderradar.german.stem import stem
 from foerderradar.matcher.deadlines import parse_dates
-from foerderradar.matcher.text import Analyzer, fold, normalise_name, stem
+from foerderradar.matcher.text import Analyzer, normalise_name
 from foerderradar.model import APPLICANTS, FUNDING_TYPES, LEVELS, MAX_TITLE, STATUSES, FundingCall
 from foerderradar.settings import Config, ConfigError, load_config
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from foerderradar.crawler.sections import heading_of, read_sections, split_sections
-from foerderradar.crawler.vocab import applicants_in_text
+from foerderradar.german.applicants import applicants_in_text
 
 TODAY = date(2026, 11, 25)
 

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foerderradar.crawler.textextract import extract_terms, parse_german_date
+from foerderradar.crawler.textextract import extract_terms
+from foerderradar.german.dates import parse_german_date
 
 REF = date(2026, 11, 25)  # the crawl date every table is read on
 

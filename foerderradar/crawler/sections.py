@@ -30,7 +30,7 @@ Decisions:
   sections when they name one; there the heading is the cue, so a bare date ("30.09.2027") counts as
   the application deadline. A closing by words anywhere ("Antragstellung nicht mehr möglich")
   still makes the call closed.
-- Applicants are read only from applicant sections (see :func:`foerderradar.crawler.vocab.applicants_in_text`
+- Applicants are read only from applicant sections (see :func:`foerderradar.german.applicants.applicants_in_text`
   for the names and their decisions); none found means None (unknown), never ``[]``.
 - The summary is the "Was wird gefördert?" text, cut at a line boundary after at most
   ``SUMMARY_MAX`` characters.
@@ -44,7 +44,8 @@ from datetime import date
 from typing import Literal
 
 from foerderradar.crawler.textextract import Terms, extract_terms
-from foerderradar.crawler.vocab import applicants_in_text
+from foerderradar.german.applicants import applicants_in_text
+from foerderradar.german.fold import fold
 
 Topic = Literal["applicants", "purpose", "terms", "where", "when", "legal", "other"]
 TOPICS: tuple[Topic, ...] = ("applicants", "purpose", "terms", "where", "when", "legal", "other")
@@ -55,12 +56,9 @@ _MAX_HEADING_WORDS = 12
 _MAX_LABEL_WORDS = 5
 
 
-def fold(text: str) -> str:
-    """Lower case, umlauts and ß spelt out, whitespace collapsed: the form headings are compared in."""
-    text = re.sub(r"\s+", " ", text.casefold()).strip()
-    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        text = text.replace(umlaut, plain)
-    return text
+def _heading_form(line: str) -> str:
+    """Folded, whitespace collapsed: the form headings are compared in."""
+    return " ".join(fold(line).split())
 
 
 # Questions (folded, without the "?"): the first pattern that matches decides the topic.
@@ -113,7 +111,7 @@ def heading_of(line: str) -> Heading | None:
     line = _BULLET.sub("", line.strip())
     if not line or len(line) > _MAX_HEADING_CHARS or len(line.split()) > _MAX_HEADING_WORDS:
         return None
-    folded = fold(line)
+    folded = _heading_form(line)
     past = bool(_PAST.search(folded))
     if folded.endswith("?"):
         question = folded.rstrip("? ")

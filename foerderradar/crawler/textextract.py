@@ -2,25 +2,23 @@
 
 Most portals have no structured fields for these: the Förderdatenbank writes "Die Frist zur
 Einreichung von Projektskizzen endete am 28.11.2024", NRW.BANK "Zuschüsse bis 80 % …". The
-extractor finds every date, percentage and euro amount, and decides from the few words around each
-one what it is. The words nearest to a value win ("Anträge ab sofort, spätestens bis 31.03.2027":
-the date is a deadline, not an opening).
+extractor finds every date, percentage and euro amount (read by :mod:`foerderradar.german.dates`
+and :mod:`foerderradar.german.numbers`), and decides from the few words around each one what it is.
+The words nearest to a value win ("Anträge ab sofort, spätestens bis 31.03.2027": the date is a
+deadline, not an opening).
 
 Decisions (documented because they change what users see):
 
-Dates
-- A month without a day means its last day ("bis März 2027" → 31.03.2027), except for an opening
-  ("ab März 2027" → 01.03.2027). "Ende 2026" → 31.12.2026, "Anfang/Mitte März" → the 1st/15th.
-- A day without a year ("Stichtag 30.09.") is the next such day on or after ``reference``: a yearly
-  cut-off date. In a range ("vom 1. Februar bis 31. März 2027") the start borrows the end's year.
-- A year alone ("bis 2030") is not a date: it names strategy horizons far more often than deadlines.
+Dates (how each spelling reads: :mod:`foerderradar.german.dates`)
+- A month without a day is its last day for a deadline, its first day for an opening.
+- In a range ("vom 1. Februar bis 31. März 2027") the start borrows the end's year.
 - Not application deadlines, hence ignored: dates of documents ("Richtlinie vom …", "Stand: …",
   "veröffentlicht am …"), of a directive's validity ("tritt … außer Kraft", "gilt bis", "befristet
   bis", "Laufzeit"), and of the projects ("Durchführungszeitraum", "müssen bis … abgeschlossen sein").
 - Several deadlines (rounds, stages): the next one on or after ``reference``; if all have passed, the
   latest one, so the call reads as closed with its last date. Openings are chosen the same way.
 
-Status
+Status (the words: :mod:`foerderradar.german.status`)
 - A future opening date → "upcoming" (a new round announced after the money ran out counts too).
 - Explicit closing words ("Antragstellung nicht mehr möglich", "Mittel ausgeschöpft") → "closed", even
   with a future deadline: the money is gone before the date. "bis die Mittel ausgeschöpft sind" is a
@@ -40,6 +38,10 @@ Rates and amounts
   ("stehen insgesamt 50 Mio. Euro zur Verfügung"), turnover limits, fees, minimums and per-unit
   amounts ("pro Einwohner", "p. a.") are not per-project amounts.
 
+The module is longer than most (~550 lines) because deadline, status, rate and amount share one
+clause and context machinery; the German words and value readers themselves live in
+:mod:`foerderradar.german`.
+
 Only the first ``_MAX_TEXT`` characters and ``_MAX_VALUES`` dates/rates/amounts of each kind are
 read, every regex is linear (no nested quantifiers) and every context window is bounded, so a
 megabyte of garbage costs well under a second.
@@ -47,7 +49,6 @@ megabyte of garbage costs well under a second.
 
 from __future__ import annotations
 
-import calendar
 import re
 from bisect import bisect_left
 from collections.abc import Iterable
@@ -56,6 +57,18 @@ from datetime import date
 from itertools import islice
 from typing import Any, Literal
 
+from foerderradar.german.dates import DateHit, find_dates, parse_german_date, valid_date
+from foerderradar.german.fold import cues
+from foerderradar.german.numbers import AMOUNT_PATTERNS, PERCENT, amount_value, percent_value
+from foerderradar.german.status import (
+    APPLICATION_WORD,
+    CLOSED,
+    CLOSED_WEAK,
+    CONDITION,
+    ONGOING,
+    REVOCATION,
+    UPCOMING,
+)
 from foerderradar.model import Status
 
 _MAX_TEXT = 200_000  # characters examined: deadlines and rates sit in the first pages of any call
@@ -64,154 +77,6 @@ _OWN_WINDOW = 80  # characters before a value that may explain it
 _AFTER_WINDOW = 80  # characters after a date that may explain it (German puts the verb last)
 _AMOUNT_AFTER_WINDOW = 40  # after a rate or amount only the next words matter ("je Vorhaben", "p. a.")
 _SNIPPET_MAX = 200
-
-
-def _fold(fragment: str) -> str:
-    """Let a cue match both spellings: portals (and scrapers) write "Maerz" for "März"."""
-    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        fragment = fragment.replace(umlaut, f"(?:{umlaut}|{plain})")
-    return fragment
-
-
-def _cues(*fragments: str) -> re.Pattern[str]:
-    return re.compile("|".join(_fold(f) for f in fragments), re.IGNORECASE)
-
-
-# ---------------------------------------------------------------------------------------------
-# Dates
-# ---------------------------------------------------------------------------------------------
-
-MONTHS = {
-    "januar": 1, "jan": 1, "january": 1, "jänner": 1,
-    "februar": 2, "feb": 2, "february": 2,
-    "märz": 3, "maerz": 3, "mär": 3, "mrz": 3, "march": 3, "mar": 3,
-    "april": 4, "apr": 4,
-    "mai": 5, "may": 5,
-    "juni": 6, "jun": 6, "june": 6,
-    "juli": 7, "jul": 7, "july": 7,
-    "august": 8, "aug": 8,
-    "september": 9, "sept": 9, "sep": 9,
-    "oktober": 10, "okt": 10, "october": 10, "oct": 10,
-    "november": 11, "nov": 11,
-    "dezember": 12, "dez": 12, "december": 12, "dec": 12,
-}  # fmt: skip
-_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?:\.|\b)"
-_PART = r"(?P<part>anfang|beginn|mitte|ende|end of|early|mid)"
-_PART_DAY = {"anfang": 1, "beginn": 1, "early": 1, "mitte": 15, "mid": 15}  # others ("Ende"): the last day
-_YEAR_PART_MONTH = {"anfang": 1, "beginn": 1, "early": 1, "mitte": 6, "mid": 6}  # others ("Ende"): December
-
-_DATE_PATTERNS = [
-    # 2027-02-18, 2027-02-18T17:00
-    re.compile(r"(?<![\d-])(?P<year>\d{4})-(?P<mnum>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),
-    # 28.11.2024, 28.11.24, 30.09.
-    re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.\s?(?P<mnum>\d{1,2})\.(?:\s?(?P<year>\d{4})|(?P<yy>\d{2}))?(?!\d)"),
-    # 18/02/2027 (EU portals, day first)
-    re.compile(r"(?<![\d/])(?P<day>\d{1,2})/(?P<mnum>\d{1,2})/(?P<year>\d{4})(?![\d/])"),
-    # 15. März 2026, 1. Feb. 2027, 31. Dezember, 18 February 2027, 3rd March 2027
-    re.compile(
-        r"(?<!\d)(?P<day>\d{1,2})(?:\.|st|nd|rd|th)?\s{0,3}" + _MONTH + r"(?:\s{0,3}(?P<year>\d{4})(?!\d))?",
-        re.IGNORECASE,
-    ),
-    # February 18, 2027
-    re.compile(_MONTH + r"\s{1,3}(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s{1,3}(?P<year>\d{4})(?!\d)", re.IGNORECASE),
-    # (Ende) März 2027: no day
-    re.compile(r"\b(?:" + _PART + r"\s{1,3})?" + _MONTH + r"\s{0,3}(?P<year>\d{4})(?!\d)", re.IGNORECASE),
-    # Ende 2026: a part of a year, never a bare year
-    re.compile(r"\b" + _PART + r"\s{1,3}(?P<year>\d{4})(?!\d)", re.IGNORECASE),
-]
-
-
-@dataclass(frozen=True)
-class _DateHit:
-    day: date  # the reading for a deadline: a month alone is its last day
-    first: date  # the reading for an opening: a month alone is its first day
-    start: int
-    end: int
-    has_year: bool
-
-
-def _valid(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:  # 31.02., 29.02. of a common year
-        return None
-
-
-def _next_yearly(month: int, day: int, reference: date) -> date | None:
-    """A yearly date ("Stichtag 30.09.") on or after the reference; leap days may wait four years."""
-    for year in range(reference.year, reference.year + 5):
-        found = _valid(year, month, day)
-        if found is not None and found >= reference:
-            return found
-    return None
-
-
-def _month_and_days(groups: dict[str, str | None]) -> tuple[int, int | None, int]:
-    """Month, day for a deadline (None: the month's last day) and day for an opening."""
-    part = (groups.get("part") or "").lower()
-    if groups.get("mnum"):
-        month = int(groups["mnum"] or 0)
-    elif groups.get("month"):
-        month = MONTHS[(groups["month"] or "").lower().rstrip(".")]
-    else:  # a part of a year: "Anfang 2027" → 1 January, "Mitte 2027" → June, "Ende 2027" → 31 December
-        month = _YEAR_PART_MONTH.get(part, 12)
-        return month, (1 if month == 1 else None), 1
-    if groups.get("day"):
-        day = int(groups["day"] or 0)
-        return month, day, day
-    part_day = _PART_DAY.get(part)
-    return month, part_day, part_day or 1
-
-
-def _year(groups: dict[str, str | None]) -> int | None:
-    if groups.get("year"):
-        return int(groups["year"] or 0)
-    if groups.get("yy"):
-        return 2000 + int(groups["yy"] or 0)  # "28.11.24"
-    return None
-
-
-def _hit_from_match(match: re.Match[str], reference: date) -> _DateHit | None:
-    groups = match.groupdict()
-    month, last_day, first_day = _month_and_days(groups)
-    year = _year(groups)
-    if not 1 <= month <= 12 or (year is not None and not 1990 <= year <= 2100):
-        return None
-    if year is not None:
-        day = _valid(year, month, last_day or calendar.monthrange(year, month)[1])
-        first = _valid(year, month, first_day)
-    elif last_day is not None:
-        day = first = _next_yearly(month, last_day, reference)
-    else:
-        return None
-    if day is None or first is None:
-        return None
-    return _DateHit(day, first, match.start(), match.end(), has_year=year is not None)
-
-
-def _find_dates(text: str, reference: date) -> list[_DateHit]:
-    """All dates, left to right; where readings overlap, the one that starts first and is longest wins."""
-    candidates = [m for pattern in _DATE_PATTERNS for m in pattern.finditer(text)]
-    candidates.sort(key=lambda m: (m.start(), -m.end()))
-    hits: list[_DateHit] = []
-    taken_until = 0
-    for match in candidates:
-        if match.start() < taken_until:
-            continue
-        hit = _hit_from_match(match, reference)
-        if hit is not None:
-            hits.append(hit)
-            taken_until = match.end()
-    return hits
-
-
-def parse_german_date(text: str, reference: date | None = None) -> date | None:
-    """The first date in ``text`` (German, English or ISO), or None; a month alone is its last day."""
-    try:
-        hits = _find_dates(text[:_MAX_TEXT], reference or date.today())
-    except (TypeError, ValueError, OverflowError):  # defensive: a crawler must never die on a page
-        return None
-    return hits[0].day if hits else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,66 +160,41 @@ def _last(pattern: re.Pattern[str], text: str) -> int:
 
 _CLOSING_DAY = r"(?:antrags|einsende|bewerbungs|einreichungs|abgabe|annahme|melde|teilnahme)schluss"
 _FRIST = r"(?<!be)(?<!kurz)(?<!lang)(?<!mittel)frist"  # not "befristet", "langfristig"
-_STRONG_DEADLINE = _cues(
+_STRONG_DEADLINE = cues(
     _FRIST, r"stichtag", r"einzureichen", r"einreichung", r"eingereicht", _CLOSING_DAY, r"abgabetermin",
     r"spätestens", r"vorzulegen", r"vorgelegt", r"eingegangen", r"eingehen", r"letzter termin", r"deadline",
     r"closing date", r"cut-?off", r"submission", r"submitted", r"einsendung",
 )  # fmt: skip
-_WEAK_DEADLINE = _cues(r"\bbis\b", r"\buntil\b", r"\bendet(?:e|en)?\b", r"\bends\b", r"\bended\b", r"\bdue\b")
-_OPENING = _cues(
+_WEAK_DEADLINE = cues(r"\bbis\b", r"\buntil\b", r"\bendet(?:e|en)?\b", r"\bends\b", r"\bended\b", r"\bdue\b")
+_OPENING = cues(
     r"\bab\b", r"\bstartet", r"\bstartete", r"\bbeginnt", r"\bbeginn\b", r"frühestens", r"öffnet", r"\bfrom\b",
     r"\bopening\b", r"\bopens\b", r"\bstarts\b",
 )  # fmt: skip
-_OPENING_AFTER = _cues(r"\bstartet", r"gestartet", r"\bbeginnt", r"eröffnet", r"geöffnet", r"\bopens\b")
-_DEADLINE_AFTER = _cues(
+_OPENING_AFTER = cues(r"\bstartet", r"gestartet", r"\bbeginnt", r"eröffnet", r"geöffnet", r"\bopens\b")
+_DEADLINE_AFTER = cues(
     r"einzureichen", r"eingereicht", r"vorzulegen", r"eingegangen", r"\bstichtag", _CLOSING_DAY, r"\bfrist\b",
     r"gestellt werden", r"zu stellen",
 )  # fmt: skip
 _PROJECT_PERIOD = r"(?:durchführungs|bewilligungs|förder|projekt|umsetzungs|maßnahmen|realisierungs)zeitraum"
-_VALIDITY_BEFORE = _cues(
+_VALIDITY_BEFORE = cues(
     r"laufzeit", r"kraft", r"gültig", r"\bgilt\b", r"geltungsdauer", r"befristet", r"\bstand\b", r"veröffentlicht",
     r"publiziert", r"aktualisiert", r"geändert", r"fassung", _PROJECT_PERIOD, r"umzusetzen", r"abzuschließen",
     r"fertigzustellen", r"verwendungsnachweis", r"mittelabruf", r"abzurufen", r"bewilligung erfolgt",
     r"auszahlung", r"published", r"valid until", r"expires", r"\bduration\b",
 )  # fmt: skip
-_VALIDITY_AFTER = _cues(
+_VALIDITY_AFTER = cues(
     r"außer kraft", r"in kraft", r"abgeschlossen", r"umgesetzt", r"fertiggestellt", r"beendet sein",
     r"veröffentlicht", r"published", r"in force", r"\bbefristet\b", r"\bgültig\b",
 )  # fmt: skip
 _DOCUMENT_DATE = re.compile(r"\b(?:vom|von|dated|datiert)\s{0,3}:?\s{0,3}(?:den\s)?\s{0,3}\Z", re.IGNORECASE)
 _RANGE_LINK = re.compile(r"\s{0,3}(?:bis(?: zum)?|–|-|—|to|until|till)\s{0,3}", re.IGNORECASE)
-_RANGE_CUE = _cues(
+_RANGE_CUE = cues(
     r"\bvom\b", r"\bvon\b", r"zwischen", r"\bfrom\b", r"antrag", r"einreich", r"zeitraum", r"fenster", r"window",
     r"period", r"frist", r"aufruf", r"call", r"bewerbung",
 )  # fmt: skip
 _LIST_LINK = re.compile(
     r"\s{0,3}(?:,|und|and|sowie|oder|or|bzw\.?|/|&)?\s{0,3}(?:(?:der|den|die|am|the)\s{1,3})?\Z", re.IGNORECASE
 )
-
-_APPLICATION_WORD = _cues(
-    r"antrag", r"anträge", r"beantrag", r"einreich", r"einzureichen", r"skizze", r"bewerb", r"frist", r"stichtag",
-    r"aufruf", r"programm", r"verfahren", r"förderung", r"\bapply", r"application", r"submi",
-    r"deadline", r"\bcall\b", r"status",
-)  # fmt: skip
-_ONGOING = _cues(
-    r"\blaufend\b", r"\bfortlaufend\b", r"\bjederzeit\b", r"\bganzjährig\b", r"\bohne (?:antrags)?frist",
-    r"\bkeine (?:antrags|einreichungs)?frist", r"\bcontinuous(?:ly)?\b", r"\brolling basis\b", r"\bopen-ended\b",
-    r"\bpermanently open\b", r"\bständig\b",
-)  # fmt: skip
-_STRONG_CLOSED = _cues(
-    r"nicht mehr möglich", r"ausgeschöpft", r"ausgelaufen", r"abgelaufen", r"verstrichen",
-    r"keine (?:neuen )?anträge mehr", r"antragsstopp", r"annahmestopp", r"no longer (?:open|accept)",
-    r"\bexhausted\b", r"\(beendet\)",
-)  # fmt: skip
-_WEAK_CLOSED = _cues(r"\bbeendet\b", r"\bgeschlossen\b", r"\beingestellt\b", r"\bausgesetzt\b", r"\bclosed\b")
-_CONDITION = _cues(
-    r"\bbis (?:die|alle|zur|zum)\b", r"solange", r"sobald", r"sofern", r"\bfalls\b", r"\bwenn\b", r"\buntil\b",
-    r"\bonce\b", r"as long as", r"\bunless\b", r"\bif\b",
-)  # fmt: skip
-_REVOCATION = _cues(
-    r"widerruf", r"kündig", r"zurückgezogen", r"zurückgefordert", r"einwillig", r"abbestell", r"revoke", r"withdraw",
-)  # fmt: skip
-_UPCOMING = _cues(r"noch nicht (?:möglich|geöffnet|freigeschaltet)", r"in vorbereitung", r"\bforthcoming\b")
 
 _Role = Literal["deadline", "open", "ignore"]
 
@@ -379,7 +219,7 @@ def _role(context: _Context) -> _Role | None:
     return None
 
 
-def _is_range(text: str, first: _DateHit, second: _DateHit) -> bool:
+def _is_range(text: str, first: DateHit, second: DateHit) -> bool:
     return _RANGE_LINK.fullmatch(text, first.end, second.start) is not None
 
 
@@ -392,19 +232,19 @@ def _range_roles(context: _Context) -> tuple[_Role, _Role] | None:
     return None
 
 
-def _borrow_year(start: _DateHit, end: _DateHit) -> _DateHit:
+def _borrow_year(start: DateHit, end: DateHit) -> DateHit:
     """ "vom 1. Februar bis 31. März 2027": the start has the end's year (or the one before)."""
     if start.has_year or not end.has_year:
         return start
     for year in (end.day.year, end.day.year - 1):
-        moved = _valid(year, start.day.month, start.day.day)
+        moved = valid_date(year, start.day.month, start.day.day)
         if moved is not None and moved <= end.day:
             return replace(start, day=moved, first=moved, has_year=True)
     return start
 
 
-def _classify_dates(text: str, clauses: _Clauses, hits: list[_DateHit]) -> list[tuple[_DateHit, _Role | None]]:
-    result: list[tuple[_DateHit, _Role | None]] = []
+def _classify_dates(text: str, clauses: _Clauses, hits: list[DateHit]) -> list[tuple[DateHit, _Role | None]]:
+    result: list[tuple[DateHit, _Role | None]] = []
     i = 0
     while i < len(hits):
         hit = hits[i]
@@ -429,13 +269,13 @@ def _classify_dates(text: str, clauses: _Clauses, hits: list[_DateHit]) -> list[
     return result
 
 
-def _pick(days: Iterable[_DateHit], reference: date, opening: bool = False) -> _DateHit | None:
+def _pick(days: Iterable[DateHit], reference: date, opening: bool = False) -> DateHit | None:
     """The next date on or after the reference; if all have passed, the latest."""
     candidates = list(days)
     if not candidates:
         return None
 
-    def reading(hit: _DateHit) -> date:
+    def reading(hit: DateHit) -> date:
         return hit.first if opening else hit.day
 
     coming = [h for h in candidates if reading(h) >= reference]
@@ -465,7 +305,7 @@ def _qualified(
         if (veto_before and veto_before.search(before)) or (veto_in_clause and veto_in_clause.search(clause)):
             continue
         alone = len(clause.strip()) <= len(match.group()) + 3  # a field value: "laufend"
-        if not needs_application_word or alone or _APPLICATION_WORD.search(clause):
+        if not needs_application_word or alone or APPLICATION_WORD.search(clause):
             return match
     return None
 
@@ -512,24 +352,20 @@ def _snippet(text: str, sentences: _Clauses, start: int, end: int) -> str:
 # Funding rate
 # ---------------------------------------------------------------------------------------------
 
-_PERCENT = re.compile(
-    r"(?<![\d.,])(?P<rate>\d{1,3}(?:[.,]\d{1,2})?)\s?(?:%|prozent\b|v\.\s?h\.|vom hundert\b|per ?cent\b|percent\b)",
-    re.IGNORECASE,
-)
-_RATE_CUE = _cues(
+_RATE_CUE = cues(
     r"förderquote", r"fördersatz", r"förderhöchstsatz", r"förderanteil", r"zuschuss", r"zuschüsse",
     r"zuwendung", r"förderung", r"gefördert", r"förderfähig", r"zuwendungsfähig", r"finanziert",
     r"übernimmt", r"übernommen", r"erstattet", r"bezuschusst", r"anteilfinanzierung", r"\bkosten\b",
     r"\bausgaben\b", r"eligible", r"funding rate", r"\bfunded\b", r"reimburs", r"\bgrant", r"co-financ",
     r"\bbis zu\b", r"\bup to\b",
 )  # fmt: skip
-_NOT_RATE = _cues(
+_NOT_RATE = cues(
     r"zins", r"eigenanteil", r"eigenmittel", r"eigenbeteiligung", r"eigenleistung", r"tilgung", r"gebühr",
     r"provision", r"mehrwertsteuer", r"mwst", r"umsatzsteuer", r"disagio", r"interest", r"own contribution",
     r"kapital", r"stimmrecht", r"mindestens", r"at least", r"minimum", r"einspar", r"reduktion", r"senkung",
     r"rabatt", r"skonto", r"inflation", r"wachstum", r"steigerung",
 )  # fmt: skip
-_NOT_RATE_AFTER = _cues(
+_NOT_RATE_AFTER = cues(
     r"p\.\s?a\.", r"per annum", r"zins", r"interest", r"gezeichnet", r"kapital", r"einspar", r"co2", r"eigenanteil",
 )  # fmt: skip
 
@@ -538,13 +374,13 @@ def _extract_rate(text: str, clauses: _Clauses) -> float | None:
     cued: list[float] = []
     plain: list[float] = []
     previous_end = 0
-    for match in islice(_PERCENT.finditer(text), _MAX_VALUES):
+    for match in islice(PERCENT.finditer(text), _MAX_VALUES):
         context = _context(text, clauses, match.start(), match.end(), previous_end, _AMOUNT_AFTER_WINDOW)
         previous_end = match.end()
         next_words = context.after.split(",", 1)[0][:25]  # "3,5 % p. a." — not the next item of a list
         if _NOT_RATE.search(context.own) or _NOT_RATE_AFTER.search(next_words):
             continue
-        value = float(match.group("rate").replace(",", "."))
+        value = percent_value(match.group("rate"))
         if not 0 < value <= 100:
             continue
         has_cue = _RATE_CUE.search(context.clause_before[-_OWN_WINDOW:]) or _RATE_CUE.search(context.after)
@@ -558,28 +394,13 @@ def _extract_rate(text: str, clauses: _Clauses) -> float | None:
 # Maximum amount
 # ---------------------------------------------------------------------------------------------
 
-_NUMBER = r"(?P<num>\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?:,[-–]{1,2})?"
-_SCALE = (
-    r"(?P<scale>Mrd\.?|Milliarden?|Mio\.?|Millionen|Million|Tsd\.?|Tausend|thousand|billion"
-    r"|T(?=EUR|€)|k(?=€|\b))?"
-)
-_CURRENCY = r"(?:EUR\b|Euro\b|€)"
-_AMOUNT_PATTERNS = [
-    re.compile(_CURRENCY + r"\s{0,3}" + _NUMBER + r"\s{0,3}" + _SCALE, re.IGNORECASE),
-    re.compile(r"(?<![\d.,])" + _NUMBER + r"\s{0,3}" + _SCALE + r"\s{0,3}" + _CURRENCY, re.IGNORECASE),
-]
-_SCALE_FACTOR = {
-    "mrd": 1e9, "milliarde": 1e9, "milliarden": 1e9, "billion": 1e9,
-    "mio": 1e6, "millionen": 1e6, "million": 1e6,
-    "tsd": 1e3, "tausend": 1e3, "thousand": 1e3, "t": 1e3, "k": 1e3,
-}  # fmt: skip
-_STRONG_MAX = _cues(
+_STRONG_MAX = cues(
     r"maximal", r"\bmax\b", r"höchst", r"obergrenze", r"begrenzt", r"gedeckelt", r"\bmaximum\b", r"at most",
     r"capped", r"ceiling", r"pauschal", r"festbetrag", r"lump sum", r"flat rate",
 )  # fmt: skip
-_WEAK_MAX = _cues(r"\bbis\b", r"\bup to\b")
-_MAX_AFTER = _cues(r"nicht übersteigen", r"nicht überschreiten", r"\bmaximal\b", r"\bhöchstens\b", r"\bmaximum\b")
-_NOT_AMOUNT = _cues(
+_WEAK_MAX = cues(r"\bbis\b", r"\bup to\b")
+_MAX_AFTER = cues(r"nicht übersteigen", r"nicht überschreiten", r"\bmaximal\b", r"\bhöchstens\b", r"\bmaximum\b")
+_NOT_AMOUNT = cues(
     r"gebühr", r"entgelt", r"umsatz", r"bilanzsumme", r"turnover", r"balance sheet", r"mindest", r"minimum",
     r"at least", r"\bab\b", r"\büber\b", r"more than", r"mehr als", r"bagatell", r"eigenanteil", r"eigenmittel",
     r"eigenbeteiligung", r"investitionsvolumen", r"gesamtkosten", r"projektkosten", r"investitionskosten",
@@ -588,36 +409,18 @@ _NOT_AMOUNT = _cues(
     r"volumen", r"budget", r"insgesamt", r"haushaltsmittel", r"mittel in höhe", r"\btotal\b", r"overall",
     r"\bstehen\b", r"stellt", r"bereitgestellt",
 )  # fmt: skip
-_NOT_AMOUNT_AFTER = _cues(
+_NOT_AMOUNT_AFTER = cues(
     r"zur verfügung", r"bereitgestellt", r"bereit\b", r"\bavailable\b", r"p\.\s?a\.", r"pro jahr", r"per year",
     r"per annum", r"jährlich", r"(?:pro|je|per) (?:einwohner|kopf|stunde|tag|monat|m²|m2|qm|km|meter|teilnehm|"
     r"platz|anschluss|hour|day|month|inhabitant|person)",
 )  # fmt: skip
-_EXCEPTION = _cues(
+_EXCEPTION = cues(
     r"ausnahme", r"ausnahmsweise", r"einzelfällen", r"einzelfall", r"exceptional", r"by way of derogation",
 )  # fmt: skip
-_PER_PROJECT = _cues(
+_PER_PROJECT = cues(
     r"(?:je|pro|per) (?:vorhaben|projekt|project|antrag|kommune|zuwendungsempfänger|unternehmen|beneficiary|"
     r"applicant|maßnahme|einzelprojekt)",
 )  # fmt: skip
-
-
-def _parse_number(raw: str, scale: str | None) -> float | None:
-    """German "1.500.000,50" and English "1,500,000.50"; one separator with three digits groups thousands."""
-    raw = re.sub(r"[\s\u00a0\u202f]|,[-–]+$", "", raw)
-    if "." in raw and "," in raw:
-        decimal = "," if raw.rfind(",") > raw.rfind(".") else "."
-        raw = raw.replace("." if decimal == "," else ",", "").replace(decimal, ".")
-    elif "," in raw or "." in raw:
-        separator = "," if "," in raw else "."
-        head, _, tail = raw.rpartition(separator)
-        groups_thousands = len(tail) == 3 and not scale
-        raw = raw.replace(separator, "") if groups_thousands else f"{head.replace(separator, '')}.{tail}"
-    try:
-        value = float(raw)
-    except ValueError:
-        return None
-    return value * _SCALE_FACTOR.get((scale or "").lower().rstrip("."), 1.0)
 
 
 _AmountKind = Literal["max", "exception", "plain"]
@@ -640,13 +443,13 @@ def _amount_kind(context: _Context) -> _AmountKind | None:
 
 
 def _extract_amount(text: str, clauses: _Clauses) -> float | None:
-    matches = sorted((m for p in _AMOUNT_PATTERNS for m in p.finditer(text)), key=lambda m: (m.start(), -m.end()))
+    matches = sorted((m for p in AMOUNT_PATTERNS for m in p.finditer(text)), key=lambda m: (m.start(), -m.end()))
     found: dict[_AmountKind, list[float]] = {kind: [] for kind in _AMOUNT_TIERS}
     previous: tuple[int, _AmountKind | None] = (0, None)  # end and kind of the previous amount
     for match in matches[: 2 * _MAX_VALUES]:  # each amount may be read by both patterns
         if match.start() < previous[0]:
             continue  # the same amount read by the other pattern
-        value = _parse_number(match.group("num"), match.group("scale"))
+        value = amount_value(match.group("num"), match.group("scale"))
         context = _context(text, clauses, match.start(), match.end(), previous[0], _AMOUNT_AFTER_WINDOW)
         kind = _amount_kind(context)
         if kind == "plain" and previous[1] == "max" and _LIST_LINK.fullmatch(context.own):
@@ -701,15 +504,15 @@ def _status(
 def _extract(text: str, reference: date) -> Terms:
     text = text[:_MAX_TEXT].replace("\u00ad", "")  # soft hyphens split "Antrags­frist"
     clauses = _Clauses(text)
-    roles = _classify_dates(text, clauses, _find_dates(text, reference)[:_MAX_VALUES])
+    roles = _classify_dates(text, clauses, find_dates(text, reference)[:_MAX_VALUES])
     chosen = _pick((h for h, r in roles if r == "deadline"), reference)
     opening = _pick((h for h, r in roles if r == "open"), reference, opening=True)
     closed = _first_of(
-        _qualified(_STRONG_CLOSED, text, clauses, needs_application_word=False, veto_before=_CONDITION),
-        _qualified(_WEAK_CLOSED, text, clauses, needs_application_word=True, veto_before=_CONDITION),
+        _qualified(CLOSED, text, clauses, needs_application_word=False, veto_before=CONDITION),
+        _qualified(CLOSED_WEAK, text, clauses, needs_application_word=True, veto_before=CONDITION),
     )
-    ongoing = _qualified(_ONGOING, text, clauses, needs_application_word=True, veto_in_clause=_REVOCATION)
-    upcoming = _qualified(_UPCOMING, text, clauses, needs_application_word=True)
+    ongoing = _qualified(ONGOING, text, clauses, needs_application_word=True, veto_in_clause=REVOCATION)
+    upcoming = _qualified(UPCOMING, text, clauses, needs_application_word=True)
 
     if chosen is not None:
         deadline_text: str | None = _snippet(text, _Clauses(text, semicolons=False), chosen.start, chosen.end)
@@ -745,4 +548,5 @@ def extract_terms(text: str, reference: date | None = None) -> Terms:
         return Terms()
 
 
-__all__ = ["MONTHS", "Terms", "extract_terms", "parse_german_date"]
+# parse_german_date: only until crawler/mapping.py imports it from foerderradar.german.dates (issue 11).
+__all__ = ["Terms", "extract_terms", "parse_german_date"]

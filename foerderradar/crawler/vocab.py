@@ -26,22 +26,8 @@ Förderart → funding_type
   "Wettbewerb" → ``preis``; "Beratung" → ``beratung`` (not portal facets today, seen in texts/other
   portals). Any other label → ``sonstiges`` and reported: the call is still some kind of funding.
 
-Free text under "Wer wird gefördert?" → applicants (NRW pages; :func:`applicants_in_text`)
-- The section names applicant types in running text or bullet lists ("Kreise und kreisfreie
-  Städte in NRW", "Kommunen und kommunale Zweckverbände"); each known name gives a code, the most
-  specific phrase first (its words cannot match again).
-- "Kreise und kreisfreie Städte" and "kreisfreie Städte" → ``landkreis`` only: they are addressed as
-  Kreis-level authorities, and a kreisangehörige Stadt (such as the one this tool was built for) may
-  not apply. Reading ``kommune`` there would make the matcher call the programme eligible.
-- "Gebietskörperschaft(en)" → ``kommune`` and ``landkreis``; "Kommunalverband", "Gemeindeverband"
-  are not mapped (legal meaning varies); "kommunale Unternehmen" and "Unternehmen in (ausschließlich)
-  öffentlicher Trägerschaft" → ``oeffentliche_einrichtung``, not ``unternehmen``.
-- "Bildungseinrichtung(en)" → ``oeffentliche_einrichtung``, as for the facet label above.
-- A name right after "in"/"im" is a place, not an applicant ("Unternehmen in Kommunen"); a sentence
-  that denies ("nicht antragsberechtigt", "ausgenommen", "ausgeschlossen") is skipped entirely.
-  Beneficiaries ("Begünstigte sind die Betreiber …") are not applicants and have no entry here.
-- Names with no entry (Wirtschaftsförderungseinrichtungen, Träger von Pflegeschulen …) are ignored:
-  the section text stays in the description for the matcher and the reader.
+Free text under "Wer wird gefördert?" → applicants: the words for applicant types in running text
+are German text, not this portal's vocabulary — :mod:`foerderradar.german.applicants`.
 
 Fördergebiet → regions (ISO 3166-2)
 - "bundesweit" (and "Deutschland") → ``DE``; the 16 Länder by name → ``DE-xx``; "EU"/"europaweit"/
@@ -69,6 +55,7 @@ from __future__ import annotations
 import re
 
 from foerderradar.crawler.selectors import clean
+from foerderradar.german.fold import spell_out
 
 REGIONS: dict[str, str] = {
     "bundesweit": "DE",
@@ -214,10 +201,7 @@ def _key(label: str) -> str:
 def facet_name(label: str) -> str:
     """The ASCII facet name of a fact label: "Förderberechtigte:" and "Foerderberechtigte:" →
     "Foerderberechtigte", "Weiterführende Links:" and "WeiterfuehrendeLinks:" → "WeiterfuehrendeLinks"."""
-    text = clean(label).rstrip(":").strip()
-    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue"), ("ß", "ss")):
-        text = text.replace(umlaut, plain)
-    words = text.split()
+    words = spell_out(clean(label).rstrip(":").strip()).split()
     return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:]) if words else ""
 
 
@@ -338,72 +322,3 @@ def facet_fields(facets: dict[str, list[str]]) -> tuple[dict[str, list[str] | No
 def level(label: str) -> str | None:
     """``Bund``/``Land``/``EU`` (URL segment or Fördergeber facet) → canonical level."""
     return LEVELS.get(_key(label))
-
-
-def _fold(text: str) -> str:
-    """Lower case, umlauts and ß spelt out: pages and scrapers write "Schulträger" and "Schultraeger"."""
-    text = text.casefold()
-    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        text = text.replace(umlaut, plain)
-    return text
-
-
-# Names of applicant types in running text (folded), most specific first: a matched phrase is
-# blanked out so that "kommunale Unternehmen" cannot also count as "Unternehmen".
-APPLICANT_TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (r"kreise und kreisfreien? staedte", ("landkreis",)),
-    (r"kreisfreien? staedte", ("landkreis",)),
-    (r"unternehmen in (?:ausschliesslich )?oeffentlicher\w* traegerschaft", ("oeffentliche_einrichtung",)),
-    (r"kommunalen? unternehmen|oeffentlichen? unternehmen", ("oeffentliche_einrichtung",)),
-    (r"(?:kommunalen? )?zweckverb(?:aende|and)n?e?s?", ("zweckverband",)),
-    (r"gebietskoerperschaft(?:en)?", ("kommune", "landkreis")),
-    (r"kommunen?|gemeinden?|staedte und gemeinden", ("kommune",)),
-    (r"(?:land)?kreise?n?", ("landkreis",)),
-    (r"schultraeger\w*", ("schultraeger",)),
-    (r"(?:fach)?hochschulen?|universitaet(?:en)?", ("hochschule",)),
-    (r"forschungseinrichtung(?:en)?|forschungsinstitut\w*", ("forschung",)),
-    (
-        r"oeffentlichen? einrichtung(?:en)?|oeffentliche stellen|bildungseinrichtung(?:en)?"
-        r"|koerperschaften (?:und anstalten )?des oeffentlichen rechts",
-        ("oeffentliche_einrichtung",),
-    ),
-    (r"kleinen? und mittleren? unternehmen|kmu", ("kmu",)),
-    (r"\w*unternehmen|existenzgruender\w*", ("unternehmen",)),
-    (r"vereine?n?|verbaende|verband|gemeinnuetzigen? organisation(?:en)?|stiftung(?:en)?", ("verein",)),
-    (r"privatperson(?:en)?", ("privatperson",)),
-)
-_APPLICANT_RES = tuple((re.compile(rf"\b(?:{pattern})\b"), codes) for pattern, codes in APPLICANT_TERMS)
-_PLACE_BEFORE = re.compile(r"\b(?:in|im|innerhalb)\s+(?:der\s+|den\s+|des\s+)?$")
-_DENIAL = re.compile(r"nicht (?:\w+ ){0,2}(?:antragsberechtigt|gefoerdert|foerderfaehig)|ausgenommen|ausgeschlossen")
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
-
-
-def applicants_in_text(text: str) -> list[str]:
-    """Applicant codes named in a "Wer wird gefördert?" section, in the order the text names them.
-
-    Only for text known to be about applicants: elsewhere "Kommunen" is as often a place or an
-    audience ("Leistungen für Kommunen") as an applicant. Denied sentences are skipped.
-    """
-    found: list[tuple[int, str]] = []
-    for sentence_start, sentence in _sentences_with_offsets(_fold(text)):
-        if _DENIAL.search(sentence):
-            continue
-        chars = list(sentence)
-        for pattern, codes in _APPLICANT_RES:
-            for match in pattern.finditer("".join(chars)):
-                if _PLACE_BEFORE.search("".join(chars[max(0, match.start() - 20) : match.start()])):
-                    continue
-                found.extend((sentence_start + match.start(), code) for code in codes)
-                chars[match.start() : match.end()] = " " * (match.end() - match.start())  # specific first
-    ordered = [code for _, code in sorted(found, key=lambda hit: hit[0])]
-    return list(dict.fromkeys(ordered))
-
-
-def _sentences_with_offsets(text: str) -> list[tuple[int, str]]:
-    out: list[tuple[int, str]] = []
-    start = 0
-    for boundary in _SENTENCE.finditer(text):
-        out.append((start, text[start : boundary.start()]))
-        start = boundary.end()
-    out.append((start, text[start:]))
-    return [(offset, sentence) for offset, sentence in out if sentence.strip()]

@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from foerderradar.german.fold import fold
 from foerderradar.matcher.eligibility import assess_call
-from foerderradar.matcher.text import fold
 from foerderradar.matcher.types import Match
 from foerderradar.model import FundingCall
 from foerderradar.settings import City, MeasuresFile

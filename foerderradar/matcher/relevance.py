@@ -41,7 +41,9 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from foerderradar.matcher.text import Analyzer, Token, fold, stem
+from foerderradar.german.fold import fold
+from foerderradar.german.stem import drop_umlaut_e, stem
+from foerderradar.matcher.text import Analyzer, Token
 from foerderradar.model import FundingCall
 from foerderradar.settings import Measure
 
@@ -259,5 +261,5 @@ def _fields(call: FundingCall) -> dict[str, str | None]:
 @lru_cache(maxsize=1 << 16)  # the same few words meet again in many matches
 def _stems_in(own: str, word: str) -> bool:
     """Does the call's word contain the measure's word ("Glasfaserausbau" ⊃ "Glasfaser")?"""
-    written = fold(word).replace("-", "").replace("ae", "a").replace("oe", "o").replace("ue", "u")
+    written = drop_umlaut_e(fold(word).replace("-", ""))
     return all(stem(part) in written for part in fold(own).replace("-", "").split())

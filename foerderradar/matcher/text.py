@@ -1,26 +1,25 @@
-"""German-aware text normalisation: folding, stop words, light stemming, compounds, thesaurus.
+"""The matcher's text analysis: stop words, compounds, thesaurus over folded and stemmed words.
 
 Measures and calls go through the same pipeline, so "Breitbandausbau" in a call meets "Breitband" in
 a measure, "Online-Dienste" meets "Onlinedienste", and "fibre" in an English EU call meets
 "Glasfaser". Every step is deliberately simple and symmetric: it does not have to be linguistically
-right, only to send the same word in different shapes to the same term.
+right, only to send the same word in different shapes to the same term. Folding and stemming are
+German text, shared with the crawler: :mod:`foerderradar.german.fold`, :mod:`foerderradar.german.stem`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Set
 from functools import cached_property, lru_cache
 from typing import cast
 
+from foerderradar.german.fold import fold
+from foerderradar.german.stem import DERIVATIONS, INFLECTIONS, LINKING, drop_umlaut_e, stem
 from foerderradar.matcher.thesaurus import Thesaurus, load_thesaurus
 from foerderradar.model import FundingCall
 
-_UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"))
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_FOLDED: dict[str, str] = {"\u2010": "-", "\u2011": "-"}  # other characters, learned on first sight
 # A word, optionally hyphenated ("Online-Dienste", "E-Akte", "5G"); underscores are not letters.
 # Possessive (*+): the same matches as greedy here, found without keeping backtracking state.
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*+")
@@ -52,66 +51,18 @@ funding fund funds grant grants call calls project projects support eligible cos
 program eu european union digitalisation digitalization
 """
 
-_INFLECTIONS = ("ern", "en", "er", "es", "e", "s", "n")
-_DERIVATIONS = ("ung", "heit", "keit", "lich", "isch")
-_LINKING = ("s", "es", "n", "en")
-MIN_STEM = 4
 MIN_PART = 4
 MIN_UNKNOWN = 5  # an unknown compound part shorter than this is likely a suffix ("-rung", "-isier")
 # What a compound part may have after the vocabulary word it stems to: a derivation, an inflection
 # and a linking -s/-n, each optional ("Verwalt|ung|s", "Netz|e").
-_TAILS = frozenset(d + f + k for d in ("", *_DERIVATIONS) for f in ("", *_INFLECTIONS) for k in ("", *_LINKING))
+_TAILS = frozenset(d + f + k for d in ("", *DERIVATIONS) for f in ("", *INFLECTIONS) for k in ("", *LINKING))
 _MAX_TAIL = max(map(len, _TAILS))
 _NOTHING: frozenset[int] = frozenset()
-
-
-def fold(text: str) -> str:
-    """Lower case with umlauts and ß spelled out and other accents dropped (é → e)."""
-    text = text.lower()
-    if text.isascii():
-        return text
-    for umlaut, spelled in _UMLAUTS:  # str.replace is far cheaper than translate() on long texts
-        if umlaut in text:
-            text = text.replace(umlaut, spelled)
-    return text if text.isascii() else _NON_ASCII.sub(_fold_char, text)
-
-
-def _fold_char(match: re.Match[str]) -> str:
-    char = match.group()
-    folded = _FOLDED.get(char)
-    if folded is None:
-        decomposed = unicodedata.normalize("NFKD", char)
-        # lower() again: a compatibility form may be a capital ("𝐀" → "A"), and fold must stay idempotent.
-        folded = _FOLDED[char] = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    return folded
 
 
 def normalise_name(text: str) -> str:
     """For place names: folded, punctuation and hyphens as one space ("Holte-Stukenbrock")."""
     return " ".join(re.sub(r"[\W_]+", " ", fold(text)).split())
-
-
-def stem(token: str) -> str:
-    """Strip one inflection, then one derivation suffix (never below four letters), drop umlauts.
-
-    Two passes keep the result consistent: "öffentlichen" and "öffentlich" both end as "offent",
-    "Verwaltungen", "Verwaltung" and "verwalten" all as "verwalt".
-    """
-    if len(token) <= MIN_STEM or not token.isalpha():
-        return token
-    for group in (_INFLECTIONS, _DERIVATIONS):
-        for suffix in group:
-            if suffix == "s" and token.endswith("ss"):  # "Anschluss", "process": no plural -s
-                break
-            if token.endswith(suffix) and len(token) - len(suffix) >= MIN_STEM:
-                token = token[: -len(suffix)]
-                break
-    # Umlaut plurals: "Plätze"/"Platz", "Anschlüsse"/"Anschluss", "Abläufe"/"Ablauf".
-    return _drop_umlaut_e(token)
-
-
-def _drop_umlaut_e(token: str) -> str:
-    return token.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
 STOP_STEMS = frozenset(stem(w) for w in _STOP_TEXT.split())
@@ -161,7 +112,7 @@ class Analyzer:
         if stem(part) in self.vocabulary:
             return part
         if not last:
-            for link in _LINKING:
+            for link in LINKING:
                 head = part[: -len(link)]
                 if part.endswith(link) and len(head) >= MIN_PART and stem(head) in self.vocabulary:
                     return head
@@ -200,7 +151,7 @@ class Analyzer:
             four = token[i : i + MIN_PART]
             opens = self._opens_word.get(four)
             if opens is None:  # can a vocabulary word start with these four letters?
-                opens = self._opens_word[four] = four in self.vocabulary or _drop_umlaut_e(four) in self._prefixes
+                opens = self._opens_word[four] = four in self.vocabulary or drop_umlaut_e(four) in self._prefixes
             if opens and (ends := self._word_ends(token, i)):
                 near[i] = ends
         best: list[list[_Split | None]] = [[None] * (n + 1), [None] * (n + 1)]
@@ -248,7 +199,7 @@ class Analyzer:
         found: list[int] = []
         if token[i : i + MIN_PART] in self.vocabulary:  # stem() leaves a four-letter word as it is
             found.append(i + MIN_PART)
-        # stem() of a part = _drop_umlaut_e() of a beginning of it. That drops each "e" after an
+        # stem() of a part = drop_umlaut_e() of a beginning of it. That drops each "e" after an
         # a/o/u (not the first letter), so it can be built letter by letter, and once it is no
         # beginning of a vocabulary word, no longer part can be one either.
         head = ""

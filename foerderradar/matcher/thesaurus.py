@@ -13,6 +13,9 @@ from pathlib import Path
 
 import yaml
 
+from foerderradar.german.fold import fold
+from foerderradar.german.stem import stem
+
 THESAURUS_FILE = Path(__file__).with_name("thesaurus.yaml")
 
 
@@ -26,9 +29,6 @@ class Thesaurus:
 
     @classmethod
     def from_groups(cls, groups: Iterable[Sequence[object]]) -> Thesaurus:
-        # Imported here: text.py imports this module for the Thesaurus type.
-        from foerderradar.matcher.text import fold, stem
-
         concepts: dict[str, str] = {}
         phrases: dict[tuple[str, ...], str] = {}
         words: set[str] = set()
