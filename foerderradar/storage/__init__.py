@@ -1,5 +1,15 @@
-"""Persistence: SQLModel tables, the store and Alembic-managed schema."""
+"""Persistence: SQLModel tables, the store and Alembic-managed schema.
 
-from foerderradar.storage.store import Store, StoreError, record_to_call, record_to_export
+A leaf below crawler, matcher and notifier: it imports only the model (docs/architecture.md, *Layers*).
+"""
 
-__all__ = ["Store", "StoreError", "record_to_call", "record_to_export"]
+from foerderradar.storage.store import (
+    Store,
+    StoreError,
+    VerdictInputs,
+    record_to_call,
+    record_to_export,
+    record_to_match,
+)
+
+__all__ = ["Store", "StoreError", "VerdictInputs", "record_to_call", "record_to_export", "record_to_match"]

@@ -10,12 +10,12 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -23,13 +23,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from foerderradar.model import CallSource, FundingCall
-from foerderradar.storage.models import CallEvent, CallRecord, CrawlRun, MatchRecord, PageState, utcnow
+from foerderradar.model import CallSource, FundingCall, Match, Status
+from foerderradar.storage.models import (
+    CallEvent,
+    CallRecord,
+    CrawlRun,
+    MatchRecord,
+    MatchState,
+    PageState,
+    utcnow,
+)
 from foerderradar.storage.textdiff import text_changes
-
-if TYPE_CHECKING:
-    from foerderradar.dedup import Rule
-    from foerderradar.matcher.types import Match
 
 DEFAULT_DATABASE_URL = "sqlite:///foerderradar.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -141,33 +145,6 @@ def upgrade_schema(engine: Engine) -> None:
     with _UPGRADE_LOCK, engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-
-
-@dataclass(frozen=True)
-class GroupStats:
-    """What :meth:`Store.regroup` found: groups of two or more calls, and what it had to write."""
-
-    groups: int = 0
-    duplicates: int = 0  # calls that point to another call (members other than the representative)
-    changed: int = 0  # rows whose duplicate_of this run changed (0 on a repeat: idempotent)
-    compared: int = 0  # candidate pairs the rule looked at
-
-
-# Fields a person acts on: a call that states them represents its group before one that does not.
-_ACTION_FIELDS = ("deadline", "funding_rate_pct", "max_amount_eur", "applicants", "open_date", "deadline_text")
-_OTHER_FIELDS = ("summary", "description", "funding_body", "level", "regions", "funding_type", "topics", "status")
-
-
-def representative_key(row: Any) -> tuple[bool, int, int, datetime, str]:
-    """Sort key; the smallest represents the group. Deterministic, and documented in
-    docs/architecture.md: a call still listed (not gone) first; then the most complete record —
-    first the fields a person acts on (deadline, rate, amount, applicants, opening date), then the
-    rest; then the call seen first (so the group keeps its id and history when nothing is better);
-    then the id. Bank and Bezirksregierung pages usually state rate, amount and deadline, so the
-    more specific source tends to win over the aggregator by completeness alone."""
-    action = sum(getattr(row, f) not in (None, "", []) for f in _ACTION_FIELDS)
-    other = sum(getattr(row, f) not in (None, "", [], "unknown") for f in _OTHER_FIELDS)
-    return (row.gone_at is not None, -action, -other, row.first_seen, row.id)
 
 
 @dataclass(frozen=True)
@@ -357,63 +334,33 @@ class Store:
 
     # -- programmes on several portals -----------------------------------------------------------
 
-    def regroup(self, rule: Rule | None = None) -> GroupStats:
-        """Recompute which calls are one programme and store it in ``calls.duplicate_of``.
-
-        Called after every crawl and import. Recomputed from scratch, so it is idempotent (a
-        repeat writes nothing) and a call that stops being similar after an amendment leaves its
-        group. Reads only the columns the rule needs (the description cut to its start), and the
-        rule compares candidate pairs from blocking, not all pairs. Content, versions and events
-        are never touched: grouping is bookkeeping, not a change of the call.
-        """
-        # Imported here: the rule pulls in the matcher's text analysis, which crawl workers never need.
-        from foerderradar.dedup import DEFAULT_RULE, DedupRecord, find_groups
-
-        text_chars = DedupRecord.TEXT_CHARS
+    def call_columns(self, names: Sequence[str], *, cut: Mapping[str, int] | None = None) -> list[Any]:
+        """These columns of every stored call, in id order; a text column named in ``cut`` is read
+        only up to that many characters. For whole-store passes that need a few fields of every call
+        (``grouping.regroup``) without loading 50,000 full records."""
+        table = _CALLS
         columns = [
-            CallRecord.id, CallRecord.source, CallRecord.url, CallRecord.title, CallRecord.summary,
-            sa.func.substr(CallRecord.description, 1, text_chars).label("description"),
-            CallRecord.level, CallRecord.regions, CallRecord.funding_type, CallRecord.duplicate_of,
-            CallRecord.gone_at, CallRecord.first_seen,
-            *(getattr(CallRecord, f) for f in (*_ACTION_FIELDS, "funding_body", "topics", "status")),
+            sa.func.substr(table.c[name], 1, (cut or {})[name]).label(name) if name in (cut or {}) else table.c[name]
+            for name in names
         ]
-        records: list[DedupRecord] = []
-        rows: dict[str, Any] = {}
         with self.session() as session:
-            for row in session.execute(sa.select(*columns).order_by(CallRecord.id)):
-                rows[row.id] = row
-                text = " ".join(t for t in (row.summary, row.description) if t)[:text_chars]
-                records.append(
-                    DedupRecord(
-                        id=row.id, source=row.source, url=row.url, title=row.title, text=text, level=row.level,
-                        regions=tuple(row.regions or ()), funding_type=tuple(row.funding_type or ()),
-                    )
-                )
-        grouping = find_groups(records, rule or DEFAULT_RULE)
-        wanted: dict[str, str | None] = dict.fromkeys(rows)
-        for group in grouping.groups:
-            leader = min((rows[i] for i in group), key=representative_key).id
-            for member in group:
-                wanted[member] = None if member == leader else leader
-        moves: dict[str | None, list[str]] = {}
-        for call_id, target in wanted.items():
-            if rows[call_id].duplicate_of != target:
-                moves.setdefault(target, []).append(call_id)
+            return list(session.execute(sa.select(*columns).order_by(table.c.id)).all())
+
+    def set_duplicate_of(self, moves: Mapping[str | None, Sequence[str]]) -> int:
+        """Point these calls to the call that represents their programme (None: they represent
+        themselves), in one transaction; returns how many rows were written."""
+        written = 0
         with self.session() as session:
             for target, ids in moves.items():
-                for start in range(0, len(ids), 500):
+                for start in range(0, len(ids), _CHUNK):
                     session.execute(
                         sa.update(CallRecord)
-                        .where(col(CallRecord.id).in_(ids[start : start + 500]))
+                        .where(col(CallRecord.id).in_(list(ids[start : start + _CHUNK])))
                         .values(duplicate_of=target)
                     )
+                    written += len(ids[start : start + _CHUNK])
             session.commit()
-        return GroupStats(
-            groups=len(grouping.groups),
-            duplicates=sum(target is not None for target in wanted.values()),
-            changed=sum(len(ids) for ids in moves.values()),
-            compared=grouping.compared,
-        )
+        return written
 
     def sources(self) -> dict[str, tuple[CallSource, ...]]:
         """For every programme found on several portals: representative id → its pages,
@@ -468,9 +415,13 @@ class Store:
             counts = {kind: int(n) for kind, n in session.execute(query).all()}
         return counts.get("new", 0), counts.get("amended", 0)
 
-    def count_calls(self) -> int:
+    def count_calls(self, *, duplicates_only: bool = False) -> int:
+        """How many calls are stored; ``duplicates_only``: how many are another call's duplicate."""
+        query = select(sa.func.count()).select_from(CallRecord)
+        if duplicates_only:
+            query = query.where(col(CallRecord.duplicate_of).is_not(None))
         with self.session() as session:
-            return int(session.exec(select(sa.func.count()).select_from(CallRecord)).one())
+            return int(session.exec(query).one())
 
     # -- crawl runs ------------------------------------------------------------------------------
 
@@ -591,43 +542,98 @@ class Store:
         return len(rows)
 
 
-    # -- matches ---------------------------------------------------------------------------------
+    # -- matches: the stored verdicts -------------------------------------------------------------
 
-    def save_matches(self, matches: list[Match]) -> int:
-        """Replace the stored verdicts of the measures in ``matches`` (the latest run is the truth).
+    def calls_fingerprint(self) -> str:
+        """A digest of every stored call's id, content hash and group (``duplicate_of``), streamed
+        in id order: equal digests mean the matcher would see the same calls and the same programme
+        pages, so verdicts computed for one still hold for the other (``jobs.inputs_fingerprint``)."""
+        digest = hashlib.sha256()
+        query = sa.select(_CALLS.c.id, _CALLS.c.content_hash, _CALLS.c.duplicate_of).order_by(_CALLS.c.id)
+        with self.session() as session:
+            for row in session.execute(query.execution_options(yield_per=_CHUNK)):
+                digest.update(f"{row.id}\t{row.content_hash}\t{row.duplicate_of or ''}\n".encode())
+        return digest.hexdigest()
 
-        The call version is recorded with each verdict so feedback and digests can tell whether a
-        call changed after it was judged.
+    def match_states(self, measure_ids: Iterable[str]) -> dict[str, MatchState]:
+        """What each measure's stored verdicts were computed from (measures never computed are absent)."""
+        wanted = sorted(set(measure_ids))
+        with self.session() as session:
+            rows = session.exec(select(MatchState).where(col(MatchState.measure_id).in_(wanted))).all()
+            return {row.measure_id: row for row in rows}
+
+    def save_matches(
+        self, matches: Sequence[Match], inputs: VerdictInputs, measure_ids: Iterable[str] | None = None
+    ) -> int:
+        """Replace the stored verdicts and the state of these measures (default: those in
+        ``matches``) in one transaction: a reader sees the old set or the new one, never a mixture.
+
+        Each verdict keeps its place in its measure's list (``rank``) and the version of the call it
+        judged, so feedback and digests can tell whether a call changed after it was judged.
         """
         now = utcnow()
-        measure_ids = {m.measure_id for m in matches}
+        measures = set(measure_ids) if measure_ids is not None else {m.measure_id for m in matches}
+        rank: dict[str, int] = {}
         with self.session() as session:
             _one_writer_at_a_time(session, "matches")
-            if measure_ids:
-                session.execute(sa.delete(MatchRecord).where(MatchRecord.measure_id.in_(measure_ids)))  # type: ignore[attr-defined]
-            versions = dict(
-                session.exec(
-                    select(CallRecord.id, CallRecord.version).where(
-                        CallRecord.id.in_({m.call_id for m in matches})  # type: ignore[attr-defined]
-                    )
-                ).all()
-            )
+            if measures:
+                session.execute(sa.delete(MatchRecord).where(col(MatchRecord.measure_id).in_(measures)))
+                session.execute(sa.delete(MatchState).where(col(MatchState.measure_id).in_(measures)))
+            versions = self._versions(session, {m.call_id for m in matches})
             for m in matches:
+                rank[m.measure_id] = rank.get(m.measure_id, -1) + 1
                 session.add(
                     MatchRecord(
                         measure_id=m.measure_id, call_id=m.call_id, call_version=versions.get(m.call_id, 0),
                         score=m.score, eligible=m.eligible, reasons=list(m.reasons), computed_at=now,
+                        rank=rank[m.measure_id], title=m.title, url=m.url, deadline=m.deadline, status=m.status,
                     )
                 )
+            session.add_all(
+                MatchState(measure_id=measure, inputs=inputs.fingerprint, as_of=inputs.as_of, computed_at=now,
+                           calls_checked=inputs.calls_checked, calls_skipped=inputs.calls_skipped)
+                for measure in sorted(measures)
+            )
             session.commit()
         return len(matches)
 
-    def stored_matches(self, measure_id: str | None = None) -> list[MatchRecord]:
+    def stored_matches(self, measure_ids: str | Iterable[str] | None = None) -> list[MatchRecord]:
+        """Stored verdicts, by measure id, each measure in its list's order (``rank``)."""
         with self.session() as session:
-            query = select(MatchRecord).order_by(MatchRecord.measure_id, MatchRecord.score.desc())  # type: ignore[attr-defined]
-            if measure_id:
-                query = query.where(MatchRecord.measure_id == measure_id)
+            query = select(MatchRecord).order_by(col(MatchRecord.measure_id), col(MatchRecord.rank))
+            if isinstance(measure_ids, str):
+                query = query.where(MatchRecord.measure_id == measure_ids)
+            elif measure_ids is not None:
+                query = query.where(col(MatchRecord.measure_id).in_(sorted(set(measure_ids))))
             return list(session.exec(query).all())
+
+    def call_versions(self, ids: Iterable[str] | None = None) -> dict[str, int]:
+        """Current version of these calls (default: every call), read as two columns."""
+        with self.session() as session:
+            if ids is None:
+                return dict(session.exec(select(CallRecord.id, CallRecord.version)).all())
+            return self._versions(session, set(ids))
+
+    @staticmethod
+    def _versions(session: Session, ids: set[str]) -> dict[str, int]:
+        wanted = sorted(ids)
+        out: dict[str, int] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            query = select(CallRecord.id, CallRecord.version).where(
+                col(CallRecord.id).in_(wanted[start : start + _CHUNK])
+            )
+            out.update(session.exec(query).all())
+        return out
+
+
+@dataclass(frozen=True)
+class VerdictInputs:
+    """What a set of verdicts was computed from, stored with it (table ``match_state``)."""
+
+    fingerprint: str
+    as_of: date
+    calls_checked: int = 0
+    calls_skipped: int = 0
 
 
 def _one_writer_at_a_time(session: Session, name: str) -> None:
@@ -649,6 +655,17 @@ def _jsonable(value: Any) -> Any:
 
 def record_to_call(record: CallRecord) -> FundingCall:
     return FundingCall.model_validate({name: getattr(record, name) for name in _CALL_FIELDS})
+
+
+def record_to_match(row: MatchRecord, sources: Mapping[str, Sequence[CallSource]]) -> Match:
+    """A stored verdict as the matcher made it; ``sources`` (:meth:`Store.sources`) gives the
+    programme's pages on other portals, as ``match_calls`` puts them on each match."""
+    own = CallSource(row.call_id, row.call_id.split(":", 1)[0], row.url, row.title)  # id = source:source_id
+    return Match(
+        measure_id=row.measure_id, call_id=row.call_id, title=row.title, url=row.url, score=row.score,
+        eligible=row.eligible, deadline=row.deadline, status=cast(Status, row.status), reasons=list(row.reasons or ()),
+        sources=tuple(sources.get(row.call_id, ())) or (own,),
+    )
 
 
 def record_to_export(record: CallRecord) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 The Förderdatenbank lists Bund, Länder and EU programmes; NRW programmes also appear on NRW.BANK
 and on the Bezirksregierungen's pages, each portal naming them its own way. This module decides,
-for the store, which calls describe one programme. It only decides; the store keeps the result
-(``calls.duplicate_of``) and picks the call that represents a group.
+for the store, which calls describe one programme. It only decides; ``grouping/regroup.py`` picks the call
+that represents each group and has the store keep the result (``calls.duplicate_of``).
 
 Two steps, both measured on a labelled set (``bench/dedup_rule.py``, ``docs/benchmarks.md``):
 
