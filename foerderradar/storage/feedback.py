@@ -15,8 +15,7 @@ from foerderradar.model import MARK_KINDS, Mark, MarkKind
 from foerderradar.storage.models import CallRecord, MarkRecord, utcnow
 from foerderradar.storage.store import Store
 
-__all__ = ["MARK_KINDS", "MARK_LABELS", "MarkKind", "UnknownCall", "all_marks", "call_versions", "clear_mark",
-           "set_mark"]
+__all__ = ["MARK_KINDS", "MARK_LABELS", "MarkKind", "UnknownCall", "all_marks", "clear_mark", "set_mark"]
 
 MARK_LABELS = {"relevant": "relevant", "dismissed": "verworfen", "applied": "beantragt", "rejected": "abgelehnt"}
 
@@ -72,7 +71,3 @@ def _value(row: MarkRecord) -> Mark:
     return Mark(measure_id=row.measure_id, call_id=row.call_id, mark=cast(MarkKind, row.mark),
                 call_version=row.call_version, marked_at=row.marked_at, note=row.note)
 
-
-def call_versions(store: Store) -> dict[str, int]:
-    """Current version of every call, read as two columns (cheap even for 50,000 calls)."""
-    return store.call_versions()
