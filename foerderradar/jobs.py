@@ -132,7 +132,10 @@ def match_stored_calls(
     - *Stored verdicts*: the eligible verdicts of every open measure (score > 0, no limit) are the
       ``matches`` table; they are read while the inputs fingerprint still fits and recomputed and
       replaced otherwise, so report, digest and feeds show the same verdicts for the same data.
-      ``measure_id``, ``min_score`` and ``limit`` (per measure) only filter them.
+      ``measure_id``, ``min_score`` and ``limit`` (per measure) only filter them. The table keeps
+      verdicts from ``min(min_score, [digest] min_score)`` on: a report asking for less than is
+      stored recomputes and stores the longer lists (at Land scale the lists from score 0 are ten
+      times those the digest shows; docs/architecture.md, *Matches*).
     - *Marks* (``calls mark``) apply on the way out, the same everywhere: dismissed/rejected pairs
       stay away until the call is amended, applied pairs become ``applications``, relevant ones say
       so. ``feedback=False`` is only for ``match --all``, the diagnostic view of the raw verdicts.
@@ -150,7 +153,7 @@ def match_stored_calls(
         )
         checked, skipped, computed = pool.checked, pool.skipped, True
     else:
-        verdicts = stored_verdicts(store, config, as_of)
+        verdicts = stored_verdicts(store, config, as_of, min(min_score, config.settings.digest.min_score))
         found = _filtered(verdicts.matches, measure_id, min_score, limit)
         checked, skipped, computed = verdicts.calls_checked, verdicts.skipped, verdicts.computed
     applications: list[Application] = []
@@ -185,8 +188,9 @@ class Verdicts:
     computed: bool
 
 
-def stored_verdicts(store: Store, config: Config, as_of: date) -> Verdicts:
-    """The ``matches`` table when it still fits; otherwise recompute, store, and return that.
+def stored_verdicts(store: Store, config: Config, as_of: date, min_score: float = 0) -> Verdicts:
+    """The ``matches`` table when it still fits and holds every verdict from ``min_score`` on;
+    otherwise recompute from ``min_score`` on, store, and return that.
 
     The fingerprint is taken before the calls are read: a crawl writing in between makes the
     stored fingerprint older than the verdicts, so the next read recomputes — the safe direction.
@@ -194,26 +198,34 @@ def stored_verdicts(store: Store, config: Config, as_of: date) -> Verdicts:
     measures = [m.id for m in select_measures(config.measures, None)]
     fingerprint = inputs_fingerprint(store, config, as_of)
     states = store.match_states(measures)
-    if measures and all(m in states and states[m].inputs == fingerprint for m in measures):
+    if measures and all(
+        (state := states.get(m)) is not None and state.inputs == fingerprint and state.min_score <= min_score
+        for m in measures
+    ):
         order = {measure: n for n, measure in enumerate(measures)}
         rows = sorted(store.stored_matches(measures), key=lambda r: (order[r.measure_id], r.rank))
         sources = store.sources()
         first = states[measures[0]]
         return Verdicts([record_to_match(r, sources) for r in rows], first.calls_checked, first.calls_skipped, False)
     pool = _valid_representatives(store)
-    matches = find_matches(pool.calls, config, as_of, store.sources())
+    matches = find_matches(pool.calls, config, as_of, store.sources(), min_score)
     if measures:
-        store.save_matches(matches, VerdictInputs(fingerprint, as_of, pool.checked, pool.skipped), measures)
+        inputs = VerdictInputs(fingerprint, as_of, pool.checked, pool.skipped, min_score)
+        store.save_matches(matches, inputs, measures)
     return Verdicts(matches, pool.checked, pool.skipped, True)
 
 
 def find_matches(
-    calls: Iterable[FundingCall], config: Config, as_of: date, sources: Mapping[str, tuple[CallSource, ...]]
+    calls: Iterable[FundingCall],
+    config: Config,
+    as_of: date,
+    sources: Mapping[str, tuple[CallSource, ...]],
+    min_score: float = 0,
 ) -> list[Match]:
-    """The one call into the matcher for stored verdicts: every eligible pair with some relevance,
-    no cut-off (readers filter). Tests put a fixed stand-in here to check what follows matching
-    rather than today's scoring."""
-    return match_calls(calls, config.measures, as_of, sources=sources)
+    """The one call into the matcher for stored verdicts: every eligible pair with some relevance
+    from ``min_score`` on, no limit (readers filter). Tests put a fixed stand-in here to check what
+    follows matching rather than today's scoring."""
+    return match_calls(calls, config.measures, as_of, min_score=min_score, sources=sources)
 
 
 def _valid_representatives(store: Store) -> _Pool:

@@ -86,6 +86,7 @@ def stand_in_matcher(
     config: Config,
     as_of: date,
     sources: Mapping[str, tuple[CallSource, ...]] | None = None,
+    min_score: float = 0,
 ) -> list[Match]:
     """Every open call matches the first measure: enough to exercise everything after matching."""
     return [

@@ -127,7 +127,8 @@ class CrawlRun(SQLModel, table=True):
 
 
 class MatchRecord(SQLModel, table=True):
-    """One stored verdict: a (measure, call) pair the matcher found eligible and relevant.
+    """One stored verdict: a (measure, call) pair the matcher found eligible and relevant (score
+    above zero and at least :attr:`MatchState.min_score`).
 
     The one truth that report, digest and feeds read (``jobs.match_stored_calls``): a measure's
     rows are replaced together with its :class:`MatchState`, and read back only while that state's
@@ -158,7 +159,8 @@ class MatchRecord(SQLModel, table=True):
 class MatchState(SQLModel, table=True):
     """What one measure's stored verdicts were computed from: ``inputs`` is a fingerprint of the
     stored calls (content and grouping), the measures file, the day and the matcher's code. Equal
-    fingerprint → the stored verdicts are read; any difference → they are recomputed and replaced.
+    fingerprint (and ``min_score`` no higher than asked for) → the stored verdicts are read; any
+    difference → they are recomputed and replaced.
 
     One row per measure, so cities sharing a store with distinct measure ids (docs/scale-out.md)
     keep their verdicts side by side.
@@ -172,6 +174,9 @@ class MatchState(SQLModel, table=True):
     computed_at: datetime = _ts()
     calls_checked: int = 0  # stored calls the verdicts speak for (representatives and their other pages)
     calls_skipped: int = 0  # stored rows that failed validation and were left out
+    # The lowest score stored: a reader asking for less recomputes (a report with --min-score 0 after the
+    # daily job stored only what the digest shows).
+    min_score: float = 0
 
 
 class MarkRecord(SQLModel, table=True):

@@ -591,7 +591,8 @@ class Store:
                 )
             session.add_all(
                 MatchState(measure_id=measure, inputs=inputs.fingerprint, as_of=inputs.as_of, computed_at=now,
-                           calls_checked=inputs.calls_checked, calls_skipped=inputs.calls_skipped)
+                           calls_checked=inputs.calls_checked, calls_skipped=inputs.calls_skipped,
+                           min_score=inputs.min_score)
                 for measure in sorted(measures)
             )
             session.commit()
@@ -634,6 +635,7 @@ class VerdictInputs:
     as_of: date
     calls_checked: int = 0
     calls_skipped: int = 0
+    min_score: float = 0  # the lowest score in the set: verdicts below it were not stored
 
 
 def _one_writer_at_a_time(session: Session, name: str) -> None:

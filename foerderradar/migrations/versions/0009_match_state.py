@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column('computed_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column('calls_checked', sa.Integer(), nullable=False),
         sa.Column('calls_skipped', sa.Integer(), nullable=False),
+        sa.Column('min_score', sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint('measure_id'),
     )
 
