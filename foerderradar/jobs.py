@@ -45,9 +45,16 @@ from foerderradar.notifier.service import (
     resolve_recipients,
 )
 from foerderradar.settings import Config
-from foerderradar.storage import Store, VerdictInputs, record_to_call, record_to_match
+from foerderradar.storage import Store, record_to_call
 from foerderradar.storage.feedback import all_marks
 from foerderradar.storage.models import utcnow
+from foerderradar.storage.verdicts import (
+    VerdictInputs,
+    match_states,
+    record_to_match,
+    save_matches,
+    stored_matches,
+)
 
 log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parent
@@ -197,13 +204,13 @@ def stored_verdicts(store: Store, config: Config, as_of: date, min_score: float 
     """
     measures = [m.id for m in select_measures(config.measures, None)]
     fingerprint = inputs_fingerprint(store, config, as_of)
-    states = store.match_states(measures)
+    states = match_states(store, measures)
     if measures and all(
         (state := states.get(m)) is not None and state.inputs == fingerprint and state.min_score <= min_score
         for m in measures
     ):
         order = {measure: n for n, measure in enumerate(measures)}
-        rows = sorted(store.stored_matches(measures), key=lambda r: (order[r.measure_id], r.rank))
+        rows = sorted(stored_matches(store, measures), key=lambda r: (order[r.measure_id], r.rank))
         sources = store.sources()
         first = states[measures[0]]
         return Verdicts([record_to_match(r, sources) for r in rows], first.calls_checked, first.calls_skipped, False)
@@ -211,7 +218,7 @@ def stored_verdicts(store: Store, config: Config, as_of: date, min_score: float 
     matches = find_matches(pool.calls, config, as_of, store.sources(), min_score)
     if measures:
         inputs = VerdictInputs(fingerprint, as_of, pool.checked, pool.skipped, min_score)
-        store.save_matches(matches, inputs, measures)
+        save_matches(store, matches, inputs, measures)
     return Verdicts(matches, pool.checked, pool.skipped, True)
 
 

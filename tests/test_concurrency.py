@@ -30,8 +30,9 @@ from foerderradar.fixture_server import FixtureServer
 from foerderradar.model import FundingCall, Match
 from foerderradar.scheduler import build_scheduler
 from foerderradar.settings import load_config
-from foerderradar.storage import Store, VerdictInputs
+from foerderradar.storage import Store
 from foerderradar.storage.models import CrawlRun, JobRun, MatchRecord, MatchState
+from foerderradar.storage.verdicts import VerdictInputs, save_matches
 
 ROOT = Path(__file__).resolve().parents[1]
 DM = "digital@kommune.example"
@@ -331,7 +332,7 @@ def test_match_runs_writing_at_once_leave_one_consistent_verdict_set(db_url: str
         try:
             barrier.wait(10)
             for _ in range(3):
-                writer.save_matches(matches, VerdictInputs(matches[0].reasons[0].ljust(64, "."), date(2026, 12, 1)))
+                save_matches(writer, matches, VerdictInputs(matches[0].reasons[0].ljust(64, "."), date(2026, 12, 1)))
         except BaseException as exc:  # collected and asserted below: the point of the test
             errors.append(exc)
         finally:

@@ -32,7 +32,7 @@ from sqlmodel import select
 from foerderradar.demo import DEMO_SITE
 from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger
-from foerderradar.storage import Store
+from foerderradar.storage import Store, verdicts
 from foerderradar.storage.models import JobLock
 
 T = TypeVar("T")
@@ -161,7 +161,7 @@ def add_calls(url: str) -> None:
 
 
 def stored_matches(url: str) -> dict[tuple[str, str], datetime]:
-    return with_store(url, lambda s: {(m.measure_id, m.call_id): m.computed_at for m in s.stored_matches()})
+    return with_store(url, lambda s: {(m.measure_id, m.call_id): m.computed_at for m in verdicts.stored_matches(s)})
 
 
 def waits_in_sqlite_busy_handler(pid: int) -> bool:

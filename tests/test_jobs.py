@@ -29,6 +29,7 @@ from foerderradar.settings import Config, load_config
 from foerderradar.storage import Store, record_to_call
 from foerderradar.storage.feedback import set_mark
 from foerderradar.storage.models import CallRecord, MatchRecord
+from foerderradar.storage.verdicts import match_states, stored_matches
 
 AS_OF = date(2026, 12, 1)
 T = datetime(2026, 11, 20, tzinfo=UTC)
@@ -215,7 +216,7 @@ def test_report_digest_and_feed_show_the_stored_verdicts(cfg_dir: Path, tmp_path
     assert ("schulen", "nrw:tablets") not in listed and len(listed) >= 6
     # The table holds the verdicts the report showed, in its order; marks apply on reading, so the
     # dismissed pair is stored and not shown.
-    rows = store.stored_matches()
+    rows = stored_matches(store)
     stored = [(r.measure_id, r.call_id) for r in rows if (r.measure_id, r.call_id) != ("schulen", "nrw:tablets")]
     assert stored == sorted(listed, key=lambda pair: pair[0])  # stable: each measure's order kept
     assert {(m["measure_id"], m["call_id"], m["score"], tuple(m["reasons"])) for m in json.loads(report.stdout)} == {
@@ -368,12 +369,12 @@ def test_the_table_keeps_verdicts_from_the_lowest_score_asked_for(cfg: Config, s
     for min_score, recomputed, floor in steps:
         found = jobs.match_stored_calls(store, cfg, AS_OF, min_score=min_score, feedback=False)
         assert found.computed is recomputed, min_score
-        assert {s.min_score for s in store.match_states(["breitband", "schulen", "verwaltung"]).values()} == {floor}
+        assert {s.min_score for s in match_states(store, ["breitband", "schulen", "verwaltung"]).values()} == {floor}
         assert found.matches == match_calls(calls, cfg.measures, AS_OF, min_score=min_score, sources=store.sources())
-    assert min(r.score for r in store.stored_matches()) < 20  # the longer lists are stored now
+    assert min(r.score for r in stored_matches(store)) < 20  # the longer lists are stored now
 
 
 def test_an_unknown_measure_is_refused_before_anything_is_matched(cfg: Config, store: Store) -> None:
     with pytest.raises(ValueError, match="Unbekannte Maßnahme 'nichts'"):
         jobs.match_stored_calls(store, cfg, AS_OF, measure_id="nichts")
-    assert store.stored_matches() == []
+    assert stored_matches(store) == []

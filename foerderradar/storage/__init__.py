@@ -3,13 +3,6 @@
 A leaf below crawler, matcher and notifier: it imports only the model (docs/architecture.md, *Layers*).
 """
 
-from foerderradar.storage.store import (
-    Store,
-    StoreError,
-    VerdictInputs,
-    record_to_call,
-    record_to_export,
-    record_to_match,
-)
+from foerderradar.storage.store import Store, StoreError, record_to_call, record_to_export
 
-__all__ = ["Store", "StoreError", "VerdictInputs", "record_to_call", "record_to_export", "record_to_match"]
+__all__ = ["Store", "StoreError", "record_to_call", "record_to_export"]

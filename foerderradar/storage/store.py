@@ -1,7 +1,12 @@
-"""The store: the only module that talks SQL. Everyone else hands it canonical calls.
+"""The store: the database connection, and the calls, crawl runs and page states in it.
+Everyone else hands it canonical calls.
 
 Upserts are keyed by ``source:source_id`` and versioned by a content hash, so crawling the same
-pages twice stores each call once and a real change is visible as a version bump.
+pages twice stores each call once and a real change is visible as a version bump. The other
+storage modules keep what belongs to one municipality — marks (``feedback.py``), verdicts
+(``verdicts.py``) — and the job leases (``locks.py``), each through :meth:`Store.session`.
+(Near 600 lines: a call's whole lifecycle — upsert with its events, gone and back, the incremental
+crawl's bookkeeping, the columns grouping reads — shares one connection and one error policy.)
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -23,13 +28,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from foerderradar.model import CallSource, FundingCall, Match, Status
+from foerderradar.model import CallSource, FundingCall
 from foerderradar.storage.models import (
     CallEvent,
     CallRecord,
     CrawlRun,
-    MatchRecord,
-    MatchState,
     PageState,
     utcnow,
 )
@@ -542,7 +545,7 @@ class Store:
         return len(rows)
 
 
-    # -- matches: the stored verdicts -------------------------------------------------------------
+    # -- what verdicts depend on (storage/verdicts.py keeps the verdicts) -------------------------
 
     def calls_fingerprint(self) -> str:
         """A digest of every stored call's id, content hash and group (``duplicate_of``), streamed
@@ -555,100 +558,22 @@ class Store:
                 digest.update(f"{row.id}\t{row.content_hash}\t{row.duplicate_of or ''}\n".encode())
         return digest.hexdigest()
 
-    def match_states(self, measure_ids: Iterable[str]) -> dict[str, MatchState]:
-        """What each measure's stored verdicts were computed from (measures never computed are absent)."""
-        wanted = sorted(set(measure_ids))
-        with self.session() as session:
-            rows = session.exec(select(MatchState).where(col(MatchState.measure_id).in_(wanted))).all()
-            return {row.measure_id: row for row in rows}
-
-    def save_matches(
-        self, matches: Sequence[Match], inputs: VerdictInputs, measure_ids: Iterable[str] | None = None
-    ) -> int:
-        """Replace the stored verdicts and the state of these measures (default: those in
-        ``matches``) in one transaction: a reader sees the old set or the new one, never a mixture.
-
-        Each verdict keeps its place in its measure's list (``rank``) and the version of the call it
-        judged, so feedback and digests can tell whether a call changed after it was judged.
-        """
-        now = utcnow()
-        measures = set(measure_ids) if measure_ids is not None else {m.measure_id for m in matches}
-        rank: dict[str, int] = {}
-        with self.session() as session:
-            _one_writer_at_a_time(session, "matches")
-            if measures:
-                session.execute(sa.delete(MatchRecord).where(col(MatchRecord.measure_id).in_(measures)))
-                session.execute(sa.delete(MatchState).where(col(MatchState.measure_id).in_(measures)))
-            versions = self._versions(session, {m.call_id for m in matches})
-            for m in matches:
-                rank[m.measure_id] = rank.get(m.measure_id, -1) + 1
-                session.add(
-                    MatchRecord(
-                        measure_id=m.measure_id, call_id=m.call_id, call_version=versions.get(m.call_id, 0),
-                        score=m.score, eligible=m.eligible, reasons=list(m.reasons), computed_at=now,
-                        rank=rank[m.measure_id], title=m.title, url=m.url, deadline=m.deadline, status=m.status,
-                    )
-                )
-            session.add_all(
-                MatchState(measure_id=measure, inputs=inputs.fingerprint, as_of=inputs.as_of, computed_at=now,
-                           calls_checked=inputs.calls_checked, calls_skipped=inputs.calls_skipped,
-                           min_score=inputs.min_score)
-                for measure in sorted(measures)
-            )
-            session.commit()
-        return len(matches)
-
-    def stored_matches(self, measure_ids: str | Iterable[str] | None = None) -> list[MatchRecord]:
-        """Stored verdicts, by measure id, each measure in its list's order (``rank``)."""
-        with self.session() as session:
-            query = select(MatchRecord).order_by(col(MatchRecord.measure_id), col(MatchRecord.rank))
-            if isinstance(measure_ids, str):
-                query = query.where(MatchRecord.measure_id == measure_ids)
-            elif measure_ids is not None:
-                query = query.where(col(MatchRecord.measure_id).in_(sorted(set(measure_ids))))
-            return list(session.exec(query).all())
-
     def call_versions(self, ids: Iterable[str] | None = None) -> dict[str, int]:
         """Current version of these calls (default: every call), read as two columns."""
         with self.session() as session:
             if ids is None:
                 return dict(session.exec(select(CallRecord.id, CallRecord.version)).all())
-            return self._versions(session, set(ids))
-
-    @staticmethod
-    def _versions(session: Session, ids: set[str]) -> dict[str, int]:
-        wanted = sorted(ids)
-        out: dict[str, int] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            query = select(CallRecord.id, CallRecord.version).where(
-                col(CallRecord.id).in_(wanted[start : start + _CHUNK])
-            )
-            out.update(session.exec(query).all())
-        return out
+            return versions_in(session, set(ids))
 
 
-@dataclass(frozen=True)
-class VerdictInputs:
-    """What a set of verdicts was computed from, stored with it (table ``match_state``)."""
-
-    fingerprint: str
-    as_of: date
-    calls_checked: int = 0
-    calls_skipped: int = 0
-    min_score: float = 0  # the lowest score in the set: verdicts below it were not stored
-
-
-def _one_writer_at_a_time(session: Session, name: str) -> None:
-    """Serialise transactions that replace a whole set of rows (delete, then insert).
-
-    Two such transactions at once on PostgreSQL would both delete the old rows, then both insert
-    and one would hit the unique constraint. A transaction-scoped advisory lock makes the second
-    wait for the first to commit; it is released with the transaction. SQLite needs nothing: it
-    admits one writer at a time anyway (the busy timeout makes the second wait).
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"foerderradar:{name}".encode()).digest()[:8], "big", signed=True)
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+def versions_in(session: Session, ids: set[str]) -> dict[str, int]:
+    """Current version of these calls, read in ``session`` (chunked IN lists)."""
+    wanted = sorted(ids)
+    out: dict[str, int] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        query = select(CallRecord.id, CallRecord.version).where(col(CallRecord.id).in_(wanted[start : start + _CHUNK]))
+        out.update(session.exec(query).all())
+    return out
 
 
 def _jsonable(value: Any) -> Any:
@@ -657,17 +582,6 @@ def _jsonable(value: Any) -> Any:
 
 def record_to_call(record: CallRecord) -> FundingCall:
     return FundingCall.model_validate({name: getattr(record, name) for name in _CALL_FIELDS})
-
-
-def record_to_match(row: MatchRecord, sources: Mapping[str, Sequence[CallSource]]) -> Match:
-    """A stored verdict as the matcher made it; ``sources`` (:meth:`Store.sources`) gives the
-    programme's pages on other portals, as ``match_calls`` puts them on each match."""
-    own = CallSource(row.call_id, row.call_id.split(":", 1)[0], row.url, row.title)  # id = source:source_id
-    return Match(
-        measure_id=row.measure_id, call_id=row.call_id, title=row.title, url=row.url, score=row.score,
-        eligible=row.eligible, deadline=row.deadline, status=cast(Status, row.status), reasons=list(row.reasons or ()),
-        sources=tuple(sources.get(row.call_id, ())) or (own,),
-    )
 
 
 def record_to_export(record: CallRecord) -> dict[str, Any]:
