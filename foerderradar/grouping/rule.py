@@ -24,6 +24,10 @@ Two steps, both measured on a labelled set (``bench/dedup_rule.py``, ``docs/benc
 Precision first: a wrong merge hides a programme, a missed merge only shows it twice. Grouping
 never joins two groups whose members conflict (a guard fails between any two of them), so a chain
 of similar titles cannot carry the 2024 round into the 2025 round.
+
+(Over 600 lines on purpose: canonical URLs, title terms and marks, guards and grouping are one
+rule, measured as a whole by ``bench/dedup_rule.py``; split, a change to one part could not be
+judged without the others.)
 """
 
 from __future__ import annotations
