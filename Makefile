@@ -21,6 +21,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Tests run in parallel processes (pytest-xdist): most of their time is spent waiting for crawler
 # subprocesses, servers and databases, so more workers than cores pays. PYTEST_WORKERS=0 runs serially.
@@ -30,4 +31,4 @@ test: $(STAMP) lint
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 clean:
-	rm -rf out .foerderradar-cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf out .foerderradar-cache .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache

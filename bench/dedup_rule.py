@@ -3,7 +3,7 @@
     .venv/bin/python bench/dedup_rule.py                # tables for docs/benchmarks.md
     .venv/bin/python bench/dedup_rule.py --errors       # list every wrong or missed merge
     .venv/bin/python bench/dedup_rule.py --scale 50000  # grouping time on synthetic calls
-    .venv/bin/python bench/dedup_rule.py --store 5000   # Store.regroup on SQLite, first run and repeat
+    .venv/bin/python bench/dedup_rule.py --store 5000   # grouping.regroup on SQLite, first run and repeat
 
 Every figure is pairwise over *groups*, as the store would build them (``find_groups``: candidate
 pairs, guarded agglomeration): a pair of calls counts as merged when they end in one group. Gold:
@@ -36,7 +36,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from foerderradar.dedup import DEFAULT_RULE, DedupRecord, Rule, find_groups  # noqa: E402
+from foerderradar.grouping.rule import DEFAULT_RULE, DedupRecord, Rule, find_groups  # noqa: E402
 from foerderradar.model import FundingCall  # noqa: E402
 
 SET = ROOT / "tests" / "fixtures" / "dedup" / "calls.yaml"
@@ -216,7 +216,7 @@ def errors(items: list[Labelled], rule: Rule) -> None:
     for label, pairs in (("WRONG MERGE", got - gold), ("MISSED", gold - got)):
         for a, b in sorted(pairs):
             print(f"{label}: {by_id[a].record.title!r} [{a}]\n    ~ {by_id[b].record.title!r} [{b}]")
-    from foerderradar.dedup import same_programme
+    from foerderradar.grouping.rule import same_programme
 
     for a, b in sorted(gold - got):
         print(f"  {a} / {b}: {same_programme(by_id[a].record, by_id[b].record, rule).reason}")
@@ -270,10 +270,11 @@ def scale(n: int) -> None:
 
 
 def store_scale(n: int) -> None:
-    """Store.regroup on a SQLite file of n synthetic calls: the first run (writes every group) and
+    """grouping.regroup on a SQLite file of n synthetic calls: the first run (writes every group) and
     a repeat (idempotent: writes nothing)."""
     import tempfile
 
+    from foerderradar.grouping import regroup
     from foerderradar.storage import Store
 
     records = synthetic(n)
@@ -288,7 +289,7 @@ def store_scale(n: int) -> None:
             store.upsert_calls(calls[start : start + 1000])
         for label in ("first", "repeat"):
             started = time.perf_counter()
-            stats = store.regroup()
+            stats = regroup(store)
             print(f"| {n} | regroup, {label} run | {time.perf_counter() - started:.1f} | {stats.changed} |")
         store.close()
 
@@ -298,7 +299,7 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list wrong and missed merges of the default rule")
     parser.add_argument("--holdout", action="store_true", help="with --errors: on the hold-out batch")
     parser.add_argument("--scale", type=int, default=0, help="time grouping of N synthetic calls")
-    parser.add_argument("--store", type=int, default=0, help="time Store.regroup on N synthetic calls in SQLite")
+    parser.add_argument("--store", type=int, default=0, help="time grouping.regroup on N synthetic calls in SQLite")
     args = parser.parse_args()
     if args.store:
         print("| calls | step | seconds | rows written |\n|---:|---|---:|---:|")

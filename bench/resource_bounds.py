@@ -127,7 +127,7 @@ def build_digest_store(db: Path, stored: int, matches: int) -> None:
 
 
 def measure_digest(db: Path, traced: bool) -> dict[str, Any]:
-    from foerderradar.notifier.service import run_digest
+    from foerderradar.jobs import run_digest
     from foerderradar.storage import Store
 
     store = Store(f"sqlite:///{db}", migrate=False)

@@ -26,9 +26,8 @@ from foerderradar.storage.locks import LockBusy, held
 if TYPE_CHECKING:
     from foerderradar.crawler.distributed import Cluster
     from foerderradar.crawler.runner import PortalResult
-    from foerderradar.matcher.feedback import Application
-    from foerderradar.matcher.types import Match
-    from foerderradar.storage.store import GroupStats
+    from foerderradar.grouping import GroupStats
+    from foerderradar.jobs import Ingested
 
 app = typer.Typer(
     help="Förderradar: findet Förderaufrufe für die Digitalisierungsmaßnahmen Ihrer Kommune.",
@@ -162,6 +161,7 @@ def crawl(
 ) -> None:
     """Portale abrufen und neue oder geänderte Förderaufrufe speichern."""
     from foerderradar.crawler.runner import UnknownPortalError
+    from foerderradar.jobs import after_ingest
 
     cfg = config_or_exit(config)
     cluster = cluster_or_exit(distributed, lease_ttl) if distributed else None
@@ -178,20 +178,20 @@ def crawl(
                 with held(store, "crawl"):
                     results = run_crawl(cfg, store, portals or [], started, cluster, workers)
                     status.update("Gleiche Programme auf mehreren Portalen zusammenführen …")
-                    grouped = guarded(store.regroup)
+                    ingested = guarded(lambda: after_ingest(store, cfg, [r.portal for r in results]))
             except UnknownPortalError as exc:
                 fail(str(exc), 2)
             except LockBusy as exc:
                 fail(str(exc))
             except StoreError as exc:  # the database failed mid-crawl (locked, refused, connection killed)
                 fail(f"Abruf abgebrochen. {exc}")
-        alerts_failed = report_health(store, cfg, [r.portal for r in results])
+    print_health(ingested)
     print_crawl_summary(results)
     print_worker_shares(results)
-    print_group_summary(grouped)
+    print_group_summary(ingested.grouped)
     if not results:
         out.print("Keine aktiven Portale in portals.yaml.")
-    if alerts_failed or any(not r.ok for r in results):
+    if ingested.alerts_failed or any(not r.ok for r in results):
         raise typer.Exit(1)
 
 
@@ -213,22 +213,16 @@ def run_crawl(
         fail(str(exc))
 
 
-def report_health(store: Store, cfg: Config, keys: list[str]) -> bool:
-    """After a crawl: name the flagged portals and alert city IT. True if an alert could not be sent."""
-    from foerderradar.health import portal_health
-    from foerderradar.notifier.alerts import send_health_alerts
-
-    health = guarded(lambda: portal_health(store, keys, cfg.settings.health.failures_in_a_row))
-    for h in health:
+def print_health(ingested: Ingested) -> None:
+    """After a crawl: name the flagged portals and what became of the alert mails to city IT."""
+    for h in ingested.health:
         if h.flagged:
             err.print(f"[red]Störung[/red] {h.portal}: {escape(h.summary)}", soft_wrap=True)
-    results = guarded(lambda: send_health_alerts(store, cfg, health))
-    for r in results:
+    for r in ingested.alerts:
         if r.status == "sent":
             out.print(f"  Störungsmeldung ({r.message}) versendet an {r.recipient}")
         elif r.status == "failed":
             err.print(f"  Störungsmeldung an {r.recipient} nicht versendet: {r.message}", soft_wrap=True)
-    return any(r.status == "failed" for r in results)
 
 
 def print_crawl_summary(results: list[PortalResult]) -> None:
@@ -287,33 +281,30 @@ def match(
     config: ConfigOpt = None,
 ) -> None:
     """Gespeicherte Förderaufrufe mit den Maßnahmen der Stadt abgleichen."""
-    from foerderradar.matcher import match_calls
+    from foerderradar.jobs import match_stored_calls
     from foerderradar.matcher.report import render_report
-    from foerderradar.storage import record_to_call
 
     if fmt not in FORMATS:
         fail(f"--format {fmt!r} ist unbekannt; erlaubt: {', '.join(FORMATS)}.", 2)
     day = parse_as_of(as_of)
     cfg = config_or_exit(config, need_portals=False)
     with open_store() as store:
-        # One call per programme; a programme found on several portals carries all its pages.
-        calls = (record_to_call(r) for r in store.iter_calls(representatives_only=True))
-        sources = guarded(store.sources)
         try:
-            matches = guarded(
-                lambda: match_calls(
-                    calls, cfg.measures, day, measure_id=measure, include_ineligible=show_all,
-                    min_score=min_score, limit=limit, sources=sources,
+            # --all is the diagnostic view: ineligible calls too, before anyone's marks.
+            found = guarded(
+                lambda: match_stored_calls(
+                    store, cfg, day, measure_id=measure, min_score=min_score, limit=limit,
+                    include_ineligible=show_all, feedback=not show_all,
                 )
             )
         except ValueError as exc:
             fail(str(exc), 2)
-        if not show_all:
-            matches, applications = guarded(lambda: feedback_applied(store, matches))
-            if applications:
-                err.print(f"{len(applications)} laufende Anträge ausgeblendet (foerderradar calls marks zeigt sie).")
-        guarded(lambda: store.save_matches(matches))
-        text = render_report(matches, fmt)
+    if found.skipped:
+        err.print(f"{found.skipped} ungültig gespeicherte Förderaufrufe übersprungen (Einzelheiten im Protokoll).")
+    if found.applications:
+        err.print(f"{len(found.applications)} laufende Anträge ausgeblendet (foerderradar calls marks zeigt sie).")
+    matches = found.matches
+    text = render_report(matches, fmt)
     if output:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
@@ -383,13 +374,6 @@ def eval_command(
         raise typer.Exit(1)
 
 
-def feedback_applied(store: Store, matches: list[Match]) -> tuple[list[Match], list[Application]]:
-    from foerderradar.matcher.feedback import apply_marks
-    from foerderradar.storage.feedback import all_marks, call_versions
-
-    return apply_marks(matches, all_marks(store), call_versions(store))
-
-
 # -- digest ---------------------------------------------------------------------------------------
 
 
@@ -402,7 +386,7 @@ def digest(
     config: ConfigOpt = None,
 ) -> None:
     """Den Wochenbericht erzeugen (Vorschau) und/oder versenden."""
-    from foerderradar.notifier.service import run_digest
+    from foerderradar.jobs import run_digest
 
     day = parse_as_of(as_of)
     if not preview and not send:
@@ -444,6 +428,7 @@ def feed(
     config: ConfigOpt = None,
 ) -> None:
     """Treffer als Atom-Feed oder Fristen als iCalendar-Datei (zum Abonnieren) ausgeben."""
+    from foerderradar.jobs import digest_inputs
     from foerderradar.notifier.feeds import build_feed
 
     if fmt not in ("atom", "ics"):
@@ -454,7 +439,7 @@ def feed(
     except ConfigError:
         cfg = config_or_exit(config, need_portals=False)
     with open_store() as store:
-        text = guarded(lambda: build_feed(store, cfg, fmt, day))
+        text = guarded(lambda: build_feed(digest_inputs(store, cfg, day), cfg, fmt, day))
     if output is None:
         sys.stdout.write(text)
         return
@@ -475,6 +460,7 @@ def calls_import(
 ) -> None:
     """Förderaufrufe aus JSON Lines übernehmen (ungültige Zeilen werden gemeldet und übersprungen)."""
     from foerderradar.calls_io import import_calls
+    from foerderradar.jobs import after_ingest
 
     with open_store() as store:
         if file == "-":
@@ -487,7 +473,7 @@ def calls_import(
                 fail(f"{file}: Datei nicht gefunden.", 2)
             except UnicodeDecodeError as exc:
                 fail(f"{file}: keine UTF-8-Textdatei ({exc.reason}).", 2)
-        grouped = guarded(store.regroup) if report.stored else None  # imported calls may join programmes
+        grouped = guarded(lambda: after_ingest(store).grouped) if report.stored else None  # may join programmes
     for number, problem in report.problems:
         err.print(f"{file}:{number}: übersprungen: {problem}", markup=False, soft_wrap=True)
     out.print(
@@ -503,8 +489,10 @@ def calls_import(
 @calls_app.command("regroup")
 def calls_regroup() -> None:
     """Gleiche Förderprogramme auf mehreren Portalen neu zusammenführen (geschieht nach jedem Abruf)."""
+    from foerderradar.jobs import after_ingest
+
     with open_store() as store:
-        stats = guarded(store.regroup)
+        stats = guarded(lambda: after_ingest(store).grouped)
     out.print(
         f"{stats.groups} Förderprogramme auf mehreren Portalen, {stats.duplicates} zusammengeführte Einträge, "
         f"{stats.changed} Zuordnungen geändert."

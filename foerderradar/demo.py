@@ -15,7 +15,7 @@ from pathlib import Path
 from foerderradar.crawler.runner import PortalResult, crawl
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import Config
-from foerderradar.storage import Store, record_to_call
+from foerderradar.storage import Store
 
 DEMO_SITE = Path(__file__).resolve().parent / "demo_site"
 DEMO_KINDS = {"foerderdatenbank", "foerderdatenbank_export", "eu_sedia"}  # kinds the bundled site imitates
@@ -45,9 +45,11 @@ def demo_config(config: Config, base_url: str) -> Config:
 
 
 def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
-    from foerderradar.matcher import match_calls
+    """Crawl the sample site, then the same jobs as every other surface (``jobs.py``): regroup,
+    the stored verdicts with marks applied, the digest. No health alert: the demo's portals are
+    loopback stand-ins, and city IT must not hear about them."""
+    from foerderradar.jobs import after_ingest, match_stored_calls, run_digest
     from foerderradar.matcher.report import render_report
-    from foerderradar.notifier.service import run_digest
 
     out_dir = out_dir.resolve()  # printed paths must work from any directory
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -59,11 +61,8 @@ def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
         with FixtureServer(DEMO_SITE) as server:
             cfg = demo_config(config, server.base_url)
             results = crawl(cfg, store, cache_dir=out_dir / "cache")
-        store.regroup()  # as after every crawl: a programme on several portals is shown once
-        calls = [record_to_call(r) for r in store.iter_calls(representatives_only=True)]
-        matches = match_calls(
-            calls, cfg.measures, as_of, min_score=cfg.settings.digest.min_score, sources=store.sources()
-        )
+        after_ingest(store)
+        matches = match_stored_calls(store, cfg, as_of, min_score=cfg.settings.digest.min_score).matches
         report = out_dir / "report.html"
         report.write_text(render_report(matches, "html"), encoding="utf-8")
         send = bool(os.environ.get("FOERDERRADAR_SMTP_HOST")) and bool(cfg.settings.digest.recipients)

@@ -1,8 +1,11 @@
-"""The canonical funding call: the one shape every portal's data is forced into at the edge.
+"""The canonical values every layer passes: a funding call, its pages, a verdict, a person's mark.
 
 Spiders, importers and tests all produce :class:`FundingCall`; the store, matcher and notifier
 only ever consume it. Validation happens here once, so nothing downstream has to guess whether a
-deadline is a string, a date or missing.
+deadline is a string, a date or missing. :class:`Match` (the matcher's verdict) and :class:`Mark`
+(a person's feedback) live here too, not with the code that makes or stores them: the store saves
+verdicts and reads marks, the matcher makes verdicts and applies marks, and neither may import the
+other (docs/architecture.md, *Layers*).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal, get_args
 
@@ -31,12 +34,14 @@ Applicant = Literal[
     "forschung",
     "privatperson",
 ]
+MarkKind = Literal["relevant", "dismissed", "applied", "rejected"]
 FundingType = Literal["zuschuss", "darlehen", "buergschaft", "beteiligung", "preis", "beratung", "sonstiges"]
 
 APPLICANTS: tuple[str, ...] = get_args(Applicant)
 FUNDING_TYPES: tuple[str, ...] = get_args(FundingType)
 LEVELS: tuple[str, ...] = get_args(Level)
 STATUSES: tuple[str, ...] = get_args(Status)
+MARK_KINDS: tuple[str, ...] = get_args(MarkKind)
 
 # Keys the store adds on export. Import accepts them so that export → import round-trips,
 # but they are the store's to decide, never the input's.
@@ -188,3 +193,76 @@ class CallSource:
     @classmethod
     def of(cls, call: FundingCall) -> CallSource:
         return cls(call.id, call.source, call.url, call.title)
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's verdict on one (measure, call) pair, shared by reports, the digest, the feeds
+    and the stored ``matches`` table."""
+
+    measure_id: str
+    call_id: str
+    title: str
+    url: str
+    score: float  # 0–100
+    eligible: bool
+    deadline: date | None
+    status: Status
+    reasons: list[str] = field(default_factory=list)  # short German sentences a person can check
+    # Every portal page of the programme, this call first (match_calls always fills it; a Match
+    # built by hand may leave it empty, and then ``url`` is the one page).
+    sources: tuple[CallSource, ...] = ()
+
+    @property
+    def other_sources(self) -> tuple[CallSource, ...]:
+        """The programme's pages on other portals: what reports list under "auch bei"."""
+        return tuple(s for s in self.sources if s.call_id != self.call_id)
+
+    @property
+    def other_pages(self) -> tuple[CallSource, ...]:
+        """The other portals' pages worth a link: one per address, none repeating this call's own
+        (the Förderdatenbank's export and its HTML pages name the same site page)."""
+        seen = {self.url}
+        pages = []
+        for source in self.other_sources:
+            if source.url not in seen:
+                seen.add(source.url)
+                pages.append(source)
+        return tuple(pages)
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's JSON shape for `match --format json`."""
+        return {
+            "measure_id": self.measure_id,
+            "call_id": self.call_id,
+            "title": self.title,
+            "url": self.url,
+            "score": round(self.score, 1),
+            "eligible": self.eligible,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "status": self.status,
+            "reasons": list(self.reasons),
+            # Added with cross-portal de-duplication; the keys above are the contract's and unchanged.
+            "sources": [
+                {"call_id": s.call_id, "source": s.source, "url": s.url, "title": s.title}
+                for s in (self.sources or ())
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A person's current verdict on one (measure, call) pair, as a plain value.
+
+    The store keeps it (table ``marks``), the matcher applies it; a plain value keeps the two apart.
+    ``mark``: ``relevant`` | ``dismissed`` | ``applied`` | ``rejected`` (the application was turned
+    down). ``call_version`` is the version that was judged: a dismissed call amended later comes
+    back, because the change may be exactly what makes it fit.
+    """
+
+    measure_id: str
+    call_id: str
+    mark: MarkKind
+    call_version: int
+    marked_at: datetime
+    note: str | None = None

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from foerderradar.crawler.kinds.base import PortalBase
+from foerderradar.crawler.entry.base import PortalBase
 from foerderradar.netpolicy import portal_url_problems
 from foerderradar.settings import ConfigError, format_validation_error, kind_message, load_portals, read_yaml
 

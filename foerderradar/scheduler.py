@@ -54,37 +54,28 @@ def _finish(store: Store, run_id: int, ok: bool, summary: str) -> None:
 
 
 def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
-    """The daily job: crawl every enabled portal, group programmes found on several portals, then
-    refresh the stored match verdicts."""
+    """The daily job: crawl every enabled portal, then what follows every crawl (regroup, health,
+    alerts), then refresh the stored verdicts so the digest and the feeds only read them."""
     from foerderradar.crawler.runner import crawl
-    from foerderradar.matcher import match_calls
-    from foerderradar.matcher.feedback import apply_marks
-    from foerderradar.notifier.alerts import send_health_alerts
-    from foerderradar.storage import record_to_call
-    from foerderradar.storage.feedback import all_marks, call_versions
+    from foerderradar.jobs import after_ingest, match_stored_calls
 
     results = crawl(config, store)
-    alerts = send_health_alerts(store, config)
-    grouped = store.regroup()  # a programme on several portals is matched and shown once
-    calls = (record_to_call(r) for r in store.iter_calls(representatives_only=True))
-    matches = match_calls(
-        calls, config.measures, date.today(), min_score=config.settings.digest.min_score, sources=store.sources()
-    )
-    matches, _ = apply_marks(matches, all_marks(store), call_versions(store))
-    store.save_matches(matches)
+    ingested = after_ingest(store, config, [r.portal for r in results])
+    found = match_stored_calls(store, config, date.today(), min_score=config.settings.digest.min_score)
     failed = [r.portal for r in results if not r.ok]
     summary = (
         f"{len(results)} Portale, {sum(r.new for r in results)} neu, "
-        f"{sum(r.changed for r in results)} geändert, {grouped.groups} Programme auf mehreren Portalen, "
-        f"{len(matches)} Treffer"
+        f"{sum(r.changed for r in results)} geändert, {ingested.grouped.groups} Programme auf mehreren Portalen, "
+        f"{len(found.matches)} Treffer"
+        + (f"; {found.skipped} ungültig gespeicherte Förderaufrufe übersprungen" if found.skipped else "")
         + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
-        + "".join(f"; Störungsmeldung an {a.recipient} fehlgeschlagen" for a in alerts if a.status == "failed")
+        + "".join(f"; Störungsmeldung an {a.recipient} fehlgeschlagen" for a in ingested.alerts if a.status == "failed")
     )
     return not failed, summary
 
 
 def send_digest(config: Config, store: Store) -> tuple[bool, str]:
-    from foerderradar.notifier.service import run_digest
+    from foerderradar.jobs import run_digest
 
     outcome = run_digest(store, config, date.today(), send=True)
     failed = [r.recipient for r in outcome.recipients if r.status == "failed"]
@@ -166,9 +157,12 @@ def serve(config: Config, database_url: str) -> None:
     scheduler = build_scheduler(config, database_url)
     feeds = None
     if config.settings.feeds.port:
+        from foerderradar.jobs import digest_inputs
         from foerderradar.notifier.feeds import FeedServer
 
-        feeds = FeedServer(config, database_url, config.settings.feeds.host, config.settings.feeds.port).start()
+        feeds = FeedServer(
+            config, database_url, config.settings.feeds.host, config.settings.feeds.port, digest_inputs
+        ).start()
         log.info("Feeds: %s/feed.atom und %s/fristen.ics", feeds.url, feeds.url)
 
     def stop(signum: int, _frame: FrameType | None) -> None:

@@ -32,7 +32,8 @@ from foerderradar.config_messages import (
     unreadable,
     yaml_problem,
 )
-from foerderradar.crawler.kinds.base import SLUG, STRICT, PortalBase
+from foerderradar.crawler.crawl_settings import CrawlerSettings
+from foerderradar.crawler.entry.base import SLUG, STRICT, PortalBase
 from foerderradar.model import APPLICANTS
 from foerderradar.netpolicy import portal_url_problems
 
@@ -101,18 +102,6 @@ class PortalsFile(_Strict):
 
 
 # -- foerderradar.toml ----------------------------------------------------------------------------
-
-
-class CrawlerSettings(_Strict):
-    contact: str = "foerderradar@example.org"
-    download_delay: float = Field(default=0.7, ge=0)
-    concurrent_requests: int = Field(default=4, ge=1, le=32)
-    obey_robots_txt: bool = True
-    http_cache: bool = True
-    timeout_s: float = Field(default=30, gt=0)
-    portal_timeout_s: float = Field(default=1800, gt=0)  # a whole portal's crawl, then it is killed
-    # Longest pause a portal may ask for with 429/503 + Retry-After; longer: reported, tried next run.
-    retry_after_max_s: float = Field(default=60, ge=0)
 
 
 class DigestSettings(_Strict):

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from foerderradar.crawler.kinds.base import PortalBase
+from foerderradar.crawler.entry.base import PortalBase
 from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
 from foerderradar.crawler.kinds.json.config import JsonPortal
 from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile

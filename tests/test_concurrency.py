@@ -27,12 +27,12 @@ from sqlmodel import select
 
 from foerderradar.demo import DEMO_SITE
 from foerderradar.fixture_server import FixtureServer
-from foerderradar.matcher.types import Match
-from foerderradar.model import FundingCall
+from foerderradar.model import FundingCall, Match
 from foerderradar.scheduler import build_scheduler
 from foerderradar.settings import load_config
 from foerderradar.storage import Store
-from foerderradar.storage.models import CrawlRun, JobRun, MatchRecord
+from foerderradar.storage.models import CrawlRun, JobRun, MatchRecord, MatchState
+from foerderradar.storage.verdicts import VerdictInputs, save_matches
 
 ROOT = Path(__file__).resolve().parents[1]
 DM = "digital@kommune.example"
@@ -332,7 +332,7 @@ def test_match_runs_writing_at_once_leave_one_consistent_verdict_set(db_url: str
         try:
             barrier.wait(10)
             for _ in range(3):
-                writer.save_matches(matches)
+                save_matches(writer, matches, VerdictInputs(matches[0].reasons[0].ljust(64, "."), date(2026, 12, 1)))
         except BaseException as exc:  # collected and asserted below: the point of the test
             errors.append(exc)
         finally:
@@ -346,9 +346,12 @@ def test_match_runs_writing_at_once_leave_one_consistent_verdict_set(db_url: str
     try:
         with store.session() as session:
             rows = list(session.exec(select(MatchRecord)))
+            states = list(session.exec(select(MatchState)))
     finally:
         store.close()
     assert errors == []
     assert len(rows) == 80 == len({(r.measure_id, r.call_id) for r in rows})
+    # The state says which run's verdicts these are: the same writer's for both measures and every row.
+    assert len(states) == 2 and {s.inputs.rstrip(".") for s in states} == {(rows[0].reasons or [""])[0]}
     # One writer's set, complete — never a mixture of two runs.
     assert len({tuple(r.reasons or ()) for r in rows}) == 1

@@ -10,7 +10,15 @@ from typing import Any
 
 import pytest
 
-from foerderradar.dedup import DEFAULT_RULE, Deduplicator, DedupRecord, Rule, canonical_url, find_groups, same_programme
+from foerderradar.grouping.rule import (
+    DEFAULT_RULE,
+    Deduplicator,
+    DedupRecord,
+    Rule,
+    canonical_url,
+    find_groups,
+    same_programme,
+)
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "bench"))

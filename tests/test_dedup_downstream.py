@@ -14,13 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
-from foerderradar.crawler.kinds.base import PortalBase
+from foerderradar.crawler.entry.base import PortalBase
+from foerderradar.grouping import regroup
+from foerderradar.jobs import run_digest
 from foerderradar.matcher import match_calls, render_report
-from foerderradar.matcher.types import Match
-from foerderradar.model import CallSource, FundingCall
+from foerderradar.model import CallSource, FundingCall, Match
 from foerderradar.notifier.digest import build_digest, group_state
 from foerderradar.notifier.render import render_html, render_text
-from foerderradar.notifier.service import run_digest
 from foerderradar.settings import AppSettings, Config, MeasuresFile
 from foerderradar.storage import Store, record_to_call
 from foerderradar.storage.models import CallRecord
@@ -185,7 +185,7 @@ def test_details_the_representative_lacks_come_from_the_other_page(tmp_path: Pat
 def test_from_the_store_to_the_digest_with_the_real_matcher(tmp_path: Path, store: Store) -> None:
     """Crawled calls → regroup → digest preview: one entry, both portals linked, and `match` agrees."""
     store.upsert_calls([FDB, MUENSTER, UNRELATED])
-    assert store.regroup().groups == 1
+    assert regroup(store).groups == 1
     outcome = run_digest(store, config(tmp_path), AS_OF, preview_dir=tmp_path / "out")
     html = (tmp_path / "out" / "digest.html").read_text(encoding="utf-8")
     text = (tmp_path / "out" / "digest.txt").read_text(encoding="utf-8")

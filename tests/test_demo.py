@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import email
 import email.policy
+from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
+from foerderradar.jobs import match_stored_calls
+from foerderradar.matcher import render_report
+from foerderradar.settings import load_config
 from foerderradar.storage import Store
 
 PROJECT_CONFIG = Path(__file__).resolve().parents[1] / "config"
@@ -80,6 +84,13 @@ def test_demo_crawls_the_default_routes_export_and_eu_beside_the_sample_site(
         assert calls["foerderdatenbank:Land/NRW/wlan-kommunal-2024"].status == "closed"
         assert "\x02" not in (calls["foerderdatenbank:Bund/BMI/onlinedienste-nachnutzung"].description or "")
         assert "\u00ad" not in (calls["foerderdatenbank:Land/NRW/digitale-ratsarbeit-kommunen"].description or "")
+        # The demo went through the jobs seam like every surface: its report shows the stored
+        # verdicts (read back, not recomputed) with marks applied, from the digest's min_score on.
+        cfg = load_config(PROJECT_CONFIG)
+        found = match_stored_calls(store, cfg, date(2026, 12, 1), min_score=cfg.settings.digest.min_score)
+        assert not found.computed and found.matches
+        report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+        assert report == render_report(found.matches, "html")
     finally:
         store.close()
     text = (tmp_path / "out" / "digest.txt").read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from foerderradar.matcher.types import Match
+from foerderradar.model import Match
 from foerderradar.notifier import formatting as fmt
 from foerderradar.notifier.digest import Digest, HealthLine, build_digest, item_state, period_key
 from foerderradar.settings import AppSettings, Config, DigestSettings, MeasuresFile

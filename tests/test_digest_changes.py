@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from foerderradar.jobs import run_digest
 from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger
 from foerderradar.notifier.changes import describe
-from foerderradar.notifier.service import run_digest
 from foerderradar.settings import AppSettings, Config, DigestSettings, MeasuresFile
 from foerderradar.storage import Store
 from foerderradar.storage.models import CallEvent

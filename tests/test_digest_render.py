@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from foerderradar.matcher.types import Match
+from foerderradar.model import Match
 from foerderradar.notifier.digest import Digest, build_digest
 from foerderradar.notifier.message import build_message, make_message_id
 from foerderradar.notifier.render import render_digest, render_subject, safe_url

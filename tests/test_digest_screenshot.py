@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from foerderradar.matcher.types import Match
+from foerderradar.model import Match
 from foerderradar.notifier.digest import build_digest
 from foerderradar.notifier.render import render_digest
 from foerderradar.settings import AppSettings, Config, MeasuresFile

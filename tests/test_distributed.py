@@ -49,6 +49,7 @@ from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankP
 from foerderradar.model import FundingCall
 from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
 from foerderradar.storage import Store
+from foerderradar.storage.verdicts import stored_matches
 
 PROJECT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("FOERDERRADAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -626,7 +627,7 @@ def test_several_cities_match_and_preview_against_one_store(tmp_path: Path, monk
                                      "--as-of", "2026-12-01"])
         assert digest.exit_code == 0, digest.output
         texts[key] = (preview / "digest.txt").read_text(encoding="utf-8")
-    assert {(m.measure_id, m.call_id) for m in store.stored_matches()} == {
+    assert {(m.measure_id, m.call_id) for m in stored_matches(store)} == {
         ("a-wlan", "land:c0"), ("b-glasfaser", "land:c1"),
     }
     assert "Stadt A" in texts["a"] and "WLAN für Schulen" in texts["a"] and "Glasfaser" not in texts["a"]

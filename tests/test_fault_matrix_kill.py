@@ -32,7 +32,7 @@ from sqlmodel import select
 from foerderradar.demo import DEMO_SITE
 from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger
-from foerderradar.storage import Store
+from foerderradar.storage import Store, verdicts
 from foerderradar.storage.models import JobLock
 
 T = TypeVar("T")
@@ -161,7 +161,7 @@ def add_calls(url: str) -> None:
 
 
 def stored_matches(url: str) -> dict[tuple[str, str], datetime]:
-    return with_store(url, lambda s: {(m.measure_id, m.call_id): m.computed_at for m in s.stored_matches()})
+    return with_store(url, lambda s: {(m.measure_id, m.call_id): m.computed_at for m in verdicts.stored_matches(s)})
 
 
 def waits_in_sqlite_busy_handler(pid: int) -> bool:
@@ -173,6 +173,9 @@ def waits_in_sqlite_busy_handler(pid: int) -> bool:
 
 
 MATCH = ["match", "--as-of", AS_OF, "--format", "json"]
+# A day later: the stored verdicts no longer fit (their inputs name the day), so `match` recomputes
+# and replaces them — the write this test kills.
+NEXT_DAY = ["match", "--as-of", "2026-11-24", "--format", "json"]
 
 
 def test_killed_while_match_writes_the_matches_table(tmp_path: Path, url: str) -> None:
@@ -186,21 +189,23 @@ def test_killed_while_match_writes_the_matches_table(tmp_path: Path, url: str) -
     assert first.returncode == 0, first.stderr
     before = stored_matches(url)
     assert len(before) >= 4
+    assert run(MATCH, cfg, url).returncode == 0
+    assert stored_matches(url) == before  # same inputs: the stored verdicts are read, not rewritten
 
     if url.startswith("sqlite"):
         if not Path("/proc/self/wchan").exists():
             pytest.skip("needs /proc/PID/wchan to see match wait for the SQLite lock")
         with sqlite_write_lock(url):
-            proc = start(MATCH, cfg, url)
+            proc = start(NEXT_DAY, cfg, url)
             kill_when(lambda: waits_in_sqlite_busy_handler(proc.pid), proc, "match waiting for the write lock")
     else:
         newest = "SELECT id FROM matches WHERE id = (SELECT max(id) FROM matches) FOR UPDATE"
         with pg_holding(url, newest) as conn:
-            proc = start(MATCH, cfg, url)
+            proc = start(NEXT_DAY, cfg, url)
             kill_when(lambda: bool(pg_blocked(conn)), proc, "match's DELETE waiting for the locked row")
 
     assert stored_matches(url) == before  # every old verdict, none half-replaced
-    again = run(MATCH, cfg, url)
+    again = run(NEXT_DAY, cfg, url)
     assert again.returncode == 0, again.stderr
     after = stored_matches(url)
     assert after.keys() == before.keys()  # the same verdicts, each once

@@ -12,12 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
+from foerderradar.grouping import regroup
 from foerderradar.matcher.feedback import RELEVANT_REASON, apply_marks
-from foerderradar.matcher.types import Match
-from foerderradar.model import FundingCall
+from foerderradar.model import FundingCall, Mark, MarkKind, Match
 from foerderradar.storage import Store
 from foerderradar.storage.feedback import UnknownCall, all_marks, clear_mark, set_mark
-from foerderradar.storage.models import Mark
 
 T = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -26,7 +25,7 @@ def match(call: str, measure: str = "m") -> Match:
     return Match(measure, call, call, "https://x.example", 50, True, None, "open", ["Treffer im Titel: x"])
 
 
-def mark(call: str, kind: str, version: int = 1, measure: str = "m") -> Mark:
+def mark(call: str, kind: MarkKind, version: int = 1, measure: str = "m") -> Mark:
     return Mark(measure_id=measure, call_id=call, mark=kind, call_version=version, marked_at=T)
 
 
@@ -184,7 +183,7 @@ def test_a_mark_on_a_duplicate_applies_to_the_programme(db_url: str) -> None:
             FundingCall.model_validate({"source": "fdb", "source_id": "b", "url": "https://www.example.org/a",
                                         "title": "Gigabit-Richtlinie 2.0 Kofinanzierung"}),
         ])
-        store.regroup()
+        regroup(store)
         records = {r.id: r for r in store.iter_calls()}
         [duplicate] = [r for r in records.values() if r.duplicate_of is not None]
         row = set_mark(store, duplicate.id, "breitband", "dismissed")

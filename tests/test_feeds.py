@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
+from foerderradar.jobs import digest_inputs
 from foerderradar.model import FundingCall
 from foerderradar.notifier.feeds import ATOM, FeedServer
 from foerderradar.settings import load_config
@@ -95,7 +96,7 @@ def test_unknown_format_is_a_usage_error(cfg: Path) -> None:
 
 def test_feed_server_answers_both_routes(cfg: Path, sqlite_url: str) -> None:
     config = load_config(cfg)
-    server = FeedServer(config, sqlite_url, "127.0.0.1", 0).start()
+    server = FeedServer(config, sqlite_url, "127.0.0.1", 0, digest_inputs).start()
     try:
         with urllib.request.urlopen(f"{server.url}/feed.atom", timeout=10) as response:
             assert response.headers["Content-Type"].startswith("application/atom+xml")
@@ -113,7 +114,7 @@ def test_feed_server_answers_both_routes(cfg: Path, sqlite_url: str) -> None:
 
 def test_feed_server_reports_an_unavailable_database(cfg: Path, tmp_path: Path) -> None:
     config = load_config(cfg)
-    server = FeedServer(config, "postgresql+psycopg://nobody@127.0.0.1:1/x", "127.0.0.1", 0).start()
+    server = FeedServer(config, "postgresql+psycopg://nobody@127.0.0.1:1/x", "127.0.0.1", 0, digest_inputs).start()
     try:
         with pytest.raises(urllib.error.HTTPError) as failed:
             urllib.request.urlopen(f"{server.url}/feed.atom", timeout=20)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from foerderradar.matcher import Match, match_calls
+from foerderradar.matcher import match_calls
 from foerderradar.matcher import relevance as relevance_module
-from foerderradar.model import FundingCall
+from foerderradar.model import FundingCall, Match
 from foerderradar.settings import MeasuresFile
 
 AS_OF = date(2026, 12, 1)

@@ -12,10 +12,10 @@ import yaml
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
-from foerderradar.matcher import Match, evaluate, match_calls
+from foerderradar.matcher import evaluate, match_calls
 from foerderradar.matcher.baselines import plain_bm25, structured_gate, substring_search
 from foerderradar.matcher.evalset import compare, load_eval_set
-from foerderradar.model import FundingCall
+from foerderradar.model import FundingCall, Match
 from foerderradar.settings import MeasuresFile
 
 AS_OF = date(2026, 12, 1)

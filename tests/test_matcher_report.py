@@ -9,8 +9,9 @@ from datetime import date
 
 import pytest
 
-from foerderradar.matcher import Match, render_report
+from foerderradar.matcher import render_report
 from foerderradar.matcher.report import EMPTY
+from foerderradar.model import Match
 
 CONTRACT_KEYS = ["measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons"]
 ADDED_KEYS = ["sources"]  # cross-portal de-duplication: appended, the contract's keys keep their place

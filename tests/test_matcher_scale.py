@@ -47,8 +47,7 @@ from foerderradar.matcher.relevance import (
     _stems_in,
 )
 from foerderradar.matcher.text import MIN_PART, MIN_UNKNOWN, Analyzer, _keep_better, _Split
-from foerderradar.matcher.types import Match
-from foerderradar.model import CallSource, FundingCall
+from foerderradar.model import CallSource, FundingCall, Match
 from foerderradar.settings import Measure, MeasuresFile
 
 AS_OF = date(2026, 12, 1)

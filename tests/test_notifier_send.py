@@ -25,12 +25,13 @@ from smtp_sink import SENDER, SmtpServer, closed_port, smtp_server
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from foerderradar.matcher.types import Match
-from foerderradar.model import CallSource, FundingCall
-from foerderradar.notifier import ledger, service, smtp
+from foerderradar import jobs
+from foerderradar.jobs import run_digest
+from foerderradar.model import CallSource, FundingCall, Match
+from foerderradar.notifier import ledger, smtp
 from foerderradar.notifier.message import build_message
 from foerderradar.notifier.render import RenderedDigest
-from foerderradar.notifier.service import PLACEHOLDER_RECIPIENT, run_digest
+from foerderradar.notifier.service import PLACEHOLDER_RECIPIENT
 from foerderradar.settings import AppSettings, Config, DigestSettings, MailSettings, MeasuresFile
 from foerderradar.storage import Store
 from foerderradar.storage.models import SentDigest
@@ -85,6 +86,7 @@ def stand_in_matcher(
     config: Config,
     as_of: date,
     sources: Mapping[str, tuple[CallSource, ...]] | None = None,
+    min_score: float = 0,
 ) -> list[Match]:
     """Every open call matches the first measure: enough to exercise everything after matching."""
     return [
@@ -96,7 +98,7 @@ def stand_in_matcher(
 
 @pytest.fixture
 def matcher(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service, "find_matches", stand_in_matcher)
+    monkeypatch.setattr(jobs, "find_matches", stand_in_matcher)
 
 
 @pytest.fixture

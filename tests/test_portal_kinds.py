@@ -19,8 +19,8 @@ import scrapy
 from doc_examples import docs_section
 from pydantic import ValidationError
 
-from foerderradar.crawler.kinds.base import PortalBase
-from foerderradar.crawler.kinds.mapping_config import IDENTITY_FIELDS, CallDefaults
+from foerderradar.crawler.entry.base import PortalBase
+from foerderradar.crawler.entry.mapping import IDENTITY_FIELDS, CallDefaults
 from foerderradar.crawler.registry import KINDS, PortalKind
 from foerderradar.model import FundingCall
 

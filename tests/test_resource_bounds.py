@@ -22,7 +22,7 @@ from scrapy.settings import Settings
 from foerderradar.crawler.distributed import Cluster
 from foerderradar.crawler.registry import KINDS
 from foerderradar.crawler.scrapy_settings import build_settings
-from foerderradar.notifier.service import load_inputs
+from foerderradar.jobs import digest_inputs
 from foerderradar.settings import CrawlerSettings
 from foerderradar.storage import Store
 
@@ -131,7 +131,7 @@ def test_the_digest_keeps_only_the_records_it_can_show(tmp_path: Path, sqlite_ur
     """Of 600 stored calls, 20 match: the digest inputs hold those 20 records, and know 600 were checked."""
     store = Store(sqlite_url)
     fill(store, 0, 600, matches=20)
-    inputs = load_inputs(store, bench.bench_config(tmp_path), bench.AS_OF)
+    inputs = digest_inputs(store, bench.bench_config(tmp_path), bench.AS_OF)
     store.close()
     assert len(inputs.matches) == 20
     assert set(inputs.records) == {m.call_id for m in inputs.matches}

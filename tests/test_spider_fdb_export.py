@@ -23,7 +23,7 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 from write_counter import WriteCounter
 
-from foerderradar.crawler.kinds.base import PortalBase
+from foerderradar.crawler.entry.base import PortalBase
 from foerderradar.crawler.kinds.foerderdatenbank_export.config import FDB_EXPORT_URL, FoerderdatenbankExportPortal
 from foerderradar.crawler.kinds.foerderdatenbank_export.reader import ExportReader
 from foerderradar.crawler.kinds.foerderdatenbank_export.spider import FoerderdatenbankExportSpider

@@ -18,15 +18,15 @@ import yaml
 from scrapy import Request
 from scrapy.http import TextResponse
 
-from foerderradar.crawler.kinds.json.config import JsonPortal
-from foerderradar.crawler.kinds.json.spider import JsonApiSpider
-from foerderradar.crawler.kinds.mapping_config import (
+from foerderradar.crawler.entry.mapping import (
     IDENTITY_FIELDS,
     LIST_FIELDS,
     MAPPABLE_FIELDS,
     CallDefaults,
     FieldMap,
 )
+from foerderradar.crawler.kinds.json.config import JsonPortal
+from foerderradar.crawler.kinds.json.spider import JsonApiSpider
 from foerderradar.crawler.mapping import (
     DATE_FIELDS,
     DATETIME_FIELDS,

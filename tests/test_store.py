@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from foerderradar.model import FundingCall
+from foerderradar.model import CallSource, FundingCall, Match
 from foerderradar.storage import Store, StoreError, record_to_call, record_to_export
 from foerderradar.storage.store import RunStats
+from foerderradar.storage.verdicts import VerdictInputs, match_states, record_to_match, save_matches, stored_matches
 
 
 def make_call(**overrides: object) -> FundingCall:
@@ -133,20 +134,48 @@ def test_bad_url_is_a_plain_message() -> None:
         Store("not a url")
 
 
-def test_save_matches_replaces_a_measures_verdicts(store: Store) -> None:
-    from foerderradar.matcher.types import Match
-
+def test_save_matches_replaces_a_measures_verdicts_and_state(store: Store) -> None:
     store.upsert_call(make_call())
     cid = "foerderdatenbank:Bund/BMDV/gigabit-2027"
 
     def m(measure: str, score: float) -> Match:
-        return Match(measure, cid, "Gigabit", "https://x.de", score, True, None, "open", ["Treffer im Titel: Gigabit"])
+        return Match(measure, cid, "Gigabit", "https://x.de", score, True, date(2027, 3, 31), "open",
+                     ["Treffer im Titel: Gigabit"])
 
-    store.save_matches([m("breitband", 80), m("schulen", 10)])
-    store.save_matches([m("breitband", 90)])  # a new run for one measure replaces only its rows
-    rows = {(r.measure_id, r.score, r.call_version) for r in store.stored_matches()}
-    assert rows == {("breitband", 90, 1), ("schulen", 10, 1)}
-    assert store.stored_matches("breitband")[0].reasons == ["Treffer im Titel: Gigabit"]
+    day = date(2026, 12, 1)
+    save_matches(store, [m("breitband", 80), m("schulen", 10)], VerdictInputs("a" * 64, day, 5, 1))
+    # A new run for one measure replaces only its rows and its state.
+    save_matches(store, [m("breitband", 90)], VerdictInputs("b" * 64, day, 6, 0))
+    rows = {(r.measure_id, r.score, r.call_version, r.rank) for r in stored_matches(store)}
+    assert rows == {("breitband", 90, 1, 0), ("schulen", 10, 1, 0)}
+    states = match_states(store, ["breitband", "schulen", "unknown"])
+    assert {k: (s.inputs[0], s.calls_checked, s.calls_skipped) for k, s in states.items()} == {
+        "breitband": ("b", 6, 0), "schulen": ("a", 5, 1),
+    }
+    # Read back, a verdict is the Match that was stored (its own page as its one source).
+    assert record_to_match(stored_matches(store, "breitband")[0], {}) == Match(
+        "breitband", cid, "Gigabit", "https://x.de", 90, True, date(2027, 3, 31), "open",
+        ["Treffer im Titel: Gigabit"], sources=(CallSource(cid, "foerderdatenbank", "https://x.de", "Gigabit"),),
+    )
+    # A measure whose new list is empty keeps a state (computed, nothing found) and no rows.
+    save_matches(store, [], VerdictInputs("c" * 64, day), measure_ids=["schulen"])
+    assert [r.measure_id for r in stored_matches(store)] == ["breitband"]
+    assert match_states(store, ["schulen"])["schulen"].inputs == "c" * 64
+
+
+def test_calls_fingerprint_follows_content_and_grouping(store: Store) -> None:
+    empty = store.calls_fingerprint()
+    store.upsert_call(make_call())
+    one = store.calls_fingerprint()
+    assert one != empty and store.calls_fingerprint() == one  # stable while nothing changes
+    store.upsert_call(make_call(title="Gigabit 2027 – geändert"))
+    amended = store.calls_fingerprint()
+    assert amended != one
+    other = make_call(source_id="Land/NRW/gigabit")
+    store.upsert_call(other)
+    before = store.calls_fingerprint()
+    store.set_duplicate_of({"foerderdatenbank:Bund/BMDV/gigabit-2027": [other.id]})
+    assert store.calls_fingerprint() != before  # a regrouping changes what a verdict's sources are
 
 
 def _kinds(store: Store) -> list[tuple[str, str]]:

@@ -13,7 +13,8 @@ from typing import Any
 from sqlmodel import select
 
 from foerderradar.calls_io import EXPORT_COLUMNS, export_calls, import_calls
-from foerderradar.dedup import find_groups
+from foerderradar.grouping import regroup
+from foerderradar.grouping.rule import find_groups
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store
 from foerderradar.storage.models import CallEvent
@@ -56,7 +57,7 @@ def duplicates(store: Store) -> dict[str, str | None]:
 def test_one_programme_two_portals_one_group_the_complete_record_represents(store: Store) -> None:
     store.upsert_calls([fdb(), other()], now=T0)
     store.upsert_call(bank(), now=T0 + timedelta(days=3))
-    stats = store.regroup()
+    stats = regroup(store)
     assert (stats.groups, stats.duplicates, stats.changed) == (1, 1, 1)
     # The bank page states rate and applicants: more complete, so it represents the programme
     # although the Förderdatenbank entry was seen first.
@@ -71,15 +72,15 @@ def test_one_programme_two_portals_one_group_the_complete_record_represents(stor
 def test_equally_complete_records_the_first_seen_represents(store: Store) -> None:
     store.upsert_call(bank(funding_rate_pct=None, applicants=None, summary="x"), now=T0 + timedelta(days=1))
     store.upsert_call(fdb(summary="x"), now=T0)
-    store.regroup()
+    regroup(store)
     assert duplicates(store)[bank().id] == fdb().id
 
 
 def test_regroup_is_idempotent_and_changes_no_call(store: Store) -> None:
     store.upsert_calls([fdb(), bank(), other()], now=T0)
-    store.regroup()
+    regroup(store)
     before = {r.id: (r.content_hash, r.version, r.changed_at, r.last_seen) for r in store.iter_calls()}
-    assert store.regroup().changed == 0
+    assert regroup(store).changed == 0
     assert {r.id: (r.content_hash, r.version, r.changed_at, r.last_seen) for r in store.iter_calls()} == before
     with store.session() as session:
         kinds = [e.kind for e in session.exec(select(CallEvent)).all()]
@@ -88,9 +89,9 @@ def test_regroup_is_idempotent_and_changes_no_call(store: Store) -> None:
 
 def test_a_call_that_stops_being_similar_leaves_its_group(store: Store) -> None:
     store.upsert_calls([fdb(), bank()], now=T0)
-    store.regroup()
+    regroup(store)
     store.upsert_call(fdb(title="Smart-City-Strategien für Mittelstädte"), now=T0 + timedelta(days=1))
-    stats = store.regroup()
+    stats = regroup(store)
     assert (stats.groups, stats.changed) == (0, 1)
     assert duplicates(store) == {bank().id: None, fdb().id: None}
     assert store.sources() == {}
@@ -98,9 +99,9 @@ def test_a_call_that_stops_being_similar_leaves_its_group(store: Store) -> None:
 
 def test_a_gone_representative_hands_over(store: Store) -> None:
     store.upsert_calls([fdb(), bank()], now=T0)
-    store.regroup()
+    regroup(store)
     store.mark_gone("nrwbank", seen=set(), now=T0 + timedelta(days=1))  # the bank page disappeared
-    store.regroup()
+    regroup(store)
     assert duplicates(store) == {fdb().id: None, bank().id: fdb().id}
 
 
@@ -108,7 +109,7 @@ def test_the_labelled_set_groups_the_same_in_the_store(store: Store) -> None:
     """The store reads only what the rule needs (description cut in SQL): same groups as in memory."""
     items = load_set(SET)
     store.upsert_calls([i.call for i in items], now=T0)
-    stats = store.regroup()
+    stats = regroup(store)
     expected = find_groups(i.record for i in items).groups
     stored: dict[str, list[str]] = {}
     for call_id, lead in duplicates(store).items():
@@ -120,7 +121,7 @@ def test_the_labelled_set_groups_the_same_in_the_store(store: Store) -> None:
 
 def test_export_names_the_representative_and_import_ignores_it(store: Store) -> None:
     store.upsert_calls([fdb(), bank()], now=T0)
-    store.regroup()
+    regroup(store)
     buf = io.StringIO()
     export_calls(store, buf)
     rows = {r["id"]: r for r in map(json.loads, buf.getvalue().splitlines())}

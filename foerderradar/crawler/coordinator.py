@@ -38,6 +38,7 @@ from typing import IO, Any
 import redis
 from sqlmodel import select
 
+from foerderradar.crawler.crawl_settings import CrawlConfig
 from foerderradar.crawler.distributed import (
     Cluster,
     DistributedConfigError,
@@ -47,11 +48,10 @@ from foerderradar.crawler.distributed import (
     connect,
     start_requests,
 )
-from foerderradar.crawler.kinds.base import PortalBase
+from foerderradar.crawler.entry.base import PortalBase
 from foerderradar.crawler.registry import KINDS
 from foerderradar.crawler.runner import DEFAULT_CACHE_DIR, PortalResult, select_portals
 from foerderradar.crawler.worker import MAX_MESSAGES, RESULT_PREFIX
-from foerderradar.settings import Config
 from foerderradar.storage import Store
 from foerderradar.storage.models import CrawlRun
 from foerderradar.storage.store import RunStats
@@ -159,7 +159,7 @@ def _coordinator_gone(shared: SharedCrawl) -> bool:
 
 
 def publish(
-    shared: SharedCrawl, portal: PortalBase, config: Config, store: Store, now: datetime | None, ttl_s: float
+    shared: SharedCrawl, portal: PortalBase, config: CrawlConfig, store: Store, now: datetime | None, ttl_s: float
 ) -> tuple[dict[str, Any], bool]:
     """Open the run, queue the start requests and publish the crawl — or resume an interrupted one.
 
@@ -332,7 +332,7 @@ def finalise(
 
 def crawl_portal_distributed(
     portal: PortalBase,
-    config: Config,
+    config: CrawlConfig,
     store: Store,
     options: DistributedOptions,
     *,
@@ -360,7 +360,7 @@ def crawl_portal_distributed(
 
 
 def crawl_distributed(
-    config: Config,
+    config: CrawlConfig,
     store: Store,
     keys: Sequence[str] = (),
     *,

@@ -2,7 +2,7 @@
 
 The kinds city IT configures without Python (``feed``, ``json``, ``csv``, ``html``) say in
 ``portals.yaml`` where each field comes from; their config models and the pieces they share live in
-:mod:`foerderradar.crawler.kinds` (:mod:`~foerderradar.crawler.kinds.mapping_config`). This module
+:mod:`foerderradar.crawler.kinds` (:mod:`~foerderradar.crawler.entry.mapping`). This module
 applies such an entry: it coerces values to the shape of each
 :class:`~foerderradar.model.FundingCall` field (lists ↔ scalars, dates, HTML to text, German labels
 to vocabulary codes), reads deadline, status, rate and amount from the text when they are not
@@ -20,7 +20,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from foerderradar.crawler.kinds.mapping_config import (
+from foerderradar.crawler.entry.mapping import (
     IDENTITY_FIELDS,
     LIST_FIELDS,
     PLACEHOLDER,

@@ -15,7 +15,7 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from foerderradar.crawler.kinds.base import PortalBase
+from foerderradar.crawler.entry.base import PortalBase
 from foerderradar.crawler.kinds.csv.config import CsvPortal
 from foerderradar.crawler.kinds.eu_sedia.config import EuSediaPortal
 from foerderradar.crawler.kinds.feed.config import FeedPortal

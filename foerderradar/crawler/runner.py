@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from foerderradar.crawler.botwall import any_bot_wall
-from foerderradar.crawler.kinds.base import PortalBase
+from foerderradar.crawler.crawl_settings import CrawlConfig
+from foerderradar.crawler.entry.base import PortalBase
 from foerderradar.crawler.worker import RESULT_PREFIX
-from foerderradar.settings import Config
 from foerderradar.storage import Store
 from foerderradar.storage.store import RunStats
 
@@ -95,7 +95,7 @@ def _result(cls: type[R], portal: str, data: dict[str, Any]) -> R:
     return cls(portal=portal, ok=bool(data["ok"]), **{k: v for k, v in data.items() if k in names})
 
 
-def _job(portal: PortalBase, config: Config, db_url: str, cache_dir: Path) -> dict[str, object]:
+def _job(portal: PortalBase, config: CrawlConfig, db_url: str, cache_dir: Path) -> dict[str, object]:
     return {
         "portal": portal.for_crawl(config.directory).model_dump(mode="json"),
         "crawler": config.settings.crawler.model_dump(mode="json"),
@@ -106,7 +106,7 @@ def _job(portal: PortalBase, config: Config, db_url: str, cache_dir: Path) -> di
 
 def crawl_portal(
     portal: PortalBase,
-    config: Config,
+    config: CrawlConfig,
     store: Store,
     *,
     cache_dir: Path = DEFAULT_CACHE_DIR,
@@ -172,7 +172,7 @@ IMPORTANT_FIELDS = {
 
 def check_portal(
     portal: PortalBase,
-    config: Config,
+    config: CrawlConfig,
     *,
     max_items: int = 20,
     cache_dir: Path = DEFAULT_CACHE_DIR,
@@ -193,7 +193,7 @@ def check_portal(
 
 
 def crawl(
-    config: Config,
+    config: CrawlConfig,
     store: Store,
     keys: Sequence[str] = (),
     *,

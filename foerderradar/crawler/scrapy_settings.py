@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from foerderradar import __version__
-from foerderradar.settings import CrawlerSettings
+from foerderradar.crawler.crawl_settings import CrawlerSettings
 
 PROJECT_URL = "https://github.com/foerderradar/foerderradar"
 # The crawl's clock (ISO timestamp) when the caller fixes it — benches and tests simulate the days

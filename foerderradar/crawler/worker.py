@@ -22,13 +22,13 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
+from foerderradar.crawler.crawl_settings import CrawlerSettings
 from foerderradar.crawler.failures import http_error
 from foerderradar.crawler.mapping import SourceError
 from foerderradar.crawler.registry import KINDS
 from foerderradar.crawler.revalidation import NET_BYTES, NET_DOWNLOADS, NET_NOT_MODIFIED, NET_REQUESTS
 from foerderradar.crawler.scrapy_settings import NOW_SETTING, build_settings
 from foerderradar.crawler.selectors import LayoutError
-from foerderradar.settings import CrawlerSettings
 from foerderradar.storage import Store, StoreError
 from foerderradar.storage.store import RunStats
 

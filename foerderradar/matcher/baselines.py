@@ -21,8 +21,7 @@ from datetime import date
 
 from foerderradar.german.fold import fold
 from foerderradar.matcher.eligibility import assess_call
-from foerderradar.matcher.types import Match
-from foerderradar.model import FundingCall
+from foerderradar.model import FundingCall, Match
 from foerderradar.settings import City, MeasuresFile
 
 Gate = Callable[[FundingCall, City, date], bool]

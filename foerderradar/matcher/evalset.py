@@ -20,8 +20,7 @@ from pydantic import ValidationError
 from foerderradar.matcher.baselines import our_gate, plain_bm25, structured_gate, substring_search
 from foerderradar.matcher.evaluate import INELIGIBLE, evaluate
 from foerderradar.matcher.match import match_calls
-from foerderradar.matcher.types import Match
-from foerderradar.model import FundingCall
+from foerderradar.model import FundingCall, Match
 from foerderradar.settings import ConfigError, MeasuresFile, format_validation_error
 
 METRICS = ("ndcg@5", "p@5", "useful@5", "recall@10", "leaks")

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from foerderradar.matcher.types import Match
+from foerderradar.model import Match
 
 INELIGIBLE = "ineligible"
 

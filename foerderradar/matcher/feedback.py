@@ -1,8 +1,9 @@
 """Applying a person's marks to fresh matches: what they dismissed stays away, what they applied
 for moves to "laufende Anträge", what they confirmed says so.
 
-Pure functions of matches, marks and current call versions, so the CLI report, the stored match
-verdicts and the digest all apply feedback the same way.
+Pure functions of matches, plain marks (:class:`foerderradar.model.Mark`) and current call
+versions, so the report, the digest and the feeds — all through ``jobs.match_stored_calls`` —
+apply feedback the same way, and the matcher never sees the store's tables.
 
 - ``dismissed`` and ``rejected``: the pair is not listed again — unless the call was amended after
   the mark (a changed deadline or scope can make a dismissed call fit), then it comes back with a
@@ -18,8 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from foerderradar.matcher.types import Match
-from foerderradar.storage.models import Mark
+from foerderradar.model import Mark, Match
 
 HIDING = ("dismissed", "rejected")
 RELEVANT_REASON = "von Ihnen als relevant markiert"

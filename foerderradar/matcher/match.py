@@ -20,8 +20,7 @@ import numpy as np
 from foerderradar.matcher.applicants import check_applicants
 from foerderradar.matcher.eligibility import CallVerdict, assess_call, check_region, excluded_terms
 from foerderradar.matcher.relevance import SLACK, Floats, Hit, Index, Query
-from foerderradar.matcher.types import Match
-from foerderradar.model import CallSource, FundingCall
+from foerderradar.model import CallSource, FundingCall, Match
 from foerderradar.settings import City, Measure, MeasuresFile
 
 

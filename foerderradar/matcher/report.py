@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, select_autoescape
 
-from foerderradar.matcher.types import Match
+from foerderradar.model import Match
 
 EMPTY = "Keine passenden Förderaufrufe gefunden."
 COLUMNS = ["measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons", "sources"]

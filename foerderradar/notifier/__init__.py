@@ -1,10 +1,11 @@
 """The weekly digest: what it says (digest), how it looks (render), the mail (message), the
-delivery (smtp), the once-per-recipient ledger (ledger) and the command's entry point (service)."""
+delivery (smtp), the once-per-recipient ledger (ledger) and preview/sending of a run (service).
+The run itself — inputs, then this package — is ``jobs.run_digest``."""
 
 from foerderradar.notifier.digest import Digest, DigestItem, MeasureSection, build_digest, period_key
 from foerderradar.notifier.message import build_message, make_message_id
 from foerderradar.notifier.render import RenderedDigest, render_digest, safe_url
-from foerderradar.notifier.service import DigestOutcome, RecipientResult, run_digest
+from foerderradar.notifier.service import DigestOutcome, RecipientResult, dispatch
 from foerderradar.notifier.smtp import DeliveryError, send
 
 __all__ = [
@@ -17,10 +18,10 @@ __all__ = [
     "RenderedDigest",
     "build_digest",
     "build_message",
+    "dispatch",
     "make_message_id",
     "period_key",
     "render_digest",
-    "run_digest",
     "safe_url",
     "send",
 ]

@@ -13,7 +13,7 @@ from typing import Literal
 
 from foerderradar.health import PortalHealth
 from foerderradar.matcher.feedback import Application
-from foerderradar.matcher.types import Match
+from foerderradar.model import Match
 from foerderradar.notifier import formatting as fmt
 from foerderradar.notifier.changes import describe as describe_changes
 from foerderradar.notifier.ics import Deadline

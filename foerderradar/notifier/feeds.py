@@ -1,10 +1,10 @@
 """Subscribable outputs: an Atom feed of the current matches and an iCalendar file of deadlines.
 
 Some people live in a feed reader or a calendar rather than their inbox. Both files are built from
-the same inputs as the digest (stored calls → matcher → feedback marks), so a call the digital
-manager dismissed disappears from the feed too. ``foerderradar feed`` writes them; ``serve`` can
-answer them on a loopback port (:class:`FeedServer`) for a reader on the same machine or behind a
-reverse proxy.
+the same inputs as the digest (``jobs.digest_inputs``: the stored verdicts with marks applied), so
+a call the digital manager dismissed disappears from the feed too. ``foerderradar feed`` writes
+them; ``serve`` can answer them on a loopback port (:class:`FeedServer`) for a reader on the same
+machine or behind a reverse proxy.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import hashlib
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,9 +22,11 @@ from xml.etree import ElementTree as ET
 from foerderradar.notifier import formatting as fmt
 from foerderradar.notifier.ics import Deadline, calendar
 from foerderradar.notifier.safety import safe_url
-from foerderradar.notifier.service import DigestInputs, load_inputs
+from foerderradar.notifier.service import DigestInputs
 from foerderradar.settings import Config
 from foerderradar.storage import Store
+
+InputsLoader = Callable[[Store, Config, date], DigestInputs]
 
 ATOM = "http://www.w3.org/2005/Atom"
 # XML 1.0 forbids most control characters outright; a scraped title must not make the feed invalid.
@@ -121,8 +124,7 @@ def deadline_calendar(inputs: DigestInputs, config: Config, as_of: date) -> str:
     return calendar(items, name=f"Förderradar – Fristen {config.measures.city.name}")
 
 
-def build_feed(store: Store, config: Config, fmt_name: str, as_of: date, *, self_url: str | None = None) -> str:
-    inputs = load_inputs(store, config, as_of)
+def build_feed(inputs: DigestInputs, config: Config, fmt_name: str, as_of: date, *, self_url: str | None = None) -> str:
     if fmt_name == "atom":
         return atom_feed(feed_entries(inputs, config), config, self_url=self_url)
     if fmt_name == "ics":
@@ -137,12 +139,15 @@ ROUTES = {"/feed.atom": ("atom", "application/atom+xml; charset=utf-8"),
 class FeedServer:
     """``serve``'s optional feed endpoint: /feed.atom and /fristen.ics, built fresh per request.
 
+    ``load`` reads the inputs of one request (``jobs.digest_inputs``): handed in by the surface
+    that starts the server, because the notifier sits below the jobs and must not import them.
     Bound to loopback by default; anything wider belongs behind a reverse proxy with TLS.
     """
 
-    def __init__(self, config: Config, database_url: str, host: str, port: int) -> None:
+    def __init__(self, config: Config, database_url: str, host: str, port: int, load: InputsLoader) -> None:
         self.config = config
         self.database_url = database_url
+        self.load = load
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -155,7 +160,8 @@ class FeedServer:
                 try:
                     store = Store(server.database_url, migrate=False)
                     try:
-                        body = build_feed(store, server.config, name, date.today(),
+                        day = date.today()
+                        body = build_feed(server.load(store, server.config, day), server.config, name, day,
                                           self_url=f"http://{self.headers.get('Host', '')}{self.path}").encode()
                     finally:
                         store.close()

@@ -1,7 +1,9 @@
-"""``foerderradar digest``: stored calls → matches → one digest per recipient → preview and/or mail.
+"""``foerderradar digest``: digest inputs → one digest per recipient → preview and/or mail.
 
-Sending is at most once per (period, recipient) via the ``sent_digests`` ledger; see
-:func:`deliver` for the order of steps and the one window that remains.
+The inputs (verdicts, records, health, changes) are loaded by ``jobs.digest_inputs``, the seam
+every surface shares; this module builds, renders and sends. Sending is at most once per (period,
+recipient) via the ``sent_digests`` ledger; see :func:`deliver` for the order of steps and the one
+window that remains.
 """
 
 from __future__ import annotations
@@ -9,29 +11,24 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError
-
 from foerderradar.health import PortalHealth, portal_health
-from foerderradar.matcher import match_calls
-from foerderradar.matcher.feedback import Application, apply_marks
-from foerderradar.matcher.types import Match
-from foerderradar.model import CallSource, FundingCall
+from foerderradar.matcher.feedback import Application
+from foerderradar.model import Match
 from foerderradar.notifier import ledger, smtp
 from foerderradar.notifier.digest import Digest, build_digest, period_key
 from foerderradar.notifier.ics import calendar
 from foerderradar.notifier.message import build_message, make_message_id, normalise_address
 from foerderradar.notifier.render import RenderedDigest, render_digest
 from foerderradar.settings import Config
-from foerderradar.storage import Store, record_to_call
-from foerderradar.storage.feedback import all_marks
-from foerderradar.storage.models import CallEvent, CallRecord, utcnow
+from foerderradar.storage import Store
+from foerderradar.storage.models import CallEvent, CallRecord
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +72,8 @@ class DigestInputs:
     """What every recipient's digest is built from; loaded once per run.
 
     ``records`` are the calls the digest can show — matched calls, their pages on other portals,
-    marked calls — not every stored record, so memory follows the matches (the matcher's own index
-    over all calls aside); ``calls_checked`` is how many stored calls were matched.
+    running applications — not every stored record, so memory follows the matches;
+    ``calls_checked`` is how many stored calls the verdicts speak for.
     """
 
     records: Mapping[str, CallRecord]
@@ -88,47 +85,6 @@ class DigestInputs:
     # each sent digest as the next one's "new since" (see SentDigest.covers_until).
     covers_until: datetime | None = None
     calls_checked: int | None = None  # None: len(records)
-
-
-def find_matches(
-    calls: Iterable[FundingCall],
-    config: Config,
-    as_of: date,
-    sources: Mapping[str, tuple[CallSource, ...]] | None = None,
-) -> list[Match]:
-    """The one seam to the matcher: tests put a fixed stand-in here, so they check the notifier
-    rather than today's scoring."""
-    return match_calls(calls, config.measures, as_of, min_score=config.settings.digest.min_score, sources=sources)
-
-
-def load_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
-    """The matches of one call per programme (a programme found on several portals is scored and
-    listed once), and the records the digest shows: those of the matched and marked calls and of
-    their other portals' pages — fetched after matching instead of keeping every stored record."""
-    covers_until = utcnow() - IN_FLIGHT
-    checked = 0
-
-    def representatives() -> Iterator[FundingCall]:
-        nonlocal checked
-        for record in store.iter_calls():
-            try:
-                call = record_to_call(record)
-            except ValidationError as exc:  # a row written by an older, laxer version: skip, don't abort
-                log.warning("Förderaufruf %s übersprungen (ungültig gespeichert): %s", record.id, exc)
-                continue
-            checked += 1
-            if record.duplicate_of is None:
-                yield call
-
-    found = find_matches(representatives(), config, as_of, store.sources())
-    marks = all_marks(store)
-    wanted = {m.call_id for m in found} | {s.call_id for m in found for s in m.sources} | {m.call_id for m in marks}
-    records = store.calls_by_id(wanted)
-    matches, applications = apply_marks(found, marks, {cid: r.version for cid, r in records.items()})
-    return DigestInputs(
-        records, matches, load_health(store, config), tuple(applications), recent_changes(store, as_of),
-        covers_until, calls_checked=checked,
-    )
 
 
 def recent_changes(store: Store, as_of: date) -> dict[str, list[CallEvent]]:
@@ -267,17 +223,19 @@ def _already_sent(store: Store, period: str, recipient: str) -> RecipientResult:
     return RecipientResult(recipient, "already_sent", when)  # the CLI's label already says "bereits versendet"
 
 
-def run_digest(
+def dispatch(
     store: Store,
     config: Config,
     as_of: date,
+    inputs: DigestInputs,
+    recipients: list[str],
     *,
     preview_dir: Path | None = None,
     send: bool = False,
     to: list[str] | None = None,
 ) -> DigestOutcome:
-    recipients = resolve_recipients(config, to, required=send)
-    inputs = load_inputs(store, config, as_of)
+    """Preview and/or send the digest of ``inputs`` to ``recipients`` (:func:`resolve_recipients`;
+    ``to`` as given on the command line, for each recipient's measure scope)."""
     first = recipients[0] if recipients else None
     # Built (and its subject rendered) before anything is sent, so a broken subject template stops
     # the run before the first mail rather than halfway through the list.

@@ -1,4 +1,7 @@
-"""Persistence: SQLModel tables, the store and Alembic-managed schema."""
+"""Persistence: SQLModel tables, the store and Alembic-managed schema.
+
+A leaf below crawler, matcher and notifier: it imports only the model (docs/architecture.md, *Layers*).
+"""
 
 from foerderradar.storage.store import Store, StoreError, record_to_call, record_to_export
 

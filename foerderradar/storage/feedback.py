@@ -7,15 +7,16 @@ the call changed since it was judged.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import cast
 
 from sqlmodel import col, select
 
-from foerderradar.storage.models import CallRecord, Mark, utcnow
+from foerderradar.model import MARK_KINDS, Mark, MarkKind
+from foerderradar.storage.models import CallRecord, MarkRecord, utcnow
 from foerderradar.storage.store import Store
 
-MarkKind = Literal["relevant", "dismissed", "applied", "rejected"]
-MARK_KINDS: tuple[str, ...] = get_args(MarkKind)
+__all__ = ["MARK_KINDS", "MARK_LABELS", "MarkKind", "UnknownCall", "all_marks", "clear_mark", "set_mark"]
+
 MARK_LABELS = {"relevant": "relevant", "dismissed": "verworfen", "applied": "beantragt", "rejected": "abgelehnt"}
 
 
@@ -35,19 +36,23 @@ def set_mark(store: Store, call_id: str, measure_id: str, mark: MarkKind, note: 
             representative = session.get(CallRecord, record.duplicate_of)
             if representative is not None:
                 record, call_id = representative, representative.id
-        row = session.exec(select(Mark).where(Mark.measure_id == measure_id, Mark.call_id == call_id)).first()
+        row = session.exec(
+            select(MarkRecord).where(MarkRecord.measure_id == measure_id, MarkRecord.call_id == call_id)
+        ).first()
         if row is None:
-            row = Mark(measure_id=measure_id, call_id=call_id, mark=mark, call_version=record.version,
-                       marked_at=utcnow())
+            row = MarkRecord(measure_id=measure_id, call_id=call_id, mark=mark, call_version=record.version,
+                             marked_at=utcnow())
         row.mark, row.note, row.call_version, row.marked_at = mark, note, record.version, utcnow()
         session.add(row)
         session.commit()
-        return row
+        return _value(row)
 
 
 def clear_mark(store: Store, call_id: str, measure_id: str) -> bool:
     with store.session() as session:
-        row = session.exec(select(Mark).where(Mark.measure_id == measure_id, Mark.call_id == call_id)).first()
+        row = session.exec(
+            select(MarkRecord).where(MarkRecord.measure_id == measure_id, MarkRecord.call_id == call_id)
+        ).first()
         if row is None:
             return False
         session.delete(row)
@@ -57,10 +62,12 @@ def clear_mark(store: Store, call_id: str, measure_id: str) -> bool:
 
 def all_marks(store: Store) -> list[Mark]:
     with store.session() as session:
-        return list(session.exec(select(Mark).order_by(col(Mark.measure_id), col(Mark.marked_at))).all())
+        rows = session.exec(select(MarkRecord).order_by(col(MarkRecord.measure_id), col(MarkRecord.marked_at)))
+        return [_value(row) for row in rows.all()]
 
 
-def call_versions(store: Store) -> dict[str, int]:
-    """Current version of every call, read as two columns (cheap even for 50,000 calls)."""
-    with store.session() as session:
-        return dict(session.exec(select(CallRecord.id, CallRecord.version)).all())
+def _value(row: MarkRecord) -> Mark:
+    """The plain value the matcher and the surfaces get (the table row stays in storage)."""
+    return Mark(measure_id=row.measure_id, call_id=row.call_id, mark=cast(MarkKind, row.mark),
+                call_version=row.call_version, marked_at=row.marked_at, note=row.note)
+

@@ -80,7 +80,7 @@ class CallRecord(SQLModel, table=True):
     version: int = 1
     gone_at: datetime | None = _ts(nullable=True)  # set when a complete crawl no longer lists the call
     # The same programme found on several portals is one group; every member but the call that
-    # represents it points here to that call (foerderradar/dedup.py decides, Store.regroup writes).
+    # represents it points here to that call (foerderradar/grouping decides, Store.set_duplicate_of writes).
     duplicate_of: str | None = Field(default=None, index=True, max_length=600)
 
 
@@ -127,7 +127,16 @@ class CrawlRun(SQLModel, table=True):
 
 
 class MatchRecord(SQLModel, table=True):
-    """The latest verdict on one (measure, call) pair; recomputed by every `match` run."""
+    """One stored verdict: a (measure, call) pair the matcher found eligible and relevant (score
+    above zero and at least :attr:`MatchState.min_score`).
+
+    The one truth that report, digest and feeds read (``jobs.match_stored_calls``): a measure's
+    rows are replaced together with its :class:`MatchState`, and read back only while that state's
+    inputs fingerprint still fits the stored calls, the measures, the day and the code. ``rank`` is
+    the row's place in the measure's list, so a read gives exactly the order the matcher chose
+    (ties included); ``title``, ``url``, ``deadline`` (possibly read from the text) and ``status``
+    (as of the day) are what the verdict said, so reading needs no second look at the calls.
+    """
 
     __tablename__ = "matches"
     __table_args__ = (UniqueConstraint("measure_id", "call_id", name="uq_match_measure_call"),)
@@ -140,14 +149,41 @@ class MatchRecord(SQLModel, table=True):
     eligible: bool
     reasons: list[str] | None = _json()
     computed_at: datetime = _ts()
+    rank: int = 0
+    title: str = Field(default="", sa_column=Column(sa.Text(), nullable=False))
+    url: str = Field(default="", sa_column=Column(sa.Text(), nullable=False))
+    deadline: date | None = None
+    status: str = Field(default="unknown", max_length=16)
 
 
-class Mark(SQLModel, table=True):
-    """A person's verdict on one (measure, call) pair — the feedback the matcher must respect.
+class MatchState(SQLModel, table=True):
+    """What one measure's stored verdicts were computed from: ``inputs`` is a fingerprint of the
+    stored calls (content and grouping), the measures file, the day and the matcher's code. Equal
+    fingerprint (and ``min_score`` no higher than asked for) → the stored verdicts are read; any
+    difference → they are recomputed and replaced.
 
-    ``mark``: ``relevant`` | ``dismissed`` | ``applied`` | ``rejected`` (the application was turned
-    down). ``call_version`` is the version that was judged: a dismissed call that is amended later
-    comes back, because the change may be exactly what makes it fit.
+    One row per measure, so cities sharing a store with distinct measure ids (docs/scale-out.md)
+    keep their verdicts side by side.
+    """
+
+    __tablename__ = "match_state"
+
+    measure_id: str = Field(primary_key=True, max_length=128)
+    inputs: str = Field(max_length=64)
+    as_of: date
+    computed_at: datetime = _ts()
+    calls_checked: int = 0  # stored calls the verdicts speak for (representatives and their other pages)
+    calls_skipped: int = 0  # stored rows that failed validation and were left out
+    # The lowest score stored: a reader asking for less recomputes (a report with --min-score 0 after the
+    # daily job stored only what the digest shows).
+    min_score: float = 0
+
+
+class MarkRecord(SQLModel, table=True):
+    """A stored :class:`foerderradar.model.Mark` (a person's verdict on one (measure, call) pair).
+
+    Read through ``storage/feedback.py``, which hands out the plain value: the matcher applies marks
+    without knowing this table.
     """
 
     __tablename__ = "marks"

@@ -1,7 +1,12 @@
-"""The store: the only module that talks SQL. Everyone else hands it canonical calls.
+"""The store: the database connection, and the calls, crawl runs and page states in it.
+Everyone else hands it canonical calls.
 
 Upserts are keyed by ``source:source_id`` and versioned by a content hash, so crawling the same
-pages twice stores each call once and a real change is visible as a version bump.
+pages twice stores each call once and a real change is visible as a version bump. The other
+storage modules keep what belongs to one municipality — marks (``feedback.py``), verdicts
+(``verdicts.py``) — and the job leases (``locks.py``), each through :meth:`Store.session`.
+(Near 600 lines: a call's whole lifecycle — upsert with its events, gone and back, the incremental
+crawl's bookkeeping, the columns grouping reads — shares one connection and one error policy.)
 """
 
 from __future__ import annotations
@@ -10,12 +15,12 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -24,12 +29,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from foerderradar.model import CallSource, FundingCall
-from foerderradar.storage.models import CallEvent, CallRecord, CrawlRun, MatchRecord, PageState, utcnow
+from foerderradar.storage.models import (
+    CallEvent,
+    CallRecord,
+    CrawlRun,
+    PageState,
+    utcnow,
+)
 from foerderradar.storage.textdiff import text_changes
-
-if TYPE_CHECKING:
-    from foerderradar.dedup import Rule
-    from foerderradar.matcher.types import Match
 
 DEFAULT_DATABASE_URL = "sqlite:///foerderradar.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -141,33 +148,6 @@ def upgrade_schema(engine: Engine) -> None:
     with _UPGRADE_LOCK, engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-
-
-@dataclass(frozen=True)
-class GroupStats:
-    """What :meth:`Store.regroup` found: groups of two or more calls, and what it had to write."""
-
-    groups: int = 0
-    duplicates: int = 0  # calls that point to another call (members other than the representative)
-    changed: int = 0  # rows whose duplicate_of this run changed (0 on a repeat: idempotent)
-    compared: int = 0  # candidate pairs the rule looked at
-
-
-# Fields a person acts on: a call that states them represents its group before one that does not.
-_ACTION_FIELDS = ("deadline", "funding_rate_pct", "max_amount_eur", "applicants", "open_date", "deadline_text")
-_OTHER_FIELDS = ("summary", "description", "funding_body", "level", "regions", "funding_type", "topics", "status")
-
-
-def representative_key(row: Any) -> tuple[bool, int, int, datetime, str]:
-    """Sort key; the smallest represents the group. Deterministic, and documented in
-    docs/architecture.md: a call still listed (not gone) first; then the most complete record —
-    first the fields a person acts on (deadline, rate, amount, applicants, opening date), then the
-    rest; then the call seen first (so the group keeps its id and history when nothing is better);
-    then the id. Bank and Bezirksregierung pages usually state rate, amount and deadline, so the
-    more specific source tends to win over the aggregator by completeness alone."""
-    action = sum(getattr(row, f) not in (None, "", []) for f in _ACTION_FIELDS)
-    other = sum(getattr(row, f) not in (None, "", [], "unknown") for f in _OTHER_FIELDS)
-    return (row.gone_at is not None, -action, -other, row.first_seen, row.id)
 
 
 @dataclass(frozen=True)
@@ -357,63 +337,33 @@ class Store:
 
     # -- programmes on several portals -----------------------------------------------------------
 
-    def regroup(self, rule: Rule | None = None) -> GroupStats:
-        """Recompute which calls are one programme and store it in ``calls.duplicate_of``.
-
-        Called after every crawl and import. Recomputed from scratch, so it is idempotent (a
-        repeat writes nothing) and a call that stops being similar after an amendment leaves its
-        group. Reads only the columns the rule needs (the description cut to its start), and the
-        rule compares candidate pairs from blocking, not all pairs. Content, versions and events
-        are never touched: grouping is bookkeeping, not a change of the call.
-        """
-        # Imported here: the rule pulls in the matcher's text analysis, which crawl workers never need.
-        from foerderradar.dedup import DEFAULT_RULE, DedupRecord, find_groups
-
-        text_chars = DedupRecord.TEXT_CHARS
+    def call_columns(self, names: Sequence[str], *, cut: Mapping[str, int] | None = None) -> list[Any]:
+        """These columns of every stored call, in id order; a text column named in ``cut`` is read
+        only up to that many characters. For whole-store passes that need a few fields of every call
+        (``grouping.regroup``) without loading 50,000 full records."""
+        table = _CALLS
         columns = [
-            CallRecord.id, CallRecord.source, CallRecord.url, CallRecord.title, CallRecord.summary,
-            sa.func.substr(CallRecord.description, 1, text_chars).label("description"),
-            CallRecord.level, CallRecord.regions, CallRecord.funding_type, CallRecord.duplicate_of,
-            CallRecord.gone_at, CallRecord.first_seen,
-            *(getattr(CallRecord, f) for f in (*_ACTION_FIELDS, "funding_body", "topics", "status")),
+            sa.func.substr(table.c[name], 1, (cut or {})[name]).label(name) if name in (cut or {}) else table.c[name]
+            for name in names
         ]
-        records: list[DedupRecord] = []
-        rows: dict[str, Any] = {}
         with self.session() as session:
-            for row in session.execute(sa.select(*columns).order_by(CallRecord.id)):
-                rows[row.id] = row
-                text = " ".join(t for t in (row.summary, row.description) if t)[:text_chars]
-                records.append(
-                    DedupRecord(
-                        id=row.id, source=row.source, url=row.url, title=row.title, text=text, level=row.level,
-                        regions=tuple(row.regions or ()), funding_type=tuple(row.funding_type or ()),
-                    )
-                )
-        grouping = find_groups(records, rule or DEFAULT_RULE)
-        wanted: dict[str, str | None] = dict.fromkeys(rows)
-        for group in grouping.groups:
-            leader = min((rows[i] for i in group), key=representative_key).id
-            for member in group:
-                wanted[member] = None if member == leader else leader
-        moves: dict[str | None, list[str]] = {}
-        for call_id, target in wanted.items():
-            if rows[call_id].duplicate_of != target:
-                moves.setdefault(target, []).append(call_id)
+            return list(session.execute(sa.select(*columns).order_by(table.c.id)).all())
+
+    def set_duplicate_of(self, moves: Mapping[str | None, Sequence[str]]) -> int:
+        """Point these calls to the call that represents their programme (None: they represent
+        themselves), in one transaction; returns how many rows were written."""
+        written = 0
         with self.session() as session:
             for target, ids in moves.items():
-                for start in range(0, len(ids), 500):
+                for start in range(0, len(ids), _CHUNK):
                     session.execute(
                         sa.update(CallRecord)
-                        .where(col(CallRecord.id).in_(ids[start : start + 500]))
+                        .where(col(CallRecord.id).in_(list(ids[start : start + _CHUNK])))
                         .values(duplicate_of=target)
                     )
+                    written += len(ids[start : start + _CHUNK])
             session.commit()
-        return GroupStats(
-            groups=len(grouping.groups),
-            duplicates=sum(target is not None for target in wanted.values()),
-            changed=sum(len(ids) for ids in moves.values()),
-            compared=grouping.compared,
-        )
+        return written
 
     def sources(self) -> dict[str, tuple[CallSource, ...]]:
         """For every programme found on several portals: representative id → its pages,
@@ -468,9 +418,13 @@ class Store:
             counts = {kind: int(n) for kind, n in session.execute(query).all()}
         return counts.get("new", 0), counts.get("amended", 0)
 
-    def count_calls(self) -> int:
+    def count_calls(self, *, duplicates_only: bool = False) -> int:
+        """How many calls are stored; ``duplicates_only``: how many are another call's duplicate."""
+        query = select(sa.func.count()).select_from(CallRecord)
+        if duplicates_only:
+            query = query.where(col(CallRecord.duplicate_of).is_not(None))
         with self.session() as session:
-            return int(session.exec(select(sa.func.count()).select_from(CallRecord)).one())
+            return int(session.exec(query).one())
 
     # -- crawl runs ------------------------------------------------------------------------------
 
@@ -591,56 +545,35 @@ class Store:
         return len(rows)
 
 
-    # -- matches ---------------------------------------------------------------------------------
+    # -- what verdicts depend on (storage/verdicts.py keeps the verdicts) -------------------------
 
-    def save_matches(self, matches: list[Match]) -> int:
-        """Replace the stored verdicts of the measures in ``matches`` (the latest run is the truth).
-
-        The call version is recorded with each verdict so feedback and digests can tell whether a
-        call changed after it was judged.
-        """
-        now = utcnow()
-        measure_ids = {m.measure_id for m in matches}
+    def calls_fingerprint(self) -> str:
+        """A digest of every stored call's id, content hash and group (``duplicate_of``), streamed
+        in id order: equal digests mean the matcher would see the same calls and the same programme
+        pages, so verdicts computed for one still hold for the other (``jobs.inputs_fingerprint``)."""
+        digest = hashlib.sha256()
+        query = sa.select(_CALLS.c.id, _CALLS.c.content_hash, _CALLS.c.duplicate_of).order_by(_CALLS.c.id)
         with self.session() as session:
-            _one_writer_at_a_time(session, "matches")
-            if measure_ids:
-                session.execute(sa.delete(MatchRecord).where(MatchRecord.measure_id.in_(measure_ids)))  # type: ignore[attr-defined]
-            versions = dict(
-                session.exec(
-                    select(CallRecord.id, CallRecord.version).where(
-                        CallRecord.id.in_({m.call_id for m in matches})  # type: ignore[attr-defined]
-                    )
-                ).all()
-            )
-            for m in matches:
-                session.add(
-                    MatchRecord(
-                        measure_id=m.measure_id, call_id=m.call_id, call_version=versions.get(m.call_id, 0),
-                        score=m.score, eligible=m.eligible, reasons=list(m.reasons), computed_at=now,
-                    )
-                )
-            session.commit()
-        return len(matches)
+            for row in session.execute(query.execution_options(yield_per=_CHUNK)):
+                digest.update(f"{row.id}\t{row.content_hash}\t{row.duplicate_of or ''}\n".encode())
+        return digest.hexdigest()
 
-    def stored_matches(self, measure_id: str | None = None) -> list[MatchRecord]:
+    def call_versions(self, ids: Iterable[str] | None = None) -> dict[str, int]:
+        """Current version of these calls (default: every call), read as two columns."""
         with self.session() as session:
-            query = select(MatchRecord).order_by(MatchRecord.measure_id, MatchRecord.score.desc())  # type: ignore[attr-defined]
-            if measure_id:
-                query = query.where(MatchRecord.measure_id == measure_id)
-            return list(session.exec(query).all())
+            if ids is None:
+                return dict(session.exec(select(CallRecord.id, CallRecord.version)).all())
+            return versions_in(session, set(ids))
 
 
-def _one_writer_at_a_time(session: Session, name: str) -> None:
-    """Serialise transactions that replace a whole set of rows (delete, then insert).
-
-    Two such transactions at once on PostgreSQL would both delete the old rows, then both insert
-    and one would hit the unique constraint. A transaction-scoped advisory lock makes the second
-    wait for the first to commit; it is released with the transaction. SQLite needs nothing: it
-    admits one writer at a time anyway (the busy timeout makes the second wait).
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"foerderradar:{name}".encode()).digest()[:8], "big", signed=True)
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+def versions_in(session: Session, ids: set[str]) -> dict[str, int]:
+    """Current version of these calls, read in ``session`` (chunked IN lists)."""
+    wanted = sorted(ids)
+    out: dict[str, int] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        query = select(CallRecord.id, CallRecord.version).where(col(CallRecord.id).in_(wanted[start : start + _CHUNK]))
+        out.update(session.exec(query).all())
+    return out
 
 
 def _jsonable(value: Any) -> Any:

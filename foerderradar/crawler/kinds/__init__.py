@@ -2,11 +2,12 @@
 
 Layout::
 
-    kinds/
+    entry/                (beside kinds/, below it and below the crawl-time modules)
       base.py             PortalBase (keys every entry has), STRICT, http_url — a leaf
-      mapping_config.py   config pieces of the kinds with a field mapping: CallDefaults and FieldMap
+      mapping.py          config pieces of the kinds with a field mapping: CallDefaults and FieldMap
                           (both derived from FundingCall), LiteralValue, MappingKeys, url_template check
-      css_config.py       the CSS selector checks html and watch share
+      css.py              the CSS selector checks html and watch share
+    kinds/
       <kind>/config.py    the kind's config model (``kind`` literal + its own keys); no Scrapy
       <kind>/spider.py    the kind's Scrapy spider
       <kind>/reader.py    where a kind has one: reading its source format without Scrapy
@@ -17,7 +18,8 @@ A new kind goes into ``kinds/<kind>/`` (``config.py`` + ``spider.py``), gets one
 header of ``config/portals.yaml`` (tests/test_portal_kinds.py checks all four for every kind).
 
 Dependencies run one way: ``settings`` → ``crawler.registry`` → ``kinds/<kind>/config.py`` →
-``mapping_config`` / ``css_config`` → ``base``. Config modules import no spider and no Scrapy, so
+``entry.mapping`` / ``entry.css`` → ``entry.base``; the crawl-time modules (``crawler/mapping.py``,
+``crawl_settings.py``) read ``entry`` too, never ``kinds``, so nothing runs in a circle. Config modules import no spider and no Scrapy, so
 loading ``portals.yaml`` stays light; the registry imports a spider only when a crawl asks for it.
 Crawl-time field mapping (FieldMapper, coerce, resolve_path …) is :mod:`foerderradar.crawler.mapping`.
 

@@ -25,8 +25,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from foerderradar.config_messages import shown
-from foerderradar.crawler.kinds.base import http_url
-from foerderradar.crawler.kinds.mapping_config import FieldMap, MappingKeys, check_url_template
+from foerderradar.crawler.entry.base import http_url
+from foerderradar.crawler.entry.mapping import FieldMap, MappingKeys, check_url_template
 
 DELIMITERS = (";", ",", "\t", "|")  # what detection tries, German Excel's ';' first
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "tabulator": "\t", "semikolon": ";", "komma": ",", "pipe": "|"}

@@ -25,9 +25,9 @@ import scrapy
 from scrapy.http import Response
 
 from foerderradar.crawler import vocab
+from foerderradar.crawler.entry.mapping import PLACEHOLDER, FieldSpec, LiteralValue
 from foerderradar.crawler.kinds.csv.config import CsvPortal
 from foerderradar.crawler.kinds.csv.reader import Columns, Row, Table, clean_cell, open_table
-from foerderradar.crawler.kinds.mapping_config import PLACEHOLDER, FieldSpec, LiteralValue
 from foerderradar.crawler.mapping import MISSING, FieldMapper, ItemSkipped, SourceError
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from foerderradar.crawler.kinds.base import PortalBase
+from foerderradar.crawler.entry.base import PortalBase
 
 SEDIA_API_URL = "https://api.tech.ec.europa.eu/search-api/prod/rest/search"
 # The SEDIA index filters on numeric codes, city IT writes names: the names are the closed

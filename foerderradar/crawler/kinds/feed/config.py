@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from foerderradar.config_messages import not_one_of
-from foerderradar.crawler.kinds.mapping_config import FieldMap, MappedPortal
+from foerderradar.crawler.entry.mapping import FieldMap, MappedPortal
 
 FEED_SOURCES = (
     "title", "link", "description", "summary", "content", "guid", "id", "pubDate", "published", "updated",

@@ -20,8 +20,8 @@ import scrapy
 from lxml import etree
 from scrapy.http import Response
 
+from foerderradar.crawler.entry.mapping import FieldSpec
 from foerderradar.crawler.kinds.feed.config import FeedPortal
-from foerderradar.crawler.kinds.mapping_config import FieldSpec
 from foerderradar.crawler.mapping import FieldMapper, ItemSkipped, SourceError
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from foerderradar.crawler.kinds.base import PortalBase
+from foerderradar.crawler.entry.base import PortalBase
 
 FDB_SEARCH = (
     "https://www.foerderdatenbank.de/SiteGlobals/FDB/Forms/Suche/Foederprogrammsuche_Formular.html"

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from foerderradar.crawler.kinds.base import PortalBase, http_url
+from foerderradar.crawler.entry.base import PortalBase, http_url
 
 FDB_EXPORT_URL = "https://www.foerderdatenbank.de/FDB/WS/export"
 # The export body is held in memory while it is read (MEMUSAGE_LIMIT_MB is 1 GiB): well below that.

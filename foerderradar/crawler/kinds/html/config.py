@@ -1,6 +1,6 @@
 """Config model of kind ``html``: server-rendered list pages (and detail pages) read by CSS selectors.
 
-Every selector is checked when the file is loaded (:mod:`foerderradar.crawler.kinds.css_config`).
+Every selector is checked when the file is loaded (:mod:`foerderradar.crawler.entry.css`).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from foerderradar.crawler.kinds.base import http_url
-from foerderradar.crawler.kinds.css_config import check_css
-from foerderradar.crawler.kinds.mapping_config import FieldMap, MappingKeys
+from foerderradar.crawler.entry.base import http_url
+from foerderradar.crawler.entry.css import check_css
+from foerderradar.crawler.entry.mapping import FieldMap, MappingKeys
 
 PAGE_URL = "@page"  # a source that is not a selector: the address of the page the call is read from
 

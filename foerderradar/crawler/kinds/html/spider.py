@@ -26,9 +26,9 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
-from foerderradar.crawler.kinds.css_config import is_value_query
+from foerderradar.crawler.entry.css import is_value_query
+from foerderradar.crawler.entry.mapping import FieldSpec
 from foerderradar.crawler.kinds.html.config import PAGE_URL, HtmlPortal
-from foerderradar.crawler.kinds.mapping_config import FieldSpec
 from foerderradar.crawler.mapping import FieldMapper, ItemSkipped, SourceError
 from foerderradar.crawler.sections import SectionReading, read_sections
 from foerderradar.crawler.selectors import (

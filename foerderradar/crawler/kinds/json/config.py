@@ -12,8 +12,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from foerderradar.crawler.kinds.base import STRICT
-from foerderradar.crawler.kinds.mapping_config import FieldMap, MappedPortal, check_url_template
+from foerderradar.crawler.entry.base import STRICT
+from foerderradar.crawler.entry.mapping import FieldMap, MappedPortal, check_url_template
 
 _SEGMENT = re.compile(r"^[^.\s][^.]*$")
 

@@ -21,8 +21,8 @@ import scrapy
 from scrapy.http import Response
 from w3lib.url import add_or_replace_parameter
 
+from foerderradar.crawler.entry.mapping import FieldSpec
 from foerderradar.crawler.kinds.json.config import JsonPortal
-from foerderradar.crawler.kinds.mapping_config import FieldSpec
 from foerderradar.crawler.mapping import MISSING, FieldMapper, ItemSkipped, SourceError, describe_missing, resolve_path
 
 log = logging.getLogger(__name__)

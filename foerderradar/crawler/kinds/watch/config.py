@@ -7,9 +7,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field, field_validator
 
-from foerderradar.crawler.kinds.base import STRICT, PortalBase, http_url
-from foerderradar.crawler.kinds.css_config import ElementSelector, check_css
-from foerderradar.crawler.kinds.mapping_config import CallDefaults
+from foerderradar.crawler.entry.base import STRICT, PortalBase, http_url
+from foerderradar.crawler.entry.css import ElementSelector, check_css
+from foerderradar.crawler.entry.mapping import CallDefaults
 
 
 def watch_id(url: str) -> str:

@@ -2,8 +2,8 @@
 
 The Förderdatenbank lists Bund, Länder and EU programmes; NRW programmes also appear on NRW.BANK
 and on the Bezirksregierungen's pages, each portal naming them its own way. This module decides,
-for the store, which calls describe one programme. It only decides; the store keeps the result
-(``calls.duplicate_of``) and picks the call that represents a group.
+for the store, which calls describe one programme. It only decides; ``grouping/regroup.py`` picks the call
+that represents each group and has the store keep the result (``calls.duplicate_of``).
 
 Two steps, both measured on a labelled set (``bench/dedup_rule.py``, ``docs/benchmarks.md``):
 
@@ -24,6 +24,10 @@ Two steps, both measured on a labelled set (``bench/dedup_rule.py``, ``docs/benc
 Precision first: a wrong merge hides a programme, a missed merge only shows it twice. Grouping
 never joins two groups whose members conflict (a guard fails between any two of them), so a chain
 of similar titles cannot carry the 2024 round into the 2025 round.
+
+(Over 600 lines on purpose: canonical URLs, title terms and marks, guards and grouping are one
+rule, measured as a whole by ``bench/dedup_rule.py``; split, a change to one part could not be
+judged without the others.)
 """
 
 from __future__ import annotations

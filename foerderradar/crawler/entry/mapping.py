@@ -21,7 +21,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, create_model, field_validator
 
 from foerderradar.config_messages import error_message
-from foerderradar.crawler.kinds.base import STRICT, PortalBase, http_url
+from foerderradar.crawler.entry.base import STRICT, PortalBase, http_url
 from foerderradar.model import FundingCall
 
 # -- the canonical fields a mapping names ----------------------------------------------------------

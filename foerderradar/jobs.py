@@ -1,0 +1,314 @@
+"""The jobs: the steps every surface runs, written once.
+
+The CLI, the scheduler, the demo and every later surface (the web app of issue 13, one run per
+municipality of issue 12) call these functions instead of composing store, grouping, matcher and
+notifier themselves — so a policy (which stored rows are matched, what happens to a row that fails
+validation, how marks apply, what runs after a crawl) cannot drift apart between surfaces again:
+
+- :func:`after_ingest` — what follows a crawl or an import: regroup, portal health, health alerts.
+- :func:`match_stored_calls` — the verdicts on the stored calls, read from the ``matches`` table
+  while its inputs still hold, recomputed (and stored) when calls, measures, the day or the code
+  changed; marks applied on the way out.
+- :func:`digest_inputs` / :func:`run_digest` — the weekly digest (and the feeds) on those verdicts.
+
+The surfaces print; these functions return typed results and never print.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from foerderradar.grouping import GroupStats, regroup
+from foerderradar.health import PortalHealth, portal_health
+from foerderradar.matcher import match_calls
+from foerderradar.matcher.feedback import Application, apply_marks
+from foerderradar.matcher.match import select_measures
+from foerderradar.model import CallSource, FundingCall, Match
+from foerderradar.notifier.alerts import send_health_alerts
+from foerderradar.notifier.service import (
+    IN_FLIGHT,
+    DigestInputs,
+    DigestOutcome,
+    RecipientResult,
+    dispatch,
+    load_health,
+    recent_changes,
+    resolve_recipients,
+)
+from foerderradar.settings import Config
+from foerderradar.storage import Store, record_to_call
+from foerderradar.storage.feedback import all_marks
+from foerderradar.storage.models import utcnow
+from foerderradar.storage.verdicts import (
+    VerdictInputs,
+    match_states,
+    record_to_match,
+    save_matches,
+    stored_matches,
+)
+
+log = logging.getLogger(__name__)
+PACKAGE = Path(__file__).resolve().parent
+
+
+# -- after a crawl or an import ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What :func:`after_ingest` did: the regrouping, the crawled portals' health, the alert mails."""
+
+    grouped: GroupStats
+    health: tuple[PortalHealth, ...] = ()
+    alerts: tuple[RecipientResult, ...] = ()
+
+    @property
+    def alerts_failed(self) -> bool:
+        return any(a.status == "failed" for a in self.alerts)
+
+
+def after_ingest(store: Store, config: Config | None = None, crawled: Sequence[str] = ()) -> Ingested:
+    """Run what must follow new or changed calls, in this order.
+
+    1. Regroup: a programme found on several portals is matched and shown once. Every path that
+       writes calls (crawl, scheduled crawl, demo, ``calls import``) comes through here, so none
+       can forget it.
+    2. The health of the ``crawled`` portals, judged on their stored runs (``health.py``).
+    3. The alert mail to city IT for a newly flagged portal, once per incident and recipient.
+
+    An import crawled no portal (``crawled`` empty, no config needed): only step 1. The demo passes
+    none either: its portals are loopback stand-ins, and city IT must not hear about them.
+    """
+    grouped = regroup(store)
+    if config is None or not crawled:
+        return Ingested(grouped)
+    health = tuple(portal_health(store, crawled, config.settings.health.failures_in_a_row))
+    alerts = tuple(send_health_alerts(store, config, health))
+    return Ingested(grouped, health, alerts)
+
+
+# -- the verdicts on the stored calls ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredMatches:
+    """The verdicts a surface shows, and what they speak for."""
+
+    matches: list[Match]
+    applications: list[Application]  # pairs marked "applied": listed apart, as running applications
+    calls_checked: int  # stored calls the verdicts speak for (valid representatives and their other pages)
+    skipped: int  # stored rows that failed validation: left out and counted, never a crash
+    computed: bool  # True: recomputed now (inputs changed); False: read from the matches table
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """The calls the matcher scores: one valid call per programme."""
+
+    calls: list[FundingCall]
+    checked: int
+    skipped: int
+
+
+def match_stored_calls(
+    store: Store,
+    config: Config,
+    as_of: date,
+    *,
+    measure_id: str | None = None,
+    min_score: float = 0,
+    limit: int | None = None,
+    include_ineligible: bool = False,
+    feedback: bool = True,
+) -> StoredMatches:
+    """The one policy for matching what is stored, for every surface.
+
+    - *Which rows*: one call per programme (representatives, ``duplicate_of`` empty); each verdict
+      carries the programme's pages on other portals (``Match.sources``).
+    - *A row that fails validation* (written by an older, laxer version) is skipped with a log
+      warning and counted in ``skipped``; it never stops a report, a digest or the daily job.
+    - *Stored verdicts*: the eligible verdicts of every open measure (score > 0, no limit) are the
+      ``matches`` table; they are read while the inputs fingerprint still fits and recomputed and
+      replaced otherwise, so report, digest and feeds show the same verdicts for the same data.
+      ``measure_id``, ``min_score`` and ``limit`` (per measure) only filter them. The table keeps
+      verdicts from ``min(min_score, [digest] min_score)`` on: a report asking for less than is
+      stored recomputes and stores the longer lists (at Land scale the lists from score 0 are ten
+      times those the digest shows; docs/architecture.md, *Matches*).
+    - *Marks* (``calls mark``) apply on the way out, the same everywhere: dismissed/rejected pairs
+      stay away until the call is amended, applied pairs become ``applications``, relevant ones say
+      so. ``feedback=False`` is only for ``match --all``, the diagnostic view of the raw verdicts.
+    - ``include_ineligible``: also the calls the city cannot apply for, with the reason — computed
+      on the spot (a diagnostic, not a stored verdict).
+
+    Raises ValueError (German) for an unknown ``measure_id``.
+    """
+    select_measures(config.measures, measure_id)
+    if include_ineligible:
+        pool = _valid_representatives(store)
+        found = match_calls(
+            pool.calls, config.measures, as_of, measure_id=measure_id, include_ineligible=True,
+            min_score=min_score, limit=limit, sources=store.sources(),
+        )
+        checked, skipped, computed = pool.checked, pool.skipped, True
+    else:
+        verdicts = stored_verdicts(store, config, as_of, min(min_score, config.settings.digest.min_score))
+        found = _filtered(verdicts.matches, measure_id, min_score, limit)
+        checked, skipped, computed = verdicts.calls_checked, verdicts.skipped, verdicts.computed
+    applications: list[Application] = []
+    if feedback:
+        versions = store.call_versions({m.call_id for m in found})
+        found, applications = apply_marks(found, all_marks(store), versions)
+    return StoredMatches(found, applications, checked, skipped, computed)
+
+
+def _filtered(matches: Iterable[Match], measure_id: str | None, min_score: float, limit: int | None) -> list[Match]:
+    """What ``match_calls(..., measure_id, min_score, limit)`` would have listed: its lists are the
+    full lists cut, because a verdict's score, reasons and place do not depend on these options."""
+    out: list[Match] = []
+    listed: dict[str, int] = defaultdict(int)
+    for m in matches:
+        if (measure_id is not None and m.measure_id != measure_id) or m.score < min_score:
+            continue
+        if limit is not None and listed[m.measure_id] >= limit:
+            continue
+        listed[m.measure_id] += 1
+        out.append(m)
+    return out
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """Every open measure's eligible verdicts, as stored (or just computed and stored)."""
+
+    matches: list[Match]
+    calls_checked: int
+    skipped: int
+    computed: bool
+
+
+def stored_verdicts(store: Store, config: Config, as_of: date, min_score: float = 0) -> Verdicts:
+    """The ``matches`` table when it still fits and holds every verdict from ``min_score`` on;
+    otherwise recompute from ``min_score`` on, store, and return that.
+
+    The fingerprint is taken before the calls are read: a crawl writing in between makes the
+    stored fingerprint older than the verdicts, so the next read recomputes — the safe direction.
+    """
+    measures = [m.id for m in select_measures(config.measures, None)]
+    fingerprint = inputs_fingerprint(store, config, as_of)
+    states = match_states(store, measures)
+    if measures and all(
+        (state := states.get(m)) is not None and state.inputs == fingerprint and state.min_score <= min_score
+        for m in measures
+    ):
+        order = {measure: n for n, measure in enumerate(measures)}
+        rows = sorted(stored_matches(store, measures), key=lambda r: (order[r.measure_id], r.rank))
+        sources = store.sources()
+        first = states[measures[0]]
+        return Verdicts([record_to_match(r, sources) for r in rows], first.calls_checked, first.calls_skipped, False)
+    pool = _valid_representatives(store)
+    matches = find_matches(pool.calls, config, as_of, store.sources(), min_score)
+    if measures:
+        inputs = VerdictInputs(fingerprint, as_of, pool.checked, pool.skipped, min_score)
+        save_matches(store, matches, inputs, measures)
+    return Verdicts(matches, pool.checked, pool.skipped, True)
+
+
+def find_matches(
+    calls: Iterable[FundingCall],
+    config: Config,
+    as_of: date,
+    sources: Mapping[str, tuple[CallSource, ...]],
+    min_score: float = 0,
+) -> list[Match]:
+    """The one call into the matcher for stored verdicts: every eligible pair with some relevance
+    from ``min_score`` on, no limit (readers filter). Tests put a fixed stand-in here to check what
+    follows matching rather than today's scoring."""
+    return match_calls(calls, config.measures, as_of, min_score=min_score, sources=sources)
+
+
+def _valid_representatives(store: Store) -> _Pool:
+    """One call per programme, validated; a stored row that no longer validates is skipped.
+
+    ``checked`` counts the valid representatives and every other page of a programme, as the
+    digest's "Abgeglichen: N gespeicherte Förderaufrufe" always has.
+    """
+    pool: list[FundingCall] = []
+    skipped = 0
+    for record in store.iter_calls(representatives_only=True):
+        try:
+            pool.append(record_to_call(record))
+        except ValidationError as exc:  # a row written by an older, laxer version: skip, don't abort
+            skipped += 1
+            log.warning("Förderaufruf %s übersprungen (ungültig gespeichert): %s", record.id, exc)
+    return _Pool(pool, len(pool) + store.count_calls(duplicates_only=True), skipped)
+
+
+def inputs_fingerprint(store: Store, config: Config, as_of: date) -> str:
+    """Everything a verdict depends on, hashed: the stored calls (content and grouping), the
+    measures file (the city and all measures — each measure's terms shape the others' compound
+    splitting), the day (deadlines close, calls open) and the code that judges. Marks are not in
+    it: they apply on every read, so a mark never makes the matcher run again."""
+    digest = hashlib.sha256()
+    for part in (code_digest(), config.measures.model_dump_json(), as_of.isoformat(), store.calls_fingerprint()):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@cache
+def code_digest() -> str:
+    """The package's source and data files, hashed once per process: an upgrade (or a local edit)
+    of the matcher must not leave yesterday's verdicts in place for today's day."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".yaml") and p.is_file()):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# -- the digest -------------------------------------------------------------------------------------
+
+
+def digest_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
+    """What every recipient's digest (and the Atom feed and calendar) is built from, loaded once.
+
+    The verdicts are :func:`match_stored_calls` with the digest's ``min_score``; the records are
+    only those the digest can show (matched calls, their other portals' pages, running
+    applications), fetched after matching instead of keeping every stored record.
+    """
+    covers_until = utcnow() - IN_FLIGHT
+    found = match_stored_calls(store, config, as_of, min_score=config.settings.digest.min_score)
+    wanted = (
+        {m.call_id for m in found.matches}
+        | {s.call_id for m in found.matches for s in m.sources}
+        | {a.call_id for a in found.applications}
+    )
+    return DigestInputs(
+        store.calls_by_id(wanted), found.matches, load_health(store, config), tuple(found.applications),
+        recent_changes(store, as_of), covers_until, calls_checked=found.calls_checked,
+    )
+
+
+def run_digest(
+    store: Store,
+    config: Config,
+    as_of: date,
+    *,
+    preview_dir: Path | None = None,
+    send: bool = False,
+    to: list[str] | None = None,
+) -> DigestOutcome:
+    """The weekly digest: recipients checked first (a usage error must not wait for matching), then
+    the inputs, then preview and/or sending (at most once per period and recipient)."""
+    recipients = resolve_recipients(config, to, required=send)
+    inputs = digest_inputs(store, config, as_of)
+    return dispatch(store, config, as_of, inputs, recipients, preview_dir=preview_dir, send=send, to=to)
