@@ -29,7 +29,10 @@ from foerderradar.crawler.entry.mapping import (
     LiteralValue,
     MappingKeys,
 )
-from foerderradar.crawler.textextract import extract_terms, parse_german_date
+from foerderradar.crawler.textextract import extract_terms
+from foerderradar.german.dates import parse_german_date
+from foerderradar.german.numbers import parse_number as german_number
+from foerderradar.german.status import STATUS_LABELS
 from foerderradar.model import APPLICANTS, FUNDING_TYPES, LEVELS, STATUSES
 
 log = logging.getLogger(__name__)
@@ -45,11 +48,6 @@ NUMBER_FIELDS = frozenset({"max_amount_eur", "funding_rate_pct"})
 # Read from the item's text by textextract unless the entry maps them itself.
 TERMS_FIELDS = ("deadline", "deadline_text", "status", "open_date", "funding_rate_pct", "max_amount_eur")
 
-STATUS_LABELS = {
-    "offen": "open", "laufend": "open", "aktiv": "open", "active": "open", "ongoing": "open",
-    "forthcoming": "upcoming", "geplant": "upcoming", "angekündigt": "upcoming", "demnächst": "upcoming",
-    "geschlossen": "closed", "abgelaufen": "closed", "beendet": "closed", "inaktiv": "closed", "expired": "closed",
-}  # fmt: skip
 LANGUAGE_LABELS = {"deutsch": "de", "german": "de", "englisch": "en", "english": "en"}
 
 
@@ -163,34 +161,11 @@ def _one_line(value: str) -> str:
     return re.sub(r"\s+", " ", value).strip()
 
 
-_NUMBER = re.compile(r"\d[\d.,'’]*")
-_MULTIPLIER = re.compile(r"^\s*(mrd|milliarde|billion|mio|million|tsd|tausend|thousand|k\b)", re.IGNORECASE)
-_FACTORS = {"mrd": 1e9, "milliarde": 1e9, "billion": 1e9, "mio": 1e6, "million": 1e6}
-
-
 def parse_number(text: str) -> float:
-    """German or English number: ``1.250.000,50 €``, ``1,5 Mio.``, ``80 %``, ``200000``.
-
-    One comma is a decimal comma (German); one dot followed by exactly three digits is a thousands
-    separator (``200.000``), as German portals write it.
-    """
-    match = _NUMBER.search(text)
-    if match is None:
+    """A field value's number (the one reader: :func:`foerderradar.german.numbers.parse_number`)."""
+    number = german_number(text)
+    if number is None:
         raise CoercionError(f"{text[:40]!r} is not a number")
-    digits = match.group().rstrip(".,").replace("'", "").replace("’", "")
-    if "," in digits and "." in digits:
-        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
-        thousands = "." if decimal == "," else ","
-        digits = digits.replace(thousands, "").replace(decimal, ".")
-    elif digits.count(",") == 1:
-        digits = digits.replace(",", ".")
-    elif digits.count(",") > 1 or digits.count(".") > 1 or re.fullmatch(r"\d{1,3}\.\d{3}", digits):
-        digits = digits.replace(",", "").replace(".", "")
-    number = float(digits)
-    multiplier = _MULTIPLIER.match(text[match.end() :])
-    if multiplier:
-        word = multiplier.group(1).lower()
-        number *= _FACTORS.get(word, 1e3)
     return number
 
 

@@ -57,7 +57,7 @@ from datetime import date
 from itertools import islice
 from typing import Any, Literal
 
-from foerderradar.german.dates import DateHit, find_dates, parse_german_date, valid_date
+from foerderradar.german.dates import DateHit, find_dates, valid_date
 from foerderradar.german.fold import cues
 from foerderradar.german.numbers import AMOUNT_PATTERNS, PERCENT, amount_value, percent_value
 from foerderradar.german.status import (
@@ -549,4 +549,4 @@ def extract_terms(text: str, reference: date | None = None) -> Terms:
 
 
 # parse_german_date: only until crawler/mapping.py imports it from foerderradar.german.dates (issue 11).
-__all__ = ["Terms", "extract_terms", "parse_german_date"]
+__all__ = ["Terms", "extract_terms"]

@@ -40,7 +40,9 @@ from functools import cached_property
 from math import ceil
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-from foerderradar.matcher.text import Analyzer, fold, stem
+from foerderradar.german.fold import fold
+from foerderradar.german.stem import stem
+from foerderradar.matcher.text import Analyzer
 from foerderradar.model import FundingCall
 
 # -- canonical URLs ------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ header of ``config/portals.yaml`` (tests/test_portal_kinds.py checks all four fo
 
 Dependencies run one way: ``settings`` → ``crawler.registry`` → ``kinds/<kind>/config.py`` →
 ``entry.mapping`` / ``entry.css`` → ``entry.base``; the crawl-time modules (``crawler/mapping.py``,
-``crawl_settings.py``) read ``entry`` too, never ``kinds``, so nothing runs in a circle. Config modules import no spider and no Scrapy, so
+``crawl_settings.py``) read ``entry`` too, never ``kinds``, so nothing runs in a circle.
+Config modules import no spider and no Scrapy, so
 loading ``portals.yaml`` stays light; the registry imports a spider only when a crawl asks for it.
 Crawl-time field mapping (FieldMapper, coerce, resolve_path …) is :mod:`foerderradar.crawler.mapping`.
 
