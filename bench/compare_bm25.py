@@ -29,7 +29,9 @@ Rankers, each ranking every call per measure (score > 0), best first, ties by ca
 Gates, applied to every ranking alike: *none* (every call listed counts as eligible), *portal
 fields* (``baselines.structured_gate``: applicants, regions, status — what a portal's search
 filters do) and *ours* (``assess_call`` plus the measure's exclude terms: what ``match_calls``
-does). Metrics: ``foerderradar.matcher.evaluate`` (the labelled sets' README defines them).
+does). Metrics: ``foerderradar.matcher.evaluate`` (the labelled sets' README defines them), and
+how many of the graded (1 or 2) English-language calls each ranker lists in the top 10 of their
+measure: the measures are German, so only cross-lingual terms find those.
 
 ../shared/eval2's measures.yaml gives the city ``kreis`` and ``einwohner``, which our loader rejects
 today; they are dropped from a temporary copy (the gates that would use them do not exist yet, so
@@ -71,7 +73,7 @@ sys.path.insert(0, str(ROOT))
 from foerderradar.matcher.baselines import plain_bm25, structured_gate  # noqa: E402
 from foerderradar.matcher.eligibility import CallVerdict, assess_call, excluded_terms  # noqa: E402
 from foerderradar.matcher.evalset import METRICS, EvalSet, load_eval_set  # noqa: E402
-from foerderradar.matcher.evaluate import evaluate  # noqa: E402
+from foerderradar.matcher.evaluate import INELIGIBLE, evaluate  # noqa: E402
 from foerderradar.matcher.match import match_calls  # noqa: E402
 from foerderradar.matcher.relevance import QUERY_WEIGHTS  # noqa: E402
 from foerderradar.matcher.text import Analyzer  # noqa: E402
@@ -285,22 +287,38 @@ def to_matches(ranking: Ranking, calls: Sequence[FundingCall], measures: Measure
     return out
 
 
+def english_found(matches: list[Match], evalset: EvalSet) -> tuple[int, int]:
+    """(graded English calls listed eligible in their measure's top 10, graded English calls): the
+    measures are German, so only cross-lingual terms (our thesaurus) can find these."""
+    english = {call.id for call in evalset.calls if call.language == "en"}
+    top: dict[str, list[str]] = {}
+    for match in matches:
+        if match.eligible:
+            top.setdefault(match.measure_id, []).append(match.call_id)
+    wanted = [(measure, call_id) for measure, grades in evalset.gold.items() if measure != INELIGIBLE
+              for call_id in grades or {} if call_id in english]
+    return sum(call_id in top.get(measure, [])[:10] for measure, call_id in wanted), len(wanted)
+
+
 def quality(directory: Path) -> None:
     evalset, dropped = load_set(directory)
     calls, measures = evalset.calls, evalset.measures
     note = f"; city keys dropped for our loader: {', '.join(dropped)}" if dropped else ""
     print(f"\n## {directory.name}: {len(calls)} calls, {len(_open(measures))} measures, as of {AS_OF}{note}\n")
-    print(f"| ranker | gates | {' | '.join(METRICS)} |\n|---|---|{'---:|' * len(METRICS)}")
+    print(f"| ranker | gates | {' | '.join(METRICS)} | English graded calls in top 10 |\n"
+          f"|---|---|{'---:|' * len(METRICS)}---:|")
     rankers = {name: ranker for name, ranker in RANKERS.items() if "Snowball" not in name or _has_stemmer()}
     shipped = evaluate(match_calls(calls, measures, AS_OF), evalset.gold)
     for name, ranker in rankers.items():
         ranking = ranker(calls, measures)
         for gate_name, gate in gates(calls, measures.city).items():
-            metrics = evaluate(to_matches(ranking, calls, measures, gate), evalset.gold)
+            matches = to_matches(ranking, calls, measures, gate)
+            metrics = evaluate(matches, evalset.gold)
             if name.startswith("Förderradar") and gate_name == "ours" and metrics != shipped:
                 raise SystemExit(f"Förderradar with our gates here {metrics} ≠ match_calls as shipped {shipped}")
             cells = " | ".join(f"{metrics[k]:.3f}" if k != "leaks" else f"{metrics[k]:g}" for k in METRICS)
-            print(f"| {name} | {gate_name} | {cells} |")
+            found, english = english_found(matches, evalset)
+            print(f"| {name} | {gate_name} | {cells} | {found} of {english} |")
     print("\n(Förderradar with our gates is checked to equal `match_calls` as shipped, i.e. `foerderradar eval`.)")
 
 

@@ -269,6 +269,8 @@ def quality() -> dict[str, Rule]:
     # Where a difference comes from: each side with the other's setting (fixed, not chosen).
     ablations = {
         "(ablation) ours with cover ≥ 0.50: J ≥ 1.00, or J ≥ 0.30 and cover ≥ 0.50": Rule(1.0, 0.3, 0.5),
+        "(ablation) ours without a lower title threshold: J ≥ 1.00, or a shared term and cover ≥ 0.50": Rule(
+            1.0, BLOCKING, 0.5),
         "(ablation) token_set_ratio, titles as written, with our cover 0.75": fuzzy_rule(
             "token_set_ratio", INPUTS[0], 1.0, 0.3, 0.75),
     }
