@@ -52,8 +52,8 @@ from foerderradar.crawler.distributed import (
     SharedCrawl,
     connect,
 )
-from foerderradar.jobs import open_cluster
 from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
+from foerderradar.jobs import open_cluster
 from foerderradar.model import FundingCall
 from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
 from foerderradar.storage import Store
