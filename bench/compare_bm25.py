@@ -77,8 +77,7 @@ from foerderradar.matcher.evaluate import INELIGIBLE, evaluate  # noqa: E402
 from foerderradar.matcher.match import match_calls  # noqa: E402
 from foerderradar.matcher.relevance import QUERY_WEIGHTS  # noqa: E402
 from foerderradar.matcher.text import Analyzer  # noqa: E402
-from foerderradar.matcher.types import Match  # noqa: E402
-from foerderradar.model import FundingCall  # noqa: E402
+from foerderradar.model import FundingCall, Match  # noqa: E402
 from foerderradar.settings import City, Measure, MeasuresFile  # noqa: E402
 
 AS_OF = date(2026, 12, 1)

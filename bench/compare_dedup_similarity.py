@@ -6,11 +6,11 @@
     .venv/bin/python bench/compare_dedup_similarity.py --scale 5000 --repeat 1  # a quick cost check
 
 Issue 11 part 8: where a well-kept library does what we wrote by hand, switch or keep with a
-measured reason. In foerderradar/dedup.py the only hand-written *similarity* is the Jaccard index
+measured reason. In foerderradar/grouping/rule.py the only hand-written *similarity* is the Jaccard index
 of two titles' terms (German folding, compound parts, stop words, marks taken out); everything
 around it — canonical URLs, the guards (level, Länder, funding type, rounds and editions, one
 portal), the text-coverage step and guarded grouping — is kept here exactly as it is. Only the
-score :func:`foerderradar.dedup.compare` compares with ``Rule.high`` / ``Rule.low`` is replaced by
+score :func:`foerderradar.grouping.rule.compare` compares with ``Rule.high`` / ``Rule.low`` is replaced by
 
 - rapidfuzz ``token_set_ratio``, ``token_sort_ratio`` or ``WRatio`` (÷ 100), computed on
 - the *titles as written* (rapidfuzz's ``default_process``: lower case, punctuation to spaces) —
@@ -56,8 +56,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dedup_rule
 from dedup_rule import HOLDOUT, SET, Labelled, Score, gold_pairs, load_set
 
-from foerderradar import dedup
-from foerderradar.dedup import (
+from foerderradar.grouping import rule as dedup
+from foerderradar.grouping.rule import (
     DEFAULT_RULE,
     Deduplicator,
     DedupRecord,

@@ -1,4 +1,5 @@
-"""JSON Lines import and JSON Lines / CSV export of funding calls (the contract's exchange format).
+"""JSON Lines import and JSON Lines / CSV export of funding calls (the contract's exchange format),
+and the export of the marks people set on them (``calls marks``).
 
 Import is forgiving per line and strict per field: a malformed line is reported with its number
 and skipped, the valid lines around it are stored — one typo must not cost a whole file.
@@ -15,8 +16,9 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from foerderradar.matcher.report import csv_cell
-from foerderradar.model import FundingCall
+from foerderradar.model import FundingCall, Mark
 from foerderradar.storage import Store, record_to_export
+from foerderradar.storage.feedback import all_marks
 
 EXPORT_COLUMNS = [
     "id", *FundingCall.model_fields, "first_seen", "last_seen", "content_hash", "version",
@@ -94,3 +96,41 @@ def export_calls(store: Store, out: IO[str], fmt: str = "jsonl") -> int:
             out.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
         count += 1
     return count
+
+
+# -- marks ------------------------------------------------------------------------------------------
+
+MARK_COLUMNS = ["measure_id", "call_id", "mark", "note", "call_version", "marked_at", "title"]
+
+
+@dataclass(frozen=True)
+class MarkedCall:
+    """A mark with the title of its call, so a list of marks can be read without looking ids up."""
+
+    mark: Mark
+    title: str  # "" when the call is no longer stored
+
+    def row(self) -> dict[str, Any]:
+        m = self.mark
+        return {"measure_id": m.measure_id, "call_id": m.call_id, "mark": m.mark, "note": m.note,
+                "call_version": m.call_version, "marked_at": m.marked_at.isoformat(), "title": self.title}
+
+
+def marked_calls(store: Store) -> list[MarkedCall]:
+    """Every mark, by measure and then in the order they were set, with its call's title."""
+    marks = all_marks(store)
+    titles = {m.call_id: (r.title if (r := store.get_call(m.call_id)) else "") for m in marks}
+    return [MarkedCall(m, titles[m.call_id]) for m in marks]
+
+
+def export_marks(marked: Iterable[MarkedCall], out: IO[str], fmt: str) -> None:
+    """``fmt`` "jsonl" (one object per mark) or "csv" (spreadsheet-safe cells)."""
+    rows = [m.row() for m in marked]
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    # An empty export has always had only the key columns in its header.
+    writer = csv.DictWriter(out, fieldnames=MARK_COLUMNS if rows else MARK_COLUMNS[:3], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)

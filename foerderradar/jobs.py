@@ -5,6 +5,7 @@ municipality of issue 12) call these functions instead of composing store, group
 notifier themselves — so a policy (which stored rows are matched, what happens to a row that fails
 validation, how marks apply, what runs after a crawl) cannot drift apart between surfaces again:
 
+- :func:`crawl_portals` — the crawl itself, here or shared through Redis (:func:`open_cluster`).
 - :func:`after_ingest` — what follows a crawl or an import: regroup, portal health, health alerts.
 - :func:`match_stored_calls` — the verdicts on the stored calls, read from the ``matches`` table
   while its inputs still hold, recomputed (and stored) when calls, measures, the day or the code
@@ -18,12 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -56,8 +59,60 @@ from foerderradar.storage.verdicts import (
     stored_matches,
 )
 
+if TYPE_CHECKING:
+    from foerderradar.crawler.distributed import Cluster
+    from foerderradar.crawler.entry.base import PortalBase
+    from foerderradar.crawler.runner import PortalResult
+
 log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parent
+
+
+# -- the crawl --------------------------------------------------------------------------------------
+# The crawler is imported on use: Scrapy (and Redis for a shared crawl) cost every other command
+# their start-up time, and the shared crawl needs the optional extra "distributed".
+
+
+def open_cluster(redis_url: str, lease_ttl_s: float) -> Cluster:
+    """The shared queue of a distributed crawl, checked before any work starts: URL and namespace
+    (``FOERDERRADAR_REDIS_NAMESPACE``) valid, Redis reachable.
+
+    Raises ImportError without the extra "distributed", DistributedConfigError for a set-up the
+    user must fix and DistributedError for an unreachable Redis (German messages).
+    """
+    from foerderradar.crawler.distributed import DEFAULT_NAMESPACE, Cluster, connect
+
+    namespace = os.environ.get("FOERDERRADAR_REDIS_NAMESPACE") or DEFAULT_NAMESPACE
+    cluster = Cluster(redis_url, namespace, lease_ttl_s=lease_ttl_s)
+    connect(redis_url).close()
+    return cluster
+
+
+def crawl_portals(
+    config: Config,
+    store: Store,
+    keys: Sequence[str] = (),
+    *,
+    on_start: Callable[[PortalBase], None] | None = None,
+    cluster: Cluster | None = None,
+    workers: int = 2,
+) -> list[PortalResult]:
+    """Crawl the portals ``keys`` (default: every enabled one), one after another: each in a
+    process of its own here, or — with a ``cluster`` — each shared through Redis by ``workers``
+    local processes and every ``foerderradar worker`` elsewhere (``docs/scale-out.md``).
+
+    Only the crawl: :func:`after_ingest` follows, so a surface can say what it is doing between the
+    two. Raises UnknownPortalError for a key not in portals.yaml, StoreError when the database
+    fails, DistributedError when the shared crawl does.
+    """
+    if cluster is None:
+        from foerderradar.crawler.runner import crawl
+
+        return crawl(config, store, keys, on_start=on_start)
+    from foerderradar.crawler.coordinator import DistributedOptions, crawl_distributed
+
+    options = DistributedOptions(cluster, workers=workers)
+    return list(crawl_distributed(config, store, keys, options=options, on_start=on_start))
 
 
 # -- after a crawl or an import ---------------------------------------------------------------------

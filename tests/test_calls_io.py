@@ -9,9 +9,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from foerderradar.calls_io import import_calls
+from foerderradar.calls_io import export_marks, import_calls, marked_calls
 from foerderradar.cli import app
 from foerderradar.storage import Store
+from foerderradar.storage.feedback import set_mark
 
 GOOD = {
     "source": "nrw", "source_id": "gigabit-kofi", "url": "https://www.example.org/gigabit",
@@ -95,3 +96,25 @@ def test_cli_import_from_stdin_and_missing_file(monkeypatch: pytest.MonkeyPatch,
     assert ok.exit_code == 0, ok.output
     missing = CliRunner().invoke(app, ["calls", "import", "/nonexistent/calls.jsonl"])
     assert missing.exit_code == 2 and "Datei nicht gefunden" in missing.stderr
+
+
+def test_marks_export_carries_titles_and_keeps_formulas_out_of_spreadsheets(store: Store) -> None:
+    import_calls([json.dumps(GOOD)], store)
+    set_mark(store, "nrw:gigabit-kofi", "breitband", "applied", "=HYPERLINK(\"https://evil.example\")")
+    marked = marked_calls(store)
+    assert [(m.mark.call_id, m.title) for m in marked] == [("nrw:gigabit-kofi", "Kofinanzierung Gigabitausbau NRW")]
+    buffer = io.StringIO()
+    export_marks(marked, buffer, "csv")
+    [row] = list(csv.DictReader(io.StringIO(buffer.getvalue())))
+    assert list(row) == ["measure_id", "call_id", "mark", "note", "call_version", "marked_at", "title"]
+    assert row["note"] == "'=HYPERLINK(\"https://evil.example\")" and row["call_version"] == "1"
+    buffer = io.StringIO()
+    export_marks(marked, buffer, "jsonl")
+    assert json.loads(buffer.getvalue())["note"] == "=HYPERLINK(\"https://evil.example\")"  # JSON is data, not cells
+
+
+@pytest.mark.parametrize(("fmt", "expected"), [("csv", "measure_id,call_id,mark\n"), ("jsonl", "")])
+def test_no_marks_export(store: Store, fmt: str, expected: str) -> None:
+    buffer = io.StringIO()
+    export_marks(marked_calls(store), buffer, fmt)
+    assert buffer.getvalue() == expected

@@ -44,8 +44,16 @@ from foerderradar.crawler.coordinator import (
     LocalWorker,
     crawl_portal_distributed,
 )
-from foerderradar.crawler.distributed import Cluster, DistributedError, JsonCodec, SharedCrawl, connect
+from foerderradar.crawler.distributed import (
+    Cluster,
+    DistributedConfigError,
+    DistributedError,
+    JsonCodec,
+    SharedCrawl,
+    connect,
+)
 from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
+from foerderradar.jobs import open_cluster
 from foerderradar.model import FundingCall
 from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
 from foerderradar.storage import Store
@@ -555,6 +563,15 @@ def test_distributed_crawl_set_up_errors_are_plain_german(
     result = CliRunner().invoke(app, ["crawl", "--config", str(config), "--distributed", url])
     assert result.exit_code == code, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_open_cluster_takes_the_namespace_from_the_environment(redis_ns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOERDERRADAR_REDIS_NAMESPACE", redis_ns)
+    cluster = open_cluster(REDIS_URL, 5)
+    assert (cluster.redis_url, cluster.namespace, cluster.lease_ttl_s) == (REDIS_URL, redis_ns, 5)
+    monkeypatch.setenv("FOERDERRADAR_REDIS_NAMESPACE", "zwei Wörter")
+    with pytest.raises(DistributedConfigError, match="Ungültiger Redis-Namensraum 'zwei Wörter'"):
+        open_cluster(REDIS_URL, 5)
 
 
 def test_worker_without_a_queue_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from foerderradar.cli import app
 from foerderradar.matcher import evaluate, match_calls
 from foerderradar.matcher.baselines import plain_bm25, structured_gate, substring_search
-from foerderradar.matcher.evalset import compare, load_eval_set
+from foerderradar.matcher.evalset import EvalTable, compare, eval_tables, load_eval_set, short_of_target
 from foerderradar.model import FundingCall, Match
 from foerderradar.settings import MeasuresFile
 
@@ -113,6 +113,47 @@ def test_substring_search_counts_words_found() -> None:
     calls = [tiny_call("a", "WLAN und Access Points für Schulen"), tiny_call("b", "Schulen")]
     scores = {m.call_id: m.score for m in substring_search(calls, TINY, AS_OF, structured_gate)}
     assert scores == {"t:a": 3.0, "t:b": 1.0}  # "wlan", "schulen", the phrase "access points" vs. "schulen"
+
+
+# -- the figures as the command shows them ---------------------------------------------------------
+
+FIGURES = {"ndcg@5": 0.9625, "p@5": 0.6, "useful@5": 1.0, "recall@10": 1.0, "leaks": 0.0}
+
+
+def test_eval_tables_one_per_scope_with_figures_formatted() -> None:
+    results = {
+        "Förderradar": {"alle": FIGURES, "wlan": {**FIGURES, "p@5": 0.4}},
+        "BM25 (einfach)": {"alle": {**FIGURES, "leaks": 3.0}, "wlan": FIGURES},
+    }
+    tables = eval_tables(results, 45, AS_OF)
+    assert [t.title for t in tables] == ["45 Calls, Stichtag 2026-12-01", "45 Calls, Stichtag 2026-12-01 — wlan"]
+    assert tables[0].rows == [("Förderradar", ["0.9625", "0.6", "1", "1", "0"]),
+                              ("BM25 (einfach)", ["0.9625", "0.6", "1", "1", "3"])]
+    assert tables[1].rows[0] == ("Förderradar", ["0.9625", "0.4", "1", "1", "0"])
+
+
+def test_eval_table_markdown() -> None:
+    table = EvalTable("T", [("Förderradar", ["0.9", "0.6", "1", "1", "0"])])
+    assert table.markdown() == [
+        "", "T", "", "| | ndcg@5 | p@5 | useful@5 | recall@10 | leaks |", "|---|---:|---:|---:|---:|---:|",
+        "| Förderradar | 0.9 | 0.6 | 1 | 1 | 0 |",
+    ]
+
+
+TARGETS = [
+    # (our nDCG@5, our leaks, target, missed)
+    (0.96, 0, 0.9, False),
+    (0.9, 0, 0.9, False),  # the target itself is met
+    (0.89, 0, 0.9, True),
+    (0.99, 1, 0.9, True),  # a leak is never traded for ranking
+]
+
+
+@pytest.mark.parametrize(("ndcg", "leaks", "target", "missed"), TARGETS)
+def test_short_of_target(ndcg: float, leaks: float, target: float, missed: bool) -> None:
+    ours = {**FIGURES, "ndcg@5": ndcg, "leaks": leaks}
+    results = {"Förderradar": {"alle": ours}, "BM25 (einfach)": {"alle": {**FIGURES, "ndcg@5": 0.1}}}
+    assert short_of_target(results, target) == (ours if missed else None)
 
 
 # -- the command ------------------------------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 ``foerderradar eval DIR`` and ``bench/eval_matcher.py`` both call :func:`compare`, so the figures
 in docs/benchmarks.md are exactly what the command prints. Loading is strict and names file and
-line: a labelled set with a typo must not quietly evaluate fewer calls.
+line: a labelled set with a typo must not quietly evaluate fewer calls. The figures leave here
+formatted (:func:`eval_tables`, :func:`eval_json`): the command only lays them out.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,10 @@ from foerderradar.model import FundingCall, Match
 from foerderradar.settings import ConfigError, MeasuresFile, format_validation_error
 
 METRICS = ("ndcg@5", "p@5", "useful@5", "recall@10", "leaks")
+OURS = "Förderradar"
+ALL = "alle"  # the scope over every measure; the others are measure ids
+
+Results = dict[str, dict[str, dict[str, float]]]  # {ranker: {scope: {metric: value}}}
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ def load_eval_set(directory: Path) -> EvalSet:
 
 Ranker = Callable[[EvalSet, date], list[Match]]
 RANKERS: dict[str, Ranker] = {
-    "Förderradar": lambda s, d: match_calls(s.calls, s.measures, d),
+    OURS: lambda s, d: match_calls(s.calls, s.measures, d),
     "BM25 (einfach)": lambda s, d: plain_bm25(s.calls, s.measures, d, structured_gate),
     "BM25 + Prüfung": lambda s, d: plain_bm25(s.calls, s.measures, d, our_gate),
     "Substring-Suche": lambda s, d: substring_search(s.calls, s.measures, d, structured_gate),
@@ -98,20 +103,61 @@ RANKERS: dict[str, Ranker] = {
 }
 
 
-def compare(evalset: EvalSet, as_of: date, *, per_measure: bool = False) -> dict[str, dict[str, dict[str, float]]]:
+def compare(evalset: EvalSet, as_of: date, *, per_measure: bool = False) -> Results:
     """{ranker: {"alle": metrics, measure id: metrics …}} — every ranker on the same set and date.
 
     "BM25 (einfach)" and "Substring-Suche" filter only on the portal's own fields; the "+ Prüfung"
     rows use our eligibility gates with the baseline's ranking, so the
     difference to Förderradar is the ranking alone.
     """
-    out: dict[str, dict[str, dict[str, float]]] = {}
+    out: Results = {}
     for name, ranker in RANKERS.items():
         matches = ranker(evalset, as_of)
-        rows = {"alle": evaluate(matches, evalset.gold)}
+        rows = {ALL: evaluate(matches, evalset.gold)}
         if per_measure:
             for measure in (k for k in evalset.gold if k != INELIGIBLE):
                 subset = {k: v for k, v in evalset.gold.items() if k in (measure, INELIGIBLE)}
                 rows[measure] = evaluate(matches, subset)
         out[name] = rows
     return out
+
+
+# -- the figures as the command shows them ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvalTable:
+    """One scope of a comparison (all measures, or one measure): a title and, per ranker, its
+    figures formatted the one way the command, its Markdown and docs/benchmarks.md show them."""
+
+    title: str
+    rows: list[tuple[str, list[str]]]  # (ranker, one cell per METRICS)
+
+    def markdown(self) -> list[str]:
+        """The lines of the Markdown form: a blank line, the title, a blank line, the table."""
+        return [
+            "", self.title, "", f"| | {' | '.join(METRICS)} |", f"|---|{'---:|' * len(METRICS)}",
+            *(f"| {name} | {' | '.join(cells)} |" for name, cells in self.rows),
+        ]
+
+
+def eval_tables(results: Results, calls: int, as_of: date) -> list[EvalTable]:
+    """One table per scope of ``results`` (the whole set first, then each measure if asked)."""
+    tables = []
+    for scope in next(iter(results.values())):
+        title = f"{calls} Calls, Stichtag {as_of.isoformat()}" + ("" if scope == ALL else f" — {scope}")
+        rows = [(name, [f"{scopes[scope][k]:g}" for k in METRICS]) for name, scopes in results.items()]
+        tables.append(EvalTable(title, rows))
+    return tables
+
+
+def eval_json(results: Results, calls: int, as_of: date) -> str:
+    return json.dumps({"as_of": as_of.isoformat(), "calls": calls, "results": results}, ensure_ascii=False,
+                      indent=2) + "\n"
+
+
+def short_of_target(results: Results, min_ndcg: float) -> Mapping[str, float] | None:
+    """Our figures over the whole set when they miss the target — nDCG@5 below ``min_ndcg`` or any
+    ineligible call listed (a leak is never traded for ranking) — else None."""
+    ours = results[OURS][ALL]
+    return ours if ours["ndcg@5"] < min_ndcg or ours["leaks"] > 0 else None

@@ -175,9 +175,6 @@ class Store:
         except _UNAVAILABLE as exc:
             raise StoreError(unavailable(self.url, exc)) from exc
 
-    def _safe_url(self) -> str:
-        return safe_url(self.url)
-
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session whose "database gone" errors arrive as :class:`StoreError` with a German message.

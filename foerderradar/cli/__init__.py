@@ -1,0 +1,40 @@
+"""The ``foerderradar`` command: a thin shell over the jobs seam (``foerderradar/jobs.py``) and the
+domain modules, one module per command group. The work happens there; here are only options,
+printing and exit statuses.
+
+Everything a user reads here is German. Mistakes in input (config, dates, files) end in a message
+and an exit status, never a traceback: 2 for configuration/usage problems, 1 for failed work
+(``shared.py``).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from foerderradar.cli import calls, crawl, db, demo, digest, evaluate, match, portals, serve
+
+app = typer.Typer(
+    help="Förderradar: findet Förderaufrufe für die Digitalisierungsmaßnahmen Ihrer Kommune.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# In the order `foerderradar --help` lists them (commands first, then the groups).
+app.command()(crawl.crawl)
+app.command()(match.match)
+app.command("eval")(evaluate.eval_command)
+app.command()(digest.digest)
+app.command()(digest.feed)
+app.command()(crawl.worker)
+app.command()(serve.serve)
+app.command()(serve.status)
+app.command()(demo.demo)
+app.add_typer(calls.app, name="calls")
+app.add_typer(portals.app, name="portals")
+app.add_typer(db.app, name="db")
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,136 @@
+"""``calls``: the stored funding calls in and out (``calls_io.py``), regrouping, and the marks people
+set on the verdicts (``storage/feedback.py``)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from foerderradar.cli.crawl import print_group_summary
+from foerderradar.cli.shared import ConfigOpt, config_or_exit, err, fail, guarded, open_store, out
+
+app = typer.Typer(help="Gespeicherte Förderaufrufe importieren und exportieren.", no_args_is_help=True)
+
+
+@app.command("import")
+def calls_import(
+    file: Annotated[str, typer.Argument(help="JSON-Lines-Datei oder - für die Standardeingabe.")],
+) -> None:
+    """Förderaufrufe aus JSON Lines übernehmen (ungültige Zeilen werden gemeldet und übersprungen)."""
+    from foerderradar.calls_io import import_calls
+    from foerderradar.jobs import after_ingest
+
+    with open_store() as store:
+        if file == "-":
+            report = guarded(lambda: import_calls(sys.stdin, store))
+        else:
+            try:
+                with open(file, encoding="utf-8") as handle:
+                    report = guarded(lambda: import_calls(handle, store))
+            except FileNotFoundError:
+                fail(f"{file}: Datei nicht gefunden.", 2)
+            except UnicodeDecodeError as exc:
+                fail(f"{file}: keine UTF-8-Textdatei ({exc.reason}).", 2)
+        grouped = guarded(lambda: after_ingest(store).grouped) if report.stored else None  # may join programmes
+    for number, problem in report.problems:
+        err.print(f"{file}:{number}: übersprungen: {problem}", markup=False, soft_wrap=True)
+    out.print(
+        f"{report.stored} Förderaufrufe übernommen ({report.new} neu, {report.changed} geändert, "
+        f"{report.unchanged} unverändert), {len(report.problems)} Zeilen übersprungen."
+    )
+    if grouped is not None:
+        print_group_summary(grouped)
+    if report.problems:
+        raise typer.Exit(1)
+
+
+@app.command("regroup")
+def calls_regroup() -> None:
+    """Gleiche Förderprogramme auf mehreren Portalen neu zusammenführen (geschieht nach jedem Abruf)."""
+    from foerderradar.jobs import after_ingest
+
+    with open_store() as store:
+        stats = guarded(lambda: after_ingest(store).grouped)
+    out.print(
+        f"{stats.groups} Förderprogramme auf mehreren Portalen, {stats.duplicates} zusammengeführte Einträge, "
+        f"{stats.changed} Zuordnungen geändert."
+    )
+
+
+@app.command("export")
+def calls_export(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl | csv")] = "jsonl",
+) -> None:
+    """Alle gespeicherten Förderaufrufe auf die Standardausgabe schreiben."""
+    from foerderradar.calls_io import export_calls
+
+    if fmt not in ("jsonl", "csv"):
+        fail(f"--format {fmt!r} ist unbekannt; erlaubt: jsonl, csv.", 2)
+    with open_store() as store:
+        guarded(lambda: export_calls(store, sys.stdout, fmt))
+
+
+@app.command("mark")
+def calls_mark(
+    call_id: Annotated[str, typer.Argument(help="ID des Förderaufrufs (Spalte id in calls export / im Bericht).")],
+    verdict: Annotated[str, typer.Argument(help="relevant | dismissed | applied | rejected")],
+    measure: Annotated[str, typer.Option("--measure", help="ID der Maßnahme aus measures.yaml.")],
+    note: Annotated[str | None, typer.Option("--note", help="Notiz, z. B. Aktenzeichen des Antrags.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Einen Treffer bewerten: relevant, verworfen (dismissed), beantragt (applied), abgelehnt (rejected)."""
+    from foerderradar.storage.feedback import MARK_KINDS, MARK_LABELS, UnknownCall, set_mark
+
+    cfg = config_or_exit(config, need_portals=False)
+    if verdict not in MARK_KINDS:
+        fail(f"{verdict!r} ist keine Markierung; erlaubt: {', '.join(MARK_KINDS)}.", 2)
+    if all(m.id != measure for m in cfg.measures.measures):
+        known = ", ".join(m.id for m in cfg.measures.measures)
+        fail(f"Unbekannte Maßnahme {measure!r}. Bekannte Maßnahmen: {known}", 2)
+    with open_store() as store:
+        try:
+            row = guarded(lambda: set_mark(store, call_id, measure, verdict, note))  # type: ignore[arg-type]
+        except UnknownCall:
+            fail(f"Unbekannter Förderaufruf {call_id!r} (die IDs zeigt: foerderradar match --format csv).", 2)
+    out.print(f"{call_id} für {measure}: {MARK_LABELS[row.mark]} (Version {row.call_version}).")
+
+
+@app.command("unmark")
+def calls_unmark(
+    call_id: Annotated[str, typer.Argument(help="ID des Förderaufrufs.")],
+    measure: Annotated[str, typer.Option("--measure", help="ID der Maßnahme.")],
+) -> None:
+    """Eine Bewertung zurücknehmen."""
+    from foerderradar.storage.feedback import clear_mark
+
+    with open_store() as store:
+        removed = guarded(lambda: clear_mark(store, call_id, measure))
+    if not removed:
+        fail(f"Keine Markierung für {call_id} und {measure}.", 1)
+    out.print(f"Markierung für {call_id} und {measure} entfernt.")
+
+
+@app.command("marks")
+def calls_marks(fmt: Annotated[str, typer.Option("--format", help="table | csv | jsonl")] = "table") -> None:
+    """Alle Bewertungen anzeigen oder exportieren (laufende Anträge: Markierung applied)."""
+    from foerderradar.calls_io import export_marks, marked_calls
+    from foerderradar.storage.feedback import MARK_LABELS
+
+    if fmt not in ("table", "csv", "jsonl"):
+        fail(f"--format {fmt!r} ist unbekannt; erlaubt: table, csv, jsonl.", 2)
+    with open_store() as store:
+        marked = guarded(lambda: marked_calls(store))
+    if fmt != "table":
+        export_marks(marked, sys.stdout, fmt)
+        return
+    table = Table(title=f"Bewertungen ({len(marked)})", title_justify="left")
+    for col in ("Maßnahme", "Förderaufruf", "Bewertung", "Notiz", "am"):
+        table.add_column(col, overflow="fold")
+    for entry in marked:
+        m = entry.mark
+        table.add_row(m.measure_id, f"{entry.title}\n{m.call_id}", MARK_LABELS[m.mark], m.note or "",
+                      m.marked_at.astimezone().strftime("%d.%m.%Y"))
+    out.print(table)

@@ -1,0 +1,161 @@
+"""``portals``: the watched portals — their state, a trial crawl that stores nothing, and
+``portals.yaml`` out and in (``portals_io.py``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from foerderradar.cli.shared import ConfigOpt, config_or_exit, err, fail, guarded, open_store, out, problems_exit
+from foerderradar.settings import ConfigError
+
+app = typer.Typer(help="Die beobachteten Portale (config/portals.yaml).", no_args_is_help=True)
+
+
+@app.command("list")
+def portals_list(config: ConfigOpt = None) -> None:
+    """Konfigurierte Portale mit dem Ergebnis ihres letzten Abrufs und ihrem Zustand anzeigen."""
+    from foerderradar.health import portal_health
+
+    cfg = config_or_exit(config)
+    keys = [p.key for p in cfg.portals]
+    with open_store() as store:
+        health = guarded(lambda: portal_health(store, keys, cfg.settings.health.failures_in_a_row))
+    table = Table(title=f"Portale ({cfg.directory / 'portals.yaml'})", title_justify="left")
+    for col in ("Schlüssel", "Art", "Name", "aktiv", "letzter Abruf", "Ergebnis", "Zustand"):
+        table.add_column(col, overflow="fold", no_wrap=col == "Schlüssel")
+    colours = {"ok": "green", "warnung": "yellow", "fehler": "red", "unbekannt": "dim"}
+    for p, h in zip(cfg.portals, health, strict=True):
+        run = h.last_run
+        when = run.started_at.astimezone().strftime("%d.%m.%Y %H:%M") if run else "noch nie"
+        if run is None:
+            result = "–"
+        elif run.finished_at is None:
+            result = "[yellow]läuft oder abgebrochen[/yellow]"
+        elif run.ok:
+            result = f"ok: {run.items} Einträge, {run.new} neu, {run.changed} geändert, {run.errors} Fehler"
+        else:
+            result = f"[red]fehlgeschlagen[/red] ({run.errors} Fehler)"
+        state = f"[{colours[h.state]}]{h.label}[/{colours[h.state]}]"
+        table.add_row(p.key, p.kind, p.name, "ja" if p.enabled else "nein", when, result, state)
+    out.print(table)
+    # Reasons below the table: they are sentences, and a narrow terminal would fold them to pulp.
+    for h in health:
+        if h.state in ("warnung", "fehler"):
+            out.print(f"  {h.portal} ({h.label}): {escape(h.summary)}", soft_wrap=True)
+    flagged = [h.portal for h in health if h.flagged]
+    if flagged:
+        out.print(f"Gestört: {', '.join(flagged)} — prüfen mit: foerderradar portals check {flagged[0]}")
+
+
+@app.command("check")
+def portals_check(
+    keys: Annotated[list[str] | None, typer.Argument(help="Portal-Schlüssel (Standard: alle aktiven).")] = None,
+    max_items: Annotated[int, typer.Option("--max-items", min=1, help="Nach N Einträgen aufhören.")] = 20,
+    config: ConfigOpt = None,
+) -> None:
+    """Ein Portal probeweise abrufen und zeigen, was erkannt wird — ohne etwas zu speichern."""
+    from foerderradar.crawler.botwall import any_bot_wall
+    from foerderradar.crawler.runner import UnknownPortalError, check_portal, select_portals
+
+    cfg = config_or_exit(config)
+    try:
+        portals = select_portals(cfg.portals, keys or [])
+    except UnknownPortalError as exc:
+        fail(str(exc), 2)
+    failed = False
+    for portal in portals:
+        with out.status(f"Prüfe {portal.key} …"):
+            result = check_portal(portal, cfg, max_items=max_items)
+        state = "[green]ok[/green]" if result.ok and result.items else "[red]Problem[/red]"
+        if any_bot_wall(result.messages):
+            state += " – das Portal blockiert automatisierte Abrufe (Prüfseite gegen Roboter)"
+        out.print(f"\n[bold]{portal.key}[/bold] ({portal.kind}): {state}, {result.items} Einträge erkannt")
+        if result.items:
+            fields = Table(title="Gefüllte Felder", title_justify="left")
+            fields.add_column("Feld")
+            fields.add_column("Einträge", justify="right")
+            for name, count in sorted(result.filled.items()):
+                fields.add_row(name, f"{count}/{result.items}")
+            out.print(fields)
+            sample = Table(title="Erste Einträge", title_justify="left")
+            for col in ("Titel", "Frist", "Antragsberechtigte", "URL"):
+                sample.add_column(col, overflow="fold")
+            for item in result.sample:
+                sample.add_row(
+                    item["title"], item.get("deadline") or item.get("deadline_text") or "–",
+                    ", ".join(item.get("applicants") or []) or "–", item["url"],
+                )
+            out.print(sample)
+        for warning in result.warnings():
+            out.print(f"  [yellow]Warnung:[/yellow] {warning}", soft_wrap=True)
+        for message in result.messages[:10]:
+            err.print(f"  {portal.key}: {message}", markup=False, soft_wrap=True)
+        for note in result.notes[:10]:
+            out.print(f"  {portal.key}: Hinweis: {note}", markup=False, soft_wrap=True)
+        failed |= not result.ok or result.items == 0
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def portals_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv | yaml")] = "csv",
+    config: ConfigOpt = None,
+) -> None:
+    """Die Portalliste als CSV (für Tabellenkalkulationen) oder YAML auf die Standardausgabe schreiben."""
+    from foerderradar.portals_io import export_csv, export_yaml
+
+    if fmt not in ("csv", "yaml"):
+        fail(f"--format {fmt!r} ist unbekannt; erlaubt: csv, yaml.", 2)
+    cfg = config_or_exit(config)
+    sys.stdout.write(export_csv(cfg.portals) if fmt == "csv" else export_yaml(cfg.portals))
+
+
+@app.command("add")
+def portals_add(
+    key: Annotated[str | None, typer.Argument(help="Schlüssel des neuen Portals (ohne --from-csv).")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Art: foerderdatenbank, eu_sedia, feed, json …")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Anzeigename.")] = None,
+    settings: Annotated[
+        list[str] | None, typer.Option("--set", help="Weiterer Schlüssel, z. B. --set url=https://… (mehrfach).")
+    ] = None,
+    disabled: Annotated[bool, typer.Option("--disabled", help="Eintragen, aber noch nicht abrufen.")] = False,
+    from_csv: Annotated[Path | None, typer.Option("--from-csv", help="Alle Zeilen einer CSV (wie export).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Portale in portals.yaml eintragen — geprüft wie beim Laden; Kommentare der Datei bleiben erhalten."""
+    from foerderradar.crawler.registry import portal_models
+    from foerderradar.portals_io import add_portals, parse_settings, read_csv, validate_new
+
+    cfg = config_or_exit(config)
+    try:
+        if from_csv is not None:
+            if key or kind:
+                fail("Entweder --from-csv DATEI oder SCHLÜSSEL --kind ART angeben, nicht beides.", 2)
+            try:
+                text = from_csv.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                fail(f"{from_csv}: kann nicht gelesen werden ({exc}).", 2)
+            entries = read_csv(text, str(from_csv))
+            source = str(from_csv)
+        else:
+            if not key or not kind:
+                fail("Bitte SCHLÜSSEL und --kind ART angeben (oder --from-csv DATEI).", 2)
+            entry = {"key": key, "kind": kind, **({"name": name} if name else {}), **parse_settings(settings or [])}
+            if disabled:
+                entry["enabled"] = False
+            entries = [entry]
+            source = "portals add"
+        new = validate_new(cfg.portals, entries, portal_models(), source)
+        backup = add_portals(cfg.directory, new, portal_models())
+    except ConfigError as exc:
+        problems_exit(f"Nicht eingetragen ({len(exc.problems)} Problem(e))", exc.problems)
+    for portal in new:
+        out.print(f"eingetragen: {portal.key} ({portal.kind})")
+    out.print(f"Vorherige Fassung: {backup}. Prüfen mit: foerderradar portals check {new[0].key if new else ''}")

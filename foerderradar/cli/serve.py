@@ -1,0 +1,48 @@
+"""``serve`` and ``status``: the schedule (``scheduler.py``) run, and what it did last."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from foerderradar.cli.shared import ConfigOpt, config_or_exit, guarded, open_store, out
+
+
+def serve(config: ConfigOpt = None) -> None:
+    """Zeitplan ausführen (Abruf täglich, Bericht wöchentlich) bis SIGTERM/Strg+C."""
+    import logging
+
+    from foerderradar.scheduler import serve as run_serve
+    from foerderradar.storage.store import database_url
+
+    cfg = config_or_exit(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with open_store():
+        pass  # creates/upgrades the schema before the scheduler opens its own connections
+    sched = cfg.settings.schedule
+    out.print(f"Förderradar läuft: Abruf '{sched.crawl}', Bericht '{sched.digest}' ({sched.timezone}).")
+    run_serve(cfg, database_url())
+    out.print("Beendet.")
+
+
+def status(config: ConfigOpt = None) -> None:
+    """Nächste geplante Läufe und das Ergebnis des letzten Laufs je Job."""
+    from foerderradar.scheduler import status as job_status
+
+    cfg = config_or_exit(config, need_portals=False)
+    with open_store() as store:
+        rows = guarded(lambda: job_status(cfg, store))
+    table = Table(title="Zeitplan", title_justify="left")
+    for col in ("Job", "Zeitplan", "nächster Lauf", "letzter Lauf", "Ergebnis"):
+        table.add_column(col)
+    names = {"crawl": "Abruf + Abgleich", "digest": "Wochenbericht"}
+    for row in rows:
+        last = row.last
+        when = last.started_at.astimezone().strftime("%d.%m.%Y %H:%M") if last else "noch nie"
+        if last is None:
+            result = "–"
+        elif last.ok is None:
+            result = "[yellow]läuft oder abgebrochen[/yellow]"
+        else:
+            result = ("[green]ok[/green]: " if last.ok else "[red]Fehler[/red]: ") + (last.summary or "")
+        table.add_row(names[row.job], row.cron, row.next_run.strftime("%a %d.%m.%Y %H:%M"), when, result)
+    out.print(table)

@@ -1,0 +1,100 @@
+"""What every command module shares: the consoles, the common options, and the turning of a
+mistake into a German message and an exit status — 2 for configuration/usage problems, 1 for
+failed work — instead of a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from foerderradar.settings import Config, ConfigError, load_config
+from foerderradar.storage import Store, StoreError
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="Konfigurationsverzeichnis (sonst $FOERDERRADAR_CONFIG, sonst ./config)."),
+]
+DistributedOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--distributed", envvar="FOERDERRADAR_REDIS_URL",
+        help="Verteilt abrufen über diese Redis-Warteschlange, z. B. redis://127.0.0.1:6379/0 (docs/scale-out.md).",
+    ),
+]
+LeaseTtlOpt = Annotated[
+    float,
+    typer.Option("--lease-ttl", min=1, help="Mit --distributed: nach so vielen Sekunden ohne Lebenszeichen gilt ein "
+                 "Crawler-Prozess als ausgefallen; seine Seiten übernehmen andere."),
+]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="Stichtag JJJJ-MM-TT statt heute (für reproduzierbare Berichte).")
+]
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[red]Fehler:[/red] {message}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def problems_exit(heading: str, problems: list[str]) -> NoReturn:
+    """Every problem on its own line under a red heading, then exit 2: input the user must fix."""
+    err.print(f"[red]{heading}:[/red]")
+    for problem in problems:
+        err.print(f"  {problem}", soft_wrap=True, markup=False)
+    raise typer.Exit(2)
+
+
+def parse_as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--as-of {value!r} ist kein Datum im Format JJJJ-MM-TT (z. B. 2026-12-01).", 2)
+
+
+def config_or_exit(directory: Path | None, *, need_portals: bool = True) -> Config:
+    try:
+        return load_config(directory, need_portals=need_portals)
+    except ConfigError as exc:
+        problems_exit(f"Konfigurationsfehler ({len(exc.problems)})", exc.problems)
+
+
+@contextmanager
+def open_store() -> Iterator[Store]:
+    try:
+        store = Store()
+    except StoreError as exc:
+        fail(str(exc))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    """Run a command body, turning store errors into a message instead of a traceback."""
+    try:
+        return fn()
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def write_output(path: Path, text: str) -> None:
+    """``text`` into ``path`` as UTF-8 bytes (directories made), or the German reason why not (exit 1)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+    except OSError as exc:
+        fail(f"{path}: kann nicht geschrieben werden ({exc.strerror}).")
