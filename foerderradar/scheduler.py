@@ -56,10 +56,9 @@ def _finish(store: Store, run_id: int, ok: bool, summary: str) -> None:
 def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
     """The daily job: crawl every enabled portal, then what follows every crawl (regroup, health,
     alerts), then refresh the stored verdicts so the digest and the feeds only read them."""
-    from foerderradar.crawler.runner import crawl
-    from foerderradar.jobs import after_ingest, match_stored_calls
+    from foerderradar.jobs import after_ingest, crawl_portals, match_stored_calls
 
-    results = crawl(config, store)
+    results = crawl_portals(config, store)
     ingested = after_ingest(store, config, [r.portal for r in results])
     found = match_stored_calls(store, config, date.today(), min_score=config.settings.digest.min_score)
     failed = [r.portal for r in results if not r.ok]
