@@ -70,6 +70,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from foerderradar.matcher.types import Match  # noqa: E402
+
 from foerderradar.matcher.baselines import plain_bm25, structured_gate  # noqa: E402
 from foerderradar.matcher.eligibility import CallVerdict, assess_call, excluded_terms  # noqa: E402
 from foerderradar.matcher.evalset import METRICS, EvalSet, load_eval_set  # noqa: E402
@@ -77,7 +79,6 @@ from foerderradar.matcher.evaluate import INELIGIBLE, evaluate  # noqa: E402
 from foerderradar.matcher.match import match_calls  # noqa: E402
 from foerderradar.matcher.relevance import QUERY_WEIGHTS  # noqa: E402
 from foerderradar.matcher.text import Analyzer  # noqa: E402
-from foerderradar.matcher.types import Match  # noqa: E402
 from foerderradar.model import FundingCall  # noqa: E402
 from foerderradar.settings import City, Measure, MeasuresFile  # noqa: E402
 

@@ -55,8 +55,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dedup_rule
 from dedup_rule import HOLDOUT, SET, Labelled, Score, gold_pairs, load_set
-
-from foerderradar import dedup
 from foerderradar.dedup import (
     DEFAULT_RULE,
     Deduplicator,
@@ -69,6 +67,8 @@ from foerderradar.dedup import (
     find_groups,
     jaccard,
 )
+
+from foerderradar import dedup
 
 SCORERS: dict[str, Callable[..., float]] = {
     "token_set_ratio": fuzz.token_set_ratio,

@@ -521,7 +521,7 @@ def calls_mark(
     config: ConfigOpt = None,
 ) -> None:
     """Einen Treffer bewerten: relevant, verworfen (dismissed), beantragt (applied), abgelehnt (rejected)."""
-    from foerderradar.storage.feedback import MARK_KINDS, MARK_LABELS, UnknownCall, set_mark
+    from foerderradar.storage.marks import MARK_KINDS, MARK_LABELS, UnknownCall, set_mark
 
     cfg = config_or_exit(config, need_portals=False)
     if verdict not in MARK_KINDS:
@@ -543,7 +543,7 @@ def calls_unmark(
     measure: Annotated[str, typer.Option("--measure", help="ID der Maßnahme.")],
 ) -> None:
     """Eine Bewertung zurücknehmen."""
-    from foerderradar.storage.feedback import clear_mark
+    from foerderradar.storage.marks import clear_mark
 
     with open_store() as store:
         removed = guarded(lambda: clear_mark(store, call_id, measure))
@@ -559,7 +559,7 @@ def calls_marks(fmt: Annotated[str, typer.Option("--format", help="table | csv |
     import json
 
     from foerderradar.matcher.report import csv_cell
-    from foerderradar.storage.feedback import MARK_LABELS, all_marks
+    from foerderradar.storage.marks import MARK_LABELS, all_marks
 
     if fmt not in ("table", "csv", "jsonl"):
         fail(f"--format {fmt!r} ist unbekannt; erlaubt: table, csv, jsonl.", 2)

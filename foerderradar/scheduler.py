@@ -26,7 +26,7 @@ from sqlmodel import col, select
 from foerderradar.settings import Config, ConfigError, load_config
 from foerderradar.storage import Store
 from foerderradar.storage.locks import LockBusy, held
-from foerderradar.storage.models import JobRun, utcnow
+from foerderradar.storage.tables import JobRun, utcnow
 
 log = logging.getLogger(__name__)
 JOBS = ("crawl", "digest")

@@ -31,7 +31,7 @@ from foerderradar.model import FundingCall, Match
 from foerderradar.scheduler import build_scheduler
 from foerderradar.settings import load_config
 from foerderradar.storage import Store
-from foerderradar.storage.models import CrawlRun, JobRun, MatchRecord, MatchState
+from foerderradar.storage.tables import CrawlRun, JobRun, MatchRecord, MatchState
 from foerderradar.storage.verdicts import VerdictInputs, save_matches
 
 ROOT = Path(__file__).resolve().parents[1]

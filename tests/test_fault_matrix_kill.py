@@ -33,7 +33,7 @@ from foerderradar.demo import DEMO_SITE
 from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger
 from foerderradar.storage import Store, verdicts
-from foerderradar.storage.models import JobLock
+from foerderradar.storage.tables import JobLock
 
 T = TypeVar("T")
 

@@ -17,7 +17,7 @@ from foerderradar.model import FundingCall
 from foerderradar.notifier.feeds import ATOM, FeedServer
 from foerderradar.settings import load_config
 from foerderradar.storage import Store
-from foerderradar.storage.feedback import set_mark
+from foerderradar.storage.marks import set_mark
 
 T = datetime(2026, 11, 20, tzinfo=UTC)
 NS = {"a": ATOM}

@@ -21,9 +21,9 @@ from scrapy.http import HtmlResponse, Request, Response
 from scrapy.settings import Settings
 from write_counter import WriteCounter
 
+from foerderradar.crawler.card_signatures import CARD_META, card_signature, recheck_due, recheck_slot
+from foerderradar.crawler.http_cache import RevalidatingPolicy
 from foerderradar.crawler.kinds.foerderdatenbank.config import FDB_DEFAULT_START_URLS, FoerderdatenbankPortal
-from foerderradar.crawler.recheck import CARD_META, card_signature, recheck_due, recheck_slot
-from foerderradar.crawler.revalidation import RevalidatingPolicy
 from foerderradar.crawler.runner import PortalResult, crawl
 from foerderradar.fixture_server import Answer, FixtureServer
 from foerderradar.model import FundingCall

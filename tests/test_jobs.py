@@ -27,8 +27,8 @@ from foerderradar.notifier.feeds import ATOM, feed_entries
 from foerderradar.scheduler import crawl_and_match
 from foerderradar.settings import Config, load_config
 from foerderradar.storage import Store, record_to_call
-from foerderradar.storage.feedback import set_mark
-from foerderradar.storage.models import CallRecord, MatchRecord
+from foerderradar.storage.marks import set_mark
+from foerderradar.storage.tables import CallRecord, MatchRecord
 from foerderradar.storage.verdicts import match_states, stored_matches
 
 AS_OF = date(2026, 12, 1)

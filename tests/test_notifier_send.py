@@ -34,7 +34,7 @@ from foerderradar.notifier.render import RenderedDigest
 from foerderradar.notifier.service import PLACEHOLDER_RECIPIENT
 from foerderradar.settings import AppSettings, Config, DigestSettings, MailSettings, MeasuresFile
 from foerderradar.storage import Store
-from foerderradar.storage.models import SentDigest
+from foerderradar.storage.tables import SentDigest
 
 AS_OF = date(2026, 11, 23)
 PERIOD = "2026-W48"

@@ -18,7 +18,7 @@ from sqlmodel import select
 from foerderradar.scheduler import build_scheduler, run_job, status
 from foerderradar.settings import load_config
 from foerderradar.storage import Store
-from foerderradar.storage.models import JobRun
+from foerderradar.storage.tables import JobRun
 
 MEASURES = """\
 city: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}

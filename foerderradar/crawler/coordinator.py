@@ -53,8 +53,8 @@ from foerderradar.crawler.registry import KINDS
 from foerderradar.crawler.runner import DEFAULT_CACHE_DIR, PortalResult, select_portals
 from foerderradar.crawler.worker import MAX_MESSAGES, RESULT_PREFIX
 from foerderradar.storage import Store
-from foerderradar.storage.models import CrawlRun
 from foerderradar.storage.store import RunStats
+from foerderradar.storage.tables import CrawlRun
 
 
 @dataclass

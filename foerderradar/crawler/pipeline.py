@@ -31,7 +31,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
-from foerderradar.crawler.recheck import PAGE_KEY, Listed
+from foerderradar.crawler.card_signatures import PAGE_KEY, Listed
 from foerderradar.crawler.scrapy_settings import crawl_now
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store, StoreError

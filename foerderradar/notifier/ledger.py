@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from foerderradar.storage import Store
-from foerderradar.storage.models import SentDigest, utcnow
+from foerderradar.storage.tables import SentDigest, utcnow
 
 PENDING = "pending"
 SENT = "sent"

@@ -3,7 +3,7 @@ Everyone else hands it canonical calls.
 
 Upserts are keyed by ``source:source_id`` and versioned by a content hash, so crawling the same
 pages twice stores each call once and a real change is visible as a version bump. The other
-storage modules keep what belongs to one municipality — marks (``feedback.py``), verdicts
+storage modules keep what belongs to one municipality — marks (``marks.py``), verdicts
 (``verdicts.py``) — and the job leases (``locks.py``), each through :meth:`Store.session`.
 (Near 600 lines: a call's whole lifecycle — upsert with its events, gone and back, the incremental
 crawl's bookkeeping, the columns grouping reads — shares one connection and one error policy.)
@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from foerderradar.model import CallSource, FundingCall
-from foerderradar.storage.models import (
+from foerderradar.storage.tables import (
     CallEvent,
     CallRecord,
     CrawlRun,

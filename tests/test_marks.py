@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from foerderradar.cli import app
 from foerderradar.grouping import regroup
-from foerderradar.matcher.feedback import RELEVANT_REASON, apply_marks
+from foerderradar.matcher.apply_marks import RELEVANT_REASON, apply_marks
 from foerderradar.model import FundingCall, Mark, MarkKind, Match
 from foerderradar.storage import Store
-from foerderradar.storage.feedback import UnknownCall, all_marks, clear_mark, set_mark
+from foerderradar.storage.marks import UnknownCall, all_marks, clear_mark, set_mark
 
 T = datetime(2026, 11, 20, tzinfo=UTC)
 

@@ -1,6 +1,6 @@
 """Text extraction before and after the linear rewrite: normal pages, and hostile pages at growing sizes.
 
-"Before" is the BeautifulSoup ``text_of`` (copied below, as in tests/test_text_extraction.py) with
+"Before" is the BeautifulSoup ``text_of`` (copied below, as in tests/test_selectors_text_of.py) with
 the callers as they were: every match of a selector read in full, however deeply matches nest.
 "After" is the current code. Both run in this process on the same pages, so the figures are
 ratios measured in one run.
@@ -19,7 +19,7 @@ ratios measured in one run.
 Quadratic work shows as 4x the time for 2x the page; linear as 2x. A "before" run that took longer
 than --limit seconds is not repeated at the next size.
 
-    python bench/text_extraction.py            # markdown on stdout
+    python bench/selectors_text_of.py            # markdown on stdout
 """
 
 from __future__ import annotations
