@@ -33,7 +33,7 @@ from foerderradar.demo import DEMO_SITE
 from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger
 from foerderradar.storage import Store, StoreError
-from foerderradar.storage.store import safe_url, unavailable
+from foerderradar.storage.store import redacted_url, unavailable
 
 DM = "digital@kommune.example"
 IT = "it@kommune.example"
@@ -376,8 +376,8 @@ def test_database_messages(url: str, error: sa.exc.OperationalError, expected: s
     ("postgresql+psycopg://radar:geheim@db:port/radar", "postgresql+psycopg://radar:***@db:port/radar"),  # unparsable
     ("sqlite:///radar.db", "sqlite:///radar.db"),
 ])
-def test_safe_url_never_shows_the_password(url: str, shown: str) -> None:
-    assert safe_url(url) == shown
+def test_redacted_url_never_shows_the_password(url: str, shown: str) -> None:
+    assert redacted_url(url) == shown
 
 
 def test_a_url_with_a_broken_port_is_a_plain_message_without_the_password() -> None:

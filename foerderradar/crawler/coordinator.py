@@ -49,9 +49,10 @@ from foerderradar.crawler.distributed import (
     start_requests,
 )
 from foerderradar.crawler.entry.base import PortalBase
+from foerderradar.crawler.failures import MAX_MESSAGES
 from foerderradar.crawler.registry import KINDS
 from foerderradar.crawler.runner import DEFAULT_CACHE_DIR, PortalResult, select_portals
-from foerderradar.crawler.worker import MAX_MESSAGES, RESULT_PREFIX
+from foerderradar.crawler.worker import RESULT_PREFIX
 from foerderradar.storage import Store
 from foerderradar.storage.store import RunStats
 from foerderradar.storage.tables import CrawlRun

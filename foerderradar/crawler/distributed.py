@@ -61,10 +61,11 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from foerderradar.crawler.failures import MAX_MESSAGES
+
 log = logging.getLogger(__name__)
 
 DEFAULT_NAMESPACE = "foerderradar"
-MAX_MESSAGES = 20
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 # Scrapy settings a distributed worker gets (see worker_settings).

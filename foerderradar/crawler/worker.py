@@ -23,7 +23,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
 from foerderradar.crawler.crawl_settings import CrawlerSettings
-from foerderradar.crawler.failures import http_error
+from foerderradar.crawler.failures import MAX_MESSAGES, http_error
 from foerderradar.crawler.http_cache import NET_BYTES, NET_DOWNLOADS, NET_NOT_MODIFIED, NET_REQUESTS
 from foerderradar.crawler.mapping import SourceError
 from foerderradar.crawler.registry import KINDS
@@ -33,7 +33,6 @@ from foerderradar.storage import Store, StoreError
 from foerderradar.storage.store import RunStats
 
 RESULT_PREFIX = "RESULT "
-MAX_MESSAGES = 20
 
 
 # Loggers whose ERROR records repeat a failure FailureReportMiddleware already reports in German.

@@ -21,8 +21,8 @@ from xml.etree import ElementTree as ET
 
 from foerderradar.notifier import formatting as fmt
 from foerderradar.notifier.ics import Deadline, calendar
-from foerderradar.notifier.safety import safe_url
 from foerderradar.notifier.service import DigestInputs
+from foerderradar.output_safety import safe_url
 from foerderradar.settings import Config
 from foerderradar.storage import Store
 
