@@ -163,7 +163,7 @@ def serve(config: Config, database_url: str) -> None:
         feeds = FeedServer(
             config, database_url, config.settings.feeds.host, config.settings.feeds.port, digest_inputs
         ).start()
-        log.info("Feeds: %s/feed.atom und %s/fristen.ics", feeds.url, feeds.url)
+        log.info("Feeds: %s/feed.atom und %s/fristen.ics", feeds.base_url, feeds.base_url)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("Signal %s: beende nach dem laufenden Job", signum)

@@ -98,15 +98,15 @@ def test_feed_server_answers_both_routes(cfg: Path, sqlite_url: str) -> None:
     config = load_config(cfg)
     server = FeedServer(config, sqlite_url, "127.0.0.1", 0, digest_inputs).start()
     try:
-        with urllib.request.urlopen(f"{server.url}/feed.atom", timeout=10) as response:
+        with urllib.request.urlopen(f"{server.base_url}/feed.atom", timeout=10) as response:
             assert response.headers["Content-Type"].startswith("application/atom+xml")
             root = ET.fromstring(response.read())
         assert root.find("a:link[@rel='self']", NS) is not None
-        with urllib.request.urlopen(f"{server.url}/fristen.ics", timeout=10) as response:
+        with urllib.request.urlopen(f"{server.base_url}/fristen.ics", timeout=10) as response:
             assert response.headers["Content-Type"].startswith("text/calendar")
             assert response.read().startswith(b"BEGIN:VCALENDAR")
         with pytest.raises(urllib.error.HTTPError) as missing:
-            urllib.request.urlopen(f"{server.url}/admin", timeout=10)
+            urllib.request.urlopen(f"{server.base_url}/admin", timeout=10)
         assert missing.value.code == 404
     finally:
         server.stop()
@@ -117,7 +117,7 @@ def test_feed_server_reports_an_unavailable_database(cfg: Path, tmp_path: Path) 
     server = FeedServer(config, "postgresql+psycopg://nobody@127.0.0.1:1/x", "127.0.0.1", 0, digest_inputs).start()
     try:
         with pytest.raises(urllib.error.HTTPError) as failed:
-            urllib.request.urlopen(f"{server.url}/feed.atom", timeout=20)
+            urllib.request.urlopen(f"{server.base_url}/feed.atom", timeout=20)
         assert failed.value.code == 503
     finally:
         server.stop()

@@ -9,15 +9,15 @@ the redirect through fails the test even if the error message were right.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from foerderradar.background_http import BackgroundHTTPServer
 from foerderradar.crawler.kinds.json.config import JsonPortal
 from foerderradar.crawler.runner import crawl
 from foerderradar.netpolicy import host_verdict, portal_url_problems, url_shape_problem
@@ -157,7 +157,7 @@ def test_every_url_key_of_every_kind_is_found() -> None:
 CALLS = {"results": [{"id": "A-1", "url": PUBLIC + "/aufruf/A-1", "title": "Digitale Verwaltung 2027"}]}
 
 
-class Site:
+class Site(BackgroundHTTPServer):
     """A loopback HTTP server answering from ``routes``: path → (status, headers, body); counts hits."""
 
     def __init__(self, host: str, routes: dict[str, tuple[int, dict[str, str], bytes]]) -> None:
@@ -178,22 +178,7 @@ class Site:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> Site:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(host, 0, Handler)
 
 
 JSON = {"Content-Type": "application/json"}
