@@ -41,7 +41,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crawl_setup import crawl_config
+from crawl_setup import KEY, crawl_config
 from fdb_site import PER_PAGE, build_site
 
 from foerderradar.crawler.coordinator import DistributedOptions, crawl_portal_distributed
@@ -51,8 +51,6 @@ from foerderradar.crawler.runner import crawl_portal
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import Config
 from foerderradar.storage import Store
-
-KEY = "bench"
 
 
 @dataclass

@@ -35,13 +35,13 @@ import tempfile
 import time
 import tracemalloc
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crawl_setup import crawl_config
+from crawl_setup import KEY, T0, crawl_config
 from fdb_export import pick, programme_path, source_id, write_export
 from write_counts import install_write_counters, write_counts
 
@@ -49,10 +49,8 @@ from foerderradar.crawler.runner import PortalResult, crawl
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.storage import Store
 
-KEY = "bench"
 EXPORT = "FDB/WS/export"
 TABLES = ("calls", "call_events")
-T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday, 06:00 UTC: the first crawl
 
 
 @dataclass

@@ -28,14 +28,14 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crawl_setup import crawl_config
+from crawl_setup import KEY, T0, crawl_config
 from fdb_site import build_site, rename, write_detail
 from write_counts import install_write_counters
 
@@ -44,9 +44,7 @@ from foerderradar.crawler.runner import PortalResult, crawl
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.storage import Store
 
-KEY = "bench"
 TABLES = ("calls", "call_events", "page_state")
-T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday, 06:00 UTC: the first crawl
 
 
 @dataclass

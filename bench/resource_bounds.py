@@ -57,7 +57,7 @@ def mib(kib: int) -> float:
 
 
 def measure_crawl(pages: int, work: Path) -> dict[str, Any]:
-    from crawl_setup import crawl_config
+    from crawl_setup import KEY, crawl_config
     from fdb_site import build_site
 
     from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
@@ -68,7 +68,7 @@ def measure_crawl(pages: int, work: Path) -> dict[str, Any]:
     root = build_site(work / "site", pages)
     store = Store(f"sqlite:///{work / 'crawl.db'}")
     with FixtureServer(root) as server:
-        portal = FoerderdatenbankPortal(key="bench", kind="foerderdatenbank", base_url=server.base_url,
+        portal = FoerderdatenbankPortal(key=KEY, kind="foerderdatenbank", base_url=server.base_url,
                                         max_pages=10_000)
         cfg = crawl_config(work, portal)
         started = time.monotonic()
