@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
+from config_files import FAST_CRAWL, fdb_portal, mail, write_config_dir
 from smtp_sink import Inbox, smtp_server
 from sqlmodel import select
 
@@ -74,25 +75,17 @@ class GatedPortal:
 
 
 def write_config(cfg: Path, portal_url: str = "http://127.0.0.1:9", smtp_port: int = 25) -> Path:
-    cfg.mkdir(exist_ok=True)
-    (cfg / "measures.yaml").write_text(
-        "city: {name: Teststadt, region: DE-NW, applicant_types: [kommune, schultraeger]}\n"
+    return write_config_dir(
+        cfg,
+        measures="city: {name: Teststadt, region: DE-NW, applicant_types: [kommune, schultraeger]}\n"
         "measures:\n"
         "  - {id: breitband, title: Glasfaser und Gigabit für Gewerbegebiete, keywords: [Glasfaser, Gigabit]}\n"
         "  - {id: schulen, title: WLAN für alle Schulen, keywords: [WLAN, Schule]}\n",
-        encoding="utf-8",
+        portals=fdb_portal(portal_url),
+        toml=FAST_CRAWL + "timeout_s = 70\nportal_timeout_s = 120\n"
+        f'[digest]\nrecipients = ["{DM}", "{IT}"]\nmin_score = 1\n' + mail(smtp_port, timeout_s=10)
+        + '[schedule]\ncrawl = "0 6 * * *"\ndigest = "0 7 * * mon"\ntimezone = "Europe/Berlin"\n',
     )
-    (cfg / "portals.yaml").write_text(
-        f"portals:\n  - {{key: demo, kind: foerderdatenbank, base_url: '{portal_url}'}}\n", encoding="utf-8"
-    )
-    (cfg / "foerderradar.toml").write_text(
-        "[crawler]\ndownload_delay = 0\nhttp_cache = false\ntimeout_s = 70\nportal_timeout_s = 120\n"
-        f'[digest]\nrecipients = ["{DM}", "{IT}"]\nmin_score = 1\n'
-        f"[mail]\nhost = '127.0.0.1'\nport = {smtp_port}\nmail_from = 'radar@kommune.example'\ntimeout_s = 10\n"
-        '[schedule]\ncrawl = "0 6 * * *"\ndigest = "0 7 * * mon"\ntimezone = "Europe/Berlin"\n',
-        encoding="utf-8",
-    )
-    return cfg
 
 
 def cli(*args: str) -> list[str]:

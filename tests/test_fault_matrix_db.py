@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from config_files import CITY, FAST_CRAWL, fdb_portal, mail, write_config_dir
 from conftest import _drop_schema, _fresh_schema, _postgres_url
 from crawl_faults import PROGRAMME_PAGES
 from db_faults import pg_blocked, pg_holding, sqlite_write_lock
@@ -46,22 +47,13 @@ PROGRAMMES = 14  # on the demo site
 
 
 def write_config(cfg: Path, *, portal_url: str = "http://127.0.0.1:9", smtp_port: int = 9) -> Path:
-    cfg.mkdir(exist_ok=True)
-    (cfg / "measures.yaml").write_text(
-        "city: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}\n"
-        "measures: [{id: glasfaser, title: Glasfaser für Gewerbegebiete, keywords: [Glasfaser]}]\n",
-        encoding="utf-8",
+    return write_config_dir(
+        cfg,
+        measures=CITY + "measures: [{id: glasfaser, title: Glasfaser für Gewerbegebiete, keywords: [Glasfaser]}]\n",
+        portals=fdb_portal(portal_url),
+        toml=FAST_CRAWL + "timeout_s = 10\n"
+        f"[digest]\nrecipients = ['{DM}', '{IT}']\nmin_score = 1\n" + mail(smtp_port, timeout_s=5),
     )
-    (cfg / "portals.yaml").write_text(
-        f"portals:\n  - {{key: demo, kind: foerderdatenbank, base_url: '{portal_url}'}}\n", encoding="utf-8"
-    )
-    (cfg / "foerderradar.toml").write_text(
-        "[crawler]\ndownload_delay = 0\nhttp_cache = false\ntimeout_s = 10\n"
-        f"[digest]\nrecipients = ['{DM}', '{IT}']\nmin_score = 1\n"
-        f"[mail]\nhost = '127.0.0.1'\nport = {smtp_port}\nmail_from = 'radar@kommune.example'\ntimeout_s = 5\n",
-        encoding="utf-8",
-    )
-    return cfg
 
 
 def command(*args: str, cfg: Path) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from config_files import CITY, write_config_dir
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
@@ -32,17 +33,13 @@ def call(source_id: str, title: str, **kw: object) -> FundingCall:
 
 @pytest.fixture
 def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Path:
-    directory = tmp_path / "config"
-    directory.mkdir()
-    (directory / "measures.yaml").write_text(
-        "city: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}\n"
-        "measures:\n"
+    directory = write_config_dir(
+        tmp_path / "config",
+        measures=CITY + "measures:\n"
         "  - {id: breitband, title: Glasfaser Breitband, keywords: [Glasfaser, Gigabit]}\n"
         "  - {id: gewerbe, title: Glasfaser im Gewerbegebiet, keywords: [Gewerbegebiet]}\n",
-        encoding="utf-8",
+        toml="[digest]\nmin_score = 1\n",
     )
-    (directory / "portals.yaml").write_text("portals:\n", encoding="utf-8")
-    (directory / "foerderradar.toml").write_text("[digest]\nmin_score = 1\n", encoding="utf-8")
     monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", sqlite_url)
     store = Store(sqlite_url)
     store.upsert_calls([

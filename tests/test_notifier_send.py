@@ -21,6 +21,7 @@ from typing import Any
 import aiosmtplib
 import pytest
 from aiosmtpd.smtp import AuthResult
+from config_files import write_config_dir
 from smtp_sink import SENDER, SmtpServer, closed_port, smtp_server
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -510,10 +511,9 @@ def test_cli_exits_non_zero_while_a_recipient_fails(
 ) -> None:
     from foerderradar.cli import app
 
-    config_dir = tmp_path / "config"
-    config_dir.mkdir()
-    (config_dir / "measures.yaml").write_text(CONFIG_MEASURES, encoding="utf-8")
-    (config_dir / "foerderradar.toml").write_text(f'[digest]\nrecipients = ["{DM}", "{IT}"]\n', encoding="utf-8")
+    config_dir = write_config_dir(
+        tmp_path / "config", measures=CONFIG_MEASURES, toml=f'[digest]\nrecipients = ["{DM}", "{IT}"]\n'
+    )
     monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", db_url)
     monkeypatch.setenv("FOERDERRADAR_SMTP_HOST", mailserver.host)
     monkeypatch.setenv("FOERDERRADAR_SMTP_PORT", str(mailserver.port))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from config_files import crawl_config, write_portals
 from doc_examples import doc_examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,7 +40,7 @@ from foerderradar.fixture_server import FixtureServer
 from foerderradar.model import FundingCall
 from foerderradar.netpolicy import RefusedAddress
 from foerderradar.portals_io import add_portals, validate_new
-from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
+from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv"
@@ -448,12 +448,6 @@ def test_broken_input_is_a_german_error_naming_the_source(
 # -- config ---------------------------------------------------------------------------------------------
 
 
-def write_portals(directory: Path, *entries: dict[str, Any]) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "portals.yaml").write_text(yaml.safe_dump({"portals": list(entries)}, allow_unicode=True))
-    return directory
-
-
 def test_config_survives_the_worker_round_trip(tmp_path: Path) -> None:
     full = {"key": "t", "kind": "csv", "url": URL, "fields": {**EXCEL_FIELDS, "level": {"value": "land"}},
             "delimiter": "tab", "encoding": "Windows-1252", "header_row": 2, "zip_member": "data.csv",
@@ -538,23 +532,10 @@ def test_the_guard_lets_only_the_entry_s_own_file_through(entry: dict[str, Any],
 
 # -- end to end: runner → worker → Scrapy → spider → pipeline → store -------------------------------------
 
-MEASURES = MeasuresFile.model_validate(
-    {
-        "city": {"name": "Teststadt", "region": "DE-NW", "applicant_types": ["kommune"]},
-        "measures": [{"id": "digital", "title": "Digitale Bürgerdienste"}],
-    }
-)
-
-
-def make_config(directory: Path, *portals: CsvPortal, http_cache: bool = True) -> Config:
-    crawler = CrawlerSettings(download_delay=0, http_cache=http_cache, timeout_s=5, portal_timeout_s=120)
-    return Config(directory, MEASURES, list(portals), AppSettings(crawler=crawler))
-
-
 def test_csv_crawl_end_to_end_revalidates_and_is_idempotent(tmp_path: Path, store: Store) -> None:
     with FixtureServer(FIXTURES, {"/export/programme.csv": "foerderprogramme_excel.csv"}) as server:
         p = portal(fields=EXCEL_FIELDS, base_url=server.base_url, defaults={"level": "land"})
-        cfg = make_config(tmp_path, p)
+        cfg = crawl_config(tmp_path, p, http_cache=True)
         first = crawl_portal(p, cfg, store, cache_dir=tmp_path / "cache")
         second = crawl_portal(p, cfg, store, cache_dir=tmp_path / "cache")
         answers = [(a.target, a.status) for a in server.site.answers if a.target.startswith("/export/")]
@@ -581,7 +562,7 @@ def test_changed_export_fails_loudly_and_marks_nothing_gone(tmp_path: Path, stor
     table = site / "programme.tsv"
     table.write_bytes(fixture("landesprogramme.tsv"))
     with FixtureServer(site, {"/export/programme.csv": "programme.tsv"}) as server:
-        cfg = make_config(tmp_path, portal(base_url=server.base_url), http_cache=False)
+        cfg = crawl_config(tmp_path, portal(base_url=server.base_url))
         [good] = crawl(cfg, store, cache_dir=tmp_path / "c")
         table.write_bytes(fixture("landesprogramme.tsv").replace(b"\ttitle\t", b"\tTitel des Programms\t"))
         [changed] = crawl(cfg, store, cache_dir=tmp_path / "c")
@@ -606,7 +587,7 @@ def test_portals_check_reads_the_republication(tmp_path: Path) -> None:
     (site / "csv_data.zip").write_bytes(REPUBLICATION_ZIP)
     with FixtureServer(site, {"/export/programme.csv": "csv_data.zip"}) as server:
         p = portal(fields=REPUBLICATION_FIELDS, where={"deleted": False}, base_url=server.base_url)
-        result = check_portal(p, make_config(tmp_path, p), cache_dir=tmp_path / "c")
+        result = check_portal(p, crawl_config(tmp_path, p, http_cache=True), cache_dir=tmp_path / "c")
     assert result.ok and result.items == 3, result.messages
     assert result.filled["description"] == 3 and result.filled["applicants"] == 3
     assert result.sample[0]["title"] == "Smart-City-Werkstatt NRW"
@@ -629,7 +610,7 @@ def test_file_variant_end_to_end(tmp_path: Path, store: Store, monkeypatch: pyte
     elsewhere = tmp_path / "anderswo"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # the worker's working directory is not the config directory
-    cfg = make_config(config_dir, good, missing)
+    cfg = crawl_config(config_dir, good, missing, http_cache=True)
     first, gone = crawl(cfg, store, cache_dir=tmp_path / "cache")
     [second] = crawl(cfg, store, ["datei"], cache_dir=tmp_path / "cache")
     assert first.ok and (first.items, first.new, first.requests) == (3, 3, 1), first.messages
@@ -672,7 +653,7 @@ def test_file_variant_distributed(tmp_path: Path, store: Store, monkeypatch: pyt
     monkeypatch.chdir(tmp_path)  # not the config directory
     try:
         options = DistributedOptions(Cluster(redis_url, namespace, lease_ttl_s=5, poll_s=0.2), workers=1)
-        cfg = make_config(config_dir, entry)
+        cfg = crawl_config(config_dir, entry, http_cache=True)
         result = crawl_portal_distributed(entry, cfg, store, options, cache_dir=tmp_path / "c")
         assert result.ok and (result.items, result.errors) == (2, 0), result.messages
         assert {c.id for c in store.iter_calls()} == {"datei:T-1", "datei:T-2"}

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from config_files import assert_entry_mistake_named, crawl_config, write_portals
 from scrapy import Request
 from scrapy.http import TextResponse
 
@@ -43,7 +44,7 @@ from foerderradar.crawler.mapping import (
 from foerderradar.crawler.runner import crawl
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.model import FundingCall
-from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
+from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "json"
@@ -373,19 +374,9 @@ MISTAKES = [
 ]  # fmt: skip
 
 
-def write_portals(directory: Path, *entries: dict[str, Any]) -> Path:
-    (directory / "portals.yaml").write_text(yaml.safe_dump({"portals": list(entries)}, allow_unicode=True))
-    return directory
-
-
 @pytest.mark.parametrize(("change", "expected"), MISTAKES)
 def test_config_mistakes_are_named(tmp_path: Path, change: dict[str, Any], expected: str) -> None:
-    write_portals(tmp_path, GOOD, {**GOOD, "key": "bad", **change})
-    with pytest.raises(ConfigError) as info:
-        load_portals(tmp_path)
-    assert any(p.startswith(f"{tmp_path / 'portals.yaml'}: ") and expected in p for p in info.value.problems), (
-        info.value.problems
-    )
+    assert_entry_mistake_named(tmp_path, GOOD, change, expected)
 
 
 def test_missing_items_key_is_named(tmp_path: Path) -> None:
@@ -430,24 +421,13 @@ def test_shipped_example_entry_is_valid_and_disabled() -> None:
 
 # -- end to end: runner → worker → Scrapy → spider → pipeline → store -----------------------------------
 
-MEASURES = MeasuresFile.model_validate(
-    {
-        "city": {"name": "Teststadt", "region": "DE-NW", "applicant_types": ["kommune"]},
-        "measures": [{"id": "ki", "title": "KI in der Verwaltung"}],
-    }
-)
 ROUTES = {"/v1/calls?page=1": "page1.json", "/v1/calls?page=2": "page2.json", "/v1/calls?page=3": "page3.json"}
-
-
-def make_config(tmp_path: Path, *portals: JsonPortal) -> Config:
-    crawler = CrawlerSettings(download_delay=0, http_cache=False, timeout_s=5, portal_timeout_s=120)
-    return Config(tmp_path, MEASURES, list(portals), AppSettings(crawler=crawler))
 
 
 def test_json_crawl_end_to_end_is_idempotent(tmp_path: Path, store: Store) -> None:
     with FixtureServer(FIXTURES, ROUTES) as server:
         p = portal(base_url=server.base_url, pagination={"param": "page"}, defaults={"level": "bund"})
-        cfg = make_config(tmp_path, p)
+        cfg = crawl_config(tmp_path, p)
         [first] = crawl(cfg, store, cache_dir=tmp_path / "cache")
         [second] = crawl(cfg, store, cache_dir=tmp_path / "cache")
         hits = [h for h in server.site.hits if h.startswith("/v1/")]
@@ -467,7 +447,7 @@ def test_json_post_crawl_end_to_end(tmp_path: Path, store: Store) -> None:
         if not hasattr(server.site, "posts"):
             pytest.skip("this FixtureServer does not answer POST")
         p = portal(base_url=server.base_url, method="POST", body=body, pagination={"param": "page"})
-        [result] = crawl(make_config(tmp_path, p), store, cache_dir=tmp_path / "cache")
+        [result] = crawl(crawl_config(tmp_path, p), store, cache_dir=tmp_path / "cache")
         posts = list(server.site.posts)
     assert result.ok and result.errors == 0 and result.items == 3, result.messages
     assert [target for target, _ in posts] == ["/v1/calls?page=1", "/v1/calls?page=2", "/v1/calls?page=3"]
@@ -477,6 +457,6 @@ def test_json_post_crawl_end_to_end(tmp_path: Path, store: Store) -> None:
 def test_changed_api_fails_the_portal_naming_url_and_path(tmp_path: Path, store: Store) -> None:
     with FixtureServer(FIXTURES, {"/v1/calls": "page1.json"}) as server:
         p = portal(base_url=server.base_url, items="data.calls")
-        [result] = crawl(make_config(tmp_path, p), store, cache_dir=tmp_path / "cache")
+        [result] = crawl(crawl_config(tmp_path, p), store, cache_dir=tmp_path / "cache")
     assert not result.ok and result.items == 0
     assert any(API_URL in m and "items path 'data.calls' not found" in m for m in result.messages), result.messages
