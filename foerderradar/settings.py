@@ -6,6 +6,10 @@ Portal entries are validated in two steps: the common keys first, then the keys 
 declares (see :mod:`foerderradar.crawler.registry`), urlwatch-style. The kinds' models, and the
 ``PortalBase`` they share, live in :mod:`foerderradar.crawler.kinds`: this module imports the registry
 (lazily, when portals are loaded), never the other way round.
+
+(About 500 lines: the three files share the reading (YAML/TOML, duplicate keys) and the German
+message for every validation error, and the models here are the reference of every key; the
+wording itself lives in config_messages.py, the portal kinds' models in crawler/kinds/.)
 """
 
 from __future__ import annotations

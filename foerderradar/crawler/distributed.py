@@ -39,6 +39,10 @@ worker died (the run's error count is incomplete), although every page was fetch
 
 Requests travel as JSON (:class:`JsonCodec`), not scrapy-redis's default pickle, so whoever can write
 to Redis still cannot make a worker run code.
+
+(Over 600 lines on purpose: the protocol above — the Redis keys, the lease script, the shared
+scheduler, the request codec — is implemented in one place, so a change to one key can be checked
+against every use of it; the processes that drive it are in crawler/coordinator.py.)
 """
 
 from __future__ import annotations
