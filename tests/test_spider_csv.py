@@ -44,7 +44,6 @@ from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "portal-kinds.md"
 URL = "https://www.foerderung.example.org/export/programme.csv"
 TODAY = date(2026, 11, 25)
 
@@ -486,12 +485,6 @@ def test_a_file_entry_is_no_address_for_the_private_network_check(tmp_path: Path
     assert isinstance(p, CsvPortal) and not p.allow_private_network
     with pytest.raises(ConfigError, match=r"portals\[0\]\.url: .*nicht im öffentlichen Internet"):
         load_portals(write_portals(tmp_path, {"key": "t", "kind": "csv", "url": "http://192.168.1.5/x.csv"}))
-
-
-def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = doc_examples("csv")
-    assert len(examples) == 2
-    assert all(isinstance(p, CsvPortal) for p in load_portals(write_portals(tmp_path, *examples)))
 
 
 def test_the_documented_republication_example_reads_such_a_zip() -> None:

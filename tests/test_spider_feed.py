@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from config_files import assert_entry_mistake_named, crawl_config, write_portals
-from doc_examples import doc_examples
 from scrapy.http import Request, XmlResponse
 
 from foerderradar.crawler.kinds.feed.config import FeedPortal
@@ -300,18 +299,6 @@ def test_plain_feed_needs_only_url_and_survives_the_worker_round_trip(tmp_path: 
     assert configured.defaults.deadline == date(2027, 1, 31) and configured.defaults.regions == ["DE"]
     # The runner hands the entry to the worker as JSON; it must come back the same.
     assert FeedPortal.model_validate(configured.model_dump(mode="json")) == configured
-
-
-def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = doc_examples("feed")
-    assert examples
-    assert all(isinstance(p, FeedPortal) for p in load_portals(write_portals(tmp_path, *examples)))
-
-
-def test_shipped_example_entry_is_valid_and_disabled() -> None:
-    portals = load_portals(Path(__file__).resolve().parents[1] / "config")
-    feeds = [p for p in portals if p.kind == "feed"]
-    assert feeds and not any(p.enabled for p in feeds)
 
 
 # -- end to end: runner → worker → Scrapy → spider → pipeline → store -----------------------------------

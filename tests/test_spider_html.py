@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from config_files import assert_entry_mistake_named, crawl_config, write_portals
-from doc_examples import doc_examples
 from parsel import Selector
 
 from foerderradar.crawler.kinds.html.config import HtmlPortal
@@ -120,18 +119,6 @@ def test_config_survives_the_worker_round_trip(tmp_path: Path) -> None:
     assert isinstance(p, HtmlPortal) and p.list_urls == [LIST_URL] and p.sections == "div.content"
     assert p.fields.url == ["link[rel=canonical]::attr(href)", "@page"] and p.filter == ["digital"]
     assert HtmlPortal.model_validate(p.model_dump(mode="json")) == p
-
-
-def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = doc_examples("html")
-    assert examples
-    assert all(isinstance(p, HtmlPortal) for p in load_portals(write_portals(tmp_path, *examples)))
-
-
-def test_shipped_entries_are_valid_and_disabled() -> None:
-    portals = load_portals(Path(__file__).resolve().parents[1] / "config")
-    shipped = [p for p in portals if p.kind == "html"]
-    assert shipped and not any(p.enabled for p in shipped)  # selectors unverified against the live site
 
 
 # -- end to end: runner → worker → Scrapy → spider → pipeline → store -----------------------------------

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from config_files import assert_entry_mistake_named, crawl_config, write_portals
 from scrapy import Request
 from scrapy.http import TextResponse
@@ -48,7 +46,6 @@ from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "json"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "portal-kinds.md"
 API_URL = "https://api.foerderung.example.org/v1/calls"
 TODAY = date(2026, 11, 25)
 FIELDS = {
@@ -398,25 +395,6 @@ def test_config_survives_the_worker_round_trip(tmp_path: Path) -> None:
     [p] = load_portals(write_portals(tmp_path, full))
     assert isinstance(p, JsonPortal) and p.method == "POST" and p.fields.level is not None
     assert JsonPortal.model_validate(p.model_dump(mode="json")) == p
-
-
-def _doc_examples(section: str) -> list[dict[str, Any]]:
-    text = DOCS.read_text(encoding="utf-8")
-    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```yaml\n(.*?)```", body, re.S)
-    return [entry for block in blocks for entry in yaml.safe_load(block)["portals"]]
-
-
-def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = _doc_examples("json")
-    assert examples
-    assert all(isinstance(p, JsonPortal) for p in load_portals(write_portals(tmp_path, *examples)))
-
-
-def test_shipped_example_entry_is_valid_and_disabled() -> None:
-    portals = load_portals(Path(__file__).resolve().parents[1] / "config")
-    apis = [p for p in portals if p.kind == "json"]
-    assert apis and not any(p.enabled for p in apis)
 
 
 # -- end to end: runner → worker → Scrapy → spider → pipeline → store -----------------------------------

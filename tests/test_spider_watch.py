@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from config_files import assert_entry_mistake_named, crawl_config, write_portals
-from doc_examples import doc_examples
 
 from foerderradar.crawler.kinds.watch.config import WatchPortal, watch_id
 from foerderradar.crawler.kinds.watch.spider import parse_status
@@ -114,12 +113,6 @@ def test_config_survives_the_worker_round_trip(tmp_path: Path) -> None:
     [p] = load_portals(write_portals(tmp_path, full))
     assert isinstance(p, WatchPortal) and [u.title for u in p.urls] == [None, "Schule"] and p.ignore == [".counter"]
     assert WatchPortal.model_validate(p.model_dump(mode="json")) == p
-
-
-def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = doc_examples("watch")
-    assert examples
-    assert all(isinstance(p, WatchPortal) for p in load_portals(write_portals(tmp_path, *examples)))
 
 
 def test_shipped_nrw_entries_are_valid_and_disabled() -> None:
