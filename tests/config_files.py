@@ -23,6 +23,9 @@ ONE_MEASURE = "city: {name: T, region: DE-NW, applicant_types: [kommune]}\nmeasu
 MEASURES = MeasuresFile.model_validate(yaml.safe_load(ONE_MEASURE))
 FAST_CRAWL = "[crawler]\ndownload_delay = 0\nhttp_cache = false\n"
 MAIL_FROM = "radar@kommune.example"
+# The digest's recipients in the tests: the digital manager and city IT (who also gets portal alerts).
+DM = "digital@kommune.example"
+IT = "it@kommune.example"
 
 
 def crawl_config(directory: Path, *portals: PortalBase, **crawler: Any) -> Config:

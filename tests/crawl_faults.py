@@ -20,6 +20,7 @@ JSON_ROUTES = {"/v1/calls?page=1": "page1.json", "/v1/calls?page=2": "page2.json
 LIST_PAGES = "Foederprogrammsuche_Formular"
 PROGRAMME_PAGES = "/FDB/Content/"
 LAND_PAGES = "/Foerderprogramm/Land/"
+PROGRAMMES = 14  # programme pages on the demo site
 
 
 def config(

@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
-from config_files import FAST_CRAWL, fdb_portal, mail, write_config_dir
+from config_files import DM, FAST_CRAWL, IT, fdb_portal, mail, write_config_dir
 from smtp_sink import Inbox, smtp_server
 from sqlmodel import select
 
@@ -36,8 +36,6 @@ from foerderradar.storage.tables import CrawlRun, JobRun, MatchRecord, MatchStat
 from foerderradar.storage.verdicts import VerdictInputs, save_matches
 
 ROOT = Path(__file__).resolve().parents[1]
-DM = "digital@kommune.example"
-IT = "it@kommune.example"
 LONG_AGO = datetime(2026, 10, 1, tzinfo=UTC)
 
 

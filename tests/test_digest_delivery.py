@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from config_files import mail, write_config_dir
+from config_files import DM, IT, mail, write_config_dir
 from smtp_sink import Inbox, smtp_server
 from typer.testing import CliRunner
 
@@ -25,9 +25,7 @@ from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger
 from foerderradar.storage import Store
 
-DM = "digital@kommune.example"
 SCHULE = "schulamt@kommune.example"
-IT = "it@kommune.example"
 LONG_AGO = datetime(2026, 10, 1, tzinfo=UTC)
 AS_OF = "2026-11-23"
 

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -30,7 +29,7 @@ import bench_modules
 import pytest
 import sqlalchemy as sa
 from config_files import FAST_CRAWL, crawl_config, write_config_dir
-from conftest import _drop_schema, _fresh_schema, _postgres_url
+from conftest import REDIS_URL, _drop_schema, _fresh_schema, _postgres_url
 from fault_server import FaultServer
 from scrapy import Spider
 from scrapy.http import FormRequest, Request
@@ -53,7 +52,6 @@ from foerderradar.storage import Store
 from foerderradar.storage.verdicts import stored_matches
 
 PROJECT = Path(__file__).resolve().parents[1]
-REDIS_URL = os.environ.get("FOERDERRADAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 KEY = "fdb"
 N = 240  # programmes: 24 list pages of the first facet
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -63,22 +61,6 @@ site = bench_modules.load("fdb_site")
 
 
 # -- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_ns() -> Iterator[str]:
-    """A fresh namespace on the test Redis; every key under it is deleted afterwards."""
-    try:
-        client = connect(REDIS_URL)
-    except Exception as exc:
-        if os.environ.get("FOERDERRADAR_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis at {REDIS_URL} unreachable but FOERDERRADAR_REQUIRE_REDIS=1: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} unreachable ({exc}): distributed crawling tests skipped")
-    namespace = f"test-{uuid.uuid4().hex[:12]}"
-    yield namespace
-    for name in client.scan_iter(match=f"{namespace}:*", count=1000):
-        client.delete(name)
-    client.close()
 
 
 @pytest.fixture

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from config_files import CITY, FAST_CRAWL, fdb_portal, mail, write_config_dir
+from config_files import CITY, DM, FAST_CRAWL, IT, fdb_portal, mail, write_config_dir
 from conftest import _drop_schema, _fresh_schema, _postgres_url
-from crawl_faults import PROGRAMME_PAGES
+from crawl_faults import PROGRAMME_PAGES, PROGRAMMES
 from db_faults import pg_blocked, pg_holding, sqlite_write_lock
 from fault_server import FaultServer
 from smtp_sink import HoldingInbox, free_port, smtp_server
@@ -36,11 +36,8 @@ from foerderradar.notifier import ledger
 from foerderradar.storage import Store, StoreError
 from foerderradar.storage.store import redacted_url, unavailable
 
-DM = "digital@kommune.example"
-IT = "it@kommune.example"
 AS_OF = "2026-11-23"
 PERIOD = "2026-W48"
-PROGRAMMES = 14  # on the demo site
 
 
 # -- setup -------------------------------------------------------------------------------------------

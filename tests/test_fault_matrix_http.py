@@ -15,7 +15,7 @@ from pathlib import Path
 import botwall_pages
 import pytest
 from config_files import FAST_CRAWL, fdb_portal, write_config_dir
-from crawl_faults import LAND_PAGES, LIST_PAGES, PROGRAMME_PAGES, config, events, fdb, snapshot
+from crawl_faults import LAND_PAGES, LIST_PAGES, PROGRAMME_PAGES, PROGRAMMES, config, events, fdb, snapshot
 from fault_server import FaultServer
 from typer.testing import CliRunner
 
@@ -29,7 +29,6 @@ from foerderradar.settings import Config
 from foerderradar.storage import Store
 
 REAL_LIST_URL = "https://www.foerderdatenbank.de/SiteGlobals/FDB/Forms/Suche/Foederprogrammsuche_Formular.html"
-PROGRAMMES = 14  # on the demo site
 
 
 @pytest.fixture

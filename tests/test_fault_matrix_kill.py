@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from config_files import CITY, FAST_CRAWL, fdb_portal, mail, write_config_dir
-from crawl_faults import LAND_PAGES
+from config_files import CITY, DM, FAST_CRAWL, IT, fdb_portal, mail, write_config_dir
+from crawl_faults import LAND_PAGES, PROGRAMMES
 from db_faults import pg_blocked, pg_holding, sqlite_write_lock
 from fault_server import FaultServer
 from smtp_sink import silent_server, smtp_server
@@ -38,11 +38,8 @@ from foerderradar.storage.tables import JobLock
 
 T = TypeVar("T")
 
-DM = "digital@kommune.example"
-IT = "it@kommune.example"
 AS_OF = "2026-11-23"
 PERIOD = "2026-W48"
-PROGRAMMES = 14  # on the demo site
 
 
 def write_config(cfg: Path, *, portal_url: str = "http://127.0.0.1:9", smtp_port: int = 9) -> Path:

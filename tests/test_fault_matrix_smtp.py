@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from config_files import CITY, mail, write_config_dir
+from config_files import CITY, DM, IT, mail, write_config_dir
 from smtp_sink import FailingInbox, HoldingInbox, closed_port, refusing_server, silent_server, smtp_server
 from typer.testing import CliRunner
 
@@ -22,8 +22,6 @@ from foerderradar.cli import app
 from foerderradar.notifier import ledger
 from foerderradar.storage import Store
 
-DM = "digital@kommune.example"
-IT = "it@kommune.example"
 AS_OF = "2026-11-23"
 PERIOD = "2026-W48"
 

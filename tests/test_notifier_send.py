@@ -21,7 +21,7 @@ from typing import Any
 import aiosmtplib
 import pytest
 from aiosmtpd.smtp import AuthResult
-from config_files import write_config_dir
+from config_files import DM, IT, write_config_dir
 from smtp_sink import SENDER, SmtpServer, closed_port, smtp_server
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -40,8 +40,6 @@ from foerderradar.storage.tables import SentDigest
 AS_OF = date(2026, 11, 23)
 PERIOD = "2026-W48"
 LONG_AGO = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
-DM = "digital@kommune.example"
-IT = "it@kommune.example"
 OTHER = "kaemmerei@kommune.example"
 
 

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from config_files import CITY, FAST_CRAWL, fdb_portal, mail, write_config_dir
+from config_files import CITY, DM, FAST_CRAWL, IT, fdb_portal, mail, write_config_dir
 from smtp_sink import SmtpServer, smtp_server
 from typer.testing import CliRunner
 
@@ -20,9 +20,6 @@ from foerderradar.cli import app
 from foerderradar.demo import DEMO_SITE
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.storage import Store
-
-IT = "it@kommune.example"
-DM = "digital@kommune.example"
 
 
 def write_config(cfg: Path, base_url: str, smtp: SmtpServer) -> None:

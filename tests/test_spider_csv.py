@@ -12,8 +12,6 @@ import asyncio
 import gzip
 import io
 import logging
-import os
-import uuid
 import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 
 import pytest
 from config_files import crawl_config, write_portals
+from conftest import REDIS_URL
 from doc_examples import doc_examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -624,33 +623,23 @@ def test_file_variant_end_to_end(tmp_path: Path, store: Store, monkeypatch: pyte
     ]
 
 
-def test_file_variant_distributed(tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_variant_distributed(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     """The coordinator queues the file's request like any other; a local worker reads the file."""
     from foerderradar.crawler.coordinator import DistributedOptions, crawl_portal_distributed
-    from foerderradar.crawler.distributed import Cluster, connect
+    from foerderradar.crawler.distributed import Cluster
 
     if store.engine.dialect.name != "postgresql":
         pytest.skip("distributed crawling needs PostgreSQL")
-    redis_url = os.environ.get("FOERDERRADAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    try:
-        client = connect(redis_url)
-    except Exception as exc:
-        if os.environ.get("FOERDERRADAR_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis at {redis_url} unreachable ({exc}) but FOERDERRADAR_REQUIRE_REDIS=1")
-        pytest.skip(f"Redis at {redis_url} unreachable ({exc}): distributed variant skipped")
-    namespace = f"test-csv-{uuid.uuid4().hex[:12]}"
+    namespace = request.getfixturevalue("redis_ns")  # only now: the SQLite variant needs no Redis
     config_dir = tmp_path / "config"
     (config_dir / "daten").mkdir(parents=True)
     (config_dir / "daten" / "programme.tsv").write_bytes(fixture("landesprogramme.tsv"))
     [entry] = load_portals(write_portals(config_dir, {"key": "datei", "kind": "csv", "file": "daten/programme.tsv"}))
     monkeypatch.chdir(tmp_path)  # not the config directory
-    try:
-        options = DistributedOptions(Cluster(redis_url, namespace, lease_ttl_s=5, poll_s=0.2), workers=1)
-        cfg = crawl_config(config_dir, entry, http_cache=True)
-        result = crawl_portal_distributed(entry, cfg, store, options, cache_dir=tmp_path / "c")
-        assert result.ok and (result.items, result.errors) == (2, 0), result.messages
-        assert {c.id for c in store.iter_calls()} == {"datei:T-1", "datei:T-2"}
-    finally:
-        for name in client.scan_iter(match=f"{namespace}:*", count=1000):
-            client.delete(name)
-        client.close()
+    options = DistributedOptions(Cluster(REDIS_URL, namespace, lease_ttl_s=5, poll_s=0.2), workers=1)
+    cfg = crawl_config(config_dir, entry, http_cache=True)
+    result = crawl_portal_distributed(entry, cfg, store, options, cache_dir=tmp_path / "c")
+    assert result.ok and (result.items, result.errors) == (2, 0), result.messages
+    assert {c.id for c in store.iter_calls()} == {"datei:T-1", "datei:T-2"}
