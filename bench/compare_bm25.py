@@ -70,6 +70,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+
 from foerderradar.matcher.baselines import plain_bm25, structured_gate  # noqa: E402
 from foerderradar.matcher.eligibility import CallVerdict, assess_call, excluded_terms  # noqa: E402
 from foerderradar.matcher.evalset import METRICS, EvalSet, load_eval_set  # noqa: E402

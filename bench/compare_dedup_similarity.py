@@ -56,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dedup_rule
 from dedup_rule import HOLDOUT, SET, Labelled, Score, gold_pairs, load_set
 
-from foerderradar.grouping import rule as dedup
+from foerderradar.grouping import rule as grouping_rule
 from foerderradar.grouping.rule import (
     DEFAULT_RULE,
     Deduplicator,
@@ -64,6 +64,7 @@ from foerderradar.grouping.rule import (
     Profile,
     Rule,
     Verdict,
+    _coverage,
     archive_of,
     conflict,
     find_groups,
@@ -123,15 +124,10 @@ def fuzzy_rule(scorer: str, on: str, high: float, low: float, cover: float = DEF
     return FuzzyRule(high=blocking, low=blocking, cover=cover, scorer=scorer, on=on, fuzzy_high=high, fuzzy_low=low)
 
 
-def _coverage(a: Profile, b: Profile) -> float:
-    """Share of a's title terms that b mentions anywhere (as dedup.py's own)."""
-    return len(a.terms & b.text_terms) / len(a.terms) if a.terms else 0.0
-
-
 def compare(a: Profile, b: Profile, rule: Rule = DEFAULT_RULE) -> Verdict:
-    """dedup.compare, line for line, with the title score taken from the rule when it is a FuzzyRule.
+    """grouping.rule.compare, line for line, with the title score taken from the rule when it is a FuzzyRule.
 
-    With a plain Rule it must decide exactly as dedup.compare (checked on every dev pair in main).
+    With a plain Rule it must decide exactly as grouping.rule.compare (checked on every dev pair in main).
     """
     same_url = a.url_key == b.url_key
     if same_url and a.record.source != b.record.source:
@@ -166,12 +162,12 @@ class AllPairs(Deduplicator):
 
 @contextmanager
 def our_compare_replaced() -> Iterator[None]:
-    """Deduplicator.group calls dedup.compare; for the duration it calls this module's."""
-    with mock.patch.object(dedup, "compare", compare):
+    """Deduplicator.group calls grouping.rule.compare; for the duration it calls this module's."""
+    with mock.patch.object(grouping_rule, "compare", compare):
         yield
 
 
-def groups(records: Sequence[DedupRecord], rule: Rule, *, all_pairs: bool = True) -> dedup.Grouping:
+def groups(records: Sequence[DedupRecord], rule: Rule, *, all_pairs: bool = True) -> grouping_rule.Grouping:
     with our_compare_replaced():
         return (AllPairs if all_pairs else Deduplicator)(records, rule).group()
 
@@ -223,12 +219,12 @@ def choose_clean(items: Sequence[Labelled], rules: Sequence[Rule]) -> Rule | Non
 
 
 def check_faithful(items: Sequence[Labelled]) -> None:
-    """This module's compare with a plain Rule decides every dev pair as dedup.compare does, and
+    """This module's compare with a plain Rule decides every dev pair as grouping.rule.compare does, and
     all-pairs grouping gives find_groups' groups: the swap changes the score and nothing else."""
     deduplicator = Deduplicator(i.record for i in items)
     for a, b in combinations(deduplicator.profiles, 2):
-        if compare(a, b) != dedup.compare(a, b):
-            raise SystemExit(f"compare differs from dedup.compare on {a.record.id} / {b.record.id}")
+        if compare(a, b) != grouping_rule.compare(a, b):
+            raise SystemExit(f"compare differs from grouping.rule.compare on {a.record.id} / {b.record.id}")
     records = [i.record for i in items]
     if groups(records, DEFAULT_RULE).groups != find_groups(records).groups:
         raise SystemExit("all-pairs grouping differs from find_groups")
@@ -318,7 +314,7 @@ def scale(n: int, chosen: dict[str, Rule], repeat: int) -> None:
         copies = {r.id.split(":")[1][:-1]: r.id for r in records[:size] if r.id.endswith("b")}
         gold = {tuple(sorted((i, copies[i.split(":")[1]]))) for i in ids if i.split(":")[1] in copies}
         best: dict[str, tuple[float, float]] = {}
-        results: dict[str, dedup.Grouping] = {}
+        results: dict[str, grouping_rule.Grouping] = {}
         for _ in range(repeat):
             for name, rule in candidates.items():
                 _processed.cache_clear()

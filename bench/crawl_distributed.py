@@ -41,6 +41,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from crawl_setup import KEY, crawl_config
 from fdb_site import PER_PAGE, build_site
 
 from foerderradar.crawler.coordinator import DistributedOptions, crawl_portal_distributed
@@ -48,14 +49,8 @@ from foerderradar.crawler.distributed import Cluster, connect
 from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
 from foerderradar.crawler.runner import crawl_portal
 from foerderradar.fixture_server import FixtureServer
-from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
+from foerderradar.settings import Config
 from foerderradar.storage import Store
-
-KEY = "bench"
-MEASURES = MeasuresFile.model_validate(
-    {"city": {"name": "Bench", "region": "DE-NW", "applicant_types": ["kommune"]},
-     "measures": [{"id": "a", "title": "A"}]}
-)
 
 
 @dataclass
@@ -90,8 +85,7 @@ def fresh_schema(url: str) -> Iterator[str]:
 
 def config(base_url: str) -> Config:
     portal = FoerderdatenbankPortal(key=KEY, kind="foerderdatenbank", base_url=base_url, max_pages=10_000)
-    crawler = CrawlerSettings(download_delay=0, portal_timeout_s=7200)
-    return Config(Path("."), MEASURES, [portal], AppSettings(crawler=crawler))
+    return crawl_config(Path("."), portal, portal_timeout_s=7200)
 
 
 def measure(site: Path, pg_url: str, redis_url: str, workers: int, programmes: int) -> Row:

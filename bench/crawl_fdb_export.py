@@ -35,28 +35,22 @@ import tempfile
 import time
 import tracemalloc
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from crawl_setup import KEY, T0, crawl_config
 from fdb_export import pick, programme_path, source_id, write_export
 from write_counts import install_write_counters, write_counts
 
 from foerderradar.crawler.runner import PortalResult, crawl
 from foerderradar.fixture_server import FixtureServer
-from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
 from foerderradar.storage import Store
 
-KEY = "bench"
 EXPORT = "FDB/WS/export"
 TABLES = ("calls", "call_events")
-T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday, 06:00 UTC: the first crawl
-MEASURES = MeasuresFile.model_validate(
-    {"city": {"name": "Bench", "region": "DE-NW", "applicant_types": ["kommune"]},
-     "measures": [{"id": "a", "title": "A"}]}
-)
 
 
 @dataclass
@@ -82,8 +76,7 @@ class Bench:
         self.server = server
         self.store = Store(f"sqlite:///{work / 'bench.db'}")
         install_write_counters(self.store, TABLES)
-        crawler = CrawlerSettings(download_delay=0, concurrent_requests=8, http_cache=True, portal_timeout_s=3600)
-        self.config = Config(work, MEASURES, [portal], AppSettings(crawler=crawler))
+        self.config = crawl_config(work, portal, concurrent_requests=8, http_cache=True, portal_timeout_s=3600)
         self.cache = work / "cache"
         self.steps: list[Step] = []
 

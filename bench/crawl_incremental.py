@@ -28,29 +28,23 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from crawl_setup import KEY, T0, crawl_config
 from fdb_site import build_site, rename, write_detail
 from write_counts import install_write_counters
 
 from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
 from foerderradar.crawler.runner import PortalResult, crawl
 from foerderradar.fixture_server import FixtureServer
-from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
 from foerderradar.storage import Store
 
-MEASURES = MeasuresFile.model_validate(
-    {"city": {"name": "Bench", "region": "DE-NW", "applicant_types": ["kommune"]},
-     "measures": [{"id": "a", "title": "A"}]}
-)
-KEY = "bench"
 TABLES = ("calls", "call_events", "page_state")
-T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday, 06:00 UTC: the first crawl
 
 
 @dataclass
@@ -100,8 +94,7 @@ def run_setup(programmes: int, validators: bool, recheck_days: int | None) -> li
                 key=KEY, kind="foerderdatenbank", base_url=server.base_url, max_pages=10_000,
                 recheck_days=recheck_days,
             )
-            crawler = CrawlerSettings(download_delay=0, concurrent_requests=8, http_cache=True)
-            cfg = Config(Path(tmp), MEASURES, [portal], AppSettings(crawler=crawler))
+            cfg = crawl_config(Path(tmp), portal, concurrent_requests=8, http_cache=True)
             cache = Path(tmp) / "cache"
 
             def step(label: str, now: datetime, expected: set[str] | None = None) -> Step:

@@ -49,6 +49,7 @@ from pydantic import ValidationError
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 
+from foerderradar.crawler.card_signatures import PAGE_KEY
 from foerderradar.crawler.kinds.eu_sedia.config import EuSediaPortal
 from foerderradar.crawler.kinds.eu_sedia.spider import EuSediaSpider, SediaResponseError
 from foerderradar.crawler.kinds.feed.config import FeedPortal
@@ -63,7 +64,6 @@ from foerderradar.crawler.kinds.watch.config import WatchPortal
 from foerderradar.crawler.kinds.watch.spider import WatchSpider
 from foerderradar.crawler.mapping import SourceError
 from foerderradar.crawler.pipeline import validate_item
-from foerderradar.crawler.recheck import PAGE_KEY
 from foerderradar.crawler.selectors import LayoutError
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -57,24 +57,20 @@ def mib(kib: int) -> float:
 
 
 def measure_crawl(pages: int, work: Path) -> dict[str, Any]:
+    from crawl_setup import KEY, crawl_config
     from fdb_site import build_site
 
     from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
     from foerderradar.crawler.runner import crawl
     from foerderradar.fixture_server import FixtureServer
-    from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
     from foerderradar.storage import Store
 
     root = build_site(work / "site", pages)
     store = Store(f"sqlite:///{work / 'crawl.db'}")
-    measures = MeasuresFile.model_validate(
-        {"city": {"name": "Bench", "region": "DE-NW", "applicant_types": ["kommune"]},
-         "measures": [{"id": "a", "title": "A"}]}
-    )
     with FixtureServer(root) as server:
-        portal = FoerderdatenbankPortal(key="bench", kind="foerderdatenbank", base_url=server.base_url,
+        portal = FoerderdatenbankPortal(key=KEY, kind="foerderdatenbank", base_url=server.base_url,
                                         max_pages=10_000)
-        cfg = Config(work, measures, [portal], AppSettings(crawler=CrawlerSettings(download_delay=0)))
+        cfg = crawl_config(work, portal)
         started = time.monotonic()
         [result] = crawl(cfg, store, cache_dir=work / "cache")
         seconds = time.monotonic() - started

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from foerderradar.matcher.report import csv_cell
 from foerderradar.model import FundingCall, Mark
 from foerderradar.storage import Store, record_to_export
-from foerderradar.storage.feedback import all_marks
+from foerderradar.storage.marks import all_marks
 
 EXPORT_COLUMNS = [
     "id", *FundingCall.model_fields, "first_seen", "last_seen", "content_hash", "version",

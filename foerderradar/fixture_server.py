@@ -37,9 +37,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from foerderradar.background_http import BackgroundHTTPServer
 
 RouteKey = tuple[str, tuple[tuple[str, str], ...]]
 
@@ -190,29 +192,14 @@ def _handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class FixtureServer:
+class FixtureServer(BackgroundHTTPServer):
     """``with FixtureServer(root) as server: server.base_url`` — bound to 127.0.0.1 on a free port."""
 
     def __init__(
         self, root: Path, routes: dict[str, str] | None = None, port: int = 0, *, validators: bool = True
     ) -> None:
         self.site = FixtureSite(root, routes, validators=validators)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.site))
-        self.httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FixtureServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__("127.0.0.1", port, _handler(self.site))
 
 
 @contextmanager

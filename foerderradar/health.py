@@ -29,7 +29,7 @@ from typing import Literal
 
 from foerderradar.crawler.botwall import BOT_WALL, first_bot_wall, is_bot_wall
 from foerderradar.storage import Store
-from foerderradar.storage.models import CrawlRun
+from foerderradar.storage.tables import CrawlRun
 
 HealthState = Literal["ok", "warnung", "fehler", "unbekannt"]
 

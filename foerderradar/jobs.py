@@ -33,7 +33,7 @@ from pydantic import ValidationError
 from foerderradar.grouping import GroupStats, regroup
 from foerderradar.health import PortalHealth, portal_health
 from foerderradar.matcher import match_calls
-from foerderradar.matcher.feedback import Application, apply_marks
+from foerderradar.matcher.apply_marks import Application, apply_marks
 from foerderradar.matcher.match import select_measures
 from foerderradar.model import CallSource, FundingCall, Match
 from foerderradar.notifier.alerts import send_health_alerts
@@ -49,8 +49,8 @@ from foerderradar.notifier.service import (
 )
 from foerderradar.settings import Config
 from foerderradar.storage import Store, record_to_call
-from foerderradar.storage.feedback import all_marks
-from foerderradar.storage.models import utcnow
+from foerderradar.storage.marks import all_marks
+from foerderradar.storage.tables import utcnow
 from foerderradar.storage.verdicts import (
     VerdictInputs,
     match_states,

@@ -26,7 +26,7 @@ from sqlmodel import col, select
 from foerderradar.settings import Config, ConfigError, load_config
 from foerderradar.storage import Store
 from foerderradar.storage.locks import LockBusy, held
-from foerderradar.storage.models import JobRun, utcnow
+from foerderradar.storage.tables import JobRun, utcnow
 
 log = logging.getLogger(__name__)
 JOBS = ("crawl", "digest")
@@ -162,7 +162,7 @@ def serve(config: Config, database_url: str) -> None:
         feeds = FeedServer(
             config, database_url, config.settings.feeds.host, config.settings.feeds.port, digest_inputs
         ).start()
-        log.info("Feeds: %s/feed.atom und %s/fristen.ics", feeds.url, feeds.url)
+        log.info("Feeds: %s/feed.atom und %s/fristen.ics", feeds.base_url, feeds.base_url)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("Signal %s: beende nach dem laufenden Job", signum)

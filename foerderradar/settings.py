@@ -6,6 +6,10 @@ Portal entries are validated in two steps: the common keys first, then the keys 
 declares (see :mod:`foerderradar.crawler.registry`), urlwatch-style. The kinds' models, and the
 ``PortalBase`` they share, live in :mod:`foerderradar.crawler.kinds`: this module imports the registry
 (lazily, when portals are loaded), never the other way round.
+
+(About 500 lines: the three files share the reading (YAML/TOML, duplicate keys) and the German
+message for every validation error, and the models here are the reference of every key; the
+wording itself lives in config_messages.py, the portal kinds' models in crawler/kinds/.)
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -342,13 +346,21 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError([f"{path}: {where}{problem}"]) from None
 
 
-def load_measures(directory: Path) -> MeasuresFile:
-    path = directory / "measures.yaml"
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _read_validated(path: Path, model: type[_M]) -> _M:
+    """The YAML file at ``path`` as ``model`` (an empty file is an empty mapping), or every problem."""
     data = read_yaml(path)
     try:
-        parsed = MeasuresFile.model_validate(data if data is not None else {})
+        return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, exc, model=MeasuresFile)) from None
+        raise ConfigError(format_validation_error(path, exc, model=model)) from None
+
+
+def load_measures(directory: Path) -> MeasuresFile:
+    path = directory / "measures.yaml"
+    parsed = _read_validated(path, MeasuresFile)
     problems = [
         f"{path}: measures[{i}].id: {m.id!r} kommt doppelt vor; jede Maßnahme braucht eine eigene id"
         for i, m in enumerate(parsed.measures)
@@ -377,11 +389,7 @@ def load_portals(directory: Path, kinds: dict[str, type[PortalBase]] | None = No
 
         kinds = portal_models()
     path = directory / "portals.yaml"
-    data = read_yaml(path)
-    try:
-        parsed = PortalsFile.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, exc, model=PortalsFile)) from None
+    parsed = _read_validated(path, PortalsFile)
     problems: list[str] = []
     portals: list[PortalBase] = []
     seen: set[str] = set()

@@ -17,6 +17,7 @@ SHARED = Path(os.environ.get("FOERDERRADAR_SHARED", PROJECT.parent / "shared"))
 CAPTURES = SHARED / "captures"
 EVAL = SHARED / "eval"
 PG_ENV = "FOERDERRADAR_TEST_POSTGRES_URL"
+REDIS_URL = os.environ.get("FOERDERRADAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def require_shared(path: Path) -> Path:
@@ -92,3 +93,21 @@ def store(db_url: str) -> Iterator[Store]:
     s = Store(db_url)
     yield s
     s.close()
+
+
+@pytest.fixture
+def redis_ns() -> Iterator[str]:
+    """A fresh namespace on the test Redis (distributed crawling); every key under it is deleted afterwards."""
+    from foerderradar.crawler.distributed import connect
+
+    try:
+        client = connect(REDIS_URL)
+    except Exception as exc:
+        if os.environ.get("FOERDERRADAR_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis at {REDIS_URL} unreachable but FOERDERRADAR_REQUIRE_REDIS=1: {exc}")
+        pytest.skip(f"Redis at {REDIS_URL} unreachable ({exc}): distributed crawling tests skipped")
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
+    yield namespace
+    for name in client.scan_iter(match=f"{namespace}:*", count=1000):
+        client.delete(name)
+    client.close()

@@ -6,32 +6,29 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from config_files import crawl_config
+
 from foerderradar.crawler.entry.base import PortalBase
 from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
 from foerderradar.crawler.kinds.json.config import JsonPortal
-from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
+from foerderradar.settings import Config
 from foerderradar.storage import Store
 
-MEASURES = MeasuresFile.model_validate(
-    {"city": {"name": "T", "region": "DE-NW", "applicant_types": ["kommune"]}, "measures": [{"id": "a", "title": "A"}]}
-)
 JSON_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "json"
 JSON_ROUTES = {"/v1/calls?page=1": "page1.json", "/v1/calls?page=2": "page2.json", "/v1/calls?page=3": "page3.json"}
 # Paths of the demo site (foerderradar/demo_site): every list page, the programme pages, the Land ones.
 LIST_PAGES = "Foederprogrammsuche_Formular"
 PROGRAMME_PAGES = "/FDB/Content/"
 LAND_PAGES = "/Foerderprogramm/Land/"
+PROGRAMMES = 14  # programme pages on the demo site
 
 
 def config(
     tmp_path: Path, *portals: PortalBase, timeout_s: float = 1, portal_timeout_s: float = 120, concurrency: int = 4,
     **crawler: Any,
 ) -> Config:
-    settings = CrawlerSettings(
-        download_delay=0, http_cache=False, timeout_s=timeout_s, portal_timeout_s=portal_timeout_s,
-        concurrent_requests=concurrency, **crawler,
-    )
-    return Config(tmp_path, MEASURES, list(portals), AppSettings(crawler=settings))
+    return crawl_config(tmp_path, *portals, timeout_s=timeout_s, portal_timeout_s=portal_timeout_s,
+                        concurrent_requests=concurrency, **crawler)
 
 
 def fdb(key: str, base_url: str) -> FoerderdatenbankPortal:

@@ -31,12 +31,13 @@ import math
 import threading
 import time
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Literal
 
 from botwall_pages import CLOUDFLARE
 
+from foerderradar.background_http import BackgroundHTTPServer
 from foerderradar.fixture_server import FixtureSite
 
 Fault = Literal[
@@ -51,7 +52,7 @@ GARBAGE = {
 CHUNK = b"x" * 65536
 
 
-class FaultServer:
+class FaultServer(BackgroundHTTPServer):
     def __init__(self, root: Path, routes: dict[str, str] | None = None, *, delay: float = 30) -> None:
         self.site = FixtureSite(root, routes)
         self.fault: Fault = "ok"
@@ -69,28 +70,16 @@ class FaultServer:
         self.gate = threading.Event()  # hold: answers wait for it
         self.challenge_status = 403  # challenge: the status and page of the bot-detection answer
         self.challenge_body = CLOUDFLARE
-        self.stop = threading.Event()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.stopping = threading.Event()
+        super().__init__("127.0.0.1", 0, self._handler())
 
     def applies_to(self, path: str) -> bool:
         only = (self.only,) if isinstance(self.only, str) else self.only
         return only is None or any(part in path for part in only)
 
-    @property
-    def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FaultServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()  # wakes sleeping "slow" handlers so shutdown does not wait for them
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def stop(self) -> None:
+        self.stopping.set()  # wakes sleeping "slow" handlers so shutdown does not wait for them
+        super().stop()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -131,7 +120,7 @@ class FaultServer:
                 self._send(500, b"<h1>Internal Server Error</h1>", "text/html")
 
             def _slow(self) -> None:
-                if not server.stop.wait(server.delay):
+                if not server.stopping.wait(server.delay):
                     self._ok()
 
             def _garbage(self) -> None:
@@ -156,7 +145,7 @@ class FaultServer:
             def _stream(self) -> None:
                 try:
                     for _ in range(64 * 1024 * 1024 // len(CHUNK)):
-                        if server.stop.is_set():
+                        if server.stopping.is_set():
                             return
                         self.wfile.write(CHUNK)
                 except OSError:  # the client hung up: what a size limit should do
@@ -235,7 +224,7 @@ class FaultServer:
 
             def _hold(self) -> None:
                 while not server.gate.wait(0.05):
-                    if server.stop.is_set():
+                    if server.stopping.is_set():
                         return
                 self._ok()
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from foerderradar.calls_io import export_marks, import_calls, marked_calls
 from foerderradar.cli import app
 from foerderradar.storage import Store
-from foerderradar.storage.feedback import set_mark
+from foerderradar.storage.marks import set_mark
 
 GOOD = {
     "source": "nrw", "source_id": "gigabit-kofi", "url": "https://www.example.org/gigabit",

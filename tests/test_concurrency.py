@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
+from config_files import DM, FAST_CRAWL, IT, fdb_portal, mail, write_config_dir
 from smtp_sink import Inbox, smtp_server
 from sqlmodel import select
 
@@ -31,12 +32,10 @@ from foerderradar.model import FundingCall, Match
 from foerderradar.scheduler import build_scheduler
 from foerderradar.settings import load_config
 from foerderradar.storage import Store
-from foerderradar.storage.models import CrawlRun, JobRun, MatchRecord, MatchState
+from foerderradar.storage.tables import CrawlRun, JobRun, MatchRecord, MatchState
 from foerderradar.storage.verdicts import VerdictInputs, save_matches
 
 ROOT = Path(__file__).resolve().parents[1]
-DM = "digital@kommune.example"
-IT = "it@kommune.example"
 LONG_AGO = datetime(2026, 10, 1, tzinfo=UTC)
 
 
@@ -74,25 +73,17 @@ class GatedPortal:
 
 
 def write_config(cfg: Path, portal_url: str = "http://127.0.0.1:9", smtp_port: int = 25) -> Path:
-    cfg.mkdir(exist_ok=True)
-    (cfg / "measures.yaml").write_text(
-        "city: {name: Teststadt, region: DE-NW, applicant_types: [kommune, schultraeger]}\n"
+    return write_config_dir(
+        cfg,
+        measures="city: {name: Teststadt, region: DE-NW, applicant_types: [kommune, schultraeger]}\n"
         "measures:\n"
         "  - {id: breitband, title: Glasfaser und Gigabit für Gewerbegebiete, keywords: [Glasfaser, Gigabit]}\n"
         "  - {id: schulen, title: WLAN für alle Schulen, keywords: [WLAN, Schule]}\n",
-        encoding="utf-8",
+        portals=fdb_portal(portal_url),
+        toml=FAST_CRAWL + "timeout_s = 70\nportal_timeout_s = 120\n"
+        f'[digest]\nrecipients = ["{DM}", "{IT}"]\nmin_score = 1\n' + mail(smtp_port, timeout_s=10)
+        + '[schedule]\ncrawl = "0 6 * * *"\ndigest = "0 7 * * mon"\ntimezone = "Europe/Berlin"\n',
     )
-    (cfg / "portals.yaml").write_text(
-        f"portals:\n  - {{key: demo, kind: foerderdatenbank, base_url: '{portal_url}'}}\n", encoding="utf-8"
-    )
-    (cfg / "foerderradar.toml").write_text(
-        "[crawler]\ndownload_delay = 0\nhttp_cache = false\ntimeout_s = 70\nportal_timeout_s = 120\n"
-        f'[digest]\nrecipients = ["{DM}", "{IT}"]\nmin_score = 1\n'
-        f"[mail]\nhost = '127.0.0.1'\nport = {smtp_port}\nmail_from = 'radar@kommune.example'\ntimeout_s = 10\n"
-        '[schedule]\ncrawl = "0 6 * * *"\ndigest = "0 7 * * mon"\ntimezone = "Europe/Berlin"\n',
-        encoding="utf-8",
-    )
-    return cfg
 
 
 def cli(*args: str) -> list[str]:

@@ -11,6 +11,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from config_files import FAST_CRAWL, crawl_config, fdb_portal, write_config_dir
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
@@ -18,15 +19,9 @@ from foerderradar.crawler.kinds.foerderdatenbank.config import FDB_DEFAULT_START
 from foerderradar.crawler.runner import crawl
 from foerderradar.demo import DEMO_SITE
 from foerderradar.fixture_server import FixtureServer
-from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
+from foerderradar.settings import CrawlerSettings
 from foerderradar.storage import Store
 
-MEASURES = MeasuresFile.model_validate(
-    {
-        "city": {"name": "Teststadt", "region": "DE-NW", "applicant_types": ["kommune"]},
-        "measures": [{"id": "breitband", "title": "Glasfaser für Gewerbegebiete"}],
-    }
-)
 FDB = "https://www.foerderdatenbank.de/"
 
 
@@ -36,18 +31,13 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def make_config(tmp_path: Path, *portals: FoerderdatenbankPortal) -> Config:
-    crawler = CrawlerSettings(download_delay=0, http_cache=False, timeout_s=5, portal_timeout_s=120)
-    return Config(tmp_path, MEASURES, list(portals), AppSettings(crawler=crawler))
-
-
 def portal(key: str, base_url: str, **kw: object) -> FoerderdatenbankPortal:
     return FoerderdatenbankPortal.model_validate({"key": key, "kind": "foerderdatenbank", "base_url": base_url, **kw})
 
 
 def test_demo_site_crawl_is_idempotent(tmp_path: Path, store: Store) -> None:
     with FixtureServer(DEMO_SITE) as server:
-        cfg = make_config(tmp_path, portal("foerderdatenbank", server.base_url))
+        cfg = crawl_config(tmp_path, portal("foerderdatenbank", server.base_url))
         [first] = crawl(cfg, store, cache_dir=tmp_path / "cache")
         assert first.ok and first.errors == 0, first.messages
         assert first.items >= 10 and first.new == first.items
@@ -67,7 +57,7 @@ def test_unreachable_portal_fails_alone_and_keeps_stored_data(tmp_path: Path, st
     with FixtureServer(DEMO_SITE) as server:
         good = portal("demo", server.base_url)
         dead = portal("dead", f"http://127.0.0.1:{closed_port()}")
-        cfg = make_config(tmp_path, dead, good)
+        cfg = crawl_config(tmp_path, dead, good)
         results = crawl(cfg, store, cache_dir=tmp_path / "cache")
     by_key = {r.portal: r for r in results}
     assert not by_key["dead"].ok and by_key["dead"].errors > 0 and by_key["dead"].items == 0
@@ -86,7 +76,7 @@ def test_captured_pages_crawl_with_partial_errors(tmp_path: Path, store: Store, 
         "/FDB/Content/DE/Foerderprogramm/Land/Thueringen/beteiligungen-thueringen-mbg-express.html": "detail_1.html",
     }
     with FixtureServer(site, routes) as server:
-        cfg = make_config(tmp_path, portal("foerderdatenbank", server.base_url, start_urls=[start], max_pages=2))
+        cfg = crawl_config(tmp_path, portal("foerderdatenbank", server.base_url, start_urls=[start], max_pages=2))
         [result] = crawl(cfg, store, cache_dir=tmp_path / "cache")
     assert result.ok and result.items == 1
     assert result.errors >= 9  # nine unrecorded detail pages (and the next list page) answer 404
@@ -96,23 +86,15 @@ def test_captured_pages_crawl_with_partial_errors(tmp_path: Path, store: Store, 
 
 
 def test_cli_crawl_summary_and_exit_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
-    cfg_dir = tmp_path / "config"
-    cfg_dir.mkdir()
-    (cfg_dir / "measures.yaml").write_text(
-        "city: {name: T, region: DE-NW, applicant_types: [kommune]}\nmeasures: [{id: a, title: A}]\n",
-        encoding="utf-8",
-    )
-    (cfg_dir / "foerderradar.toml").write_text(
-        "[crawler]\ndownload_delay = 0\nhttp_cache = false\ntimeout_s = 5\n", encoding="utf-8"
-    )
     monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", sqlite_url)
     monkeypatch.chdir(tmp_path)
     with FixtureServer(DEMO_SITE) as server:
-        (cfg_dir / "portals.yaml").write_text(
-            "portals:\n"
+        cfg_dir = write_config_dir(
+            tmp_path / "config",
+            toml=FAST_CRAWL + "timeout_s = 5\n",
+            portals="portals:\n"
             f"  - {{key: demo, kind: foerderdatenbank, base_url: '{server.base_url}'}}\n"
             f"  - {{key: dead, kind: foerderdatenbank, base_url: 'http://127.0.0.1:{closed_port()}'}}\n",
-            encoding="utf-8",
         )
         result = CliRunner().invoke(app, ["crawl", "--config", str(cfg_dir)])
         only_demo = CliRunner().invoke(app, ["crawl", "demo", "--config", str(cfg_dir)])
@@ -128,7 +110,7 @@ def test_robots_txt_is_obeyed_and_reported(tmp_path: Path, store: Store) -> None
     shutil.copytree(DEMO_SITE, site)
     (site / "robots.txt").write_text("User-agent: *\nDisallow: /\n", encoding="utf-8")
     with FixtureServer(site) as server:
-        cfg = make_config(tmp_path, portal("foerderdatenbank", server.base_url))
+        cfg = crawl_config(tmp_path, portal("foerderdatenbank", server.base_url))
         [result] = crawl(cfg, store, cache_dir=tmp_path / "cache")
         hits = list(server.site.hits)
     assert hits[0] == "/robots.txt"
@@ -156,7 +138,7 @@ def test_hanging_portal_is_stopped_and_recorded(tmp_path: Path, store: Store) ->
 
     with FixtureServer(DEMO_SITE) as server:
         p = portal("slow", server.base_url)
-        result = crawl_portal(p, make_config(tmp_path, p), store, cache_dir=tmp_path / "c", timeout_s=0.05)
+        result = crawl_portal(p, crawl_config(tmp_path, p), store, cache_dir=tmp_path / "c", timeout_s=0.05)
     assert not result.ok and "Abbruch nach" in result.messages[0]
     run = store.last_runs()["slow"]
     assert run.ok is False and run.finished_at is not None and "Abbruch" in (run.message or "")
@@ -169,17 +151,8 @@ def test_portals_check_extracts_without_storing(
 
     with FixtureServer(DEMO_SITE) as server:
         p = portal("demo", server.base_url)
-        result = check_portal(p, make_config(tmp_path, p), max_items=3, cache_dir=tmp_path / "c")
-        cfg_dir = tmp_path / "config"
-        cfg_dir.mkdir()
-        (cfg_dir / "measures.yaml").write_text(
-            "city: {name: T, region: DE-NW, applicant_types: [kommune]}\nmeasures: [{id: a, title: A}]\n",
-            encoding="utf-8",
-        )
-        (cfg_dir / "foerderradar.toml").write_text("[crawler]\ndownload_delay = 0\nhttp_cache = false\n")
-        (cfg_dir / "portals.yaml").write_text(
-            f"portals:\n  - {{key: demo, kind: foerderdatenbank, base_url: '{server.base_url}'}}\n"
-        )
+        result = check_portal(p, crawl_config(tmp_path, p), max_items=3, cache_dir=tmp_path / "c")
+        cfg_dir = write_config_dir(tmp_path / "config", toml=FAST_CRAWL, portals=fdb_portal(server.base_url))
         monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", sqlite_url)
         cli = CliRunner().invoke(app, ["portals", "check", "demo", "--max-items", "2", "--config", str(cfg_dir)])
     assert result.ok and 3 <= result.items < 14  # stops after the limit (requests in flight still finish)

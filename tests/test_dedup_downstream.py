@@ -23,7 +23,7 @@ from foerderradar.notifier.digest import build_digest, group_state
 from foerderradar.notifier.render import render_html, render_text
 from foerderradar.settings import AppSettings, Config, MeasuresFile
 from foerderradar.storage import Store, record_to_call
-from foerderradar.storage.models import CallRecord
+from foerderradar.storage.tables import CallRecord
 
 AS_OF = date(2026, 11, 23)
 LAST_DIGEST = datetime(2026, 11, 16, 7, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from foerderradar.model import Match
 from foerderradar.notifier import formatting as fmt
 from foerderradar.notifier.digest import Digest, HealthLine, build_digest, item_state, period_key
 from foerderradar.settings import AppSettings, Config, DigestSettings, MeasuresFile
-from foerderradar.storage.models import CallRecord
+from foerderradar.storage.tables import CallRecord
 
 AS_OF = date(2026, 11, 23)  # Monday of 2026-W48
 LAST_DIGEST = datetime(2026, 11, 16, 7, 0, tzinfo=UTC)

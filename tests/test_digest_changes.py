@@ -15,7 +15,7 @@ from foerderradar.notifier import ledger
 from foerderradar.notifier.changes import describe
 from foerderradar.settings import AppSettings, Config, DigestSettings, MeasuresFile
 from foerderradar.storage import Store
-from foerderradar.storage.models import CallEvent
+from foerderradar.storage.tables import CallEvent
 
 T = datetime(2026, 11, 1, tzinfo=UTC)
 

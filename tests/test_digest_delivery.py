@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from config_files import DM, IT, mail, write_config_dir
 from smtp_sink import Inbox, smtp_server
 from typer.testing import CliRunner
 
@@ -24,27 +25,19 @@ from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger
 from foerderradar.storage import Store
 
-DM = "digital@kommune.example"
 SCHULE = "schulamt@kommune.example"
-IT = "it@kommune.example"
 LONG_AGO = datetime(2026, 10, 1, tzinfo=UTC)
 AS_OF = "2026-11-23"
 
 
 def write_config(cfg: Path, port: int, recipients: list[str]) -> None:
-    cfg.mkdir(exist_ok=True)
-    (cfg / "measures.yaml").write_text(
-        "city: {name: Teststadt, region: DE-NW, applicant_types: [kommune, schultraeger]}\n"
+    write_config_dir(
+        cfg,
+        measures="city: {name: Teststadt, region: DE-NW, applicant_types: [kommune, schultraeger]}\n"
         "measures:\n"
         f"  - {{id: wlan, title: WLAN für alle Schulen, keywords: [WLAN, Schule], owner: {SCHULE}}}\n"
         "  - {id: breitband, title: Glasfaser für Gewerbegebiete, keywords: [Glasfaser, Gigabit]}\n",
-        encoding="utf-8",
-    )
-    (cfg / "portals.yaml").write_text("portals:\n", encoding="utf-8")
-    (cfg / "foerderradar.toml").write_text(
-        f"[digest]\nrecipients = {recipients!r}\nmin_score = 1\n".replace("'", '"')
-        + f"[mail]\nhost = '127.0.0.1'\nport = {port}\nmail_from = 'radar@kommune.example'\ntimeout_s = 5\n",
-        encoding="utf-8",
+        toml=f"[digest]\nrecipients = {recipients!r}\nmin_score = 1\n".replace("'", '"') + mail(port, timeout_s=5),
     )
 
 

@@ -15,9 +15,10 @@ import pytest
 from foerderradar.model import Match
 from foerderradar.notifier.digest import Digest, build_digest
 from foerderradar.notifier.message import build_message, make_message_id
-from foerderradar.notifier.render import render_digest, render_subject, safe_url
+from foerderradar.notifier.render import render_digest, render_subject
+from foerderradar.output_safety import safe_url
 from foerderradar.settings import AppSettings, Config, MeasuresFile
-from foerderradar.storage.models import CallRecord
+from foerderradar.storage.tables import CallRecord
 
 AS_OF = date(2026, 11, 23)
 LAST_DIGEST = datetime(2026, 11, 16, 7, 0, tzinfo=UTC)

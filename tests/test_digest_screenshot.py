@@ -18,7 +18,7 @@ from foerderradar.model import Match
 from foerderradar.notifier.digest import build_digest
 from foerderradar.notifier.render import render_digest
 from foerderradar.settings import AppSettings, Config, MeasuresFile
-from foerderradar.storage.models import CallRecord
+from foerderradar.storage.tables import CallRecord
 
 AS_OF = date(2026, 11, 30)
 

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,7 +28,8 @@ from typing import Any
 import bench_modules
 import pytest
 import sqlalchemy as sa
-from conftest import _drop_schema, _fresh_schema, _postgres_url
+from config_files import FAST_CRAWL, crawl_config, write_config_dir
+from conftest import REDIS_URL, _drop_schema, _fresh_schema, _postgres_url
 from fault_server import FaultServer
 from scrapy import Spider
 from scrapy.http import FormRequest, Request
@@ -55,17 +55,13 @@ from foerderradar.crawler.distributed import (
 from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
 from foerderradar.jobs import open_cluster
 from foerderradar.model import FundingCall
-from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
+from foerderradar.settings import Config
 from foerderradar.storage import Store
 from foerderradar.storage.verdicts import stored_matches
 
 PROJECT = Path(__file__).resolve().parents[1]
-REDIS_URL = os.environ.get("FOERDERRADAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 KEY = "fdb"
 N = 240  # programmes: 24 list pages of the first facet
-MEASURES = MeasuresFile.model_validate(
-    {"city": {"name": "T", "region": "DE-NW", "applicant_types": ["kommune"]}, "measures": [{"id": "a", "title": "A"}]}
-)
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
 
@@ -73,22 +69,6 @@ site = bench_modules.load("fdb_site")
 
 
 # -- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_ns() -> Iterator[str]:
-    """A fresh namespace on the test Redis; every key under it is deleted afterwards."""
-    try:
-        client = connect(REDIS_URL)
-    except Exception as exc:
-        if os.environ.get("FOERDERRADAR_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis at {REDIS_URL} unreachable but FOERDERRADAR_REQUIRE_REDIS=1: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} unreachable ({exc}): distributed crawling tests skipped")
-    namespace = f"test-{uuid.uuid4().hex[:12]}"
-    yield namespace
-    for name in client.scan_iter(match=f"{namespace}:*", count=1000):
-        client.delete(name)
-    client.close()
 
 
 @pytest.fixture
@@ -123,10 +103,7 @@ def portal_server(site_root: Path) -> Iterator[FaultServer]:
 
 def config_for(base_url: str, portal_timeout_s: float = 300) -> Config:
     portal = FoerderdatenbankPortal(key=KEY, kind="foerderdatenbank", base_url=base_url, max_pages=1000)
-    crawler = CrawlerSettings(
-        download_delay=0, concurrent_requests=4, http_cache=False, timeout_s=30, portal_timeout_s=portal_timeout_s
-    )
-    return Config(PROJECT, MEASURES, [portal], AppSettings(crawler=crawler))
+    return crawl_config(PROJECT, portal, concurrent_requests=4, timeout_s=30, portal_timeout_s=portal_timeout_s)
 
 
 def options(namespace: str, workers: int, lease_ttl_s: float = 5) -> DistributedOptions:
@@ -439,19 +416,11 @@ def _cli_env(pg_url: str, namespace: str) -> dict[str, str]:
 
 
 def _write_config(directory: Path, base_url: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "foerderradar.toml").write_text(
-        "[crawler]\ndownload_delay = 0\nhttp_cache = false\nconcurrent_requests = 4\n", encoding="utf-8"
+    return write_config_dir(
+        directory,
+        portals=f"portals:\n  - {{key: {KEY}, kind: foerderdatenbank, base_url: '{base_url}', max_pages: 1000}}\n",
+        toml=FAST_CRAWL + "concurrent_requests = 4\n",
     )
-    (directory / "portals.yaml").write_text(
-        f"portals:\n  - key: {KEY}\n    kind: foerderdatenbank\n    base_url: {base_url}\n    max_pages: 1000\n",
-        encoding="utf-8",
-    )
-    (directory / "measures.yaml").write_text(
-        "city:\n  name: T\n  region: DE-NW\n  applicant_types: [kommune]\nmeasures:\n  - id: a\n    title: A\n",
-        encoding="utf-8",
-    )
-    return directory
 
 
 def _cli(*args: str, env: dict[str, str], cwd: Path, **kw: Any) -> subprocess.Popen[str]:

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from config_files import CITY, DM, FAST_CRAWL, IT, fdb_portal, mail, write_config_dir
 from conftest import _drop_schema, _fresh_schema, _postgres_url
-from crawl_faults import PROGRAMME_PAGES
+from crawl_faults import PROGRAMME_PAGES, PROGRAMMES
 from db_faults import pg_blocked, pg_holding, sqlite_write_lock
 from fault_server import FaultServer
 from smtp_sink import HoldingInbox, free_port, smtp_server
@@ -33,35 +34,23 @@ from foerderradar.demo import DEMO_SITE
 from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger
 from foerderradar.storage import Store, StoreError
-from foerderradar.storage.store import safe_url, unavailable
+from foerderradar.storage.store import redacted_url, unavailable
 
-DM = "digital@kommune.example"
-IT = "it@kommune.example"
 AS_OF = "2026-11-23"
 PERIOD = "2026-W48"
-PROGRAMMES = 14  # on the demo site
 
 
 # -- setup -------------------------------------------------------------------------------------------
 
 
 def write_config(cfg: Path, *, portal_url: str = "http://127.0.0.1:9", smtp_port: int = 9) -> Path:
-    cfg.mkdir(exist_ok=True)
-    (cfg / "measures.yaml").write_text(
-        "city: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}\n"
-        "measures: [{id: glasfaser, title: Glasfaser für Gewerbegebiete, keywords: [Glasfaser]}]\n",
-        encoding="utf-8",
+    return write_config_dir(
+        cfg,
+        measures=CITY + "measures: [{id: glasfaser, title: Glasfaser für Gewerbegebiete, keywords: [Glasfaser]}]\n",
+        portals=fdb_portal(portal_url),
+        toml=FAST_CRAWL + "timeout_s = 10\n"
+        f"[digest]\nrecipients = ['{DM}', '{IT}']\nmin_score = 1\n" + mail(smtp_port, timeout_s=5),
     )
-    (cfg / "portals.yaml").write_text(
-        f"portals:\n  - {{key: demo, kind: foerderdatenbank, base_url: '{portal_url}'}}\n", encoding="utf-8"
-    )
-    (cfg / "foerderradar.toml").write_text(
-        "[crawler]\ndownload_delay = 0\nhttp_cache = false\ntimeout_s = 10\n"
-        f"[digest]\nrecipients = ['{DM}', '{IT}']\nmin_score = 1\n"
-        f"[mail]\nhost = '127.0.0.1'\nport = {smtp_port}\nmail_from = 'radar@kommune.example'\ntimeout_s = 5\n",
-        encoding="utf-8",
-    )
-    return cfg
 
 
 def command(*args: str, cfg: Path) -> list[str]:
@@ -376,8 +365,8 @@ def test_database_messages(url: str, error: sa.exc.OperationalError, expected: s
     ("postgresql+psycopg://radar:geheim@db:port/radar", "postgresql+psycopg://radar:***@db:port/radar"),  # unparsable
     ("sqlite:///radar.db", "sqlite:///radar.db"),
 ])
-def test_safe_url_never_shows_the_password(url: str, shown: str) -> None:
-    assert safe_url(url) == shown
+def test_redacted_url_never_shows_the_password(url: str, shown: str) -> None:
+    assert redacted_url(url) == shown
 
 
 def test_a_url_with_a_broken_port_is_a_plain_message_without_the_password() -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import botwall_pages
 import pytest
-from crawl_faults import LAND_PAGES, LIST_PAGES, PROGRAMME_PAGES, config, events, fdb, snapshot
+from config_files import FAST_CRAWL, fdb_portal, write_config_dir
+from crawl_faults import LAND_PAGES, LIST_PAGES, PROGRAMME_PAGES, PROGRAMMES, config, events, fdb, snapshot
 from fault_server import FaultServer
 from typer.testing import CliRunner
 
@@ -28,7 +29,6 @@ from foerderradar.settings import Config
 from foerderradar.storage import Store
 
 REAL_LIST_URL = "https://www.foerderdatenbank.de/SiteGlobals/FDB/Forms/Suche/Foederprogrammsuche_Formular.html"
-PROGRAMMES = 14  # on the demo site
 
 
 @pytest.fixture
@@ -353,21 +353,12 @@ def test_plain_403_without_a_challenge_keeps_its_message(tmp_path: Path, sqlite_
 def test_crawl_summary_and_portals_check_name_the_bot_wall(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
-    cfg_dir = tmp_path / "config"
-    cfg_dir.mkdir()
-    (cfg_dir / "measures.yaml").write_text(
-        "city: {name: T, region: DE-NW, applicant_types: [kommune]}\nmeasures: [{id: a, title: A}]\n",
-        encoding="utf-8",
-    )
-    (cfg_dir / "foerderradar.toml").write_text(
-        "[crawler]\ndownload_delay = 0\nhttp_cache = false\ntimeout_s = 5\n", encoding="utf-8"
-    )
     monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", sqlite_url)
     monkeypatch.chdir(tmp_path)
     with FaultServer(DEMO_SITE) as bad:
         bad.fault, bad.only = "challenge", PROGRAMME_PAGES
-        (cfg_dir / "portals.yaml").write_text(
-            f"portals:\n  - {{key: fdb, kind: foerderdatenbank, base_url: '{bad.base_url}'}}\n", encoding="utf-8"
+        cfg_dir = write_config_dir(
+            tmp_path / "config", toml=FAST_CRAWL + "timeout_s = 5\n", portals=fdb_portal(bad.base_url, key="fdb")
         )
         crawled = CliRunner().invoke(app, ["crawl", "--config", str(cfg_dir)])
         checked = CliRunner().invoke(app, ["portals", "check", "fdb", "--config", str(cfg_dir)])

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from crawl_faults import LAND_PAGES
+from config_files import CITY, DM, FAST_CRAWL, IT, fdb_portal, mail, write_config_dir
+from crawl_faults import LAND_PAGES, PROGRAMMES
 from db_faults import pg_blocked, pg_holding, sqlite_write_lock
 from fault_server import FaultServer
 from smtp_sink import silent_server, smtp_server
@@ -33,36 +34,24 @@ from foerderradar.demo import DEMO_SITE
 from foerderradar.model import FundingCall
 from foerderradar.notifier import ledger
 from foerderradar.storage import Store, verdicts
-from foerderradar.storage.models import JobLock
+from foerderradar.storage.tables import JobLock
 
 T = TypeVar("T")
 
-DM = "digital@kommune.example"
-IT = "it@kommune.example"
 AS_OF = "2026-11-23"
 PERIOD = "2026-W48"
-PROGRAMMES = 14  # on the demo site
 
 
 def write_config(cfg: Path, *, portal_url: str = "http://127.0.0.1:9", smtp_port: int = 9) -> Path:
-    cfg.mkdir(exist_ok=True)
-    (cfg / "measures.yaml").write_text(
-        "city: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}\n"
-        "measures:\n"
+    return write_config_dir(
+        cfg,
+        measures=CITY + "measures:\n"
         "  - {id: glasfaser, title: Glasfaser für Gewerbegebiete, keywords: [Glasfaser, Gigabit]}\n"
         "  - {id: wlan, title: WLAN in öffentlichen Gebäuden, keywords: [WLAN]}\n",
-        encoding="utf-8",
+        portals=fdb_portal(portal_url),
+        toml=FAST_CRAWL + "timeout_s = 60\nconcurrent_requests = 16\n"
+        f"[digest]\nrecipients = ['{DM}', '{IT}']\nmin_score = 1\n" + mail(smtp_port, timeout_s=60),
     )
-    (cfg / "portals.yaml").write_text(
-        f"portals:\n  - {{key: demo, kind: foerderdatenbank, base_url: '{portal_url}'}}\n", encoding="utf-8"
-    )
-    (cfg / "foerderradar.toml").write_text(
-        "[crawler]\ndownload_delay = 0\nhttp_cache = false\ntimeout_s = 60\nconcurrent_requests = 16\n"
-        f"[digest]\nrecipients = ['{DM}', '{IT}']\nmin_score = 1\n"
-        f"[mail]\nhost = '127.0.0.1'\nport = {smtp_port}\nmail_from = 'radar@kommune.example'\ntimeout_s = 60\n",
-        encoding="utf-8",
-    )
-    return cfg
 
 
 def start(args: list[str], cfg: Path, db_url: str) -> subprocess.Popen[str]:

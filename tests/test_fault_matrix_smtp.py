@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from config_files import CITY, DM, IT, mail, write_config_dir
 from smtp_sink import FailingInbox, HoldingInbox, closed_port, refusing_server, silent_server, smtp_server
 from typer.testing import CliRunner
 
@@ -21,26 +22,16 @@ from foerderradar.cli import app
 from foerderradar.notifier import ledger
 from foerderradar.storage import Store
 
-DM = "digital@kommune.example"
-IT = "it@kommune.example"
 AS_OF = "2026-11-23"
 PERIOD = "2026-W48"
 
 
 def write_config(cfg: Path, port: int) -> Path:
-    cfg.mkdir(exist_ok=True)
-    (cfg / "measures.yaml").write_text(
-        "city: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}\n"
-        "measures: [{id: glasfaser, title: Glasfaser für Gewerbegebiete}]\n",
-        encoding="utf-8",
+    return write_config_dir(
+        cfg,
+        measures=CITY + "measures: [{id: glasfaser, title: Glasfaser für Gewerbegebiete}]\n",
+        toml=f"[digest]\nrecipients = ['{DM}', '{IT}']\n" + mail(port, timeout_s=1),
     )
-    (cfg / "portals.yaml").write_text("portals:\n", encoding="utf-8")
-    (cfg / "foerderradar.toml").write_text(
-        f"[digest]\nrecipients = ['{DM}', '{IT}']\n"
-        f"[mail]\nhost = '127.0.0.1'\nport = {port}\nmail_from = 'radar@kommune.example'\ntimeout_s = 1\n",
-        encoding="utf-8",
-    )
-    return cfg
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from config_files import CITY, write_config_dir
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
@@ -17,7 +18,7 @@ from foerderradar.model import FundingCall
 from foerderradar.notifier.feeds import ATOM, FeedServer
 from foerderradar.settings import load_config
 from foerderradar.storage import Store
-from foerderradar.storage.feedback import set_mark
+from foerderradar.storage.marks import set_mark
 
 T = datetime(2026, 11, 20, tzinfo=UTC)
 NS = {"a": ATOM}
@@ -32,17 +33,13 @@ def call(source_id: str, title: str, **kw: object) -> FundingCall:
 
 @pytest.fixture
 def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Path:
-    directory = tmp_path / "config"
-    directory.mkdir()
-    (directory / "measures.yaml").write_text(
-        "city: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}\n"
-        "measures:\n"
+    directory = write_config_dir(
+        tmp_path / "config",
+        measures=CITY + "measures:\n"
         "  - {id: breitband, title: Glasfaser Breitband, keywords: [Glasfaser, Gigabit]}\n"
         "  - {id: gewerbe, title: Glasfaser im Gewerbegebiet, keywords: [Gewerbegebiet]}\n",
-        encoding="utf-8",
+        toml="[digest]\nmin_score = 1\n",
     )
-    (directory / "portals.yaml").write_text("portals:\n", encoding="utf-8")
-    (directory / "foerderradar.toml").write_text("[digest]\nmin_score = 1\n", encoding="utf-8")
     monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", sqlite_url)
     store = Store(sqlite_url)
     store.upsert_calls([
@@ -98,15 +95,15 @@ def test_feed_server_answers_both_routes(cfg: Path, sqlite_url: str) -> None:
     config = load_config(cfg)
     server = FeedServer(config, sqlite_url, "127.0.0.1", 0, digest_inputs).start()
     try:
-        with urllib.request.urlopen(f"{server.url}/feed.atom", timeout=10) as response:
+        with urllib.request.urlopen(f"{server.base_url}/feed.atom", timeout=10) as response:
             assert response.headers["Content-Type"].startswith("application/atom+xml")
             root = ET.fromstring(response.read())
         assert root.find("a:link[@rel='self']", NS) is not None
-        with urllib.request.urlopen(f"{server.url}/fristen.ics", timeout=10) as response:
+        with urllib.request.urlopen(f"{server.base_url}/fristen.ics", timeout=10) as response:
             assert response.headers["Content-Type"].startswith("text/calendar")
             assert response.read().startswith(b"BEGIN:VCALENDAR")
         with pytest.raises(urllib.error.HTTPError) as missing:
-            urllib.request.urlopen(f"{server.url}/admin", timeout=10)
+            urllib.request.urlopen(f"{server.base_url}/admin", timeout=10)
         assert missing.value.code == 404
     finally:
         server.stop()
@@ -117,7 +114,7 @@ def test_feed_server_reports_an_unavailable_database(cfg: Path, tmp_path: Path) 
     server = FeedServer(config, "postgresql+psycopg://nobody@127.0.0.1:1/x", "127.0.0.1", 0, digest_inputs).start()
     try:
         with pytest.raises(urllib.error.HTTPError) as failed:
-            urllib.request.urlopen(f"{server.url}/feed.atom", timeout=20)
+            urllib.request.urlopen(f"{server.base_url}/feed.atom", timeout=20)
         assert failed.value.code == 503
     finally:
         server.stop()

@@ -9,8 +9,8 @@ import pytest
 
 from foerderradar.health import assess, portal_health
 from foerderradar.storage import Store
-from foerderradar.storage.models import CrawlRun
 from foerderradar.storage.store import RunStats
+from foerderradar.storage.tables import CrawlRun
 
 T0 = datetime(2026, 11, 1, 6, tzinfo=UTC)
 FULL = {"summary": 10, "description": 10, "applicants": 9, "deadline_text": 8, "regions": 10, "topics": 2}

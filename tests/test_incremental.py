@@ -15,19 +15,19 @@ from pathlib import Path
 
 import bench_modules
 import pytest
+from config_files import crawl_config
 from parsel import Selector
 from scrapy.extensions.httpcache import RFC2616Policy
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.settings import Settings
 from write_counter import WriteCounter
 
+from foerderradar.crawler.card_signatures import CARD_META, card_signature, recheck_due, recheck_slot
+from foerderradar.crawler.http_cache import RevalidatingPolicy
 from foerderradar.crawler.kinds.foerderdatenbank.config import FDB_DEFAULT_START_URLS, FoerderdatenbankPortal
-from foerderradar.crawler.recheck import CARD_META, card_signature, recheck_due, recheck_slot
-from foerderradar.crawler.revalidation import RevalidatingPolicy
 from foerderradar.crawler.runner import PortalResult, crawl
 from foerderradar.fixture_server import Answer, FixtureServer
 from foerderradar.model import FundingCall
-from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile
 from foerderradar.storage import Store
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -35,9 +35,6 @@ KEY = "fdb"
 N = 12  # programmes: two list pages of the first facet
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 TABLES = ("calls", "call_events", "page_state")
-MEASURES = MeasuresFile.model_validate(
-    {"city": {"name": "T", "region": "DE-NW", "applicant_types": ["kommune"]}, "measures": [{"id": "a", "title": "A"}]}
-)
 
 
 site = bench_modules.load("fdb_site")
@@ -64,9 +61,7 @@ class Portal:
         portal = FoerderdatenbankPortal(
             key=KEY, kind="foerderdatenbank", base_url=server.base_url, max_pages=100, recheck_days=recheck_days
         )
-        crawler = CrawlerSettings(download_delay=0, concurrent_requests=8, http_cache=True, timeout_s=5,
-                                  portal_timeout_s=120)
-        self.config = Config(tmp_path, MEASURES, [portal], AppSettings(crawler=crawler))
+        self.config = crawl_config(tmp_path, portal, concurrent_requests=8, http_cache=True)
 
     def crawl(self, now: datetime) -> tuple[PortalResult, list[Answer]]:
         mark = len(self.server.site.answers)

@@ -16,6 +16,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from config_files import write_config_dir
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -27,8 +28,8 @@ from foerderradar.notifier.feeds import ATOM, feed_entries
 from foerderradar.scheduler import crawl_and_match
 from foerderradar.settings import Config, load_config
 from foerderradar.storage import Store, record_to_call
-from foerderradar.storage.feedback import set_mark
-from foerderradar.storage.models import CallRecord, MatchRecord
+from foerderradar.storage.marks import set_mark
+from foerderradar.storage.tables import CallRecord, MatchRecord
 from foerderradar.storage.verdicts import match_states, stored_matches
 
 AS_OF = date(2026, 12, 1)
@@ -86,11 +87,7 @@ def add_invalid_row(store: Store) -> str:
 
 @pytest.fixture
 def cfg_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Path:
-    directory = tmp_path / "config"
-    directory.mkdir()
-    (directory / "measures.yaml").write_text(MEASURES, encoding="utf-8")
-    (directory / "portals.yaml").write_text("portals: []\n", encoding="utf-8")
-    (directory / "foerderradar.toml").write_text("[digest]\nmin_score = 1\n", encoding="utf-8")
+    directory = write_config_dir(tmp_path / "config", measures=MEASURES, toml="[digest]\nmin_score = 1\n")
     monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", db_url)
     monkeypatch.delenv("FOERDERRADAR_SMTP_HOST", raising=False)
     return directory

@@ -10,7 +10,7 @@ import pytest
 
 from foerderradar.storage import Store
 from foerderradar.storage.locks import LockBusy, acquire, held, release, this_holder
-from foerderradar.storage.models import JobLock
+from foerderradar.storage.tables import JobLock
 
 
 def lease(store: Store, name: str) -> JobLock:

@@ -9,19 +9,19 @@ the redirect through fails the test even if the error message were right.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from config_files import crawl_config, write_portals
 
+from foerderradar.background_http import BackgroundHTTPServer
 from foerderradar.crawler.kinds.json.config import JsonPortal
 from foerderradar.crawler.runner import crawl
 from foerderradar.netpolicy import host_verdict, portal_url_problems, url_shape_problem
-from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
+from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
 # -- the address table ----------------------------------------------------------------------------
@@ -111,17 +111,9 @@ ENTRIES: list[tuple[dict[str, Any], str | None]] = [
 ]
 
 
-def write_portals(directory: Path, *entries: dict[str, Any]) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    portals = [{"key": f"p{i}", **entry} for i, entry in enumerate(entries)]
-    path = directory / "portals.yaml"
-    path.write_text(yaml.safe_dump({"portals": portals}, allow_unicode=True), encoding="utf-8")
-    return path
-
-
 @pytest.mark.parametrize(("entry", "where"), ENTRIES)
 def test_private_urls_need_the_opt_in(tmp_path: Path, entry: dict[str, Any], where: str | None) -> None:
-    write_portals(tmp_path, entry)
+    write_portals(tmp_path, {"key": "p0", **entry})
     if where is None:
         load_portals(tmp_path)
         return
@@ -134,7 +126,8 @@ def test_private_urls_need_the_opt_in(tmp_path: Path, entry: dict[str, Any], whe
 
 
 def test_opt_in_key_is_a_boolean(tmp_path: Path) -> None:
-    write_portals(tmp_path, {"kind": "feed", "url": "http://10.0.0.7/f", "allow_private_network": "vielleicht"})
+    entry = {"key": "p0", "kind": "feed", "url": "http://10.0.0.7/f", "allow_private_network": "vielleicht"}
+    write_portals(tmp_path, entry)
     with pytest.raises(ConfigError, match=r"portals\[0\]\.allow_private_network:"):
         load_portals(tmp_path)
 
@@ -157,7 +150,7 @@ def test_every_url_key_of_every_kind_is_found() -> None:
 CALLS = {"results": [{"id": "A-1", "url": PUBLIC + "/aufruf/A-1", "title": "Digitale Verwaltung 2027"}]}
 
 
-class Site:
+class Site(BackgroundHTTPServer):
     """A loopback HTTP server answering from ``routes``: path → (status, headers, body); counts hits."""
 
     def __init__(self, host: str, routes: dict[str, tuple[int, dict[str, str], bytes]]) -> None:
@@ -178,22 +171,7 @@ class Site:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> Site:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(host, 0, Handler)
 
 
 JSON = {"Content-Type": "application/json"}
@@ -217,13 +195,6 @@ def portal_site(internal_url: str) -> Site:
     })
 
 
-def config(tmp_path: Path, portal: JsonPortal) -> Config:
-    city = {"name": "T", "region": "DE-NW", "applicant_types": ["kommune"]}
-    measures = MeasuresFile.model_validate({"city": city, "measures": [{"id": "a", "title": "A"}]})
-    crawler = CrawlerSettings(download_delay=0, http_cache=False, timeout_s=5, portal_timeout_s=120)
-    return Config(tmp_path, measures, [portal], AppSettings(crawler=crawler))
-
-
 def api(base_url: str | None, path: str, **extra: Any) -> JsonPortal:
     return JsonPortal.model_validate({
         "key": "api", "kind": "json", "url": PUBLIC + path, "items": "results", **extra,
@@ -235,7 +206,7 @@ def test_redirect_to_a_private_address_is_refused_and_reported(tmp_path: Path, s
     store = Store(sqlite_url)
     try:
         with portal_site(internal.base_url) as site:
-            [result] = crawl(config(tmp_path, api(site.base_url, "/api/calls")), store, cache_dir=tmp_path / "c")
+            [result] = crawl(crawl_config(tmp_path, api(site.base_url, "/api/calls")), store, cache_dir=tmp_path / "c")
         assert "/api/calls" in site.hits
         assert internal.hits == []  # refused before a connection was made
         assert not result.ok and result.items == 0 and result.errors >= 1
@@ -254,7 +225,7 @@ def test_redirect_is_followed_with_the_opt_in(tmp_path: Path, sqlite_url: str, i
     try:
         with portal_site(internal.base_url) as site:
             portal = api(site.base_url, "/api/calls", allow_private_network=True)
-            [result] = crawl(config(tmp_path, portal), store, cache_dir=tmp_path / "c")
+            [result] = crawl(crawl_config(tmp_path, portal), store, cache_dir=tmp_path / "c")
         assert "/api/calls" in internal.hits
         assert result.ok and result.items == 1, result.messages
     finally:
@@ -265,7 +236,7 @@ def test_redirect_within_the_base_url_host_is_allowed(tmp_path: Path, sqlite_url
     store = Store(sqlite_url)
     try:
         with portal_site(internal.base_url) as site:
-            [result] = crawl(config(tmp_path, api(site.base_url, "/api/moved")), store, cache_dir=tmp_path / "c")
+            [result] = crawl(crawl_config(tmp_path, api(site.base_url, "/api/moved")), store, cache_dir=tmp_path / "c")
         assert site.hits.count("/api/here") == 1
         assert result.ok and result.items == 1 and result.errors == 0, result.messages
         assert [c.url for c in store.iter_calls()] == [PUBLIC + "/aufruf/A-1"]
@@ -282,7 +253,7 @@ def test_private_portal_url_without_base_url_is_refused_at_crawl_time(
         portal = JsonPortal.model_validate(
             {"key": "api", "kind": "json", "url": internal.base_url + "/api/calls", "items": "results"}
         )
-        [result] = crawl(config(tmp_path, portal), store, cache_dir=tmp_path / "c")
+        [result] = crawl(crawl_config(tmp_path, portal), store, cache_dir=tmp_path / "c")
         assert internal.hits == []
         assert any(m.startswith(f"Abruf verweigert: {internal.base_url}/api/calls") for m in result.messages)
     finally:

@@ -21,6 +21,7 @@ from typing import Any
 import aiosmtplib
 import pytest
 from aiosmtpd.smtp import AuthResult
+from config_files import DM, IT, write_config_dir
 from smtp_sink import SENDER, SmtpServer, closed_port, smtp_server
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -34,13 +35,12 @@ from foerderradar.notifier.render import RenderedDigest
 from foerderradar.notifier.service import PLACEHOLDER_RECIPIENT
 from foerderradar.settings import AppSettings, Config, DigestSettings, MailSettings, MeasuresFile
 from foerderradar.storage import Store
-from foerderradar.storage.models import SentDigest
+from foerderradar.storage.tables import SentDigest
 
 AS_OF = date(2026, 11, 23)
 PERIOD = "2026-W48"
 LONG_AGO = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
-DM = "digital@kommune.example"
-IT = "it@kommune.example"
+OTHER = "kaemmerei@kommune.example"
 
 
 # -- a real SMTP server: tests/smtp_sink.py ---------------------------------------------------------
@@ -451,12 +451,12 @@ def test_begin_attempt_refuses_a_row_that_is_already_sent(store: Store) -> None:
     assert rows(store)[DM].attempts == 1
 
 
-def test_previous_sent_at_only_counts_sent_digests_of_earlier_periods(store: Store) -> None:
-    def put(period: str, recipient: str, status: str, sent_at: datetime | None) -> None:
+def test_previous_cutoff_only_counts_sent_digests_of_earlier_periods(store: Store) -> None:
+    def put(period: str, recipient: str, status: str, sent_at: datetime | None,
+            covers_until: datetime | None = None) -> None:
         with store.session() as session:
-            session.add(
-                SentDigest(period=period, recipient=recipient, status=status, created_at=LONG_AGO, sent_at=sent_at)
-            )
+            session.add(SentDigest(period=period, recipient=recipient, status=status, created_at=LONG_AGO,
+                                   sent_at=sent_at, covers_until=covers_until))
             session.commit()
 
     put("2026-W46", DM, "sent", datetime(2026, 11, 9, 7, tzinfo=UTC))
@@ -464,10 +464,14 @@ def test_previous_sent_at_only_counts_sent_digests_of_earlier_periods(store: Sto
     put("2026-W47", IT, "sent", datetime(2026, 11, 17, 7, tzinfo=UTC))  # another recipient
     put(PERIOD, DM, "sent", datetime(2026, 11, 23, 7, tzinfo=UTC))  # this period itself
     put("2026-W45", IT, "pending", None)
-    assert ledger.previous_sent_at(store, DM, PERIOD) == datetime(2026, 11, 16, 7, tzinfo=UTC)
-    assert ledger.previous_sent_at(store, DM, "2026-W47") == datetime(2026, 11, 9, 7, tzinfo=UTC)
-    assert ledger.previous_sent_at(store, IT, "2026-W47") is None
-    assert ledger.previous_sent_at(store, "niemand@kommune.example", PERIOD) is None
+    # A digest that records what data it covered: that, not the sending time, is the cutoff.
+    put("2026-W47", OTHER, "sent", datetime(2026, 11, 16, 9, tzinfo=UTC), datetime(2026, 11, 16, 6, tzinfo=UTC))
+    # Rows sent before covers_until existed fall back to their sent_at.
+    assert ledger.previous_cutoff(store, DM, PERIOD) == datetime(2026, 11, 16, 7, tzinfo=UTC)
+    assert ledger.previous_cutoff(store, DM, "2026-W47") == datetime(2026, 11, 9, 7, tzinfo=UTC)
+    assert ledger.previous_cutoff(store, IT, "2026-W47") is None
+    assert ledger.previous_cutoff(store, "niemand@kommune.example", PERIOD) is None
+    assert ledger.previous_cutoff(store, OTHER, PERIOD) == datetime(2026, 11, 16, 6, tzinfo=UTC)
 
 
 # -- with the real matcher and through the CLI --------------------------------------------------------
@@ -505,10 +509,9 @@ def test_cli_exits_non_zero_while_a_recipient_fails(
 ) -> None:
     from foerderradar.cli import app
 
-    config_dir = tmp_path / "config"
-    config_dir.mkdir()
-    (config_dir / "measures.yaml").write_text(CONFIG_MEASURES, encoding="utf-8")
-    (config_dir / "foerderradar.toml").write_text(f'[digest]\nrecipients = ["{DM}", "{IT}"]\n', encoding="utf-8")
+    config_dir = write_config_dir(
+        tmp_path / "config", measures=CONFIG_MEASURES, toml=f'[digest]\nrecipients = ["{DM}", "{IT}"]\n'
+    )
     monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", db_url)
     monkeypatch.setenv("FOERDERRADAR_SMTP_HOST", mailserver.host)
     monkeypatch.setenv("FOERDERRADAR_SMTP_PORT", str(mailserver.port))

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from config_files import CITY, DM, FAST_CRAWL, IT, fdb_portal, mail, write_config_dir
 from smtp_sink import SmtpServer, smtp_server
 from typer.testing import CliRunner
 
@@ -20,27 +21,15 @@ from foerderradar.demo import DEMO_SITE
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.storage import Store
 
-IT = "it@kommune.example"
-DM = "digital@kommune.example"
-
 
 def write_config(cfg: Path, base_url: str, smtp: SmtpServer) -> None:
-    cfg.mkdir(exist_ok=True)
-    (cfg / "measures.yaml").write_text(
-        "city: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}\n"
-        "measures: [{id: glasfaser, title: Glasfaser für Gewerbegebiete}]\n",
-        encoding="utf-8",
-    )
-    (cfg / "portals.yaml").write_text(
-        f"portals:\n  - {{key: demo, kind: foerderdatenbank, name: Demo-Portal, base_url: '{base_url}'}}\n",
-        encoding="utf-8",
-    )
-    (cfg / "foerderradar.toml").write_text(
-        "[crawler]\ndownload_delay = 0\nhttp_cache = false\ntimeout_s = 5\n"
-        f"[digest]\nrecipients = ['{DM}']\n"
-        f"[mail]\nhost = '127.0.0.1'\nport = {smtp.port}\nmail_from = 'radar@kommune.example'\ntimeout_s = 5\n"
-        f"[health]\nfailures_in_a_row = 2\nalert_to = ['{IT}']\n",
-        encoding="utf-8",
+    write_config_dir(
+        cfg,
+        measures=CITY + "measures: [{id: glasfaser, title: Glasfaser für Gewerbegebiete}]\n",
+        portals=fdb_portal(base_url, name="Demo-Portal"),
+        toml=FAST_CRAWL + "timeout_s = 5\n"
+        f"[digest]\nrecipients = ['{DM}']\n" + mail(smtp.port, timeout_s=5)
+        + f"[health]\nfailures_in_a_row = 2\nalert_to = ['{IT}']\n",
     )
 
 

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
+from config_files import write_config_dir
 from sqlmodel import select
 
 from foerderradar.scheduler import build_scheduler, run_job, status
 from foerderradar.settings import load_config
 from foerderradar.storage import Store
-from foerderradar.storage.models import JobRun
+from foerderradar.storage.tables import JobRun
 
 MEASURES = """\
 city: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}
@@ -29,16 +30,12 @@ measures:
 
 @pytest.fixture
 def cfg_dir(tmp_path: Path) -> Path:
-    d = tmp_path / "config"
-    d.mkdir()
-    (d / "measures.yaml").write_text(MEASURES, encoding="utf-8")
-    (d / "portals.yaml").write_text("portals: []\n", encoding="utf-8")
-    (d / "foerderradar.toml").write_text(
-        '[schedule]\ncrawl = "0 6 * * *"\ndigest = "0 7 * * mon"\ntimezone = "Europe/Berlin"\n'
-        '[digest]\nrecipients = []\n',
-        encoding="utf-8",
+    return write_config_dir(
+        tmp_path / "config",
+        measures=MEASURES,
+        toml='[schedule]\ncrawl = "0 6 * * *"\ndigest = "0 7 * * mon"\ntimezone = "Europe/Berlin"\n'
+        "[digest]\nrecipients = []\n",
     )
-    return d
 
 
 STATUS_CASES = [

@@ -12,15 +12,14 @@ import asyncio
 import gzip
 import io
 import logging
-import os
-import uuid
 import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from config_files import crawl_config, write_portals
+from conftest import REDIS_URL
 from doc_examples import doc_examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,11 +39,10 @@ from foerderradar.fixture_server import FixtureServer
 from foerderradar.model import FundingCall
 from foerderradar.netpolicy import RefusedAddress
 from foerderradar.portals_io import add_portals, validate_new
-from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
+from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "portal-kinds.md"
 URL = "https://www.foerderung.example.org/export/programme.csv"
 TODAY = date(2026, 11, 25)
 
@@ -448,12 +446,6 @@ def test_broken_input_is_a_german_error_naming_the_source(
 # -- config ---------------------------------------------------------------------------------------------
 
 
-def write_portals(directory: Path, *entries: dict[str, Any]) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "portals.yaml").write_text(yaml.safe_dump({"portals": list(entries)}, allow_unicode=True))
-    return directory
-
-
 def test_config_survives_the_worker_round_trip(tmp_path: Path) -> None:
     full = {"key": "t", "kind": "csv", "url": URL, "fields": {**EXCEL_FIELDS, "level": {"value": "land"}},
             "delimiter": "tab", "encoding": "Windows-1252", "header_row": 2, "zip_member": "data.csv",
@@ -494,12 +486,6 @@ def test_a_file_entry_is_no_address_for_the_private_network_check(tmp_path: Path
         load_portals(write_portals(tmp_path, {"key": "t", "kind": "csv", "url": "http://192.168.1.5/x.csv"}))
 
 
-def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = doc_examples("csv")
-    assert len(examples) == 2
-    assert all(isinstance(p, CsvPortal) for p in load_portals(write_portals(tmp_path, *examples)))
-
-
 def test_the_documented_republication_example_reads_such_a_zip() -> None:
     [example, _] = doc_examples("csv")
     entry = CsvPortal.model_validate({**example, "url": URL, "filter": []})
@@ -538,23 +524,10 @@ def test_the_guard_lets_only_the_entry_s_own_file_through(entry: dict[str, Any],
 
 # -- end to end: runner → worker → Scrapy → spider → pipeline → store -------------------------------------
 
-MEASURES = MeasuresFile.model_validate(
-    {
-        "city": {"name": "Teststadt", "region": "DE-NW", "applicant_types": ["kommune"]},
-        "measures": [{"id": "digital", "title": "Digitale Bürgerdienste"}],
-    }
-)
-
-
-def make_config(directory: Path, *portals: CsvPortal, http_cache: bool = True) -> Config:
-    crawler = CrawlerSettings(download_delay=0, http_cache=http_cache, timeout_s=5, portal_timeout_s=120)
-    return Config(directory, MEASURES, list(portals), AppSettings(crawler=crawler))
-
-
 def test_csv_crawl_end_to_end_revalidates_and_is_idempotent(tmp_path: Path, store: Store) -> None:
     with FixtureServer(FIXTURES, {"/export/programme.csv": "foerderprogramme_excel.csv"}) as server:
         p = portal(fields=EXCEL_FIELDS, base_url=server.base_url, defaults={"level": "land"})
-        cfg = make_config(tmp_path, p)
+        cfg = crawl_config(tmp_path, p, http_cache=True)
         first = crawl_portal(p, cfg, store, cache_dir=tmp_path / "cache")
         second = crawl_portal(p, cfg, store, cache_dir=tmp_path / "cache")
         answers = [(a.target, a.status) for a in server.site.answers if a.target.startswith("/export/")]
@@ -581,7 +554,7 @@ def test_changed_export_fails_loudly_and_marks_nothing_gone(tmp_path: Path, stor
     table = site / "programme.tsv"
     table.write_bytes(fixture("landesprogramme.tsv"))
     with FixtureServer(site, {"/export/programme.csv": "programme.tsv"}) as server:
-        cfg = make_config(tmp_path, portal(base_url=server.base_url), http_cache=False)
+        cfg = crawl_config(tmp_path, portal(base_url=server.base_url))
         [good] = crawl(cfg, store, cache_dir=tmp_path / "c")
         table.write_bytes(fixture("landesprogramme.tsv").replace(b"\ttitle\t", b"\tTitel des Programms\t"))
         [changed] = crawl(cfg, store, cache_dir=tmp_path / "c")
@@ -606,7 +579,7 @@ def test_portals_check_reads_the_republication(tmp_path: Path) -> None:
     (site / "csv_data.zip").write_bytes(REPUBLICATION_ZIP)
     with FixtureServer(site, {"/export/programme.csv": "csv_data.zip"}) as server:
         p = portal(fields=REPUBLICATION_FIELDS, where={"deleted": False}, base_url=server.base_url)
-        result = check_portal(p, make_config(tmp_path, p), cache_dir=tmp_path / "c")
+        result = check_portal(p, crawl_config(tmp_path, p, http_cache=True), cache_dir=tmp_path / "c")
     assert result.ok and result.items == 3, result.messages
     assert result.filled["description"] == 3 and result.filled["applicants"] == 3
     assert result.sample[0]["title"] == "Smart-City-Werkstatt NRW"
@@ -629,7 +602,7 @@ def test_file_variant_end_to_end(tmp_path: Path, store: Store, monkeypatch: pyte
     elsewhere = tmp_path / "anderswo"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # the worker's working directory is not the config directory
-    cfg = make_config(config_dir, good, missing)
+    cfg = crawl_config(config_dir, good, missing, http_cache=True)
     first, gone = crawl(cfg, store, cache_dir=tmp_path / "cache")
     [second] = crawl(cfg, store, ["datei"], cache_dir=tmp_path / "cache")
     assert first.ok and (first.items, first.new, first.requests) == (3, 3, 1), first.messages
@@ -650,33 +623,23 @@ def test_file_variant_end_to_end(tmp_path: Path, store: Store, monkeypatch: pyte
     ]
 
 
-def test_file_variant_distributed(tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_variant_distributed(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     """The coordinator queues the file's request like any other; a local worker reads the file."""
     from foerderradar.crawler.coordinator import DistributedOptions, crawl_portal_distributed
-    from foerderradar.crawler.distributed import Cluster, connect
+    from foerderradar.crawler.distributed import Cluster
 
     if store.engine.dialect.name != "postgresql":
         pytest.skip("distributed crawling needs PostgreSQL")
-    redis_url = os.environ.get("FOERDERRADAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    try:
-        client = connect(redis_url)
-    except Exception as exc:
-        if os.environ.get("FOERDERRADAR_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis at {redis_url} unreachable ({exc}) but FOERDERRADAR_REQUIRE_REDIS=1")
-        pytest.skip(f"Redis at {redis_url} unreachable ({exc}): distributed variant skipped")
-    namespace = f"test-csv-{uuid.uuid4().hex[:12]}"
+    namespace = request.getfixturevalue("redis_ns")  # only now: the SQLite variant needs no Redis
     config_dir = tmp_path / "config"
     (config_dir / "daten").mkdir(parents=True)
     (config_dir / "daten" / "programme.tsv").write_bytes(fixture("landesprogramme.tsv"))
     [entry] = load_portals(write_portals(config_dir, {"key": "datei", "kind": "csv", "file": "daten/programme.tsv"}))
     monkeypatch.chdir(tmp_path)  # not the config directory
-    try:
-        options = DistributedOptions(Cluster(redis_url, namespace, lease_ttl_s=5, poll_s=0.2), workers=1)
-        cfg = make_config(config_dir, entry)
-        result = crawl_portal_distributed(entry, cfg, store, options, cache_dir=tmp_path / "c")
-        assert result.ok and (result.items, result.errors) == (2, 0), result.messages
-        assert {c.id for c in store.iter_calls()} == {"datei:T-1", "datei:T-2"}
-    finally:
-        for name in client.scan_iter(match=f"{namespace}:*", count=1000):
-            client.delete(name)
-        client.close()
+    options = DistributedOptions(Cluster(REDIS_URL, namespace, lease_ttl_s=5, poll_s=0.2), workers=1)
+    cfg = crawl_config(config_dir, entry, http_cache=True)
+    result = crawl_portal_distributed(entry, cfg, store, options, cache_dir=tmp_path / "c")
+    assert result.ok and (result.items, result.errors) == (2, 0), result.messages
+    assert {c.id for c in store.iter_calls()} == {"datei:T-1", "datei:T-2"}

@@ -19,6 +19,7 @@ from typing import Any, get_args
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from config_files import crawl_config
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
@@ -38,7 +39,7 @@ from foerderradar.crawler.kinds.eu_sedia.spider import EuSediaSpider, SediaRespo
 from foerderradar.crawler.registry import KINDS
 from foerderradar.crawler.runner import crawl
 from foerderradar.fixture_server import FixtureServer
-from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
+from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -560,19 +561,6 @@ def test_fixture_server_answers_post_like_get(tmp_path: Path) -> None:
         assert server.site.posts == [(target, b"--x\r\nbody")]
 
 
-MEASURES = MeasuresFile.model_validate(
-    {
-        "city": {"name": "Teststadt", "region": "DE-NW", "applicant_types": ["kommune"]},
-        "measures": [{"id": "digital", "title": "Digitale Zwillinge"}],
-    }
-)
-
-
-def make_config(tmp_path: Path, portal: EuSediaPortal) -> Config:
-    crawler = CrawlerSettings(download_delay=0, http_cache=False, timeout_s=5, portal_timeout_s=120)
-    return Config(tmp_path, MEASURES, [portal], AppSettings(crawler=crawler))
-
-
 def eu_portal(base_url: str) -> EuSediaPortal:
     return EuSediaPortal.model_validate({"key": "eu", "kind": "eu_sedia", "base_url": base_url, "page_size": 4})
 
@@ -583,7 +571,7 @@ def routes(*files: str) -> dict[str, str]:
 
 def test_crawl_stores_each_topic_once_and_is_idempotent(tmp_path: Path, store: Store) -> None:
     with FixtureServer(FIXTURES, routes("search_page1.json", "search_page2.json")) as server:
-        cfg = make_config(tmp_path, eu_portal(server.base_url))
+        cfg = crawl_config(tmp_path, eu_portal(server.base_url))
         [first] = crawl(cfg, store, cache_dir=tmp_path / "cache")
         [second] = crawl(cfg, store, cache_dir=tmp_path / "cache")
         posts = list(server.site.posts)
@@ -607,7 +595,7 @@ def test_crawl_stores_each_topic_once_and_is_idempotent(tmp_path: Path, store: S
 
 def test_crawl_of_a_non_json_answer_fails_naming_the_url(tmp_path: Path, store: Store) -> None:
     with FixtureServer(FIXTURES, routes("maintenance.html")) as server:
-        [result] = crawl(make_config(tmp_path, eu_portal(server.base_url)), store, cache_dir=tmp_path / "cache")
+        [result] = crawl(crawl_config(tmp_path, eu_portal(server.base_url)), store, cache_dir=tmp_path / "cache")
     assert not result.ok and result.items == 0 and result.errors >= 1
     assert any(SEDIA_API_URL in m and "not JSON" in m for m in result.messages), result.messages
     assert store.count_calls() == 0

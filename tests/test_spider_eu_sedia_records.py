@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
+from config_files import crawl_config
 from scrapy import Request
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -31,7 +32,7 @@ from foerderradar.crawler.kinds.eu_sedia.config import SEDIA_API_URL, SEDIA_PROG
 from foerderradar.crawler.kinds.eu_sedia.spider import EuSediaSpider
 from foerderradar.crawler.runner import check_portal, crawl_portal
 from foerderradar.fixture_server import FixtureServer
-from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile, load_portals
+from foerderradar.settings import load_portals
 from foerderradar.storage import Store
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -399,12 +400,6 @@ def test_every_json_path_is_a_class_attribute() -> None:
 
 # -- the shipped entry, end to end ------------------------------------------------------------------------
 
-MEASURES = MeasuresFile.model_validate(
-    {
-        "city": {"name": "Teststadt", "region": "DE-NW", "applicant_types": ["kommune"]},
-        "measures": [{"id": "digital", "title": "Digitale Zwillinge"}],
-    }
-)
 NOW = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
 CHECK_NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
 
@@ -418,11 +413,6 @@ def shipped_portal(tmp_path: Path, base_url: str) -> EuSediaPortal:
     [portal] = load_portals(directory)
     assert isinstance(portal, EuSediaPortal)
     return portal
-
-
-def make_config(tmp_path: Path, portal: EuSediaPortal) -> Config:
-    crawler = CrawlerSettings(download_delay=0, http_cache=False, timeout_s=5, portal_timeout_s=120)
-    return Config(tmp_path, MEASURES, [portal], AppSettings(crawler=crawler))
 
 
 def route(page: int) -> str:
@@ -440,7 +430,7 @@ def json_fields(identifier: str) -> dict[str, object]:
 def test_portals_check_with_the_shipped_entry_on_capture_3(tmp_path: Path, sedia: Path) -> None:
     with FixtureServer(sedia, {route(1): CAPTURE_3}) as server:
         portal = shipped_portal(tmp_path, server.base_url)
-        result = check_portal(portal, make_config(tmp_path, portal), cache_dir=tmp_path / "cache", now=CHECK_NOW)
+        result = check_portal(portal, crawl_config(tmp_path, portal), cache_dir=tmp_path / "cache", now=CHECK_NOW)
         posts = list(server.site.posts)
     assert result.ok and result.errors == 0 and result.messages == [], result.messages
     assert (result.items, result.notes) == (2, [])  # one call per identifier, no second call from the copy
@@ -474,7 +464,7 @@ def test_crawl_with_the_shipped_entry_stores_each_topic_once(tmp_path: Path, sed
     try:
         with FixtureServer(site, {route(1): "page1.json", route(2): "page2.json"}) as server:
             portal = shipped_portal(tmp_path, server.base_url)
-            cfg = make_config(tmp_path, portal)
+            cfg = crawl_config(tmp_path, portal)
             first = crawl_portal(portal, cfg, store, cache_dir=tmp_path / "cache", now=NOW)
             second = crawl_portal(portal, cfg, store, cache_dir=tmp_path / "cache", now=NOW)
             pages = [parse_qs(urlsplit(target).query)["pageNumber"] for target, _ in server.site.posts]

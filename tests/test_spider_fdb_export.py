@@ -18,6 +18,7 @@ from typing import Any
 import bench_modules
 import pytest
 import yaml
+from config_files import crawl_config
 from fault_server import FaultServer
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
@@ -32,7 +33,7 @@ from foerderradar.fixture_server import Answer, FixtureServer
 from foerderradar.health import portal_health
 from foerderradar.model import FundingCall
 from foerderradar.notifier.alerts import alerts_for, render_alert
-from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
+from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -41,9 +42,6 @@ N = 40
 EXPORT = "FDB/WS/export"  # where the export lives below the server root (the real URL's path)
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 TABLES = ("calls", "call_events")
-MEASURES = MeasuresFile.model_validate(
-    {"city": {"name": "T", "region": "DE-NW", "applicant_types": ["kommune"]}, "measures": [{"id": "a", "title": "A"}]}
-)
 
 
 gen = bench_modules.load("fdb_export")
@@ -61,8 +59,7 @@ class Portal:
         self.portal = FoerderdatenbankExportPortal(
             key=KEY, kind="foerderdatenbank_export", base_url=base_url, **portal
         )
-        crawler = CrawlerSettings(download_delay=0, http_cache=True, timeout_s=10, portal_timeout_s=120)
-        self.config = Config(tmp_path, MEASURES, [self.portal], AppSettings(crawler=crawler))
+        self.config = crawl_config(tmp_path, self.portal, http_cache=True, timeout_s=10)
 
     def crawl(self, now: datetime) -> PortalResult:
         return crawl_portal(self.portal, self.config, self.store, cache_dir=self.tmp / "cache", now=now)

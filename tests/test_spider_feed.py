@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from doc_examples import doc_examples
+from config_files import assert_entry_mistake_named, crawl_config, write_portals
 from scrapy.http import Request, XmlResponse
 
 from foerderradar.crawler.kinds.feed.config import FeedPortal
@@ -22,7 +21,7 @@ from foerderradar.crawler.mapping import SourceError
 from foerderradar.crawler.runner import check_portal, crawl
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.model import FundingCall
-from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
+from foerderradar.settings import load_portals
 from foerderradar.storage import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feed"
@@ -286,19 +285,9 @@ MISTAKES = [
 ]  # fmt: skip
 
 
-def write_portals(directory: Path, *entries: dict[str, Any]) -> Path:
-    (directory / "portals.yaml").write_text(yaml.safe_dump({"portals": list(entries)}, allow_unicode=True))
-    return directory
-
-
 @pytest.mark.parametrize(("change", "expected"), MISTAKES)
 def test_config_mistakes_are_named(tmp_path: Path, change: dict[str, Any], expected: str) -> None:
-    write_portals(tmp_path, GOOD, {**GOOD, "key": "bad", **change})
-    with pytest.raises(ConfigError) as info:
-        load_portals(tmp_path)
-    assert any(p.startswith(f"{tmp_path / 'portals.yaml'}: ") and expected in p for p in info.value.problems), (
-        info.value.problems
-    )
+    assert_entry_mistake_named(tmp_path, GOOD, change, expected)
 
 
 def test_plain_feed_needs_only_url_and_survives_the_worker_round_trip(tmp_path: Path) -> None:
@@ -312,39 +301,14 @@ def test_plain_feed_needs_only_url_and_survives_the_worker_round_trip(tmp_path: 
     assert FeedPortal.model_validate(configured.model_dump(mode="json")) == configured
 
 
-def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = doc_examples("feed")
-    assert examples
-    assert all(isinstance(p, FeedPortal) for p in load_portals(write_portals(tmp_path, *examples)))
-
-
-def test_shipped_example_entry_is_valid_and_disabled() -> None:
-    portals = load_portals(Path(__file__).resolve().parents[1] / "config")
-    feeds = [p for p in portals if p.kind == "feed"]
-    assert feeds and not any(p.enabled for p in feeds)
-
-
 # -- end to end: runner → worker → Scrapy → spider → pipeline → store -----------------------------------
-
-MEASURES = MeasuresFile.model_validate(
-    {
-        "city": {"name": "Teststadt", "region": "DE-NW", "applicant_types": ["kommune"]},
-        "measures": [{"id": "breitband", "title": "Glasfaser für Gewerbegebiete"}],
-    }
-)
-
-
-def make_config(tmp_path: Path, *portals: FeedPortal) -> Config:
-    crawler = CrawlerSettings(download_delay=0, http_cache=False, timeout_s=5, portal_timeout_s=120)
-    return Config(tmp_path, MEASURES, list(portals), AppSettings(crawler=crawler))
-
 
 def test_feed_crawl_stores_items_with_defaults_and_text_deadlines(tmp_path: Path, store: Store) -> None:
     """Load, repeat, portals check and failures: tests/test_kind_contract.py (every kind)."""
     routes = {"/rss/aufrufe.xml": "rss2.xml"}
     with FixtureServer(FIXTURES, routes) as server:
         p = portal(base_url=server.base_url, defaults={"level": "land", "regions": ["DE-NW"]})
-        [first] = crawl(make_config(tmp_path, p), store, cache_dir=tmp_path / "cache")
+        [first] = crawl(crawl_config(tmp_path, p), store, cache_dir=tmp_path / "cache")
     assert first.ok and first.errors == 0, first.messages
     assert (first.items, first.new, first.changed) == (3, 3, 0)
     assert store.count_calls() == 3
@@ -359,7 +323,7 @@ def test_feed_that_is_no_feed_fails_the_portal_naming_the_url(tmp_path: Path, st
     site.mkdir()
     (site / "wartung.html").write_text("<html><body>Wartungsarbeiten</body></html>", encoding="utf-8")
     with FixtureServer(site, {"/rss/aufrufe.xml": "wartung.html"}) as server:
-        [result] = crawl(make_config(tmp_path, portal(base_url=server.base_url)), store, cache_dir=tmp_path / "c")
+        [result] = crawl(crawl_config(tmp_path, portal(base_url=server.base_url)), store, cache_dir=tmp_path / "c")
     assert not result.ok and result.items == 0
     assert any(FEED_URL in m and "not an RSS or Atom feed" in m for m in result.messages), result.messages
 
@@ -368,7 +332,7 @@ def test_portals_check_shows_items_and_warns_on_none(tmp_path: Path) -> None:
     with FixtureServer(FIXTURES, {"/feeds/aufrufe.atom": "atom.xml"}) as server:
         good = portal(ATOM_URL, base_url=server.base_url)
         filtered = portal(ATOM_URL, key="leer", base_url=server.base_url, filter=["Wasserstoff"])
-        cfg = make_config(tmp_path, good, filtered)
+        cfg = crawl_config(tmp_path, good, filtered)
         result = check_portal(good, cfg, cache_dir=tmp_path / "c")
         empty = check_portal(filtered, cfg, cache_dir=tmp_path / "c")
     assert result.ok and result.items == 2 and result.filled["deadline"] == 2

@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from doc_examples import doc_examples
+from config_files import assert_entry_mistake_named, crawl_config, write_portals
 from parsel import Selector
 
 from foerderradar.crawler.kinds.html.config import HtmlPortal
 from foerderradar.crawler.kinds.html.spider import href_of, values_of
 from foerderradar.crawler.runner import check_portal, crawl
 from foerderradar.fixture_server import FixtureServer
-from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
+from foerderradar.settings import load_portals
 from foerderradar.storage import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nrw"
@@ -107,19 +106,9 @@ MISTAKES = [
 ]  # fmt: skip
 
 
-def write_portals(directory: Path, *entries: dict[str, Any]) -> Path:
-    (directory / "portals.yaml").write_text(yaml.safe_dump({"portals": list(entries)}, allow_unicode=True))
-    return directory
-
-
 @pytest.mark.parametrize(("change", "expected"), MISTAKES)
 def test_config_mistakes_are_named(tmp_path: Path, change: dict[str, Any], expected: str) -> None:
-    write_portals(tmp_path, GOOD, {**GOOD, "key": "bad", **change})
-    with pytest.raises(ConfigError) as info:
-        load_portals(tmp_path)
-    assert any(p.startswith(f"{tmp_path / 'portals.yaml'}: ") and expected in p for p in info.value.problems), (
-        info.value.problems
-    )
+    assert_entry_mistake_named(tmp_path, GOOD, change, expected)
 
 
 def test_config_survives_the_worker_round_trip(tmp_path: Path) -> None:
@@ -132,32 +121,7 @@ def test_config_survives_the_worker_round_trip(tmp_path: Path) -> None:
     assert HtmlPortal.model_validate(p.model_dump(mode="json")) == p
 
 
-def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = doc_examples("html")
-    assert examples
-    assert all(isinstance(p, HtmlPortal) for p in load_portals(write_portals(tmp_path, *examples)))
-
-
-def test_shipped_entries_are_valid_and_disabled() -> None:
-    portals = load_portals(Path(__file__).resolve().parents[1] / "config")
-    shipped = [p for p in portals if p.kind == "html"]
-    assert shipped and not any(p.enabled for p in shipped)  # selectors unverified against the live site
-
-
 # -- end to end: runner → worker → Scrapy → spider → pipeline → store -----------------------------------
-
-MEASURES = MeasuresFile.model_validate(
-    {
-        "city": {"name": "Teststadt", "region": "DE-NW", "applicant_types": ["kommune"]},
-        "measures": [{"id": "breitband", "title": "Glasfaser für Gewerbegebiete"}],
-    }
-)
-
-
-def make_config(tmp_path: Path, *portals: HtmlPortal) -> Config:
-    crawler = CrawlerSettings(download_delay=0, http_cache=False, timeout_s=5, portal_timeout_s=120)
-    return Config(tmp_path, MEASURES, list(portals), AppSettings(crawler=crawler))
-
 
 STORED = [
     # (product path, field, expected)
@@ -192,7 +156,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     store = Store(f"sqlite:///{tmp_path / 'crawl.db'}")
     with FixtureServer(FIXTURES) as server:
         p = portal(base_url=server.base_url, filter=["Glasfaser", "digital", "Schul"])
-        cfg = make_config(tmp_path, p)
+        cfg = crawl_config(tmp_path, p)
         first, second = crawl(cfg, store, cache_dir=tmp_path / "c"), crawl(cfg, store, cache_dir=tmp_path / "c")
         hits = list(server.site.hits)
     yield {"first": first[0], "second": second[0], "hits": hits, "store": store}
@@ -226,7 +190,7 @@ def test_crawl_follows_pages_reports_broken_detail_and_is_idempotent(crawled: di
 def test_max_pages_bounds_the_list(tmp_path: Path, store: Store) -> None:
     with FixtureServer(FIXTURES) as server:
         p = portal(base_url=server.base_url, max_pages=2)
-        [result] = crawl(make_config(tmp_path, p), store, cache_dir=tmp_path / "c")
+        [result] = crawl(crawl_config(tmp_path, p), store, cache_dir=tmp_path / "c")
         hits = list(server.site.hits)
     assert result.ok and result.errors == 0, result.messages  # page 3 (with the broken product) not read
     assert "/de/foerderung/foerderprodukte.html?seite=2" in hits
@@ -236,7 +200,7 @@ def test_max_pages_bounds_the_list(tmp_path: Path, store: Store) -> None:
 def test_item_without_link_is_reported_with_url_and_selector(tmp_path: Path, store: Store) -> None:
     with FixtureServer(FIXTURES) as server:
         p = portal(base_url=server.base_url, item="article.product-teaser", max_pages=2)
-        [result] = crawl(make_config(tmp_path, p), store, cache_dir=tmp_path / "c")
+        [result] = crawl(crawl_config(tmp_path, p), store, cache_dir=tmp_path / "c")
     assert result.ok and result.errors == 1 and result.items == 5
     assert result.messages == [f"{LIST_URL}?seite=2: item [1] skipped: link selector 'h3 a' matches nothing"]
 
@@ -244,7 +208,7 @@ def test_item_without_link_is_reported_with_url_and_selector(tmp_path: Path, sto
 def test_list_that_lost_its_items_fails_naming_url_and_selector(tmp_path: Path, store: Store) -> None:
     with FixtureServer(FIXTURES) as server:
         p = portal(base_url=server.base_url, list_urls=[f"{HOST}/de/foerderung/relaunch.html"])
-        [result] = crawl(make_config(tmp_path, p), store, cache_dir=tmp_path / "c")
+        [result] = crawl(crawl_config(tmp_path, p), store, cache_dir=tmp_path / "c")
     assert not result.ok and result.items == 0 and result.errors >= 1
     expected = (
         f"{HOST}/de/foerderung/relaunch.html: layout changed: item selector "
@@ -266,7 +230,7 @@ ITEM_MODE = {
 
 def test_list_items_without_detail_pages_are_calls(tmp_path: Path, store: Store) -> None:
     with FixtureServer(FIXTURES) as server:
-        [result] = crawl(make_config(tmp_path, portal(base_url=server.base_url, **ITEM_MODE)), store,
+        [result] = crawl(crawl_config(tmp_path, portal(base_url=server.base_url, **ITEM_MODE)), store,
                          cache_dir=tmp_path / "c")  # fmt: skip
     assert result.ok and (result.items, result.errors) == (2, 1), result.messages
     assert result.messages == [f"{HOST}/de/foerderung/aufrufe.html: item [2] skipped: title missing (source: 'h2')"]
@@ -282,7 +246,7 @@ def test_list_items_without_detail_pages_are_calls(tmp_path: Path, store: Store)
 def test_portals_check_shows_sample_and_filled_fields(tmp_path: Path) -> None:
     with FixtureServer(FIXTURES) as server:
         p = portal(base_url=server.base_url, max_pages=1)
-        result = check_portal(p, make_config(tmp_path, p), cache_dir=tmp_path / "c")
+        result = check_portal(p, crawl_config(tmp_path, p), cache_dir=tmp_path / "c")
     assert result.ok and result.items == 3 and result.errors == 0, result.messages
     assert {s["title"] for s in result.sample} == {
         "Glasfaser-Eigenanteil Kommunal", "Digitale Dorfmitte", "Wohnraum modernisieren",

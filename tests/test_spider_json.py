@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from config_files import assert_entry_mistake_named, crawl_config, write_portals
 from scrapy import Request
 from scrapy.http import TextResponse
 
@@ -43,11 +42,10 @@ from foerderradar.crawler.mapping import (
 from foerderradar.crawler.runner import crawl
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.model import FundingCall
-from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
+from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "json"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "portal-kinds.md"
 API_URL = "https://api.foerderung.example.org/v1/calls"
 TODAY = date(2026, 11, 25)
 FIELDS = {
@@ -373,19 +371,9 @@ MISTAKES = [
 ]  # fmt: skip
 
 
-def write_portals(directory: Path, *entries: dict[str, Any]) -> Path:
-    (directory / "portals.yaml").write_text(yaml.safe_dump({"portals": list(entries)}, allow_unicode=True))
-    return directory
-
-
 @pytest.mark.parametrize(("change", "expected"), MISTAKES)
 def test_config_mistakes_are_named(tmp_path: Path, change: dict[str, Any], expected: str) -> None:
-    write_portals(tmp_path, GOOD, {**GOOD, "key": "bad", **change})
-    with pytest.raises(ConfigError) as info:
-        load_portals(tmp_path)
-    assert any(p.startswith(f"{tmp_path / 'portals.yaml'}: ") and expected in p for p in info.value.problems), (
-        info.value.problems
-    )
+    assert_entry_mistake_named(tmp_path, GOOD, change, expected)
 
 
 def test_missing_items_key_is_named(tmp_path: Path) -> None:
@@ -409,46 +397,16 @@ def test_config_survives_the_worker_round_trip(tmp_path: Path) -> None:
     assert JsonPortal.model_validate(p.model_dump(mode="json")) == p
 
 
-def _doc_examples(section: str) -> list[dict[str, Any]]:
-    text = DOCS.read_text(encoding="utf-8")
-    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```yaml\n(.*?)```", body, re.S)
-    return [entry for block in blocks for entry in yaml.safe_load(block)["portals"]]
-
-
-def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = _doc_examples("json")
-    assert examples
-    assert all(isinstance(p, JsonPortal) for p in load_portals(write_portals(tmp_path, *examples)))
-
-
-def test_shipped_example_entry_is_valid_and_disabled() -> None:
-    portals = load_portals(Path(__file__).resolve().parents[1] / "config")
-    apis = [p for p in portals if p.kind == "json"]
-    assert apis and not any(p.enabled for p in apis)
-
-
 # -- end to end: runner → worker → Scrapy → spider → pipeline → store -----------------------------------
 
-MEASURES = MeasuresFile.model_validate(
-    {
-        "city": {"name": "Teststadt", "region": "DE-NW", "applicant_types": ["kommune"]},
-        "measures": [{"id": "ki", "title": "KI in der Verwaltung"}],
-    }
-)
 ROUTES = {"/v1/calls?page=1": "page1.json", "/v1/calls?page=2": "page2.json", "/v1/calls?page=3": "page3.json"}
-
-
-def make_config(tmp_path: Path, *portals: JsonPortal) -> Config:
-    crawler = CrawlerSettings(download_delay=0, http_cache=False, timeout_s=5, portal_timeout_s=120)
-    return Config(tmp_path, MEASURES, list(portals), AppSettings(crawler=crawler))
 
 
 def test_json_crawl_pages_until_an_empty_one_and_stores_mapped_fields(tmp_path: Path, store: Store) -> None:
     """Load, repeat, portals check and failures: tests/test_kind_contract.py (every kind)."""
     with FixtureServer(FIXTURES, ROUTES) as server:
         p = portal(base_url=server.base_url, pagination={"param": "page"}, defaults={"level": "bund"})
-        [first] = crawl(make_config(tmp_path, p), store, cache_dir=tmp_path / "cache")
+        [first] = crawl(crawl_config(tmp_path, p), store, cache_dir=tmp_path / "cache")
         hits = [h for h in server.site.hits if h.startswith("/v1/")]
     assert first.ok and first.errors == 0, first.messages
     assert (first.items, first.new, first.changed) == (3, 3, 0)
@@ -465,7 +423,7 @@ def test_json_post_crawl_end_to_end(tmp_path: Path, store: Store) -> None:
         if not hasattr(server.site, "posts"):
             pytest.skip("this FixtureServer does not answer POST")
         p = portal(base_url=server.base_url, method="POST", body=body, pagination={"param": "page"})
-        [result] = crawl(make_config(tmp_path, p), store, cache_dir=tmp_path / "cache")
+        [result] = crawl(crawl_config(tmp_path, p), store, cache_dir=tmp_path / "cache")
         posts = list(server.site.posts)
     assert result.ok and result.errors == 0 and result.items == 3, result.messages
     assert [target for target, _ in posts] == ["/v1/calls?page=1", "/v1/calls?page=2", "/v1/calls?page=3"]
@@ -475,6 +433,6 @@ def test_json_post_crawl_end_to_end(tmp_path: Path, store: Store) -> None:
 def test_changed_api_fails_the_portal_naming_url_and_path(tmp_path: Path, store: Store) -> None:
     with FixtureServer(FIXTURES, {"/v1/calls": "page1.json"}) as server:
         p = portal(base_url=server.base_url, items="data.calls")
-        [result] = crawl(make_config(tmp_path, p), store, cache_dir=tmp_path / "cache")
+        [result] = crawl(crawl_config(tmp_path, p), store, cache_dir=tmp_path / "cache")
     assert not result.ok and result.items == 0
     assert any(API_URL in m and "items path 'data.calls' not found" in m for m in result.messages), result.messages

@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from doc_examples import doc_examples
+from config_files import assert_entry_mistake_named, crawl_config, write_portals
 
 from foerderradar.crawler.kinds.watch.config import WatchPortal, watch_id
 from foerderradar.crawler.kinds.watch.spider import parse_status
 from foerderradar.crawler.runner import PortalResult, check_portal, crawl
 from foerderradar.crawler.textextract import Terms
 from foerderradar.fixture_server import FixtureServer
-from foerderradar.settings import AppSettings, Config, ConfigError, CrawlerSettings, MeasuresFile, load_portals
+from foerderradar.settings import load_portals
 from foerderradar.storage import Store, record_to_call
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nrw"
@@ -103,19 +102,9 @@ MISTAKES = [
 ]  # fmt: skip
 
 
-def write_portals(directory: Path, *entries: dict[str, Any]) -> Path:
-    (directory / "portals.yaml").write_text(yaml.safe_dump({"portals": list(entries)}, allow_unicode=True))
-    return directory
-
-
 @pytest.mark.parametrize(("change", "expected"), MISTAKES)
 def test_config_mistakes_are_named(tmp_path: Path, change: dict[str, Any], expected: str) -> None:
-    write_portals(tmp_path, GOOD, {**GOOD, "key": "bad", **change})
-    with pytest.raises(ConfigError) as info:
-        load_portals(tmp_path)
-    assert any(p.startswith(f"{tmp_path / 'portals.yaml'}: ") and expected in p for p in info.value.problems), (
-        info.value.problems
-    )
+    assert_entry_mistake_named(tmp_path, GOOD, change, expected)
 
 
 def test_config_survives_the_worker_round_trip(tmp_path: Path) -> None:
@@ -124,12 +113,6 @@ def test_config_survives_the_worker_round_trip(tmp_path: Path) -> None:
     [p] = load_portals(write_portals(tmp_path, full))
     assert isinstance(p, WatchPortal) and [u.title for u in p.urls] == [None, "Schule"] and p.ignore == [".counter"]
     assert WatchPortal.model_validate(p.model_dump(mode="json")) == p
-
-
-def test_documented_examples_are_valid(tmp_path: Path) -> None:
-    examples = doc_examples("watch")
-    assert examples
-    assert all(isinstance(p, WatchPortal) for p in load_portals(write_portals(tmp_path, *examples)))
 
 
 def test_shipped_nrw_entries_are_valid_and_disabled() -> None:
@@ -143,19 +126,6 @@ def test_shipped_nrw_entries_are_valid_and_disabled() -> None:
 
 # -- end to end: runner → worker → Scrapy → spider → pipeline → store -----------------------------------
 
-MEASURES = MeasuresFile.model_validate(
-    {
-        "city": {"name": "Teststadt", "region": "DE-NW", "applicant_types": ["kommune"]},
-        "measures": [{"id": "breitband", "title": "Glasfaser für Gewerbegebiete"}],
-    }
-)
-
-
-def make_config(tmp_path: Path, *portals: WatchPortal) -> Config:
-    crawler = CrawlerSettings(download_delay=0, http_cache=False, timeout_s=5, portal_timeout_s=120)
-    return Config(tmp_path, MEASURES, list(portals), AppSettings(crawler=crawler))
-
-
 def crawl_version(tmp_path: Path, store: Store, gigabit_file: str, **keys: Any) -> PortalResult:
     """One crawl with the Gigabitkoordination page served from ``gigabit_file``."""
     routes = {
@@ -163,7 +133,7 @@ def crawl_version(tmp_path: Path, store: Store, gigabit_file: str, **keys: Any) 
         "/foerderung/digitale-schule": "bezreg/digitale-schule.html",
     }
     with FixtureServer(FIXTURES, routes) as server:
-        [result] = crawl(make_config(tmp_path, portal(base_url=server.base_url, **keys)), store,
+        [result] = crawl(crawl_config(tmp_path, portal(base_url=server.base_url, **keys)), store,
                          cache_dir=tmp_path / "c")  # fmt: skip
     assert result.ok and result.errors == 0, result.messages
     return result
@@ -250,10 +220,10 @@ def test_ended_programme_reads_as_closed(stored: Store) -> None:
 
 def test_page_that_lost_its_region_is_reported_and_the_others_stored(tmp_path: Path, store: Store) -> None:
     with FixtureServer(FIXTURES) as server:
-        [first] = crawl(make_config(tmp_path, portal(base_url=server.base_url)), store, cache_dir=tmp_path / "c")
+        [first] = crawl(crawl_config(tmp_path, portal(base_url=server.base_url)), store, cache_dir=tmp_path / "c")
         stored_before = store.get_call(f"bezreg:{GIGABIT}")
         p = portal(base_url=server.base_url, urls=[GIGABIT, SCHULE, KOFI])
-        [result] = crawl(make_config(tmp_path, p), store, cache_dir=tmp_path / "c")
+        [result] = crawl(crawl_config(tmp_path, p), store, cache_dir=tmp_path / "c")
     assert first.ok and first.errors == 0
     assert result.ok and (result.items, result.new, result.errors) == (2, 0, 1)  # "teilweise", not failed
     expected = f"{KOFI}: layout changed: region selector 'main' matches nothing"
@@ -270,8 +240,8 @@ def test_overview_page_without_terms_and_own_region(tmp_path: Path) -> None:
     p = WatchPortal.model_validate({**entry, "defaults": {"level": "land"}})
     with FixtureServer(FIXTURES) as server:
         p = p.model_copy(update={"base_url": server.base_url})
-        result = check_portal(p, make_config(tmp_path, p), cache_dir=tmp_path / "c")
-        with_terms = check_portal(p.model_copy(update={"read_terms": True}), make_config(tmp_path, p),
+        result = check_portal(p, crawl_config(tmp_path, p), cache_dir=tmp_path / "c")
+        with_terms = check_portal(p.model_copy(update={"read_terms": True}), crawl_config(tmp_path, p),
                                   cache_dir=tmp_path / "c")  # fmt: skip
     assert result.ok and result.items == 1 and result.errors == 0, result.messages
     [sample] = result.sample
@@ -286,7 +256,7 @@ def test_overview_page_without_terms_and_own_region(tmp_path: Path) -> None:
 def test_portals_check_shows_sample_and_filled_fields(tmp_path: Path) -> None:
     with FixtureServer(FIXTURES) as server:
         p = portal(base_url=server.base_url)
-        result = check_portal(p, make_config(tmp_path, p), cache_dir=tmp_path / "c")
+        result = check_portal(p, crawl_config(tmp_path, p), cache_dir=tmp_path / "c")
     assert result.ok and result.items == 2 and result.errors == 0, result.messages
     assert {s["url"] for s in result.sample} == {GIGABIT, SCHULE}
     assert result.filled["description"] == result.filled["applicants"] == result.filled["summary"] == 2

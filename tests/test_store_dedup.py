@@ -17,7 +17,7 @@ from foerderradar.grouping import regroup
 from foerderradar.grouping.rule import find_groups
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store
-from foerderradar.storage.models import CallEvent
+from foerderradar.storage.tables import CallEvent
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from dedup_rule import SET, load_set

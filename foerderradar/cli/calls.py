@@ -82,7 +82,7 @@ def calls_mark(
     config: ConfigOpt = None,
 ) -> None:
     """Einen Treffer bewerten: relevant, verworfen (dismissed), beantragt (applied), abgelehnt (rejected)."""
-    from foerderradar.storage.feedback import MARK_KINDS, MARK_LABELS, UnknownCall, set_mark
+    from foerderradar.storage.marks import MARK_KINDS, MARK_LABELS, UnknownCall, set_mark
 
     cfg = config_or_exit(config, need_portals=False)
     if verdict not in MARK_KINDS:
@@ -104,7 +104,7 @@ def calls_unmark(
     measure: Annotated[str, typer.Option("--measure", help="ID der Maßnahme.")],
 ) -> None:
     """Eine Bewertung zurücknehmen."""
-    from foerderradar.storage.feedback import clear_mark
+    from foerderradar.storage.marks import clear_mark
 
     with open_store() as store:
         removed = guarded(lambda: clear_mark(store, call_id, measure))
@@ -117,7 +117,7 @@ def calls_unmark(
 def calls_marks(fmt: Annotated[str, typer.Option("--format", help="table | csv | jsonl")] = "table") -> None:
     """Alle Bewertungen anzeigen oder exportieren (laufende Anträge: Markierung applied)."""
     from foerderradar.calls_io import export_marks, marked_calls
-    from foerderradar.storage.feedback import MARK_LABELS
+    from foerderradar.storage.marks import MARK_LABELS
 
     if fmt not in ("table", "csv", "jsonl"):
         fail(f"--format {fmt!r} ist unbekannt; erlaubt: table, csv, jsonl.", 2)

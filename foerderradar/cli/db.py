@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from foerderradar.cli.shared import open_store, out
-from foerderradar.storage.store import safe_url
+from foerderradar.storage.store import redacted_url
 
 app = typer.Typer(help="Datenbank verwalten.", no_args_is_help=True)
 
@@ -14,4 +14,4 @@ app = typer.Typer(help="Datenbank verwalten.", no_args_is_help=True)
 def db_upgrade() -> None:
     """Datenbankschema auf den neuesten Stand bringen (geschieht bei jeder Nutzung auch automatisch)."""
     with open_store() as store:
-        out.print(f"Datenbankschema aktuell: {safe_url(store.url)}")
+        out.print(f"Datenbankschema aktuell: {redacted_url(store.url)}")

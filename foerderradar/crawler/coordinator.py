@@ -16,6 +16,11 @@ Failure behaviour: a worker that dies has its leases put back at once (a local c
 alive key expires (a remote one), and the others finish its work; when every local worker is gone
 and work remains, the coordinator starts fresh ones (``restarts`` times). If the coordinator itself
 dies, the crawl stays in Redis; running the same command again resumes it (same run record).
+
+(Over 450 lines: both process roles — the coordinator and the workers that join from other
+machines — start and watch the same worker processes (:class:`LocalWorker`, :func:`worker_job`) and put
+a dead one's leases back, and they meet only through the protocol of crawler/distributed.py; the
+run's finalisation reads best next to the failure cases above that it answers.)
 """
 
 from __future__ import annotations
@@ -49,12 +54,13 @@ from foerderradar.crawler.distributed import (
     start_requests,
 )
 from foerderradar.crawler.entry.base import PortalBase
+from foerderradar.crawler.failures import MAX_MESSAGES
 from foerderradar.crawler.registry import KINDS
 from foerderradar.crawler.runner import DEFAULT_CACHE_DIR, PortalResult, select_portals
-from foerderradar.crawler.worker import MAX_MESSAGES, RESULT_PREFIX
+from foerderradar.crawler.worker import RESULT_PREFIX
 from foerderradar.storage import Store
-from foerderradar.storage.models import CrawlRun
 from foerderradar.storage.store import RunStats
+from foerderradar.storage.tables import CrawlRun
 
 
 @dataclass

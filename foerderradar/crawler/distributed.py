@@ -39,6 +39,10 @@ worker died (the run's error count is incomplete), although every page was fetch
 
 Requests travel as JSON (:class:`JsonCodec`), not scrapy-redis's default pickle, so whoever can write
 to Redis still cannot make a worker run code.
+
+(Over 600 lines on purpose: the protocol above — the Redis keys, the lease script, the shared
+scheduler, the request codec — is implemented in one place, so a change to one key can be checked
+against every use of it; the processes that drive it are in crawler/coordinator.py.)
 """
 
 from __future__ import annotations
@@ -61,10 +65,11 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from foerderradar.crawler.failures import MAX_MESSAGES
+
 log = logging.getLogger(__name__)
 
 DEFAULT_NAMESPACE = "foerderradar"
-MAX_MESSAGES = 20
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 # Scrapy settings a distributed worker gets (see worker_settings).

@@ -26,6 +26,10 @@ from w3lib.url import file_uri_to_path
 
 from foerderradar.netpolicy import RefusedAddress
 
+# How many messages one crawl keeps — per channel (failures, notes, log errors), in the worker's result,
+# in a shared crawl's Redis list and in the stored run: enough to see what is wrong, never a flood.
+MAX_MESSAGES = 20
+
 HTTP_REASONS = {
     400: "Anfrage abgelehnt",
     401: "Anmeldung erforderlich",

@@ -30,6 +30,7 @@ from twisted.internet.task import deferLater
 
 from foerderradar.crawler import botwall
 from foerderradar.crawler.failures import (
+    MAX_MESSAGES,
     describe,
     redirect_loop,
     retry_after_seconds,
@@ -40,7 +41,6 @@ from foerderradar.crawler.failures import (
 
 ORIGINAL_URL = "foerderradar_original_url"
 BOT_WALLS = "foerderradar/bot_walls"  # stats: bot-detection answers met in this crawl
-MAX_MESSAGES = 20
 # The Scrapy setting holding ``[crawler] retry_after_max_s``.
 RETRY_AFTER_MAX = "FOERDERRADAR_RETRY_AFTER_MAX"
 RETRY_AFTER_CODES = frozenset({429, 503})

@@ -31,7 +31,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
-from foerderradar.crawler.recheck import PAGE_KEY, Listed
+from foerderradar.crawler.card_signatures import PAGE_KEY, Listed
+from foerderradar.crawler.failures import MAX_MESSAGES
 from foerderradar.crawler.scrapy_settings import crawl_now
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store, StoreError
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from foerderradar.crawler.distributed import SharedCrawl
 
 log = logging.getLogger(__name__)
-MAX_MESSAGES = 20
 SAMPLE_SIZE = 5
 
 

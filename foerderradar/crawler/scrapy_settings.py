@@ -71,9 +71,9 @@ def build_settings(crawler: CrawlerSettings, cache_dir: Path) -> dict[str, Any]:
         "MEMUSAGE_WARNING_MB": MEMUSAGE_WARNING_MB,
         "STATS_DUMP": False,
         # Every cached page is revalidated (If-None-Match / If-Modified-Since), never trusted on a
-        # freshness heuristic, and never served in place of an error (crawler/revalidation.py).
+        # freshness heuristic, and never served in place of an error (crawler/http_cache.py).
         "HTTPCACHE_ENABLED": crawler.http_cache,
-        "HTTPCACHE_POLICY": "foerderradar.crawler.revalidation.RevalidatingPolicy",
+        "HTTPCACHE_POLICY": "foerderradar.crawler.http_cache.RevalidatingPolicy",
         "HTTPCACHE_DIR": str(cache_dir.resolve()),
         "HTTPCACHE_IGNORE_HTTP_CODES": [429, 500, 502, 503, 504],
         "DOWNLOADER_MIDDLEWARES": {
@@ -94,11 +94,11 @@ def build_settings(crawler: CrawlerSettings, cache_dir: Path) -> dict[str, Any]:
             "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
             "foerderradar.crawler.middleware.ReportingRedirectMiddleware": 600,
             "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
-            "foerderradar.crawler.revalidation.RevalidatingCacheMiddleware": 900,
-            "foerderradar.crawler.revalidation.TrafficMiddleware": 950,  # after the cache: the wire
+            "foerderradar.crawler.http_cache.RevalidatingCacheMiddleware": 900,
+            "foerderradar.crawler.http_cache.TrafficMiddleware": 950,  # after the cache: the wire
         },
         # Skips detail pages whose list card is unchanged, for portals with recheck_days.
-        "SPIDER_MIDDLEWARES": {"foerderradar.crawler.recheck.RecheckMiddleware": 100},
+        "SPIDER_MIDDLEWARES": {"foerderradar.crawler.card_signatures.RecheckMiddleware": 100},
         "ITEM_PIPELINES": {"foerderradar.crawler.pipeline.StorePipeline": 300},
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",

@@ -23,17 +23,16 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
 from foerderradar.crawler.crawl_settings import CrawlerSettings
-from foerderradar.crawler.failures import http_error
+from foerderradar.crawler.failures import MAX_MESSAGES, http_error
+from foerderradar.crawler.http_cache import NET_BYTES, NET_DOWNLOADS, NET_NOT_MODIFIED, NET_REQUESTS
 from foerderradar.crawler.mapping import SourceError
 from foerderradar.crawler.registry import KINDS
-from foerderradar.crawler.revalidation import NET_BYTES, NET_DOWNLOADS, NET_NOT_MODIFIED, NET_REQUESTS
 from foerderradar.crawler.scrapy_settings import NOW_SETTING, build_settings
 from foerderradar.crawler.selectors import LayoutError
 from foerderradar.storage import Store, StoreError
 from foerderradar.storage.store import RunStats
 
 RESULT_PREFIX = "RESULT "
-MAX_MESSAGES = 20
 
 
 # Loggers whose ERROR records repeat a failure FailureReportMiddleware already reports in German.
@@ -66,7 +65,7 @@ def describe_record(record: logging.LogRecord) -> str:
 
 
 def traffic_counts(stats: dict[str, Any]) -> dict[str, int]:
-    """What crossed the network (counted after the HTTP cache, see crawler/revalidation.py).
+    """What crossed the network (counted after the HTTP cache, see crawler/http_cache.py).
 
     ``requests`` are HTTP requests sent; each is answered either by a full download or by a
     ``304 Not Modified`` (a revalidation: a request, but not a download); ``bytes`` are received.

@@ -13,25 +13,15 @@ import json
 import re
 from collections.abc import Callable
 from itertools import groupby
-from urllib.parse import urlsplit
 
 from jinja2 import Environment, select_autoescape
 
 from foerderradar.model import Match
+from foerderradar.output_safety import safe_url
 
 EMPTY = "Keine passenden Förderaufrufe gefunden."
 COLUMNS = ["measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons", "sources"]
 STATUS_DE = {"open": "offen", "upcoming": "demnächst", "closed": "geschlossen", "unknown": "unbekannt"}
-_UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f<>\"'`\\]")
-
-
-def safe_url(value: str) -> str | None:
-    """The URL if it may become a link (absolute http/https, nothing that breaks out of an attribute)."""
-    url = value.strip()
-    if _UNSAFE_URL_CHARS.search(url):
-        return None
-    parts = urlsplit(url)
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def _date(m: Match) -> str:

@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import foerderradar.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import foerderradar.storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from foerderradar.storage.store import database_url
 
 target_metadata = SQLModel.metadata

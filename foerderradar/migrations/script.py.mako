@@ -7,7 +7,7 @@ Create Date: ${create_date}
 import sqlalchemy as sa
 from alembic import op
 
-import foerderradar.storage.models  # noqa: F401  (custom column types)
+import foerderradar.storage.tables  # noqa: F401  (custom column types)
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

@@ -4,7 +4,7 @@ The run itself — inputs, then this package — is ``jobs.run_digest``."""
 
 from foerderradar.notifier.digest import Digest, DigestItem, MeasureSection, build_digest, period_key
 from foerderradar.notifier.message import build_message, make_message_id
-from foerderradar.notifier.render import RenderedDigest, render_digest, safe_url
+from foerderradar.notifier.render import RenderedDigest, render_digest
 from foerderradar.notifier.service import DigestOutcome, RecipientResult, dispatch
 from foerderradar.notifier.smtp import DeliveryError, send
 
@@ -22,6 +22,5 @@ __all__ = [
     "make_message_id",
     "period_key",
     "render_digest",
-    "safe_url",
     "send",
 ]

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from foerderradar.health import PortalHealth, portal_health
 from foerderradar.notifier import ledger, smtp
 from foerderradar.notifier.message import build_message, make_message_id
-from foerderradar.notifier.render import RenderedDigest, environment, one_line
+from foerderradar.notifier.render import RenderedDigest, environment
 from foerderradar.notifier.service import RecipientResult
+from foerderradar.output_safety import one_line
 from foerderradar.settings import Config
 from foerderradar.storage import Store
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from foerderradar.notifier import formatting as fmt
-from foerderradar.storage.models import CallEvent
+from foerderradar.storage.tables import CallEvent
 
 FIELD_NAMES = {
     "title": "Titel", "summary": "Kurzbeschreibung", "funding_body": "Fördergeber", "regions": "Fördergebiet",

@@ -12,13 +12,13 @@ from datetime import date, datetime
 from typing import Literal
 
 from foerderradar.health import PortalHealth
-from foerderradar.matcher.feedback import Application
+from foerderradar.matcher.apply_marks import Application
 from foerderradar.model import Match
 from foerderradar.notifier import formatting as fmt
 from foerderradar.notifier.changes import describe as describe_changes
 from foerderradar.notifier.ics import Deadline
 from foerderradar.settings import Config, Measure
-from foerderradar.storage.models import CallEvent, CallRecord
+from foerderradar.storage.tables import CallEvent, CallRecord
 
 ItemState = Literal["new", "changed", "existing"]
 _STATE_RANK: dict[ItemState, int] = {"new": 0, "changed": 1, "existing": 2}

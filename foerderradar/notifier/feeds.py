@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from xml.etree import ElementTree as ET
 
+from foerderradar.background_http import BackgroundHTTPServer
 from foerderradar.notifier import formatting as fmt
 from foerderradar.notifier.ics import Deadline, calendar
-from foerderradar.notifier.safety import safe_url
 from foerderradar.notifier.service import DigestInputs
+from foerderradar.output_safety import safe_url
 from foerderradar.settings import Config
 from foerderradar.storage import Store
 
@@ -136,7 +136,7 @@ ROUTES = {"/feed.atom": ("atom", "application/atom+xml; charset=utf-8"),
           "/fristen.ics": ("ics", "text/calendar; charset=utf-8")}
 
 
-class FeedServer:
+class FeedServer(BackgroundHTTPServer):
     """``serve``'s optional feed endpoint: /feed.atom and /fristen.ics, built fresh per request.
 
     ``load`` reads the inputs of one request (``jobs.digest_inputs``): handed in by the surface
@@ -177,19 +177,4 @@ class FeedServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FeedServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(host, port, Handler)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from foerderradar.notifier.safety import safe_url
+from foerderradar.output_safety import safe_url
 
 PRODID = "-//Förderradar//Fristen//DE"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")

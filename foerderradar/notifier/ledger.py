@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from foerderradar.storage import Store
-from foerderradar.storage.models import SentDigest, utcnow
+from foerderradar.storage.tables import SentDigest, utcnow
 
 PENDING = "pending"
 SENT = "sent"
@@ -91,7 +91,8 @@ def record_failure(store: Store, row_id: int, error: str) -> None:
 def previous_cutoff(store: Store, recipient: str, period: str) -> datetime | None:
     """What "new" is relative to: the data this recipient's newest earlier digest covered.
 
-    Falls back to its ``sent_at`` for rows sent before ``covers_until`` existed.
+    Falls back to its ``sent_at`` for rows sent before ``covers_until`` existed. Period keys are
+    "YYYY-Www" with a zero-padded week, so string order is time order.
     """
     with store.session() as session:
         query = (
@@ -111,24 +112,3 @@ def previous_cutoff(store: Store, recipient: str, period: str) -> datetime | Non
         return None
     covers_until, sent_at = row
     return covers_until or sent_at
-
-
-def previous_sent_at(store: Store, recipient: str, period: str) -> datetime | None:
-    """When this recipient's newest digest of an earlier period went out: what "new" is relative to.
-
-    Period keys are "YYYY-Www" with a zero-padded week, so string order is time order.
-    """
-    with store.session() as session:
-        query = (
-            select(SentDigest.sent_at)
-            .where(
-                SentDigest.recipient == recipient,
-                SentDigest.status == SENT,
-                col(SentDigest.period) < period,
-                col(SentDigest.period).like("____-W__"),  # weekly digests only, not health alerts
-                col(SentDigest.sent_at).is_not(None),
-            )
-            .order_by(col(SentDigest.sent_at).desc())
-            .limit(1)
-        )
-        return session.exec(query).first()

@@ -11,7 +11,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
 
-from foerderradar.notifier.render import RenderedDigest, one_line
+from foerderradar.notifier.render import RenderedDigest
+from foerderradar.output_safety import one_line
 
 FALLBACK_DOMAIN = "foerderradar.invalid"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from foerderradar.notifier.digest import Digest
-from foerderradar.notifier.safety import one_line, safe_url
+from foerderradar.output_safety import one_line, safe_url
 
-__all__ = ["RenderedDigest", "environment", "one_line", "render_digest", "render_subject", "safe_url"]
+__all__ = ["RenderedDigest", "environment", "render_digest", "render_subject"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SUBJECT_FIELDS = ("new", "period", "city")

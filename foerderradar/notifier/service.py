@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from foerderradar.health import PortalHealth, portal_health
-from foerderradar.matcher.feedback import Application
+from foerderradar.matcher.apply_marks import Application
 from foerderradar.model import Match
 from foerderradar.notifier import ledger, smtp
 from foerderradar.notifier.digest import Digest, build_digest, period_key
@@ -28,7 +28,7 @@ from foerderradar.notifier.message import build_message, make_message_id, normal
 from foerderradar.notifier.render import RenderedDigest, render_digest
 from foerderradar.settings import Config
 from foerderradar.storage import Store
-from foerderradar.storage.models import CallEvent, CallRecord
+from foerderradar.storage.tables import CallEvent, CallRecord
 
 log = logging.getLogger(__name__)
 

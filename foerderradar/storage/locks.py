@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import col
 
-from foerderradar.storage.models import JobLock, utcnow
 from foerderradar.storage.store import Store
+from foerderradar.storage.tables import JobLock, utcnow
 
 
 class LockBusy(RuntimeError):

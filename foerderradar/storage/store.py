@@ -3,7 +3,7 @@ Everyone else hands it canonical calls.
 
 Upserts are keyed by ``source:source_id`` and versioned by a content hash, so crawling the same
 pages twice stores each call once and a real change is visible as a version bump. The other
-storage modules keep what belongs to one municipality — marks (``feedback.py``), verdicts
+storage modules keep what belongs to one municipality — marks (``marks.py``), verdicts
 (``verdicts.py``) — and the job leases (``locks.py``), each through :meth:`Store.session`.
 (Near 600 lines: a call's whole lifecycle — upsert with its events, gone and back, the incremental
 crawl's bookkeeping, the columns grouping reads — shares one connection and one error policy.)
@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from foerderradar.model import CallSource, FundingCall
-from foerderradar.storage.models import (
+from foerderradar.storage.tables import (
     CallEvent,
     CallRecord,
     CrawlRun,
@@ -66,8 +66,9 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("FOERDERRADAR_DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
-def safe_url(url: str) -> str:
-    """The URL as it may be shown: with the password hidden, even in a URL SQLAlchemy cannot parse."""
+def redacted_url(url: str) -> str:
+    """The database URL as it may be shown: with the password hidden, even in a URL SQLAlchemy cannot
+    parse. (Not a link check — that is :func:`foerderradar.output_safety.safe_url`.)"""
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except (sa.exc.ArgumentError, ValueError):  # ValueError: e.g. a port that is not a number
@@ -88,7 +89,7 @@ def unavailable(url: str, exc: sa.exc.DBAPIError) -> str:
     Raised mid-run, so it also says what became of the work: each write is its own transaction,
     so nothing half-written is left, and the next run does the rest.
     """
-    where = safe_url(url)
+    where = redacted_url(url)
     cause = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
     lowered = cause.lower()
     if "locked" in lowered:
@@ -171,7 +172,7 @@ class Store:
             if migrate:
                 upgrade_schema(self.engine)
         except (sa.exc.ArgumentError, ValueError) as exc:
-            raise StoreError(f"Ungültige Datenbank-URL {safe_url(self.url)!r}: {exc}") from exc
+            raise StoreError(f"Ungültige Datenbank-URL {redacted_url(self.url)!r}: {exc}") from exc
         except _UNAVAILABLE as exc:
             raise StoreError(unavailable(self.url, exc)) from exc
 

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from foerderradar.model import CallSource, Match, Status
-from foerderradar.storage.models import MatchRecord, MatchState, utcnow
 from foerderradar.storage.store import Store, versions_in
+from foerderradar.storage.tables import MatchRecord, MatchState, utcnow
 
 
 @dataclass(frozen=True)

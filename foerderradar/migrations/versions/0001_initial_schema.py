@@ -7,7 +7,7 @@ Create Date: 2026-11-25 06:47:04.996480
 import sqlalchemy as sa
 from alembic import op
 
-import foerderradar.storage.models
+import foerderradar.storage.tables
 
 revision = '0001'
 down_revision = None
@@ -38,11 +38,11 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=True),
     sa.Column('max_amount_eur', sa.Float(), nullable=True),
     sa.Column('funding_rate_pct', sa.Float(), nullable=True),
-    sa.Column('published_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('first_seen', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('changed_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_seen', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
@@ -54,8 +54,8 @@ def upgrade() -> None:
     op.create_table('crawl_runs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('portal', sa.String(length=64), nullable=False),
-    sa.Column('started_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('items', sa.Integer(), nullable=False),
     sa.Column('new', sa.Integer(), nullable=False),
     sa.Column('changed', sa.Integer(), nullable=False),
@@ -75,7 +75,7 @@ def upgrade() -> None:
     sa.Column('score', sa.Float(), nullable=False),
     sa.Column('eligible', sa.Boolean(), nullable=False),
     sa.Column('reasons', sa.JSON(), nullable=True),
-    sa.Column('computed_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('computed_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('measure_id', 'call_id', name='uq_match_measure_call')
     )
@@ -89,8 +89,8 @@ def upgrade() -> None:
     sa.Column('recipient', sa.String(length=320), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('created_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('message_id', sa.String(length=255), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id'),

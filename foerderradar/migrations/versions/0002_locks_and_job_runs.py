@@ -7,7 +7,7 @@ Create Date: 2026-11-25 07:03:38.172572
 import sqlalchemy as sa
 from alembic import op
 
-import foerderradar.storage.models
+import foerderradar.storage.tables
 
 revision = '0002'
 down_revision = '0001'
@@ -21,8 +21,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('job', sa.String(length=32), nullable=False),
     sa.Column('trigger', sa.String(length=16), nullable=False),
-    sa.Column('started_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('ok', sa.Boolean(), nullable=True),
     sa.Column('summary', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id')
@@ -33,8 +33,8 @@ def upgrade() -> None:
     op.create_table('locks',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('holder', sa.String(length=255), nullable=False),
-    sa.Column('acquired_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('acquired_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
     # ### end Alembic commands ###

@@ -7,7 +7,7 @@ Create Date: 2026-11-25 07:57:38.158205
 import sqlalchemy as sa
 from alembic import op
 
-import foerderradar.storage.models
+import foerderradar.storage.tables
 
 revision = '0003'
 down_revision = '0002'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('call_version', sa.Integer(), nullable=False),
     sa.Column('fields', sa.JSON(), nullable=True),
     sa.Column('details', sa.JSON(), nullable=True),
-    sa.Column('at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('call_events', schema=None) as batch_op:
@@ -32,7 +32,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_call_events_call_id'), ['call_id'], unique=False)
 
     with op.batch_alter_table('calls', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('gone_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('gone_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###
 

@@ -7,7 +7,7 @@ Create Date: 2026-11-25 09:08:48.245842
 import sqlalchemy as sa
 from alembic import op
 
-import foerderradar.storage.models  # noqa: F401  (custom column types)
+import foerderradar.storage.tables  # noqa: F401  (custom column types)
 
 revision = '0004'
 down_revision = '0003'

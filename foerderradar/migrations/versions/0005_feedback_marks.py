@@ -7,7 +7,7 @@ Create Date: 2026-11-25 09:33:58.554950
 import sqlalchemy as sa
 from alembic import op
 
-import foerderradar.storage.models
+import foerderradar.storage.tables
 
 revision = '0005'
 down_revision = '0004'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('mark', sa.String(length=16), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('call_version', sa.Integer(), nullable=False),
-    sa.Column('marked_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('marked_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('measure_id', 'call_id', name='uq_mark_measure_call')
     )

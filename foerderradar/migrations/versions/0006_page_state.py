@@ -7,7 +7,7 @@ Create Date: 2026-11-25 09:14:41.238241
 import sqlalchemy as sa
 from alembic import op
 
-import foerderradar.storage.models
+import foerderradar.storage.tables
 
 revision = '0006'
 down_revision = '0005'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('url', sa.String(length=2048), nullable=False),
     sa.Column('card_signature', sa.String(length=64), nullable=False),
     sa.Column('call_id', sa.String(length=600), nullable=False),
-    sa.Column('fetched_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('fetched_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('portal', 'url')
     )
     # ### end Alembic commands ###

@@ -7,7 +7,7 @@ Create Date: 2026-11-25 10:14:58.660057
 import sqlalchemy as sa
 from alembic import op
 
-import foerderradar.storage.models  # noqa: F401  (custom column types)
+import foerderradar.storage.tables  # noqa: F401  (custom column types)
 
 revision = '0007'
 down_revision = '0006'

@@ -7,7 +7,7 @@ Create Date: 2026-12-03 07:20:00
 import sqlalchemy as sa
 from alembic import op
 
-import foerderradar.storage.models
+import foerderradar.storage.tables
 
 revision = '0008'
 down_revision = '0007'
@@ -18,7 +18,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('sent_digests', schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column('covers_until', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=True)
+            sa.Column('covers_until', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=True)
         )
 
 

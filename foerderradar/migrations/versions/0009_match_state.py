@@ -11,7 +11,7 @@ Create Date: 2026-12-05 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import foerderradar.storage.models
+import foerderradar.storage.tables
 
 revision = '0009'
 down_revision = '0008'
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column('measure_id', sa.String(length=128), nullable=False),
         sa.Column('inputs', sa.String(length=64), nullable=False),
         sa.Column('as_of', sa.Date(), nullable=False),
-        sa.Column('computed_at', foerderradar.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('computed_at', foerderradar.storage.tables.UTCDateTime(timezone=True), nullable=False),
         sa.Column('calls_checked', sa.Integer(), nullable=False),
         sa.Column('calls_skipped', sa.Integer(), nullable=False),
         sa.Column('min_score', sa.Float(), nullable=False),

@@ -17,6 +17,10 @@ message naming the source — never in a table of mojibake or an empty one. So:
   end of the file would swallow all later rows, so it fails the table instead.
 
 No Scrapy here: the spider hands over the response body and gets rows back.
+
+(Near 470 lines: encoding, delimiter, header and rows are one pass over the bytes, each step
+deciding on what the one before found — a BOM, the decoded header the delimiter is sniffed from —
+with one way of naming the source in an error; apart, none could be tested without the others.)
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ class FoerderdatenbankPortal(PortalBase):
     """Förderdatenbank des Bundes: search result pages → programme pages.
 
     ``recheck_days`` (opt-in, for a server without ETag/Last-Modified): skip a programme page whose
-    result card is unchanged and that was fetched in full less than N days ago (crawler/recheck.py).
+    result card is unchanged and that was fetched in full less than N days ago (crawler/card_signatures.py).
     Without it every programme page is requested (and revalidated where the server allows).
     """
 

@@ -34,9 +34,9 @@ from parsel import Selector
 from scrapy.http import Response
 
 from foerderradar.crawler import vocab
+from foerderradar.crawler.card_signatures import card_meta
 from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
 from foerderradar.crawler.middleware import note
-from foerderradar.crawler.recheck import card_meta
 from foerderradar.crawler.selectors import LayoutError, clean, maybe, one, text_of
 from foerderradar.crawler.textextract import extract_terms
 

@@ -1,6 +1,6 @@
 """Text extraction before and after the linear rewrite: normal pages, and hostile pages at growing sizes.
 
-"Before" is the BeautifulSoup ``text_of`` (copied below, as in tests/test_text_extraction.py) with
+"Before" is the BeautifulSoup ``text_of`` (tests/text_of_reference.py, the tests' reference) with
 the callers as they were: every match of a selector read in full, however deeply matches nest.
 "After" is the current code. Both run in this process on the same pages, so the figures are
 ratios measured in one run.
@@ -19,7 +19,7 @@ ratios measured in one run.
 Quadratic work shows as 4x the time for 2x the page; linear as 2x. A "before" run that took longer
 than --limit seconds is not repeated at the next size.
 
-    python bench/text_extraction.py            # markdown on stdout
+    python bench/selectors_text_of.py            # markdown on stdout
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bs4 import BeautifulSoup
 from parsel import Selector
 from scrapy.http import HtmlResponse
 
@@ -45,25 +44,16 @@ from foerderradar.crawler.kinds.html.config import HtmlPortal
 from foerderradar.crawler.kinds.html.spider import HtmlListSpider
 from foerderradar.crawler.kinds.watch.config import WatchPortal
 from foerderradar.crawler.kinds.watch.spider import WatchSpider
-from foerderradar.crawler.selectors import _BLOCKS, _BREAK, _NOISE, clean, text_of
+from foerderradar.crawler.selectors import text_of
 
 PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT / "tests"))
+
+from text_of_reference import reference_text_of as text_of_before  # noqa: E402
+
 CAPTURES = Path(os.environ.get("FOERDERRADAR_SHARED", PROJECT.parent / "shared")) / "captures"
 ELEMENTS = "main, article, section, div, p, li, dd, table"
 URL = "https://www.foerderdatenbank.de/FDB/Content/DE/Foerderprogramm/seite.html"
-
-
-def text_of_before(fragment: str | Selector) -> str:
-    """The BeautifulSoup implementation the linear one replaced (unchanged)."""
-    html = fragment.get() if isinstance(fragment, Selector) else fragment
-    soup = BeautifulSoup(html, "lxml")
-    for tag in soup(_NOISE):
-        tag.decompose()
-    for tag in soup.find_all(_BLOCKS):
-        tag.insert_before(_BREAK)
-        tag.insert_after(_BREAK)
-    lines = (clean(line) for line in soup.get_text().split(_BREAK))
-    return "\n".join(line for line in lines if line)
 
 
 @contextlib.contextmanager

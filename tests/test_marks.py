@@ -9,14 +9,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from config_files import CITY, write_config_dir
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
 from foerderradar.grouping import regroup
-from foerderradar.matcher.feedback import RELEVANT_REASON, apply_marks
+from foerderradar.matcher.apply_marks import RELEVANT_REASON, apply_marks
 from foerderradar.model import FundingCall, Mark, MarkKind, Match
 from foerderradar.storage import Store
-from foerderradar.storage.feedback import UnknownCall, all_marks, clear_mark, set_mark
+from foerderradar.storage.marks import UnknownCall, all_marks, clear_mark, set_mark
 
 T = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -82,16 +83,12 @@ def test_marks_are_stored_replaced_and_cleared(db_url: str) -> None:
 
 @pytest.fixture
 def city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Path:
-    cfg = tmp_path / "config"
-    cfg.mkdir()
-    (cfg / "measures.yaml").write_text(
-        "city: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}\n"
-        "measures:\n"
+    cfg = write_config_dir(
+        tmp_path / "config",
+        measures=CITY + "measures:\n"
         "  - {id: breitband, title: Glasfaser Breitband Gewerbegebiet, keywords: [Glasfaser, Gigabit]}\n",
-        encoding="utf-8",
+        toml="[digest]\nmin_score = 1\n",
     )
-    (cfg / "portals.yaml").write_text("portals:\n", encoding="utf-8")
-    (cfg / "foerderradar.toml").write_text("[digest]\nmin_score = 1\n", encoding="utf-8")
     monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", sqlite_url)
     store = Store(sqlite_url)
     store.upsert_calls([

@@ -1,6 +1,6 @@
 """``selectors.text_of`` in linear time gives exactly the text the BeautifulSoup version gave.
 
-The old implementation is kept below, verbatim, as the reference. Both read every page we have —
+The old implementation is kept verbatim as the reference (tests/text_of_reference.py). Both read every page we have —
 the bundled demo site, the test fixtures, the recorded real pages in ../shared/captures (read in
 place), HTML inside the JSON answers — as a whole and element by element, plus pages damaged by the
 fuzz harness's mutations and hand-written edge cases; the texts must be equal character for
@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bs4 import BeautifulSoup
 from conftest import CAPTURES, PROJECT
 from parsel import Selector
 from scrapy.http import HtmlResponse
@@ -34,9 +33,7 @@ from foerderradar.crawler.kinds.watch.spider import WatchSpider
 from foerderradar.crawler.pipeline import validate_item
 from foerderradar.crawler.selectors import (
     _BLOCKS,
-    _BREAK,
     _NOISE,
-    clean,
     nested_beyond_bound,
     outermost,
     readable,
@@ -46,21 +43,7 @@ from foerderradar.crawler.selectors import (
 sys.path.insert(0, str(PROJECT / "bench"))
 
 import fuzz_inputs
-
-
-def reference_text_of(fragment: str | Selector) -> str:
-    """The implementation before December 2026, unchanged: BeautifulSoup, break markers, get_text."""
-    html = fragment.get() if isinstance(fragment, Selector) else fragment
-    soup = BeautifulSoup(html, "lxml")
-    for tag in soup(_NOISE):
-        tag.decompose()
-    for tag in soup.find_all(_BLOCKS):
-        tag.insert_before(_BREAK)
-        tag.insert_after(_BREAK)
-    # Line breaks in the HTML source are just spaces; only block boundaries start a new line.
-    lines = (clean(line) for line in soup.get_text().split(_BREAK))
-    return "\n".join(line for line in lines if line)
-
+from text_of_reference import reference_text_of
 
 # -- hand-written cases: (html, text) --------------------------------------------------------------
 

@@ -1,4 +1,9 @@
-"""Scraped text is untrusted: the two checks every output channel (mail, HTML, .ics, feeds) shares."""
+"""Scraped text is untrusted: the two checks every output shares — the match report (HTML, Markdown)
+and the notifier's mail, .ics and feeds.
+
+A leaf at the bottom of the layers (it imports nothing of the project), so the matcher's reports and
+the notifier link URLs by one rule: a link one of them refused, the other cannot show.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ _UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f<>\"'`\\]")
 
 
 def safe_url(value: object) -> str | None:
-    """The URL if a mail client may safely link it (absolute http/https), else None."""
+    """The URL if it may become a link (absolute http/https, nothing that breaks out of an attribute
+    or a Markdown ``<…>``), else None."""
     if not isinstance(value, str):
         return None
     url = value.strip()

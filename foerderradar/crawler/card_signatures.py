@@ -35,7 +35,7 @@ from scrapy.http import Request, Response
 from foerderradar.crawler.scrapy_settings import crawl_now
 from foerderradar.crawler.selectors import clean
 from foerderradar.storage import Store
-from foerderradar.storage.models import PageState, utcnow
+from foerderradar.storage.tables import PageState, utcnow
 
 CARD_META = "foerderradar_card"  # request meta set by spiders: {"url": …, "signature": …}
 PAGE_KEY = "_foerderradar_page"  # item key the pipeline pops: (url, card signature)

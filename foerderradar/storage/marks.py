@@ -12,8 +12,8 @@ from typing import cast
 from sqlmodel import col, select
 
 from foerderradar.model import MARK_KINDS, Mark, MarkKind
-from foerderradar.storage.models import CallRecord, MarkRecord, utcnow
 from foerderradar.storage.store import Store
+from foerderradar.storage.tables import CallRecord, MarkRecord, utcnow
 
 __all__ = ["MARK_KINDS", "MARK_LABELS", "MarkKind", "UnknownCall", "all_marks", "clear_mark", "set_mark"]
 

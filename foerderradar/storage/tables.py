@@ -182,7 +182,7 @@ class MatchState(SQLModel, table=True):
 class MarkRecord(SQLModel, table=True):
     """A stored :class:`foerderradar.model.Mark` (a person's verdict on one (measure, call) pair).
 
-    Read through ``storage/feedback.py``, which hands out the plain value: the matcher applies marks
+    Read through ``storage/marks.py``, which hands out the plain value: the matcher applies marks
     without knowing this table.
     """
 
