@@ -5,7 +5,7 @@
 
 Phrases and the date each should give (issue 11, part 8):
 
-- tests: the tables of ``tests/test_textextract.py`` and ``tests/test_german.py`` (each with its own
+- tests: the tables of ``tests/crawler/test_textextract.py`` and ``tests/german/test_german.py`` (each with its own
   reference day), and every spelling of ``tests/test_properties.py`` for a fixed sample of days,
   alone and inside a deadline sentence;
 - captures: every line of the recorded NRW texts and Förderdatenbank pages/export that holds a

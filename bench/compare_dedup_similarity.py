@@ -21,7 +21,7 @@ development set ``tests/fixtures/dedup/calls.yaml`` by the rule bench/dedup_rule
 F0.5; ties → higher precision, then the stricter thresholds), frozen, and measured once on the
 hold-out set ``calls_holdout.yaml``. Every pair of calls is compared on the labelled sets (no
 blocking, so rapidfuzz is not limited by our Jaccard-based candidate search; ours gives the same
-groups either way, tests/test_dedup.py checks that). Figures are pairwise over the groups, as in
+groups either way, tests/grouping/test_dedup.py checks that). Figures are pairwise over the groups, as in
 bench/dedup_rule.py.
 
 Cost: the ``--scale`` case of bench/dedup_rule.py (its synthetic calls, grouping n/10 and n calls),
@@ -212,7 +212,7 @@ def choose(items: Sequence[Labelled], rules: Sequence[Rule]) -> Rule:
 
 
 def choose_clean(items: Sequence[Labelled], rules: Sequence[Rule]) -> Rule | None:
-    """Best F1 among the rules that merge nothing wrongly (the floor tests/test_dedup.py keeps on
+    """Best F1 among the rules that merge nothing wrongly (the floor tests/grouping/test_dedup.py keeps on
     both sets); ties → the stricter thresholds. None if every rule of the grid merges wrongly."""
     clean = [r for r in rules if score(items, r).fp == 0]
     return max(clean, key=lambda r: (round(score(items, r).f(), 6), *_strictness(r)), default=None)

@@ -9,7 +9,7 @@ links, ClassifiedLinkLists naming their classifier and category codes (including
 
 Deterministic: fixed member timestamps and attributes, members in sorted order, so equal content
 gives equal bytes (a stable ETag on the fixture server) and one changed programme changes only its
-member. Used by tests (tests/test_spider_fdb_export.py), benches (bench/crawl_fdb_export.py) and,
+member. Used by tests (tests/crawler/test_spider_fdb_export.py), benches (bench/crawl_fdb_export.py) and,
 if wanted, the demo::
 
     write_export(path, 2500)                                   # the first export

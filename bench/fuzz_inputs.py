@@ -22,7 +22,7 @@ Usage::
     python bench/fuzz_inputs.py --cases 5000 --seed 1            # table on stdout
     python bench/fuzz_inputs.py --cases 5000 --json out/fuzz.json
 
-Exit status 1 if any case crashed. tests/test_fuzz.py runs a small fixed-seed version.
+Exit status 1 if any case crashed. tests/crawler/test_fuzz.py runs a small fixed-seed version.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ Each case runs in a fresh process so peak memory (``ru_maxrss``) belongs to that
 corpus alone is reported too. Matching is as a digest for many cities would ask: ``min_score`` 30
 and the best ``--limit`` 50 per measure. Growth is reported as ratios to the smallest size of the
 same run (time per call stays at 1.0 if growth is linear). The same-run baseline is the matcher as
-it was before issue 4 part 7 (``old_match_calls`` in tests/test_matcher_scale.py), at sizes where it
+it was before issue 4 part 7 (``old_match_calls`` in tests/matcher/test_matcher_scale.py), at sizes where it
 finishes in minutes; both sides print a digest of their full Match lists, which must be equal.
 Issue 4's target for 50,000 × 1,000: under 30 s and under 2 GB.
 """

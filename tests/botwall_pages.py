@@ -1,7 +1,7 @@
 """Bot-detection answers and ordinary pages that resemble them, written for the tests.
 
 The structure follows what the vendors' pages are publicly known to contain (element ids, script
-paths, titles, wording); the text around it is invented. Used by tests/test_botwall.py (body →
+paths, titles, wording); the text around it is invented. Used by tests/crawler/test_botwall.py (body →
 detected or not) and served by tests/fault_server.py's ``challenge`` fault.
 """
 

@@ -1,5 +1,5 @@
 """A real SMTP server for tests: aiosmtpd on 127.0.0.1 that keeps what it accepts — and servers
-that fail on purpose, for the fault matrix (tests/test_fault_matrix_smtp.py):
+that fail on purpose, for the fault matrix (tests/notifier/test_fault_matrix_smtp.py):
 
 - :class:`FailingInbox`: takes the whole message, then rejects it (e.g. ``554`` after DATA);
 - :class:`HoldingInbox`: takes the message and keeps the sender waiting for the reply until the

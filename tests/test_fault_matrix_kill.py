@@ -5,8 +5,8 @@ everything stored is whole (each write is one transaction), the lease of the dea
 block the next run, and the next run completes without duplicates. Each kill lands at a point the
 test can see from outside (a page or a lock the test holds, an SMTP server that never greets), on
 SQLite and PostgreSQL alike. (A crawl *worker* killed by the portal timeout is in
-tests/test_crawl_failures.py; a digest killed in the middle of an SMTP conversation in
-tests/test_digest_delivery.py.)
+tests/crawler/test_crawl_failures.py; a digest killed in the middle of an SMTP conversation in
+tests/notifier/test_digest_delivery.py.)
 """
 
 from __future__ import annotations

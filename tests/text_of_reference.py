@@ -1,6 +1,6 @@
 """The ``selectors.text_of`` implementation before December 2026, kept verbatim as the reference.
 
-The linear rewrite must give exactly this text, character for character: tests/test_selectors_text_of.py
+The linear rewrite must give exactly this text, character for character: tests/crawler/test_selectors_text_of.py
 compares the two on every page we have, bench/selectors_text_of.py times them side by side. One copy,
 imported by both.
 """

@@ -141,7 +141,7 @@ MARKERS: tuple[Marker, ...] = (
 )
 """Signs of a bot-detection answer, in the order they are tried. Each entry's ``why`` says what
 produces it and why it cannot be mistaken for an ordinary page (or, for kind "captcha", why it
-needs a short page as well). A new vendor is one more entry; tests/test_botwall.py holds the bodies
+needs a short page as well). A new vendor is one more entry; tests/crawler/test_botwall.py holds the bodies
 that must and must not be recognised, including the recorded real pages."""
 
 _HTML_START = re.compile(rb"^\s*(?:\xef\xbb\xbf)?\s*<")

@@ -530,7 +530,7 @@ class LeasingScheduler(Scheduler):
         has been parsed and its output (requests queued, items stored) handled, or the download
         failed for good, or the request came back as a new one (redirect, retry, mirror rewrite)
         that is already queued. Scrapy has no signal for it, so the engine's method is wrapped
-        (checked at start-up, and covered by tests/test_distributed.py).
+        (checked at start-up, and covered by tests/crawler/test_distributed.py).
         """
         engine = self.crawler.engine
         remove = getattr(engine, "_remove_request", None)

@@ -155,7 +155,7 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     Scrapy (2.13+) lets all requests that arrive while a host's robots.txt is being fetched await the
     one shared Deferred through ``asFuture``, which hands the parser to the first waiter and ``None``
     — "no robots.txt, allow everything" — to the others. A portal that forbids crawling then still
-    gets some of its first pages fetched (seen in tests/test_fault_matrix_http.py). Here each waiter
+    gets some of its first pages fetched (seen in tests/crawler/test_fault_matrix_http.py). Here each waiter
     gets its own Deferred, relayed from the shared one, so each receives the parser.
     """
 

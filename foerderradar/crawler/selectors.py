@@ -84,7 +84,7 @@ def text_of(fragment: str | Selector) -> str:
     without building a tree. The BeautifulSoup version this replaces built one and then inserted
     break markers with ``insert_before``, which looks the element up among its siblings:
     quadratic on a page of thousands of sibling paragraphs. The text is the same, character for
-    character (tests/test_selectors_text_of.py holds the old version and compares): the same lxml
+    character (tests/crawler/test_selectors_text_of.py holds the old version and compares): the same lxml
     parser in the same mode, BeautifulSoup's rules for unclosed tags and for the text it leaves
     out (ruby annotations ``<rt>``/``<rp>``, comments) included. A selector is serialised and
     parsed again, as before, so a fragment reads the same whichever way it is handed over.

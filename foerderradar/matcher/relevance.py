@@ -26,7 +26,7 @@ Scale (a Land-wide service: 50,000 calls × 1,000 measures) shapes how this is c
    summed in that order — and that score is the one reported. The matcher asks for it only for
    the calls 2. puts within :data:`SLACK` of the threshold or above, and reads them best first
    until no later one can make the list, so the results are exactly those of computing 3. for
-   every call (tests/test_matcher_scale.py keeps the pair-by-pair matcher to check that).
+   every call (tests/matcher/test_matcher_scale.py keeps the pair-by-pair matcher to check that).
 """
 
 from __future__ import annotations

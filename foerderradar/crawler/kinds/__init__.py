@@ -15,7 +15,7 @@ Layout::
 
 A new kind goes into ``kinds/<kind>/`` (``config.py`` + ``spider.py``), gets one line in
 :data:`foerderradar.crawler.registry.KINDS`, a section in ``docs/portal-kinds.md`` and its keys in the
-header of ``config/portals.yaml`` (tests/test_portal_kinds.py checks all four for every kind).
+header of ``config/portals.yaml`` (tests/crawler/test_portal_kinds.py checks all four for every kind).
 
 Dependencies run one way: ``settings`` → ``crawler.registry`` → ``kinds/<kind>/config.py`` →
 ``entry.mapping`` / ``entry.css`` → ``entry.base``; the crawl-time modules (``crawler/mapping.py``,

@@ -24,8 +24,8 @@ from foerderradar.model import FundingCall
 from foerderradar.settings import load_portals
 from foerderradar.storage import Store
 
-FIXTURES = Path(__file__).parent / "fixtures" / "feed"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "portal-kinds.md"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "feed"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "portal-kinds.md"
 FEED_URL = "https://foerderung.example.org/rss/aufrufe.xml"
 ATOM_URL = "https://foerderagentur.example.org/feeds/aufrufe.atom"
 SERVICE_BUND_URL = "https://www.service.bund.de/Content/Globals/Functions/RSSFeed/RSSGenerator_Ausschreibungen.xml"
@@ -304,7 +304,7 @@ def test_plain_feed_needs_only_url_and_survives_the_worker_round_trip(tmp_path: 
 # -- end to end: runner → worker → Scrapy → spider → pipeline → store -----------------------------------
 
 def test_feed_crawl_stores_items_with_defaults_and_text_deadlines(tmp_path: Path, store: Store) -> None:
-    """Load, repeat, portals check and failures: tests/test_kind_contract.py (every kind)."""
+    """Load, repeat, portals check and failures: tests/crawler/test_kind_contract.py (every kind)."""
     routes = {"/rss/aufrufe.xml": "rss2.xml"}
     with FixtureServer(FIXTURES, routes) as server:
         p = portal(base_url=server.base_url, defaults={"level": "land", "regions": ["DE-NW"]})

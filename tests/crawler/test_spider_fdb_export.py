@@ -36,7 +36,7 @@ from foerderradar.notifier.alerts import alerts_for, render_alert
 from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 KEY = "fdb"
 N = 40
 EXPORT = "FDB/WS/export"  # where the export lives below the server root (the real URL's path)

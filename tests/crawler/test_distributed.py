@@ -59,7 +59,7 @@ from foerderradar.settings import Config
 from foerderradar.storage import Store
 from foerderradar.storage.verdicts import stored_matches
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 KEY = "fdb"
 N = 240  # programmes: 24 list pages of the first facet
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)

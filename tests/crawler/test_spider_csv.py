@@ -42,7 +42,7 @@ from foerderradar.portals_io import add_portals, validate_new
 from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
-FIXTURES = Path(__file__).parent / "fixtures" / "csv"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "csv"
 URL = "https://www.foerderung.example.org/export/programme.csv"
 TODAY = date(2026, 11, 25)
 

@@ -32,7 +32,7 @@ from foerderradar.model import FundingCall
 FDB = "https://www.foerderdatenbank.de/"
 PROGRAMMES = FDB + "FDB/Content/DE/Foerderprogramm/"
 TODAY = date(2026, 11, 25)
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "foerderdatenbank"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "foerderdatenbank"
 
 
 def make_spider(**portal: Any) -> FoerderdatenbankSpider:

@@ -35,7 +35,7 @@ from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import load_portals
 from foerderradar.storage import Store
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 API_PATH = urlsplit(SEDIA_API_URL).path
 CAPTURE_3 = "eu_sedia_search_3_horizon_2026.json"
 SOIL = "HORIZON-MISS-2027-05-SOIL-01-two-stage"  # SEDIA row, forthcoming, two-stage

@@ -30,7 +30,7 @@ from foerderradar.fixture_server import Answer, FixtureServer
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 KEY = "fdb"
 N = 12  # programmes: two list pages of the first facet
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)

@@ -20,7 +20,7 @@ from foerderradar.grouping.rule import (
     same_programme,
 )
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT / "bench"))
 from dedup_rule import HOLDOUT, SET, gold_pairs, load_set  # noqa: E402
 

@@ -26,7 +26,7 @@ from foerderradar.crawler.registry import KINDS, PortalKind
 from foerderradar.model import FundingCall
 from foerderradar.settings import load_portals
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 SHIPPED = (PROJECT / "config" / "portals.yaml").read_text(encoding="utf-8")
 HEADER = SHIPPED.split("\nportals:", 1)[0]  # the comment block above the entries
 

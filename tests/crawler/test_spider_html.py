@@ -23,8 +23,8 @@ from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import load_portals
 from foerderradar.storage import Store
 
-FIXTURES = Path(__file__).parent / "fixtures" / "nrw"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "portal-kinds.md"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "nrw"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "portal-kinds.md"
 HOST = "https://foerderbank.example.org"
 LIST_URL = f"{HOST}/de/foerderung/foerderprodukte.html"
 PRODUCT = f"{HOST}/de/foerderung/foerderprodukte"

@@ -45,7 +45,7 @@ from foerderradar.model import FundingCall
 from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
-FIXTURES = Path(__file__).parent / "fixtures" / "json"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "json"
 API_URL = "https://api.foerderung.example.org/v1/calls"
 TODAY = date(2026, 11, 25)
 FIELDS = {
@@ -403,7 +403,7 @@ ROUTES = {"/v1/calls?page=1": "page1.json", "/v1/calls?page=2": "page2.json", "/
 
 
 def test_json_crawl_pages_until_an_empty_one_and_stores_mapped_fields(tmp_path: Path, store: Store) -> None:
-    """Load, repeat, portals check and failures: tests/test_kind_contract.py (every kind)."""
+    """Load, repeat, portals check and failures: tests/crawler/test_kind_contract.py (every kind)."""
     with FixtureServer(FIXTURES, ROUTES) as server:
         p = portal(base_url=server.base_url, pagination={"param": "page"}, defaults={"level": "bund"})
         [first] = crawl(crawl_config(tmp_path, p), store, cache_dir=tmp_path / "cache")

@@ -29,7 +29,7 @@ from foerderradar.crawler.kinds.foerderdatenbank_export.reader import (
 )
 from foerderradar.model import FundingCall
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 12, 1)
 CONTENT = "BMWI/FDB/Content/DE/"
 EZB = CONTENT + "Foerderprogramm/Bund/BA/eingliederungszuschuss-bund.xml"

@@ -34,7 +34,7 @@ from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import AppSettings, Config, CrawlerSettings, MeasuresFile, load_portals
 from foerderradar.storage import Store
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 DEMO_SITE = TESTS.parent / "foerderradar" / "demo_site"
 FIXTURES = TESTS / "fixtures"
 MEASURES = MeasuresFile.model_validate(

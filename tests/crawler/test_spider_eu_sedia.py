@@ -42,8 +42,8 @@ from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import ConfigError, load_portals
 from foerderradar.storage import Store
 
-PROJECT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "eu_sedia"
+PROJECT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "eu_sedia"
 API_PATH = urlsplit(SEDIA_API_URL).path
 PUBLIC = ["kommune", "oeffentliche_einrichtung"]
 

@@ -26,7 +26,7 @@ from foerderradar.jobs import digest_inputs
 from foerderradar.settings import CrawlerSettings
 from foerderradar.storage import Store
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 

@@ -51,7 +51,7 @@ from foerderradar.model import CallSource, FundingCall, Match
 from foerderradar.settings import Measure, MeasuresFile
 
 AS_OF = date(2026, 12, 1)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # ------------------------------------------------------------------------------------------------
 # The reference: text.Analyzer's word pattern, compound splitting and phrase scan, relevance.Index

@@ -19,7 +19,7 @@ from foerderradar.model import FundingCall
 from foerderradar.storage import Store
 from foerderradar.storage.tables import CallEvent
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from dedup_rule import SET, load_set
 
 T0 = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)

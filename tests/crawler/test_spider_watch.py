@@ -23,8 +23,8 @@ from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import load_portals
 from foerderradar.storage import Store, record_to_call
 
-FIXTURES = Path(__file__).parent / "fixtures" / "nrw"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "portal-kinds.md"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "nrw"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "portal-kinds.md"
 HOST = "https://bezirksregierung.example.org"
 GIGABIT = f"{HOST}/foerderung/gigabitkoordination"
 SCHULE = f"{HOST}/foerderung/digitale-schule"
@@ -116,7 +116,7 @@ def test_config_survives_the_worker_round_trip(tmp_path: Path) -> None:
 
 
 def test_shipped_nrw_entries_are_valid_and_disabled() -> None:
-    portals = load_portals(Path(__file__).resolve().parents[1] / "config")
+    portals = load_portals(Path(__file__).resolve().parents[2] / "config")
     watched = {p.key: p for p in portals if isinstance(p, WatchPortal)}
     assert {"bezreg-detmold", "gigabit-nrw", "gigabit-projekttraeger"} <= set(watched)
     assert not any(p.enabled for p in watched.values())  # addresses unverified against the live sites
