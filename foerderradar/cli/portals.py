@@ -11,7 +11,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from foerderradar.cli.shared import ConfigOpt, config_or_exit, err, fail, guarded, open_store, out, problems_exit
+from foerderradar.cli.shared import (
+    ConfigOpt,
+    config_or_exit,
+    err,
+    fail,
+    guarded,
+    last_run_cells,
+    open_store,
+    out,
+    problems_exit,
+)
 from foerderradar.settings import ConfigError
 
 app = typer.Typer(help="Die beobachteten Portale (config/portals.yaml).", no_args_is_help=True)
@@ -32,15 +42,12 @@ def portals_list(config: ConfigOpt = None) -> None:
     colours = {"ok": "green", "warnung": "yellow", "fehler": "red", "unbekannt": "dim"}
     for p, h in zip(cfg.portals, health, strict=True):
         run = h.last_run
-        when = run.started_at.astimezone().strftime("%d.%m.%Y %H:%M") if run else "noch nie"
-        if run is None:
-            result = "–"
-        elif run.finished_at is None:
-            result = "[yellow]läuft oder abgebrochen[/yellow]"
-        elif run.ok:
-            result = f"ok: {run.items} Einträge, {run.new} neu, {run.changed} geändert, {run.errors} Fehler"
-        else:
-            result = f"[red]fehlgeschlagen[/red] ({run.errors} Fehler)"
+        when, result = last_run_cells(run.started_at if run else None, run is not None and run.finished_at is not None)
+        if result is None and run is not None:
+            result = (
+                f"ok: {run.items} Einträge, {run.new} neu, {run.changed} geändert, {run.errors} Fehler"
+                if run.ok else f"[red]fehlgeschlagen[/red] ({run.errors} Fehler)"
+            )
         state = f"[{colours[h.state]}]{h.label}[/{colours[h.state]}]"
         table.add_row(p.key, p.kind, p.name, "ja" if p.enabled else "nein", when, result, state)
     out.print(table)

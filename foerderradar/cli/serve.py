@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from foerderradar.cli.shared import ConfigOpt, config_or_exit, guarded, open_store, out
+from foerderradar.cli.shared import ConfigOpt, config_or_exit, guarded, last_run_cells, open_store, out
 
 
 def serve(config: ConfigOpt = None) -> None:
@@ -37,12 +37,8 @@ def status(config: ConfigOpt = None) -> None:
     names = {"crawl": "Abruf + Abgleich", "digest": "Wochenbericht"}
     for row in rows:
         last = row.last
-        when = last.started_at.astimezone().strftime("%d.%m.%Y %H:%M") if last else "noch nie"
-        if last is None:
-            result = "–"
-        elif last.ok is None:
-            result = "[yellow]läuft oder abgebrochen[/yellow]"
-        else:
+        when, result = last_run_cells(last.started_at if last else None, last is not None and last.ok is not None)
+        if result is None and last is not None:
             result = ("[green]ok[/green]: " if last.ok else "[red]Fehler[/red]: ") + (last.summary or "")
         table.add_row(names[row.job], row.cron, row.next_run.strftime("%a %d.%m.%Y %H:%M"), when, result)
     out.print(table)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -98,3 +98,13 @@ def write_output(path: Path, text: str) -> None:
         path.write_bytes(text.encode("utf-8"))
     except OSError as exc:
         fail(f"{path}: kann nicht geschrieben werden ({exc.strerror}).")
+
+
+RUNNING = "[yellow]läuft oder abgebrochen[/yellow]"  # a run without an end: still going, or killed
+
+
+def last_run_cells(started_at: datetime | None, finished: bool) -> tuple[str, str | None]:
+    """(when, result) of a table's "letzter Lauf" columns; result None: the caller says how it ended."""
+    if started_at is None:
+        return "noch nie", "–"
+    return started_at.astimezone().strftime("%d.%m.%Y %H:%M"), None if finished else RUNNING
