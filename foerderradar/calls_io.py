@@ -100,7 +100,7 @@ def export_calls(store: Store, out: IO[str], fmt: str = "jsonl") -> int:
 
 # -- marks ------------------------------------------------------------------------------------------
 
-MARK_COLUMNS = ["measure_id", "call_id", "mark", "note", "call_version", "marked_at", "title"]
+MARK_COLUMNS = ["measure_id", "call_id", "mark", "note", "call_version", "marked_at", "title", "kommune"]
 
 
 @dataclass(frozen=True)
@@ -113,12 +113,14 @@ class MarkedCall:
     def row(self) -> dict[str, Any]:
         m = self.mark
         return {"measure_id": m.measure_id, "call_id": m.call_id, "mark": m.mark, "note": m.note,
-                "call_version": m.call_version, "marked_at": m.marked_at.isoformat(), "title": self.title}
+                "call_version": m.call_version, "marked_at": m.marked_at.isoformat(), "title": self.title,
+                "kommune": m.kommune}
 
 
-def marked_calls(store: Store) -> list[MarkedCall]:
-    """Every mark, by measure and then in the order they were set, with its call's title."""
-    marks = all_marks(store)
+def marked_calls(store: Store, kommunen: Iterable[str]) -> list[MarkedCall]:
+    """The marks of these municipalities (in the order given), each by measure and then in the order
+    they were set, with its call's title."""
+    marks = [mark for kommune in kommunen for mark in all_marks(store, kommune)]
     titles = {m.call_id: (r.title if (r := store.get_call(m.call_id)) else "") for m in marks}
     return [MarkedCall(m, titles[m.call_id]) for m in marks]
 

@@ -41,14 +41,14 @@ def demo_config(config: Config, base_url: str) -> Config:
     ]
     crawler = config.settings.crawler.model_copy(update={"download_delay": 0.0, "http_cache": False})
     settings = config.settings.model_copy(update={"crawler": crawler})
-    return Config(config.directory, config.measures, portals, settings)
+    return config.replace(portals=portals, settings=settings)
 
 
 def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
     """Crawl the sample site, then the same jobs as every other surface (``jobs.py``): regroup,
     the stored verdicts with marks applied, the digest. No health alert: the demo's portals are
     loopback stand-ins, and city IT must not hear about them."""
-    from foerderradar.jobs import after_ingest, match_stored_calls, run_digest
+    from foerderradar.jobs import after_ingest, match_each, run_digests
     from foerderradar.matcher.report import render_report
 
     out_dir = out_dir.resolve()  # printed paths must work from any directory
@@ -62,23 +62,26 @@ def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
             cfg = demo_config(config, server.base_url)
             results = crawl(cfg, store, cache_dir=out_dir / "cache")
         after_ingest(store)
-        matches = match_stored_calls(store, cfg, as_of, min_score=cfg.settings.digest.min_score).matches
+        matched = match_each(store, cfg, as_of, min_score=cfg.settings.digest.min_score)
+        matches = [m for _, found in matched for m in found.matches]
         report = out_dir / "report.html"
         report.write_text(render_report(matches, "html"), encoding="utf-8")
-        send = bool(os.environ.get("FOERDERRADAR_SMTP_HOST")) and bool(cfg.settings.digest.recipients)
-        outcome = run_digest(store, cfg, as_of, preview_dir=out_dir, send=send)
+        send = bool(os.environ.get("FOERDERRADAR_SMTP_HOST")) and all(
+            one.settings.digest.recipients for one in cfg.each()
+        )
+        outcomes = [outcome for _, outcome in run_digests(store, cfg, as_of, preview_dir=out_dir, send=send)]
     finally:
         store.close()
     notes = [f"Datenbank der Demo: {db_file}"]
-    for r in outcome.recipients:
+    for r in (r for outcome in outcomes for r in outcome.recipients):
         notes.append(f"E-Mail an {r.recipient}: {r.status} {r.message or ''}".rstrip())
     if not send:
         notes.append("Kein Versand (FOERDERRADAR_SMTP_HOST und digest.recipients setzen, um zu senden).")
     return DemoResult(
         crawl=results,
         matches=len(matches),
-        measures=len({m.measure_id for m in matches}),
-        summary=outcome.summary,
-        paths=[*outcome.paths, report],
+        measures=len({(m.kommune, m.measure_id) for m in matches}),
+        summary=" ".join(outcome.summary for outcome in outcomes),
+        paths=[*(p for outcome in outcomes for p in outcome.paths), report],
         notes=notes,
     )

@@ -22,11 +22,11 @@ import logging
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -50,6 +50,7 @@ from foerderradar.notifier.service import (
 from foerderradar.settings import Config
 from foerderradar.storage import Store, record_to_call
 from foerderradar.storage.marks import all_marks
+from foerderradar.storage.ownership import Owners, claim_unowned, has_unowned
 from foerderradar.storage.tables import utcnow
 from foerderradar.storage.verdicts import (
     VerdictInputs,
@@ -151,6 +152,22 @@ def after_ingest(store: Store, config: Config | None = None, crawled: Sequence[s
     return Ingested(grouped, health, alerts)
 
 
+# -- the municipalities' own rows -------------------------------------------------------------------
+
+
+def adopt_unowned(store: Store, config: Config) -> int:
+    """Hand rows from before several municipalities existed to their municipality (see
+    ``storage/ownership.py``); every surface calls it once when it opens the store with a config.
+    Returns how many kinds of rows stay unowned because several municipalities could own them."""
+    if not has_unowned(store):
+        return 0
+    owners = Owners(
+        {k.slug: frozenset(m.id for m in k.profile.measures) for k in config.kommunen},
+        {one.kommune: frozenset(resolve_recipients(one, None, required=False)) for one in config.each()},
+    )
+    return claim_unowned(store, owners)
+
+
 # -- the verdicts on the stored calls ---------------------------------------------------------------
 
 
@@ -184,8 +201,10 @@ def match_stored_calls(
     limit: int | None = None,
     include_ineligible: bool = False,
     feedback: bool = True,
+    calls: StoredCalls | None = None,
 ) -> StoredMatches:
-    """The one policy for matching what is stored, for every surface.
+    """The one policy for matching what is stored, for every surface — for the municipality
+    ``config`` speaks for (``Config.for_kommune``; :func:`match_each` runs it for all of them).
 
     - *Which rows*: one call per programme (representatives, ``duplicate_of`` empty); each verdict
       carries the programme's pages on other portals (``Match.sources``).
@@ -207,22 +226,77 @@ def match_stored_calls(
     Raises ValueError (German) for an unknown ``measure_id``.
     """
     select_measures(config.measures, measure_id)
+    calls = calls or StoredCalls(store)
     if include_ineligible:
-        pool = _valid_representatives(store)
-        found = match_calls(
+        pool = calls.pool()
+        found = _owned(config, match_calls(
             pool.calls, config.measures, as_of, measure_id=measure_id, include_ineligible=True,
-            min_score=min_score, limit=limit, sources=store.sources(),
-        )
+            min_score=min_score, limit=limit, sources=calls.sources(),
+        ))
         checked, skipped, computed = pool.checked, pool.skipped, True
     else:
-        verdicts = stored_verdicts(store, config, as_of, min(min_score, config.settings.digest.min_score))
+        verdicts = stored_verdicts(store, config, as_of, min(min_score, config.settings.digest.min_score), calls)
         found = _filtered(verdicts.matches, measure_id, min_score, limit)
         checked, skipped, computed = verdicts.calls_checked, verdicts.skipped, verdicts.computed
     applications: list[Application] = []
     if feedback:
         versions = store.call_versions({m.call_id for m in found})
-        found, applications = apply_marks(found, all_marks(store), versions)
+        found, applications = apply_marks(found, all_marks(store, config.kommune), versions)
     return StoredMatches(found, applications, checked, skipped, computed)
+
+
+def match_each(
+    store: Store,
+    config: Config,
+    as_of: date,
+    kommunen: Sequence[str] = (),
+    **options: Any,
+) -> list[tuple[Config, StoredMatches]]:
+    """:func:`match_stored_calls` for every municipality (``kommunen``: only those), in the
+    profiles' order. The stored calls are read once for all of them (:class:`StoredCalls`); each
+    municipality's verdicts, marks and options stay its own. A ``measure_id`` limits the run to the
+    municipalities that have that measure. Raises UnknownKommune, and ValueError for a measure
+    none of them has (German)."""
+    chosen = config.each(kommunen)
+    measure_id = options.get("measure_id")
+    if measure_id is not None and len(chosen) > 1:  # --measure: the municipalities that have it
+        chosen = [one for one in chosen if any(m.id == measure_id for m in one.measures.measures)] or chosen[:1]
+    calls = StoredCalls(store)
+    return [(one, match_stored_calls(store, one, as_of, calls=calls, **options)) for one in chosen]
+
+
+class StoredCalls:
+    """What matching reads of the calls every municipality shares, read at most once per run: the
+    fingerprint of their content (first, so a crawl writing meanwhile makes it older than the
+    calls, the safe direction), their pages on every portal, the valid representatives."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._fingerprint: str | None = None
+        self._sources: dict[str, tuple[CallSource, ...]] | None = None
+        self._pool: _Pool | None = None
+
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = self.store.calls_fingerprint()
+        return self._fingerprint
+
+    def sources(self) -> dict[str, tuple[CallSource, ...]]:
+        if self._sources is None:
+            self.fingerprint()
+            self._sources = self.store.sources()
+        return self._sources
+
+    def pool(self) -> _Pool:
+        if self._pool is None:
+            self.fingerprint()
+            self._pool = _valid_representatives(self.store)
+        return self._pool
+
+
+def _owned(config: Config, matches: Iterable[Match]) -> list[Match]:
+    """The matcher judges one city's measures and does not know its slug: stamp it on."""
+    return [replace(m, kommune=config.kommune) for m in matches]
 
 
 def _filtered(matches: Iterable[Match], measure_id: str | None, min_score: float, limit: int | None) -> list[Match]:
@@ -250,30 +324,34 @@ class Verdicts:
     computed: bool
 
 
-def stored_verdicts(store: Store, config: Config, as_of: date, min_score: float = 0) -> Verdicts:
-    """The ``matches`` table when it still fits and holds every verdict from ``min_score`` on;
-    otherwise recompute from ``min_score`` on, store, and return that.
+def stored_verdicts(
+    store: Store, config: Config, as_of: date, min_score: float = 0, calls: StoredCalls | None = None
+) -> Verdicts:
+    """The municipality's rows of the ``matches`` table when they still fit and hold every verdict
+    from ``min_score`` on; otherwise recompute from ``min_score`` on, store, and return that.
 
     The fingerprint is taken before the calls are read: a crawl writing in between makes the
     stored fingerprint older than the verdicts, so the next read recomputes — the safe direction.
     """
+    calls = calls or StoredCalls(store)
+    kommune = config.kommune
     measures = [m.id for m in select_measures(config.measures, None)]
-    fingerprint = inputs_fingerprint(store, config, as_of)
-    states = match_states(store, measures)
+    fingerprint = inputs_fingerprint(config, as_of, calls.fingerprint())
+    states = match_states(store, kommune, measures)
     if measures and all(
         (state := states.get(m)) is not None and state.inputs == fingerprint and state.min_score <= min_score
         for m in measures
     ):
         order = {measure: n for n, measure in enumerate(measures)}
-        rows = sorted(stored_matches(store, measures), key=lambda r: (order[r.measure_id], r.rank))
-        sources = store.sources()
+        rows = sorted(stored_matches(store, kommune, measures), key=lambda r: (order[r.measure_id], r.rank))
+        sources = calls.sources()
         first = states[measures[0]]
         return Verdicts([record_to_match(r, sources) for r in rows], first.calls_checked, first.calls_skipped, False)
-    pool = _valid_representatives(store)
-    matches = find_matches(pool.calls, config, as_of, store.sources(), min_score)
+    pool = calls.pool()
+    matches = _owned(config, find_matches(pool.calls, config, as_of, calls.sources(), min_score))
     if measures:
         inputs = VerdictInputs(fingerprint, as_of, pool.checked, pool.skipped, min_score)
-        save_matches(store, matches, inputs, measures)
+        save_matches(store, kommune, matches, inputs, measures)
     return Verdicts(matches, pool.checked, pool.skipped, True)
 
 
@@ -307,13 +385,14 @@ def _valid_representatives(store: Store) -> _Pool:
     return _Pool(pool, len(pool) + store.count_calls(duplicates_only=True), skipped)
 
 
-def inputs_fingerprint(store: Store, config: Config, as_of: date) -> str:
-    """Everything a verdict depends on, hashed: the stored calls (content and grouping), the
-    measures file (the city and all measures — each measure's terms shape the others' compound
-    splitting), the day (deadlines close, calls open) and the code that judges. Marks are not in
-    it: they apply on every read, so a mark never makes the matcher run again."""
+def inputs_fingerprint(config: Config, as_of: date, calls_fingerprint: str) -> str:
+    """Everything a municipality's verdicts depend on, hashed: the stored calls (content and
+    grouping, ``Store.calls_fingerprint``), its file (the city and all measures — each measure's
+    terms shape the others' compound splitting; not its recipients), the day (deadlines close,
+    calls open) and the code that judges. Marks are not in it: they apply on every read, so a mark
+    never makes the matcher run again."""
     digest = hashlib.sha256()
-    for part in (code_digest(), config.measures.model_dump_json(), as_of.isoformat(), store.calls_fingerprint()):
+    for part in (code_digest(), config.measures.matching_json(), as_of.isoformat(), calls_fingerprint):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()
@@ -333,15 +412,16 @@ def code_digest() -> str:
 # -- the digest -------------------------------------------------------------------------------------
 
 
-def digest_inputs(store: Store, config: Config, as_of: date) -> DigestInputs:
-    """What every recipient's digest (and the Atom feed and calendar) is built from, loaded once.
+def digest_inputs(store: Store, config: Config, as_of: date, calls: StoredCalls | None = None) -> DigestInputs:
+    """What every recipient's digest of one municipality (and its Atom feed and calendar) is built
+    from, loaded once.
 
     The verdicts are :func:`match_stored_calls` with the digest's ``min_score``; the records are
     only those the digest can show (matched calls, their other portals' pages, running
     applications), fetched after matching instead of keeping every stored record.
     """
     covers_until = utcnow() - IN_FLIGHT
-    found = match_stored_calls(store, config, as_of, min_score=config.settings.digest.min_score)
+    found = match_stored_calls(store, config, as_of, min_score=config.settings.digest.min_score, calls=calls)
     wanted = (
         {m.call_id for m in found.matches}
         | {s.call_id for m in found.matches for s in m.sources}
@@ -361,9 +441,50 @@ def run_digest(
     preview_dir: Path | None = None,
     send: bool = False,
     to: list[str] | None = None,
+    calls: StoredCalls | None = None,
 ) -> DigestOutcome:
-    """The weekly digest: recipients checked first (a usage error must not wait for matching), then
-    the inputs, then preview and/or sending (at most once per period and recipient)."""
+    """One municipality's weekly digest: recipients checked first (a usage error must not wait for
+    matching), then the inputs, then preview and/or sending (at most once per period and recipient)."""
     recipients = resolve_recipients(config, to, required=send)
-    inputs = digest_inputs(store, config, as_of)
+    inputs = digest_inputs(store, config, as_of, calls)
     return dispatch(store, config, as_of, inputs, recipients, preview_dir=preview_dir, send=send, to=to)
+
+
+def run_digests(
+    store: Store,
+    config: Config,
+    as_of: date,
+    kommunen: Sequence[str] = (),
+    *,
+    preview_dir: Path | None = None,
+    send: bool = False,
+    to: list[str] | None = None,
+) -> list[tuple[Config, DigestOutcome]]:
+    """Every municipality's digest (``kommunen``: only those), one after another, each sent at most
+    once per municipality, period and recipient — a run killed halfway is simply run again.
+
+    Checked before anything is sent: unknown slugs (UnknownKommune) and municipalities without any
+    recipient when sending (ValueError naming their profiles). With several municipalities a
+    preview goes to ``preview_dir/SLUG/``.
+    """
+    chosen = config.each(kommunen)
+    for one in chosen:
+        resolve_recipients(one, to, required=False)  # an invalid address stops the run before any mail
+    if send and not to:
+        silent = [one for one in chosen if not resolve_recipients(one, None, required=False)]
+        if silent:
+            files = ", ".join(str(_profile_path(one)) for one in silent)
+            raise ValueError(
+                f"Keine Empfänger für {', '.join(one.kommune for one in silent)}: digest.recipients in {files} "
+                "eintragen oder --to ADRESSE angeben."
+            )
+    calls = StoredCalls(store)
+    outcomes = []
+    for one in chosen:
+        where = preview_dir / one.kommune if preview_dir is not None and config.several else preview_dir
+        outcomes.append((one, run_digest(store, one, as_of, preview_dir=where, send=send, to=to, calls=calls)))
+    return outcomes
+
+
+def _profile_path(config: Config) -> Path:
+    return next(k.path for k in config.kommunen if k.slug == config.kommune)

@@ -212,6 +212,9 @@ class Match:
     # Every portal page of the programme, this call first (match_calls always fills it; a Match
     # built by hand may leave it empty, and then ``url`` is the one page).
     sources: tuple[CallSource, ...] = ()
+    # The municipality (slug) whose measure this is: set by the jobs that match per municipality;
+    # the matcher itself judges one city's measures and leaves it empty.
+    kommune: str = ""
 
     @property
     def other_sources(self) -> tuple[CallSource, ...]:
@@ -233,6 +236,7 @@ class Match:
     def to_json(self) -> dict[str, Any]:
         """The contract's JSON shape for `match --format json`."""
         return {
+            "kommune": self.kommune,
             "measure_id": self.measure_id,
             "call_id": self.call_id,
             "title": self.title,
@@ -266,3 +270,4 @@ class Mark:
     call_version: int
     marked_at: datetime
     note: str | None = None
+    kommune: str = ""  # the municipality whose person marked it (storage always sets it)

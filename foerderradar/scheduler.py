@@ -55,18 +55,21 @@ def _finish(store: Store, run_id: int, ok: bool, summary: str) -> None:
 
 def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
     """The daily job: crawl every enabled portal, then what follows every crawl (regroup, health,
-    alerts), then refresh the stored verdicts so the digest and the feeds only read them."""
-    from foerderradar.jobs import after_ingest, crawl_portals, match_stored_calls
+    alerts), then refresh every municipality's stored verdicts so the digests and the feeds only
+    read them."""
+    from foerderradar.jobs import after_ingest, crawl_portals, match_each
 
     results = crawl_portals(config, store)
     ingested = after_ingest(store, config, [r.portal for r in results])
-    found = match_stored_calls(store, config, date.today(), min_score=config.settings.digest.min_score)
+    matched = match_each(store, config, date.today(), min_score=config.settings.digest.min_score)
+    matches = sum(len(found.matches) for _, found in matched)
+    skipped = max((found.skipped for _, found in matched), default=0)
     failed = [r.portal for r in results if not r.ok]
     summary = (
         f"{len(results)} Portale, {sum(r.new for r in results)} neu, "
         f"{sum(r.changed for r in results)} geändert, {ingested.grouped.groups} Programme auf mehreren Portalen, "
-        f"{len(found.matches)} Treffer"
-        + (f"; {found.skipped} ungültig gespeicherte Förderaufrufe übersprungen" if found.skipped else "")
+        f"{matches} Treffer" + (f" für {len(matched)} Kommunen" if config.several else "")
+        + (f"; {skipped} ungültig gespeicherte Förderaufrufe übersprungen" if skipped else "")
         + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
         + "".join(f"; Störungsmeldung an {a.recipient} fehlgeschlagen" for a in ingested.alerts if a.status == "failed")
     )
@@ -74,12 +77,18 @@ def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
 
 
 def send_digest(config: Config, store: Store) -> tuple[bool, str]:
-    from foerderradar.jobs import run_digest
+    """Every municipality's digest (one after another; a municipality already sent is skipped)."""
+    from foerderradar.jobs import run_digests
 
-    outcome = run_digest(store, config, date.today(), send=True)
-    failed = [r.recipient for r in outcome.recipients if r.status == "failed"]
-    summary = f"{outcome.period}: {outcome.summary}" + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
-    return not failed, summary
+    outcomes = run_digests(store, config, date.today(), send=True)
+    failed = [f"{r.recipient} ({one.kommune})" if config.several else r.recipient
+              for one, outcome in outcomes for r in outcome.recipients if r.status == "failed"]
+    if config.several:
+        sent = sum(r.status == "sent" for _, outcome in outcomes for r in outcome.recipients)
+        summary = f"{outcomes[0][1].period}: {len(outcomes)} Kommunen, {sent} Berichte versendet"
+    else:
+        summary = f"{outcomes[0][1].period}: {outcomes[0][1].summary}"
+    return not failed, summary + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
 
 
 def run_job(job: str, config_dir: str, trigger: str = "schedule") -> None:
@@ -89,8 +98,11 @@ def run_job(job: str, config_dir: str, trigger: str = "schedule") -> None:
     except ConfigError as exc:
         log.error("Konfigurationsfehler, Job %s übersprungen:\n%s", job, exc)
         return
+    from foerderradar.jobs import adopt_unowned
+
     store = Store()
     try:
+        adopt_unowned(store, config)
         run_id = _record(store, job, trigger)
         try:
             with held(store, job):

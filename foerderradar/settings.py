@@ -18,9 +18,9 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar, cast, get_args
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -37,9 +37,16 @@ from foerderradar.config_messages import (
     yaml_problem,
 )
 from foerderradar.crawler.crawl_settings import CrawlerSettings
-from foerderradar.crawler.entry.base import SLUG, STRICT, PortalBase
-from foerderradar.model import APPLICANTS
+from foerderradar.crawler.entry.base import STRICT, PortalBase
+from foerderradar.german.fold import fold
 from foerderradar.netpolicy import portal_url_problems
+
+# The municipality's file models, re-exported: settings is where a config's models are looked up.
+from foerderradar.profile import EMAIL as _EMAIL
+from foerderradar.profile import City as City
+from foerderradar.profile import Measure as Measure
+from foerderradar.profile import MeasuresFile as MeasuresFile
+from foerderradar.profile import MeasureStatus as MeasureStatus
 
 CONFIG_ENV = "FOERDERRADAR_CONFIG"
 DEFAULT_CONFIG_DIR = Path("config")
@@ -57,41 +64,7 @@ class _Strict(BaseModel):
     model_config = STRICT
 
 
-# -- measures.yaml --------------------------------------------------------------------------------
-
-MeasureStatus = Literal["open", "planned", "done"]
-
-
-class City(_Strict):
-    name: str = Field(min_length=1)
-    region: str = Field(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
-    applicant_types: list[str] = Field(min_length=1)
-    # Optional: named areas the city belongs to (Kreis, LEADER region …) for area-limited calls.
-    areas: list[str] = Field(default_factory=list)
-
-    @field_validator("applicant_types")
-    @classmethod
-    def _known(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if item not in APPLICANTS:
-                raise ValueError(not_one_of(item, APPLICANTS, "kein bekannter Antragstellertyp"))
-        return value
-
-
-class Measure(_Strict):
-    id: str = Field(pattern=SLUG, max_length=128)
-    title: str = Field(min_length=1)
-    description: str = ""
-    keywords: list[str] = Field(default_factory=list)
-    exclude: list[str] = Field(default_factory=list)
-    owner: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    status: MeasureStatus = "open"
-
-
-class MeasuresFile(_Strict):
-    city: City
-    measures: list[Measure] = Field(min_length=1)
-
+# -- measures.yaml / kommunen/SLUG.yaml: the models live in profile.py ------------------------------
 
 # -- portals.yaml ---------------------------------------------------------------------------------
 
@@ -169,9 +142,6 @@ class ScheduleSettings(_Strict):
                 f"{cron_detail(str(exc))}"
             ) from None
         return value
-
-
-_EMAIL = r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$"
 
 
 class HealthSettings(_Strict):
@@ -359,7 +329,11 @@ def _read_validated(path: Path, model: type[_M]) -> _M:
 
 
 def load_measures(directory: Path) -> MeasuresFile:
-    path = directory / "measures.yaml"
+    return load_profile(directory / "measures.yaml")
+
+
+def load_profile(path: Path) -> MeasuresFile:
+    """One municipality's file (``measures.yaml`` or ``kommunen/SLUG.yaml``), measure ids unique."""
     parsed = _read_validated(path, MeasuresFile)
     problems = [
         f"{path}: measures[{i}].id: {m.id!r} kommt doppelt vor; jede Maßnahme braucht eine eigene id"
@@ -369,6 +343,89 @@ def load_measures(directory: Path) -> MeasuresFile:
     if problems:
         raise ConfigError(problems)
     return parsed
+
+
+# -- the municipalities ---------------------------------------------------------------------------
+
+KOMMUNEN_DIR = "kommunen"
+KOMMUNE_SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
+
+
+@dataclass(frozen=True)
+class Kommune:
+    """One municipality this instance serves: its slug (the profile's file name; in the single form
+    the city's name, e.g. ``schloss-holte-stukenbrock``), its file and where that file is."""
+
+    slug: str
+    profile: MeasuresFile
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.profile.city.name
+
+    @property
+    def recipients(self) -> list[str]:
+        return list(self.profile.digest.recipients) if self.profile.digest else []
+
+
+def city_slug(name: str) -> str:
+    """The single form's slug: the city's name folded ("Schloß Holte-Stukenbrock" →
+    "schloss-holte-stukenbrock"), so the file it becomes in ``kommunen/`` keeps its marks."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:63].strip("-") or "kommune"
+
+
+def load_kommunen(directory: Path) -> tuple[str, list[Kommune]]:
+    """The municipalities and the form they are written in: ``("single", [one])`` from
+    measures.yaml, ``("kommunen", [...])`` from ``kommunen/*.yaml``; both present is an error."""
+    folder, single = directory / KOMMUNEN_DIR, directory / "measures.yaml"
+    if not folder.is_dir():
+        profile = load_measures(directory)
+        return "single", [Kommune(city_slug(profile.city.name), profile, single)]
+    if single.exists():
+        raise ConfigError([
+            f"{single} und {folder}/: beide vorhanden – eine Kommune steht in measures.yaml, mehrere stehen "
+            f"in {KOMMUNEN_DIR}/KURZNAME.yaml; measures.yaml nach {KOMMUNEN_DIR}/ verschieben oder den Ordner "
+            f"{KOMMUNEN_DIR}/ entfernen"
+        ])
+    problems: list[str] = []
+    kommunen: list[Kommune] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix == ".yml":
+            problems.append(f"{path}: Profile enden auf .yaml; die Datei in {path.stem}.yaml umbenennen")
+            continue
+        if path.suffix != ".yaml":
+            continue  # a README or a backup next to the profiles
+        if not re.match(KOMMUNE_SLUG, path.stem):
+            problems.append(
+                f"{path}: der Dateiname ist der Kurzname der Kommune und darf nur Kleinbuchstaben, Ziffern und "
+                f"Bindestriche enthalten (z. B. {city_slug(path.stem)}.yaml)"
+            )
+            continue
+        try:
+            kommunen.append(Kommune(path.stem, load_profile(path), path))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if not kommunen and not problems:
+        problems.append(
+            f"{folder}/: enthält kein Profil; je Kommune eine Datei KURZNAME.yaml im Format von measures.yaml "
+            "anlegen (Vorlage: config/kommunen.example/)"
+        )
+    seen: dict[str, Path] = {}
+    for kommune in kommunen:
+        ags = kommune.profile.city.ags
+        if ags is None:
+            continue
+        if ags in seen:
+            problems.append(
+                f"{kommune.path}: city.ags: {ags!r} steht schon in {seen[ags]}; jede Kommune hat einen eigenen"
+            )
+        seen.setdefault(ags, kommune.path)
+    if problems:
+        raise ConfigError(problems)
+    return "kommunen", kommunen
 
 
 PortalValidator = Callable[[dict[str, Any]], PortalBase]
@@ -459,14 +516,103 @@ def load_app_settings(directory: Path, env: dict[str, str] | None = None) -> App
         raise ConfigError(format_validation_error(path, exc, model=AppSettings)) from None
 
 
-@dataclass
-class Config:
-    """Everything a command needs from the config directory, validated together."""
+class UnknownKommune(ValueError):
+    """A ``--kommune`` that names no profile (German message listing the known ones)."""
 
-    directory: Path
-    measures: MeasuresFile
-    portals: list[PortalBase]
-    settings: AppSettings = field(default_factory=AppSettings)
+
+class Config:
+    """Everything a command needs from the config directory, validated together.
+
+    ``kommunen`` are every municipality the instance serves. A Config *for* one of them
+    (:meth:`for_kommune`; in the single form the Config itself) has that municipality's
+    ``measures``, ``kommune`` (its slug) and digest recipients in ``settings.digest.recipients`` —
+    so every per-municipality step reads a Config exactly as it did when there was only one.
+    Asking an instance-wide Config of several municipalities for ``measures`` is a programming
+    error (it would silently mean "the first town").
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        measures: MeasuresFile | None,
+        portals: list[PortalBase],
+        settings: AppSettings | None = None,
+        *,
+        kommunen: Sequence[Kommune] | None = None,
+        layout: Literal["single", "kommunen"] = "single",
+        scope: str | None = None,
+    ) -> None:
+        self.directory = directory
+        self.portals = portals
+        self.settings = settings if settings is not None else AppSettings()
+        if kommunen is None:
+            if measures is None:
+                raise TypeError("Config needs measures or kommunen")
+            kommunen = [Kommune(city_slug(measures.city.name), measures, directory / "measures.yaml")]
+        self.kommunen: tuple[Kommune, ...] = tuple(kommunen)
+        self.layout = layout
+        self.scope = scope if scope is not None else (self.kommunen[0].slug if len(self.kommunen) == 1 else None)
+        self._measures = measures if measures is not None or self.scope is None else self._kommune().profile
+
+    def _kommune(self) -> Kommune:
+        if self.scope is None:
+            raise RuntimeError("an instance-wide Config of several municipalities has no single measures file")
+        return next(k for k in self.kommunen if k.slug == self.scope)
+
+    @property
+    def measures(self) -> MeasuresFile:
+        if self._measures is None:
+            return self._kommune().profile
+        return self._measures
+
+    @property
+    def kommune(self) -> str:
+        """The slug of the municipality this Config speaks for."""
+        return self._kommune().slug
+
+    @property
+    def several(self) -> bool:
+        return len(self.kommunen) > 1
+
+    @property
+    def label(self) -> str:
+        """Who the instance serves, for instance-wide texts (health alerts, the Kreis overview)."""
+        if not self.several:
+            return self.kommunen[0].name
+        kreise = {k.profile.city.kreis for k in self.kommunen}
+        if len(kreise) == 1 and None not in kreise:
+            return f"Kreis {next(iter(kreise))}".replace("Kreis Kreis ", "Kreis ")
+        return f"{len(self.kommunen)} Kommunen"
+
+    def for_kommune(self, slug: str) -> Config:
+        """This Config seen from one municipality: its measures and its digest recipients (the single
+        form adds those of foerderradar.toml)."""
+        kommune = next((k for k in self.kommunen if k.slug == slug), None)
+        if kommune is None:
+            known = ", ".join(k.slug for k in self.kommunen)
+            raise UnknownKommune(f"Unbekannte Kommune {slug!r}. Bekannte Kommunen: {known}")
+        recipients = [*(self.settings.digest.recipients if self.layout == "single" else ()), *kommune.recipients]
+        digest = self.settings.digest.model_copy(update={"recipients": list(dict.fromkeys(recipients))})
+        settings = self.settings.model_copy(update={"digest": digest})
+        return Config(self.directory, kommune.profile, self.portals, settings, kommunen=self.kommunen,
+                      layout=self.layout, scope=slug)
+
+    def each(self, slugs: Sequence[str] = ()) -> list[Config]:
+        """One Config per municipality (``slugs``: only those, in the order given; unknown ones raise
+        UnknownKommune). A Config for one municipality stays itself."""
+        if self.scope is not None and self.several and not slugs:
+            return [self]
+        chosen = list(dict.fromkeys(slugs)) or [k.slug for k in self.kommunen]
+        return [self.for_kommune(slug) for slug in chosen]
+
+    def replace(self, **changes: object) -> Config:
+        """A copy with ``portals`` or ``settings`` replaced (the demo swaps in its loopback portals)."""
+        portals = cast(list[PortalBase], changes.pop("portals", self.portals))
+        settings = cast(AppSettings, changes.pop("settings", self.settings))
+        if changes:
+            raise TypeError(f"Config.replace: unknown fields {sorted(changes)}")
+        return Config(self.directory, self._measures, portals, settings, kommunen=self.kommunen,
+                      layout=self.layout, scope=self.scope)
 
 
 def load_config(directory: str | Path | None = None, *, need_portals: bool = True) -> Config:
@@ -480,7 +626,7 @@ def load_config(directory: str | Path | None = None, *, need_portals: bool = Tru
     problems: list[str] = []
     results: dict[str, Any] = {}
     loaders: dict[str, Callable[[], Any]] = {
-        "measures": lambda: load_measures(base),
+        "kommunen": lambda: load_kommunen(base),
         "settings": lambda: load_app_settings(base),
     }
     if need_portals:
@@ -490,9 +636,16 @@ def load_config(directory: str | Path | None = None, *, need_portals: bool = Tru
             results[name] = loader()
         except ConfigError as exc:
             problems.extend(exc.problems)
+    layout_ok = "kommunen" in results and "settings" in results
+    if layout_ok and results["kommunen"][0] == "kommunen" and results["settings"].digest.recipients:
+        problems.append(
+            f"{base / 'foerderradar.toml'}: digest.recipients: bei mehreren Kommunen stehen die Empfänger im "
+            f"Profil der Kommune ({KOMMUNEN_DIR}/KURZNAME.yaml, digest: recipients: [...]); die Zeile hier löschen"
+        )
     if problems:
         raise ConfigError(problems)
-    return Config(base, results["measures"], results.get("portals", []), results["settings"])
+    layout, kommunen = results["kommunen"]
+    return Config(base, None, results.get("portals", []), results["settings"], kommunen=kommunen, layout=layout)
 
 
 def _load_dotenv(directory: Path) -> None:

@@ -1,5 +1,5 @@
 """``calls``: the stored funding calls in and out (``calls_io.py``), regrouping, and the marks people
-set on the verdicts (``storage/feedback.py``)."""
+set on the verdicts (``storage/marks.py``), each for one municipality."""
 
 from __future__ import annotations
 
@@ -10,7 +10,19 @@ import typer
 from rich.table import Table
 
 from foerderradar.cli.crawl import print_group_summary
-from foerderradar.cli.shared import ConfigOpt, config_or_exit, err, fail, guarded, open_store, out
+from foerderradar.cli.shared import (
+    ConfigOpt,
+    KommuneOpt,
+    chosen_kommunen,
+    config_or_exit,
+    err,
+    fail,
+    guarded,
+    one_kommune,
+    open_store,
+    out,
+)
+from foerderradar.settings import Config
 
 app = typer.Typer(help="Gespeicherte Förderaufrufe importieren und exportieren.", no_args_is_help=True)
 
@@ -79,58 +91,75 @@ def calls_mark(
     verdict: Annotated[str, typer.Argument(help="relevant | dismissed | applied | rejected")],
     measure: Annotated[str, typer.Option("--measure", help="ID der Maßnahme aus measures.yaml.")],
     note: Annotated[str | None, typer.Option("--note", help="Notiz, z. B. Aktenzeichen des Antrags.")] = None,
+    kommune: KommuneOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Einen Treffer bewerten: relevant, verworfen (dismissed), beantragt (applied), abgelehnt (rejected)."""
     from foerderradar.storage.marks import MARK_KINDS, MARK_LABELS, UnknownCall, set_mark
 
-    cfg = config_or_exit(config, need_portals=False)
+    cfg = one_kommune(config_or_exit(config, need_portals=False), kommune)
     if verdict not in MARK_KINDS:
         fail(f"{verdict!r} ist keine Markierung; erlaubt: {', '.join(MARK_KINDS)}.", 2)
     if all(m.id != measure for m in cfg.measures.measures):
         known = ", ".join(m.id for m in cfg.measures.measures)
-        fail(f"Unbekannte Maßnahme {measure!r}. Bekannte Maßnahmen: {known}", 2)
-    with open_store() as store:
+        fail(f"Unbekannte Maßnahme {measure!r}{_of(cfg)}. Bekannte Maßnahmen: {known}", 2)
+    with open_store(cfg) as store:
         try:
-            row = guarded(lambda: set_mark(store, call_id, measure, verdict, note))  # type: ignore[arg-type]
+            row = guarded(lambda: set_mark(store, cfg.kommune, call_id, measure, verdict, note))  # type: ignore[arg-type]
         except UnknownCall:
             fail(f"Unbekannter Förderaufruf {call_id!r} (die IDs zeigt: foerderradar match --format csv).", 2)
-    out.print(f"{call_id} für {measure}: {MARK_LABELS[row.mark]} (Version {row.call_version}).")
+    out.print(f"{call_id} für {measure}{_of(cfg)}: {MARK_LABELS[row.mark]} (Version {row.call_version}).")
 
 
 @app.command("unmark")
 def calls_unmark(
     call_id: Annotated[str, typer.Argument(help="ID des Förderaufrufs.")],
     measure: Annotated[str, typer.Option("--measure", help="ID der Maßnahme.")],
+    kommune: KommuneOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Eine Bewertung zurücknehmen."""
     from foerderradar.storage.marks import clear_mark
 
-    with open_store() as store:
-        removed = guarded(lambda: clear_mark(store, call_id, measure))
+    cfg = one_kommune(config_or_exit(config, need_portals=False), kommune)
+    with open_store(cfg) as store:
+        removed = guarded(lambda: clear_mark(store, cfg.kommune, call_id, measure))
     if not removed:
-        fail(f"Keine Markierung für {call_id} und {measure}.", 1)
-    out.print(f"Markierung für {call_id} und {measure} entfernt.")
+        fail(f"Keine Markierung für {call_id} und {measure}{_of(cfg)}.", 1)
+    out.print(f"Markierung für {call_id} und {measure}{_of(cfg)} entfernt.")
+
+
+def _of(cfg: Config) -> str:
+    """" (Kommune verl)" when the instance serves several municipalities, else nothing."""
+    return f" (Kommune {cfg.kommune})" if cfg.several else ""
 
 
 @app.command("marks")
-def calls_marks(fmt: Annotated[str, typer.Option("--format", help="table | csv | jsonl")] = "table") -> None:
+def calls_marks(
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | jsonl")] = "table",
+    kommune: KommuneOpt = None,
+    config: ConfigOpt = None,
+) -> None:
     """Alle Bewertungen anzeigen oder exportieren (laufende Anträge: Markierung applied)."""
     from foerderradar.calls_io import export_marks, marked_calls
     from foerderradar.storage.marks import MARK_LABELS
 
     if fmt not in ("table", "csv", "jsonl"):
         fail(f"--format {fmt!r} ist unbekannt; erlaubt: table, csv, jsonl.", 2)
-    with open_store() as store:
-        marked = guarded(lambda: marked_calls(store))
+    cfg = config_or_exit(config, need_portals=False)
+    chosen = chosen_kommunen(cfg, kommune)
+    with open_store(cfg) as store:
+        marked = guarded(lambda: marked_calls(store, [one.kommune for one in chosen]))
     if fmt != "table":
         export_marks(marked, sys.stdout, fmt)
         return
     table = Table(title=f"Bewertungen ({len(marked)})", title_justify="left")
-    for col in ("Maßnahme", "Förderaufruf", "Bewertung", "Notiz", "am"):
+    columns = ("Kommune", "Maßnahme", "Förderaufruf", "Bewertung", "Notiz", "am")
+    for col in columns if cfg.several else columns[1:]:
         table.add_column(col, overflow="fold")
     for entry in marked:
         m = entry.mark
-        table.add_row(m.measure_id, f"{entry.title}\n{m.call_id}", MARK_LABELS[m.mark], m.note or "",
-                      m.marked_at.astimezone().strftime("%d.%m.%Y"))
+        cells = [m.measure_id, f"{entry.title}\n{m.call_id}", MARK_LABELS[m.mark], m.note or "",
+                 m.marked_at.astimezone().strftime("%d.%m.%Y")]
+        table.add_row(*([m.kommune, *cells] if cfg.several else cells))
     out.print(table)

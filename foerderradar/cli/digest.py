@@ -1,5 +1,5 @@
 """``digest`` and ``feed``: the weekly digest and the subscribable feeds, both on the stored verdicts
-(``jobs.run_digest``, ``jobs.digest_inputs``)."""
+(``jobs.run_digests``, ``jobs.digest_inputs``), one municipality's each."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ import typer
 from foerderradar.cli.shared import (
     AsOfOpt,
     ConfigOpt,
+    KommuneOpt,
+    chosen_kommunen,
     config_or_exit,
     err,
     fail,
     guarded,
+    one_kommune,
     open_store,
     out,
     parse_as_of,
@@ -32,34 +35,38 @@ def digest(
     preview: Annotated[Path | None, typer.Option("--preview", help="digest.html/.txt/.eml in DIR schreiben.")] = None,
     send: Annotated[bool, typer.Option("--send", help="Per SMTP versenden.")] = False,
     to: Annotated[list[str] | None, typer.Option("--to", help="Empfänger (statt der konfigurierten).")] = None,
+    kommune: KommuneOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Den Wochenbericht erzeugen (Vorschau) und/oder versenden."""
-    from foerderradar.jobs import run_digest
+    """Den Wochenbericht erzeugen (Vorschau) und/oder versenden – bei mehreren Kommunen jeder ihren eigenen."""
+    from foerderradar.jobs import run_digests
 
     day = parse_as_of(as_of)
     if not preview and not send:
         fail("Bitte --preview DIR und/oder --send angeben.", 2)
     cfg = config_despite_portals(config, note=True)
-    with open_store() as store:
+    chosen = [one.kommune for one in chosen_kommunen(cfg, kommune)]
+    with open_store(cfg) as store:
         try:
             with held(store, "digest") if send else nullcontext():
-                outcome = run_digest(store, cfg, day, preview_dir=preview, send=send, to=to)
+                outcomes = run_digests(store, cfg, day, chosen, preview_dir=preview, send=send, to=to)
         except ValueError as exc:
             fail(str(exc), 2)
         except LockBusy as exc:
             fail(str(exc))
         except StoreError as exc:  # the database failed mid-run; the ledger says who already got theirs
             fail(f"Bericht abgebrochen. {exc}")
-    out.print(f"Zeitraum {outcome.period}: {outcome.summary}")
-    for path in outcome.paths:
-        out.print(f"  geschrieben: {path}")
     failed = False
-    for result in outcome.recipients:
-        colour = {"sent": "green", "already_sent": "cyan"}.get(result.status, "red")
-        label = {"sent": "versendet", "already_sent": "bereits versendet"}.get(result.status, "fehlgeschlagen")
-        out.print(f"  [{colour}]{label}[/{colour}]: {result.recipient} {result.message or ''}", soft_wrap=True)
-        failed |= result.status == "failed"
+    for one, outcome in outcomes:
+        who = f"{one.measures.city.name} ({one.kommune}) – " if cfg.several else ""
+        out.print(f"{who}Zeitraum {outcome.period}: {outcome.summary}")
+        for path in outcome.paths:
+            out.print(f"  geschrieben: {path}")
+        for result in outcome.recipients:
+            colour = {"sent": "green", "already_sent": "cyan"}.get(result.status, "red")
+            label = {"sent": "versendet", "already_sent": "bereits versendet"}.get(result.status, "fehlgeschlagen")
+            out.print(f"  [{colour}]{label}[/{colour}]: {result.recipient} {result.message or ''}", soft_wrap=True)
+            failed |= result.status == "failed"
     if failed:
         raise typer.Exit(1)
 
@@ -68,6 +75,7 @@ def feed(
     fmt: Annotated[str, typer.Option("--format", help="atom | ics")] = "atom",
     output: Annotated[Path | None, typer.Option("--output", help="In diese Datei schreiben.")] = None,
     as_of: AsOfOpt = None,
+    kommune: KommuneOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Treffer als Atom-Feed oder Fristen als iCalendar-Datei (zum Abonnieren) ausgeben."""
@@ -77,8 +85,8 @@ def feed(
     if fmt not in ("atom", "ics"):
         fail(f"--format {fmt!r} ist unbekannt; erlaubt: atom, ics.", 2)
     day = parse_as_of(as_of)
-    cfg = config_despite_portals(config, note=False)
-    with open_store() as store:
+    cfg = one_kommune(config_despite_portals(config, note=False), kommune)
+    with open_store(cfg) as store:
         text = guarded(lambda: build_feed(digest_inputs(store, cfg, day), cfg, fmt, day))
     if output is None:
         sys.stdout.write(text)

@@ -1,4 +1,5 @@
-"""``match``: the verdicts on the stored calls (``jobs.match_stored_calls``) as a report."""
+"""``match``: the verdicts on the stored calls (``jobs.match_each``) as a report, or — several
+municipalities, HTML, no ``--kommune`` — as the Kreis overview (``matcher/overview.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import typer
 from foerderradar.cli.shared import (
     AsOfOpt,
     ConfigOpt,
+    KommuneOpt,
+    chosen_kommunen,
     config_or_exit,
     err,
     fail,
@@ -19,6 +22,8 @@ from foerderradar.cli.shared import (
     parse_as_of,
     write_output,
 )
+from foerderradar.model import Match
+from foerderradar.settings import Config
 
 FORMATS = ("table", "json", "csv", "md", "html")
 
@@ -31,36 +36,49 @@ def match(
     fmt: Annotated[str, typer.Option("--format", help="table | json | csv | md | html")] = "table",
     output: Annotated[Path | None, typer.Option("--output", help="In diese Datei schreiben.")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Auch nicht antragsberechtigte/geschlossene.")] = False,
+    kommune: KommuneOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Gespeicherte Förderaufrufe mit den Maßnahmen der Stadt abgleichen."""
-    from foerderradar.jobs import match_stored_calls
+    """Gespeicherte Förderaufrufe mit den Maßnahmen der Stadt abgleichen (bei mehreren Kommunen: aller
+    Kommunen; --format html ohne --kommune zeigt dann je Förderaufruf, zu welchen Kommunen er passt)."""
+    from foerderradar.jobs import match_each
     from foerderradar.matcher.report import render_report
 
     if fmt not in FORMATS:
         fail(f"--format {fmt!r} ist unbekannt; erlaubt: {', '.join(FORMATS)}.", 2)
     day = parse_as_of(as_of)
     cfg = config_or_exit(config, need_portals=False)
-    with open_store() as store:
+    chosen = [one.kommune for one in chosen_kommunen(cfg, kommune)]
+    with open_store(cfg) as store:
         try:
             # --all is the diagnostic view: ineligible calls too, before anyone's marks.
-            found = guarded(
-                lambda: match_stored_calls(
-                    store, cfg, day, measure_id=measure, min_score=min_score, limit=limit,
+            results = guarded(
+                lambda: match_each(
+                    store, cfg, day, chosen, measure_id=measure, min_score=min_score, limit=limit,
                     include_ineligible=show_all, feedback=not show_all,
                 )
             )
         except ValueError as exc:
             fail(str(exc), 2)
-    if found.skipped:
-        err.print(f"{found.skipped} ungültig gespeicherte Förderaufrufe übersprungen (Einzelheiten im Protokoll).")
-    if found.applications:
-        err.print(f"{len(found.applications)} laufende Anträge ausgeblendet (foerderradar calls marks zeigt sie).")
-    matches = found.matches
-    text = render_report(matches, fmt)
+    skipped = max((found.skipped for _, found in results), default=0)  # the same shared calls for everyone
+    if skipped:
+        err.print(f"{skipped} ungültig gespeicherte Förderaufrufe übersprungen (Einzelheiten im Protokoll).")
+    applications = sum(len(found.applications) for _, found in results)
+    if applications:
+        err.print(f"{applications} laufende Anträge ausgeblendet (foerderradar calls marks zeigt sie).")
+    matches = [m for _, found in results for m in found.matches]
+    overview = fmt == "html" and cfg.several and not kommune
+    text = _overview(cfg, matches) if overview else render_report(matches, fmt)
     if output:
         write_output(output, text)
         err.print(f"{len(matches)} Treffer geschrieben nach {output}")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
+
+def _overview(cfg: Config, matches: list[Match]) -> str:
+    from foerderradar.matcher.overview import as_overview_html, by_call
+
+    names = {k.slug: k.name for k in cfg.kommunen}
+    titles = {(k.slug, m.id): m.title for k in cfg.kommunen for m in k.profile.measures}
+    return as_overview_html(by_call(matches, names, titles), cfg.label, len(cfg.kommunen))

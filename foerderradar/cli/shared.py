@@ -13,7 +13,7 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
-from foerderradar.settings import Config, ConfigError, load_config
+from foerderradar.settings import Config, ConfigError, UnknownKommune, load_config
 from foerderradar.storage import Store, StoreError
 
 out = Console(highlight=False)
@@ -34,6 +34,10 @@ LeaseTtlOpt = Annotated[
     float,
     typer.Option("--lease-ttl", min=1, help="Mit --distributed: nach so vielen Sekunden ohne Lebenszeichen gilt ein "
                  "Crawler-Prozess als ausgefallen; seine Seiten übernehmen andere."),
+]
+KommuneOpt = Annotated[
+    list[str] | None,
+    typer.Option("--kommune", help="Nur diese Kommune (Kurzname aus kommunen/, mehrfach möglich)."),
 ]
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="Stichtag JJJJ-MM-TT statt heute (für reproduzierbare Berichte).")
@@ -71,10 +75,35 @@ def config_or_exit(directory: Path | None, *, need_portals: bool = True) -> Conf
         problems_exit(f"Konfigurationsfehler ({len(exc.problems)})", exc.problems)
 
 
+def chosen_kommunen(cfg: Config, kommune: list[str] | None) -> list[Config]:
+    """The municipalities a command works for: those named with ``--kommune``, else all (exit 2 for
+    an unknown one)."""
+    try:
+        return cfg.each(kommune or ())
+    except UnknownKommune as exc:
+        fail(str(exc), 2)
+
+
+def one_kommune(cfg: Config, kommune: list[str] | None) -> Config:
+    """The one municipality a mark or a feed is for: with several, ``--kommune`` must name it (exit 2)."""
+    if not kommune and cfg.several:
+        known = ", ".join(k.slug for k in cfg.kommunen)
+        fail(f"Mehrere Kommunen: bitte --kommune KURZNAME angeben (bekannt: {known}).", 2)
+    if kommune and len(set(kommune)) > 1:
+        fail("Dieser Befehl gilt für genau eine Kommune: --kommune nur einmal angeben.", 2)
+    return chosen_kommunen(cfg, kommune)[0]
+
+
 @contextmanager
-def open_store() -> Iterator[Store]:
+def open_store(cfg: Config | None = None) -> Iterator[Store]:
+    """The store; with ``cfg`` its rows from before several municipalities existed are handed to
+    their municipality first (``jobs.adopt_unowned``)."""
     try:
         store = Store()
+        if cfg is not None:
+            from foerderradar.jobs import adopt_unowned
+
+            adopt_unowned(store, cfg)
     except StoreError as exc:
         fail(str(exc))
     try:

@@ -22,7 +22,7 @@ from datetime import date
 from foerderradar.german.fold import fold
 from foerderradar.matcher.eligibility import assess_call
 from foerderradar.model import FundingCall, Match
-from foerderradar.settings import City, MeasuresFile
+from foerderradar.profile import City, MeasuresFile
 
 Gate = Callable[[FundingCall, City, date], bool]
 _WORD = re.compile(r"\w+")

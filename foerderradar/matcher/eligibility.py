@@ -18,7 +18,7 @@ from foerderradar.matcher.applicants import applicant_passages, check_applicants
 from foerderradar.matcher.deadlines import assess_deadline
 from foerderradar.matcher.text import CallText, normalise_name
 from foerderradar.model import FundingCall, Status
-from foerderradar.settings import City, Measure
+from foerderradar.profile import City, Measure
 
 LAND_NAMES = {
     "DE-BW": "Baden-Württemberg", "DE-BY": "Bayern", "DE-BE": "Berlin", "DE-BB": "Brandenburg",

@@ -21,7 +21,7 @@ from foerderradar.matcher.applicants import check_applicants
 from foerderradar.matcher.eligibility import CallVerdict, assess_call, check_region, excluded_terms
 from foerderradar.matcher.relevance import SLACK, Floats, Hit, Index, Query
 from foerderradar.model import CallSource, FundingCall, Match
-from foerderradar.settings import City, Measure, MeasuresFile
+from foerderradar.profile import City, Measure, MeasuresFile
 
 
 def select_measures(measures: MeasuresFile, measure_id: str | None) -> list[Measure]:

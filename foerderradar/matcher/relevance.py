@@ -45,7 +45,7 @@ from foerderradar.german.fold import fold
 from foerderradar.german.stem import drop_umlaut_e, stem
 from foerderradar.matcher.text import Analyzer, Token
 from foerderradar.model import FundingCall
-from foerderradar.settings import Measure
+from foerderradar.profile import Measure
 
 FIELDS = ("title", "topics", "summary", "description")
 FIELD_WEIGHTS = {"title": 3.0, "topics": 2.0, "summary": 1.5, "description": 1.0}

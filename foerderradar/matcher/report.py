@@ -20,7 +20,9 @@ from foerderradar.model import Match
 from foerderradar.output_safety import safe_url
 
 EMPTY = "Keine passenden Förderaufrufe gefunden."
-COLUMNS = ["measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons", "sources"]
+COLUMNS = [
+    "measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons", "sources", "kommune",
+]
 STATUS_DE = {"open": "offen", "upcoming": "demnächst", "closed": "geschlossen", "unknown": "unbekannt"}
 
 
@@ -34,7 +36,13 @@ def _also(m: Match) -> str:
 
 
 def _groups(matches: list[Match]) -> list[tuple[str, list[Match]]]:
-    return [(measure, list(group)) for measure, group in groupby(matches, key=lambda m: m.measure_id)]
+    """Per measure; with several municipalities in one report the heading names the municipality too
+    ("glasfaser (verl)"), since two of them may use the same measure id."""
+    several = len({m.kommune for m in matches}) > 1
+    return [
+        (f"{measure} ({kommune})" if several else measure, list(group))
+        for (kommune, measure), group in groupby(matches, key=lambda m: (m.kommune, m.measure_id))
+    ]
 
 
 def as_json(matches: list[Match]) -> str:

@@ -61,7 +61,7 @@ def alerts_for(config: Config, health: Sequence[PortalHealth]) -> list[Alert]:
 
 def render_alert(alert: Alert, config: Config) -> RenderedDigest:
     env = environment()
-    context = {"alert": alert, "city": config.measures.city.name, "health": alert.health}
+    context = {"alert": alert, "city": config.label, "health": alert.health}
     kind = BOT_WALL_SUBJECT if alert.health.bot_wall else ""
     return RenderedDigest(
         subject=one_line(f"Förderradar: Portal „{alert.name}“ gestört{kind}"),
@@ -88,7 +88,7 @@ def send_health_alerts(
     for alert in alerts_for(config, health):
         rendered = render_alert(alert, config)
         for recipient in recipients:
-            row = ledger.claim(store, alert.period, recipient)
+            row = ledger.claim(store, alert.period, recipient, kommune=ledger.INSTANCE)
             assert row.id is not None
             if row.status == ledger.SENT or not ledger.begin_attempt(store, row.id):
                 results.append(RecipientResult(recipient, "already_sent", alert.portal))

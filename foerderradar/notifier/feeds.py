@@ -137,7 +137,8 @@ ROUTES = {"/feed.atom": ("atom", "application/atom+xml; charset=utf-8"),
 
 
 class FeedServer(BackgroundHTTPServer):
-    """``serve``'s optional feed endpoint: /feed.atom and /fristen.ics, built fresh per request.
+    """``serve``'s optional feed endpoint: /feed.atom and /fristen.ics, built fresh per request —
+    with several municipalities each has its own: /SLUG/feed.atom and /SLUG/fristen.ics.
 
     ``load`` reads the inputs of one request (``jobs.digest_inputs``): handed in by the surface
     that starts the server, because the notifier sits below the jobs and must not import them.
@@ -152,16 +153,17 @@ class FeedServer(BackgroundHTTPServer):
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                route = ROUTES.get(self.path.split("?", 1)[0])
-                if route is None:
-                    self.send_error(404, "Nur /feed.atom und /fristen.ics")
+                found = server.route(self.path.split("?", 1)[0])
+                if found is None:
+                    where = "/KURZNAME" if server.config.several else ""
+                    self.send_error(404, f"Nur {where}/feed.atom und {where}/fristen.ics")
                     return
-                name, ctype = route
+                config, (name, ctype) = found
                 try:
                     store = Store(server.database_url, migrate=False)
                     try:
                         day = date.today()
-                        body = build_feed(server.load(store, server.config, day), server.config, name, day,
+                        body = build_feed(server.load(store, config, day), config, name, day,
                                           self_url=f"http://{self.headers.get('Host', '')}{self.path}").encode()
                     finally:
                         store.close()
@@ -178,3 +180,16 @@ class FeedServer(BackgroundHTTPServer):
                 pass
 
         super().__init__(host, port, Handler)
+
+    def route(self, path: str) -> tuple[Config, tuple[str, str]] | None:
+        """The municipality and the feed a path asks for; None for anything else (404)."""
+        head, _, tail = path.rpartition("/")
+        feed = ROUTES.get(f"/{tail}")
+        slug = head.strip("/")
+        if feed is None or "/" in slug:
+            return None
+        if not slug:
+            return (self.config, feed) if not self.config.several else None
+        if all(k.slug != slug for k in self.config.kommunen):
+            return None
+        return self.config.for_kommune(slug), feed

@@ -1,4 +1,5 @@
-"""The ``sent_digests`` table: which recipient got which period's digest, so each gets it once.
+"""The ``sent_digests`` table: which recipient got which period's digest of which municipality, so
+each gets it once. Instance-wide mails (portal-health alerts) are kept under :data:`INSTANCE`.
 
 Each step is its own short transaction. A row is ``pending`` until the SMTP server accepted the
 message, then ``sent``; nothing is held open while talking to the mail server.
@@ -17,32 +18,36 @@ from foerderradar.storage.tables import SentDigest, utcnow
 
 PENDING = "pending"
 SENT = "sent"
+INSTANCE = ""  # the ``kommune`` of mails that belong to no municipality (alerts to city IT)
 
 
-def find(store: Store, period: str, recipient: str) -> SentDigest | None:
+def find(store: Store, period: str, recipient: str, *, kommune: str) -> SentDigest | None:
     with store.session() as session:
-        query = select(SentDigest).where(SentDigest.period == period, SentDigest.recipient == recipient)
+        query = select(SentDigest).where(
+            SentDigest.kommune == kommune, SentDigest.period == period, SentDigest.recipient == recipient
+        )
         return session.exec(query).first()
 
 
-def claim(store: Store, period: str, recipient: str) -> SentDigest:
-    """The row for (period, recipient), created pending if missing.
+def claim(store: Store, period: str, recipient: str, *, kommune: str) -> SentDigest:
+    """The row for (municipality, period, recipient), created pending if missing.
 
     Two processes may both try to create it; the unique constraint lets exactly one win and the
     other re-reads the winner's row instead of failing.
     """
-    existing = find(store, period, recipient)
+    existing = find(store, period, recipient, kommune=kommune)
     if existing is not None:
         return existing
     with store.session() as session:
-        row = SentDigest(period=period, recipient=recipient, status=PENDING, attempts=0, created_at=utcnow())
+        row = SentDigest(kommune=kommune, period=period, recipient=recipient, status=PENDING, attempts=0,
+                         created_at=utcnow())
         session.add(row)
         try:
             session.commit()
             return row
         except IntegrityError:
             session.rollback()
-    winner = find(store, period, recipient)
+    winner = find(store, period, recipient, kommune=kommune)
     if winner is None:  # the constraint fired, so the row exists; anything else is a broken schema
         raise RuntimeError(f"sent_digests: row for {period}/{recipient} neither insertable nor readable")
     return winner
@@ -88,8 +93,9 @@ def record_failure(store: Store, row_id: int, error: str) -> None:
         session.commit()
 
 
-def previous_cutoff(store: Store, recipient: str, period: str) -> datetime | None:
-    """What "new" is relative to: the data this recipient's newest earlier digest covered.
+def previous_cutoff(store: Store, recipient: str, period: str, *, kommune: str) -> datetime | None:
+    """What "new" is relative to: the data this recipient's newest earlier digest of this
+    municipality covered.
 
     Falls back to its ``sent_at`` for rows sent before ``covers_until`` existed. Period keys are
     "YYYY-Www" with a zero-padded week, so string order is time order.
@@ -98,6 +104,7 @@ def previous_cutoff(store: Store, recipient: str, period: str) -> datetime | Non
         query = (
             select(SentDigest.covers_until, SentDigest.sent_at)
             .where(
+                SentDigest.kommune == kommune,
                 SentDigest.recipient == recipient,
                 SentDigest.status == SENT,
                 col(SentDigest.period) < period,

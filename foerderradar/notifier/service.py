@@ -146,7 +146,7 @@ def digest_for(
     scope: frozenset[str] | None = None,
 ) -> Digest:
     period = period_key(as_of)
-    since = ledger.previous_cutoff(store, recipient, period) if recipient else None
+    since = ledger.previous_cutoff(store, recipient, period, kommune=config.kommune) if recipient else None
     return build_digest(
         config, inputs.records, inputs.matches, as_of, since, inputs.health, inputs.applications, measures=scope,
         events=inputs.events, calls_checked=inputs.calls_checked,
@@ -199,10 +199,10 @@ def deliver(
     pending, so that one message can be sent twice (with the same Message-ID); it can never be lost.
     """
     period = period_key(as_of)
-    row = ledger.claim(store, period, recipient)
+    row = ledger.claim(store, period, recipient, kommune=config.kommune)
     assert row.id is not None
     if row.status == ledger.SENT or not ledger.begin_attempt(store, row.id):
-        return _already_sent(store, period, recipient)
+        return _already_sent(store, config.kommune, period, recipient)
     mail = config.settings.mail
     digest = digest_for(store, config, inputs, as_of, recipient, scope)
     _, message, _ = compose(config, digest, recipient)
@@ -217,8 +217,8 @@ def deliver(
     return RecipientResult(recipient, "sent", digest.summary)
 
 
-def _already_sent(store: Store, period: str, recipient: str) -> RecipientResult:
-    row = ledger.find(store, period, recipient)
+def _already_sent(store: Store, kommune: str, period: str, recipient: str) -> RecipientResult:
+    row = ledger.find(store, period, recipient, kommune=kommune)
     when = row.sent_at.astimezone().strftime("am %d.%m.%Y, %H:%M Uhr") if row and row.sent_at else None
     return RecipientResult(recipient, "already_sent", when)  # the CLI's label already says "bereits versendet"
 

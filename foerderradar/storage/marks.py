@@ -1,4 +1,6 @@
-"""Stored feedback marks (``marks`` table): one current verdict per (measure, call).
+"""Stored feedback marks (``marks`` table): one current verdict per (municipality, measure, call).
+
+Every function names the municipality: a mark in one never changes what another one sees.
 
 A new mark for the same pair replaces the old one — the person changed their mind, and the
 latest word counts. The call's version is recorded with the mark so the matcher can tell whether
@@ -24,7 +26,9 @@ class UnknownCall(LookupError):
     """The call id is not in the store (a typo, or a call that was never crawled)."""
 
 
-def set_mark(store: Store, call_id: str, measure_id: str, mark: MarkKind, note: str | None = None) -> Mark:
+def set_mark(
+    store: Store, kommune: str, call_id: str, measure_id: str, mark: MarkKind, note: str | None = None
+) -> Mark:
     if mark not in MARK_KINDS:
         raise ValueError(f"{mark!r} ist keine Markierung; erlaubt: {', '.join(MARK_KINDS)}")
     with store.session() as session:
@@ -37,21 +41,25 @@ def set_mark(store: Store, call_id: str, measure_id: str, mark: MarkKind, note: 
             if representative is not None:
                 record, call_id = representative, representative.id
         row = session.exec(
-            select(MarkRecord).where(MarkRecord.measure_id == measure_id, MarkRecord.call_id == call_id)
+            select(MarkRecord).where(
+                MarkRecord.kommune == kommune, MarkRecord.measure_id == measure_id, MarkRecord.call_id == call_id
+            )
         ).first()
         if row is None:
-            row = MarkRecord(measure_id=measure_id, call_id=call_id, mark=mark, call_version=record.version,
-                             marked_at=utcnow())
+            row = MarkRecord(kommune=kommune, measure_id=measure_id, call_id=call_id, mark=mark,
+                             call_version=record.version, marked_at=utcnow())
         row.mark, row.note, row.call_version, row.marked_at = mark, note, record.version, utcnow()
         session.add(row)
         session.commit()
         return _value(row)
 
 
-def clear_mark(store: Store, call_id: str, measure_id: str) -> bool:
+def clear_mark(store: Store, kommune: str, call_id: str, measure_id: str) -> bool:
     with store.session() as session:
         row = session.exec(
-            select(MarkRecord).where(MarkRecord.measure_id == measure_id, MarkRecord.call_id == call_id)
+            select(MarkRecord).where(
+                MarkRecord.kommune == kommune, MarkRecord.measure_id == measure_id, MarkRecord.call_id == call_id
+            )
         ).first()
         if row is None:
             return False
@@ -60,14 +68,16 @@ def clear_mark(store: Store, call_id: str, measure_id: str) -> bool:
         return True
 
 
-def all_marks(store: Store) -> list[Mark]:
+def all_marks(store: Store, kommune: str) -> list[Mark]:
+    """One municipality's marks."""
     with store.session() as session:
-        rows = session.exec(select(MarkRecord).order_by(col(MarkRecord.measure_id), col(MarkRecord.marked_at)))
+        query = select(MarkRecord).where(MarkRecord.kommune == kommune)
+        rows = session.exec(query.order_by(col(MarkRecord.measure_id), col(MarkRecord.marked_at)))
         return [_value(row) for row in rows.all()]
 
 
 def _value(row: MarkRecord) -> Mark:
     """The plain value the matcher and the surfaces get (the table row stays in storage)."""
-    return Mark(measure_id=row.measure_id, call_id=row.call_id, mark=cast(MarkKind, row.mark),
+    return Mark(kommune=row.kommune, measure_id=row.measure_id, call_id=row.call_id, mark=cast(MarkKind, row.mark),
                 call_version=row.call_version, marked_at=row.marked_at, note=row.note)
 

@@ -1,5 +1,9 @@
 """Every database table, in one place, so the schema can be read (and migrated) at a glance.
 
+Shared by every municipality of an instance: calls, their events, crawl runs, page state, locks and
+job runs. Owned by one municipality (column ``kommune``, its slug): verdicts (``matches``,
+``match_state``), marks and sent digests — every read and write of those names the municipality.
+
 Timestamps are always timezone-aware UTC. SQLite has no timezone type, so :class:`UTCDateTime`
 stores UTC and re-attaches the zone when reading; PostgreSQL gets ``timestamptz``.
 """
@@ -139,9 +143,10 @@ class MatchRecord(SQLModel, table=True):
     """
 
     __tablename__ = "matches"
-    __table_args__ = (UniqueConstraint("measure_id", "call_id", name="uq_match_measure_call"),)
+    __table_args__ = (UniqueConstraint("kommune", "measure_id", "call_id", name="uq_match_kommune_measure_call"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    kommune: str = Field(index=True, max_length=64)  # the municipality (slug) whose measure this is
     measure_id: str = Field(index=True, max_length=128)
     call_id: str = Field(index=True, max_length=600)
     call_version: int
@@ -162,12 +167,13 @@ class MatchState(SQLModel, table=True):
     fingerprint (and ``min_score`` no higher than asked for) → the stored verdicts are read; any
     difference → they are recomputed and replaced.
 
-    One row per measure, so cities sharing a store with distinct measure ids (docs/scale-out.md)
-    keep their verdicts side by side.
+    One row per municipality and measure: the municipalities of one instance keep their verdicts
+    side by side, and two of them may use the same measure id.
     """
 
     __tablename__ = "match_state"
 
+    kommune: str = Field(primary_key=True, max_length=64)
     measure_id: str = Field(primary_key=True, max_length=128)
     inputs: str = Field(max_length=64)
     as_of: date
@@ -187,9 +193,10 @@ class MarkRecord(SQLModel, table=True):
     """
 
     __tablename__ = "marks"
-    __table_args__ = (UniqueConstraint("measure_id", "call_id", name="uq_mark_measure_call"),)
+    __table_args__ = (UniqueConstraint("kommune", "measure_id", "call_id", name="uq_mark_kommune_measure_call"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    kommune: str = Field(index=True, max_length=64)
     measure_id: str = Field(index=True, max_length=128)
     call_id: str = Field(index=True, max_length=600)
     mark: str = Field(max_length=16)
@@ -199,12 +206,16 @@ class MarkRecord(SQLModel, table=True):
 
 
 class SentDigest(SQLModel, table=True):
-    """One recipient's digest for one period: the guard that makes sending happen at most once."""
+    """One recipient's digest for one period and municipality: the guard that makes sending happen
+    at most once. ``kommune`` is empty for the instance's own mails (portal-health alerts to city IT)."""
 
     __tablename__ = "sent_digests"
-    __table_args__ = (UniqueConstraint("period", "recipient", name="uq_digest_period_recipient"),)
+    __table_args__ = (
+        UniqueConstraint("kommune", "period", "recipient", name="uq_digest_kommune_period_recipient"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    kommune: str = Field(default="", max_length=64)
     period: str = Field(max_length=32)
     recipient: str = Field(max_length=320)
     status: str = Field(default="pending", max_length=16)  # pending | sent

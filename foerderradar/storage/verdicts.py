@@ -33,19 +33,22 @@ class VerdictInputs:
     min_score: float = 0  # the lowest score in the set: verdicts below it were not stored
 
 
-def match_states(store: Store, measure_ids: Iterable[str]) -> dict[str, MatchState]:
-    """What each measure's stored verdicts were computed from (measures never computed are absent)."""
+def match_states(store: Store, kommune: str, measure_ids: Iterable[str]) -> dict[str, MatchState]:
+    """What each of a municipality's measures' stored verdicts were computed from (measures never
+    computed are absent)."""
     wanted = sorted(set(measure_ids))
     with store.session() as session:
-        rows = session.exec(select(MatchState).where(col(MatchState.measure_id).in_(wanted))).all()
+        query = select(MatchState).where(MatchState.kommune == kommune, col(MatchState.measure_id).in_(wanted))
+        rows = session.exec(query).all()
         return {row.measure_id: row for row in rows}
 
 
 def save_matches(
-    store: Store, matches: Sequence[Match], inputs: VerdictInputs, measure_ids: Iterable[str] | None = None
+    store: Store, kommune: str, matches: Sequence[Match], inputs: VerdictInputs,
+    measure_ids: Iterable[str] | None = None,
 ) -> int:
-    """Replace the stored verdicts and the state of these measures (default: those in ``matches``)
-    in one transaction.
+    """Replace the stored verdicts and the state of these measures of one municipality (default:
+    those in ``matches``) in one transaction; other municipalities' rows are not touched.
 
     Each verdict keeps its place in its measure's list (``rank``) and the version of the call it
     judged, so feedback and digests can tell whether a call changed after it was judged.
@@ -56,21 +59,24 @@ def save_matches(
     with store.session() as session:
         _one_writer_at_a_time(session, "matches")
         if measures:
-            session.execute(sa.delete(MatchRecord).where(col(MatchRecord.measure_id).in_(measures)))
-            session.execute(sa.delete(MatchState).where(col(MatchState.measure_id).in_(measures)))
+            session.execute(sa.delete(MatchRecord).where(
+                col(MatchRecord.kommune) == kommune, col(MatchRecord.measure_id).in_(measures)))
+            session.execute(sa.delete(MatchState).where(
+                col(MatchState.kommune) == kommune, col(MatchState.measure_id).in_(measures)))
         versions = versions_in(session, {m.call_id for m in matches})
         for m in matches:
             rank[m.measure_id] = rank.get(m.measure_id, -1) + 1
             session.add(
                 MatchRecord(
-                    measure_id=m.measure_id, call_id=m.call_id, call_version=versions.get(m.call_id, 0),
+                    kommune=kommune, measure_id=m.measure_id, call_id=m.call_id,
+                    call_version=versions.get(m.call_id, 0),
                     score=m.score, eligible=m.eligible, reasons=list(m.reasons), computed_at=now,
                     rank=rank[m.measure_id], title=m.title, url=m.url, deadline=m.deadline, status=m.status,
                 )
             )
         session.add_all(
-            MatchState(measure_id=measure, inputs=inputs.fingerprint, as_of=inputs.as_of, computed_at=now,
-                       calls_checked=inputs.calls_checked, calls_skipped=inputs.calls_skipped,
+            MatchState(kommune=kommune, measure_id=measure, inputs=inputs.fingerprint, as_of=inputs.as_of,
+                       computed_at=now, calls_checked=inputs.calls_checked, calls_skipped=inputs.calls_skipped,
                        min_score=inputs.min_score)
             for measure in sorted(measures)
         )
@@ -78,10 +84,16 @@ def save_matches(
     return len(matches)
 
 
-def stored_matches(store: Store, measure_ids: str | Iterable[str] | None = None) -> list[MatchRecord]:
-    """Stored verdicts, by measure id, each measure in its list's order (``rank``)."""
+def stored_matches(
+    store: Store, kommune: str, measure_ids: str | Iterable[str] | None = None
+) -> list[MatchRecord]:
+    """A municipality's stored verdicts, by measure id, each measure in its list's order (``rank``)."""
     with store.session() as session:
-        query = select(MatchRecord).order_by(col(MatchRecord.measure_id), col(MatchRecord.rank))
+        query = (
+            select(MatchRecord)
+            .where(MatchRecord.kommune == kommune)
+            .order_by(col(MatchRecord.measure_id), col(MatchRecord.rank))
+        )
         if isinstance(measure_ids, str):
             query = query.where(MatchRecord.measure_id == measure_ids)
         elif measure_ids is not None:
@@ -96,7 +108,7 @@ def record_to_match(row: MatchRecord, sources: Mapping[str, Sequence[CallSource]
     return Match(
         measure_id=row.measure_id, call_id=row.call_id, title=row.title, url=row.url, score=row.score,
         eligible=row.eligible, deadline=row.deadline, status=cast(Status, row.status), reasons=list(row.reasons or ()),
-        sources=tuple(sources.get(row.call_id, ())) or (own,),
+        sources=tuple(sources.get(row.call_id, ())) or (own,), kommune=row.kommune,
     )
 
 
