@@ -100,8 +100,8 @@ def test_cli_import_from_stdin_and_missing_file(monkeypatch: pytest.MonkeyPatch,
 
 def test_marks_export_carries_titles_and_keeps_formulas_out_of_spreadsheets(store: Store) -> None:
     import_calls([json.dumps(GOOD)], store)
-    set_mark(store, "nrw:gigabit-kofi", "breitband", "applied", "=HYPERLINK(\"https://evil.example\")")
-    marked = marked_calls(store)
+    set_mark(store, "teststadt", "nrw:gigabit-kofi", "breitband", "applied", "=HYPERLINK(\"https://evil.example\")")
+    marked = marked_calls(store, ["teststadt"])
     assert [(m.mark.call_id, m.title) for m in marked] == [("nrw:gigabit-kofi", "Kofinanzierung Gigabitausbau NRW")]
     buffer = io.StringIO()
     export_marks(marked, buffer, "csv")
@@ -116,5 +116,5 @@ def test_marks_export_carries_titles_and_keeps_formulas_out_of_spreadsheets(stor
 @pytest.mark.parametrize(("fmt", "expected"), [("csv", "measure_id,call_id,mark\n"), ("jsonl", "")])
 def test_no_marks_export(store: Store, fmt: str, expected: str) -> None:
     buffer = io.StringIO()
-    export_marks(marked_calls(store), buffer, fmt)
+    export_marks(marked_calls(store, ["teststadt"]), buffer, fmt)
     assert buffer.getvalue() == expected

@@ -323,7 +323,8 @@ def test_match_runs_writing_at_once_leave_one_consistent_verdict_set(db_url: str
         try:
             barrier.wait(10)
             for _ in range(3):
-                save_matches(writer, matches, VerdictInputs(matches[0].reasons[0].ljust(64, "."), date(2026, 12, 1)))
+                inputs = VerdictInputs(matches[0].reasons[0].ljust(64, "."), date(2026, 12, 1))
+                save_matches(writer, "teststadt", matches, inputs)
         except BaseException as exc:  # collected and asserted below: the point of the test
             errors.append(exc)
         finally:

@@ -108,7 +108,9 @@ def leases(url: str) -> list[str]:
 
 def ledger_rows(url: str) -> list[tuple[str, str, int]]:
     return with_store(url, lambda s: [
-        (r, row.status, row.attempts) for r in (DM, IT) if (row := ledger.find(s, PERIOD, r)) is not None
+        (r, row.status, row.attempts)
+        for r in (DM, IT)
+        if (row := ledger.find(s, PERIOD, r, kommune="teststadt")) is not None
     ])
 
 
@@ -150,7 +152,9 @@ def add_calls(url: str) -> None:
 
 
 def stored_matches(url: str) -> dict[tuple[str, str], datetime]:
-    return with_store(url, lambda s: {(m.measure_id, m.call_id): m.computed_at for m in verdicts.stored_matches(s)})
+    return with_store(
+        url, lambda s: {(m.measure_id, m.call_id): m.computed_at for m in verdicts.stored_matches(s, "teststadt")}
+    )
 
 
 def waits_in_sqlite_busy_handler(pid: int) -> bool:

@@ -176,9 +176,9 @@ def test_a_stored_row_that_fails_validation_is_skipped_and_counted_on_every_surf
 def test_marks_apply_on_every_surface(surface: str, cfg_dir: Path, tmp_path: Path, store: Store) -> None:
     before = SURFACES[surface](cfg_dir, tmp_path / "before", store)
     assert {"nrw:gigabit", "nrw:wlan-schule", "nrw:e-akte"} <= before.ids
-    set_mark(store, "nrw:gigabit", "breitband", "dismissed")
-    set_mark(store, "nrw:wlan-schule", "schulen", "applied", "AZ 4711")
-    set_mark(store, "nrw:e-akte", "verwaltung", "relevant")
+    set_mark(store, "teststadt", "nrw:gigabit", "breitband", "dismissed")
+    set_mark(store, "teststadt", "nrw:wlan-schule", "schulen", "applied", "AZ 4711")
+    set_mark(store, "teststadt", "nrw:e-akte", "verwaltung", "relevant")
     after = SURFACES[surface](cfg_dir, tmp_path / "after", store)
     # Dismissed and applied calls leave the lists (applied ones become running applications) ...
     assert {"nrw:gigabit", "nrw:wlan-schule"}.isdisjoint(after.ids)
@@ -195,7 +195,7 @@ def test_marks_apply_on_every_surface(surface: str, cfg_dir: Path, tmp_path: Pat
 
 def test_the_daily_job_applies_marks_to_what_it_counts(cfg: Config, store: Store) -> None:
     _, before = crawl_and_match(cfg, store)
-    set_mark(store, "nrw:gigabit", "breitband", "dismissed")
+    set_mark(store, "teststadt", "nrw:gigabit", "breitband", "dismissed")
     _, after = crawl_and_match(cfg, store)
     count = int(before.split(" Treffer")[0].rsplit(" ", 1)[1])
     assert f"{count - 1} Treffer" in after
@@ -205,7 +205,7 @@ def test_the_daily_job_applies_marks_to_what_it_counts(cfg: Config, store: Store
 
 
 def test_report_digest_and_feed_show_the_stored_verdicts(cfg_dir: Path, tmp_path: Path, store: Store) -> None:
-    set_mark(store, "nrw:tablets", "schulen", "dismissed")
+    set_mark(store, "teststadt", "nrw:tablets", "schulen", "dismissed")
     report = CliRunner().invoke(app, ["match", "--as-of", AS_OF.isoformat(), "--format", "json",
                                       "--config", str(cfg_dir)])
     assert report.exit_code == 0, report.output
@@ -213,7 +213,7 @@ def test_report_digest_and_feed_show_the_stored_verdicts(cfg_dir: Path, tmp_path
     assert ("schulen", "nrw:tablets") not in listed and len(listed) >= 6
     # The table holds the verdicts the report showed, in its order; marks apply on reading, so the
     # dismissed pair is stored and not shown.
-    rows = stored_matches(store)
+    rows = stored_matches(store, "teststadt", "teststadt")
     stored = [(r.measure_id, r.call_id) for r in rows if (r.measure_id, r.call_id) != ("schulen", "nrw:tablets")]
     assert stored == sorted(listed, key=lambda pair: pair[0])  # stable: each measure's order kept
     assert {(m["measure_id"], m["call_id"], m["score"], tuple(m["reasons"])) for m in json.loads(report.stdout)} == {
@@ -260,7 +260,7 @@ def test_verdicts_are_recomputed_exactly_when_their_inputs_change(
     first = jobs.match_stored_calls(store, cfg, AS_OF).matches
     day = AS_OF
     if change == "a mark":
-        set_mark(store, "nrw:sport", "breitband", "relevant")
+        set_mark(store, "teststadt", "nrw:sport", "breitband", "relevant")
     elif change == "another day":
         day = date(2026, 12, 2)
     elif change == "an amended call":
@@ -366,12 +366,13 @@ def test_the_table_keeps_verdicts_from_the_lowest_score_asked_for(cfg: Config, s
     for min_score, recomputed, floor in steps:
         found = jobs.match_stored_calls(store, cfg, AS_OF, min_score=min_score, feedback=False)
         assert found.computed is recomputed, min_score
-        assert {s.min_score for s in match_states(store, ["breitband", "schulen", "verwaltung"]).values()} == {floor}
+        states = match_states(store, "teststadt", ["breitband", "schulen", "verwaltung"])
+        assert {s.min_score for s in states.values()} == {floor}
         assert found.matches == match_calls(calls, cfg.measures, AS_OF, min_score=min_score, sources=store.sources())
-    assert min(r.score for r in stored_matches(store)) < 20  # the longer lists are stored now
+    assert min(r.score for r in stored_matches(store, "teststadt", "teststadt")) < 20  # the longer lists are stored now
 
 
 def test_an_unknown_measure_is_refused_before_anything_is_matched(cfg: Config, store: Store) -> None:
     with pytest.raises(ValueError, match="Unbekannte Maßnahme 'nichts'"):
         jobs.match_stored_calls(store, cfg, AS_OF, measure_id="nichts")
-    assert stored_matches(store) == []
+    assert stored_matches(store, "teststadt", "teststadt") == []

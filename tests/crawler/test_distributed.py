@@ -613,7 +613,7 @@ def test_several_cities_match_and_preview_against_one_store(tmp_path: Path, monk
                                      "--as-of", "2026-12-01"])
         assert digest.exit_code == 0, digest.output
         texts[key] = (preview / "digest.txt").read_text(encoding="utf-8")
-    assert {(m.measure_id, m.call_id) for m in stored_matches(store)} == {
+    assert {(m.measure_id, m.call_id) for k in ("stadt-a", "stadt-b") for m in stored_matches(store, k)} == {
         ("a-wlan", "land:c0"), ("b-glasfaser", "land:c1"),
     }
     assert "Stadt A" in texts["a"] and "WLAN für Schulen" in texts["a"] and "Glasfaser" not in texts["a"]

@@ -68,15 +68,16 @@ def test_marks_are_stored_replaced_and_cleared(db_url: str) -> None:
     store = Store(db_url)
     try:
         store.upsert_call(call("a", "Gigabit"))
-        set_mark(store, "nrw:a", "breitband", "relevant")
-        set_mark(store, "nrw:a", "breitband", "applied", "Az. 4711")  # the latest word counts
+        set_mark(store, "teststadt", "nrw:a", "breitband", "relevant")
+        set_mark(store, "teststadt", "nrw:a", "breitband", "applied", "Az. 4711")  # the latest word counts
         with pytest.raises(UnknownCall):
-            set_mark(store, "nrw:nope", "breitband", "dismissed")
-        [row] = all_marks(store)
+            set_mark(store, "teststadt", "nrw:nope", "breitband", "dismissed")
+        [row] = all_marks(store, "teststadt")
         assert (row.mark, row.note, row.call_version) == ("applied", "Az. 4711", 1)
         assert row.marked_at.tzinfo is not None
-        assert clear_mark(store, "nrw:a", "breitband") and not clear_mark(store, "nrw:a", "breitband")
-        assert all_marks(store) == []
+        assert clear_mark(store, "teststadt", "nrw:a", "breitband")
+        assert not clear_mark(store, "teststadt", "nrw:a", "breitband")
+        assert all_marks(store, "teststadt") == []
     finally:
         store.close()
 
@@ -183,7 +184,7 @@ def test_a_mark_on_a_duplicate_applies_to_the_programme(db_url: str) -> None:
         regroup(store)
         records = {r.id: r for r in store.iter_calls()}
         [duplicate] = [r for r in records.values() if r.duplicate_of is not None]
-        row = set_mark(store, duplicate.id, "breitband", "dismissed")
+        row = set_mark(store, "teststadt", duplicate.id, "breitband", "dismissed")
         assert row.call_id == duplicate.duplicate_of
     finally:
         store.close()

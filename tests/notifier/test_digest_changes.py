@@ -62,7 +62,7 @@ def test_the_next_digest_says_what_changed(db_url: str, tmp_path: Path, monkeypa
     store = Store(db_url)
     try:
         store.upsert_call(FundingCall.model_validate(base), now=T)
-        row = ledger.claim(store, "2026-W47", "dm@t.example")  # last week's digest went out on 17 Nov
+        row = ledger.claim(store, "2026-W47", "dm@t.example", kommune="t")  # last week's digest went out on 17 Nov
         assert row.id is not None
         ledger.mark_sent(store, row.id, "<x@t>", when=datetime(2026, 11, 17, 7, tzinfo=UTC))
         store.upsert_call(FundingCall.model_validate({**base, "deadline": "2027-04-30"}),

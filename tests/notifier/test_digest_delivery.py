@@ -129,7 +129,7 @@ def test_smtp_failing_the_first_attempts_is_retried_by_the_next_runs(env: Path, 
     assert len(smtp.inbox.to(DM)) == 1
     store = Store(sqlite_url)
     try:
-        row = ledger.find(store, "2026-W48", DM)
+        row = ledger.find(store, "2026-W48", DM, kommune="teststadt")
     finally:
         store.close()
     assert row is not None and row.status == "sent" and row.attempts == 3

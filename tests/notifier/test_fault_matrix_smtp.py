@@ -51,7 +51,8 @@ def send(cfg: Path) -> Any:
 def ledger_rows(url: str) -> dict[str, tuple[str, int]]:
     store = Store(url)
     try:
-        return {r: (row.status, row.attempts) for r in (DM, IT) if (row := ledger.find(store, PERIOD, r))}
+        found = {r: ledger.find(store, PERIOD, r, kommune="teststadt") for r in (DM, IT)}
+        return {r: (row.status, row.attempts) for r, row in found.items() if row}
     finally:
         store.close()
 

@@ -48,8 +48,8 @@ def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Pat
         call("old", "Glasfaser Gigabit (abgelaufen)", deadline="2026-01-31"),
         call("dismiss", "Glasfaser Gigabit Sonderaufruf", deadline="2027-05-01"),
     ], now=T)
-    set_mark(store, "nrw:dismiss", "breitband", "dismissed")
-    set_mark(store, "nrw:dismiss", "gewerbe", "dismissed")
+    set_mark(store, "teststadt", "nrw:dismiss", "breitband", "dismissed")
+    set_mark(store, "teststadt", "nrw:dismiss", "gewerbe", "dismissed")
     store.close()
     return directory
 

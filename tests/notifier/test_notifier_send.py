@@ -39,6 +39,7 @@ from foerderradar.storage.tables import SentDigest
 
 AS_OF = date(2026, 11, 23)
 PERIOD = "2026-W48"
+K = "schloss-holte-stukenbrock"  # the municipality of the measures below (its slug)
 LONG_AGO = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 OTHER = "kaemmerei@kommune.example"
 
@@ -427,23 +428,24 @@ def test_a_broken_subject_template_stops_before_the_first_mail(
 def test_claim_survives_losing_the_insert_race(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """Another process inserts the row between our read and our insert: we re-read, not crash."""
     with store.session() as session:
-        session.add(SentDigest(period=PERIOD, recipient=DM, status="sent", created_at=LONG_AGO, sent_at=LONG_AGO))
+        session.add(SentDigest(kommune=K, period=PERIOD, recipient=DM, status="sent", created_at=LONG_AGO,
+                               sent_at=LONG_AGO))
         session.commit()
     real_find = ledger.find
     calls: list[str] = []
 
-    def stale_first_read(store_: Store, period: str, recipient: str) -> SentDigest | None:
+    def stale_first_read(store_: Store, period: str, recipient: str, *, kommune: str) -> SentDigest | None:
         calls.append(period)
-        return None if len(calls) == 1 else real_find(store_, period, recipient)
+        return None if len(calls) == 1 else real_find(store_, period, recipient, kommune=kommune)
 
     monkeypatch.setattr(ledger, "find", stale_first_read)
-    row = ledger.claim(store, PERIOD, DM)
+    row = ledger.claim(store, PERIOD, DM, kommune=K)
     assert (row.status, row.sent_at) == ("sent", LONG_AGO)
     assert len(calls) == 2 and len(rows(store)) == 1
 
 
 def test_begin_attempt_refuses_a_row_that_is_already_sent(store: Store) -> None:
-    row = ledger.claim(store, PERIOD, DM)
+    row = ledger.claim(store, PERIOD, DM, kommune=K)
     assert row.id is not None
     assert ledger.begin_attempt(store, row.id) is True
     ledger.mark_sent(store, row.id, "<m@x>")
@@ -455,7 +457,7 @@ def test_previous_cutoff_only_counts_sent_digests_of_earlier_periods(store: Stor
     def put(period: str, recipient: str, status: str, sent_at: datetime | None,
             covers_until: datetime | None = None) -> None:
         with store.session() as session:
-            session.add(SentDigest(period=period, recipient=recipient, status=status, created_at=LONG_AGO,
+            session.add(SentDigest(kommune=K, period=period, recipient=recipient, status=status, created_at=LONG_AGO,
                                    sent_at=sent_at, covers_until=covers_until))
             session.commit()
 
@@ -467,11 +469,11 @@ def test_previous_cutoff_only_counts_sent_digests_of_earlier_periods(store: Stor
     # A digest that records what data it covered: that, not the sending time, is the cutoff.
     put("2026-W47", OTHER, "sent", datetime(2026, 11, 16, 9, tzinfo=UTC), datetime(2026, 11, 16, 6, tzinfo=UTC))
     # Rows sent before covers_until existed fall back to their sent_at.
-    assert ledger.previous_cutoff(store, DM, PERIOD) == datetime(2026, 11, 16, 7, tzinfo=UTC)
-    assert ledger.previous_cutoff(store, DM, "2026-W47") == datetime(2026, 11, 9, 7, tzinfo=UTC)
-    assert ledger.previous_cutoff(store, IT, "2026-W47") is None
-    assert ledger.previous_cutoff(store, "niemand@kommune.example", PERIOD) is None
-    assert ledger.previous_cutoff(store, OTHER, PERIOD) == datetime(2026, 11, 16, 6, tzinfo=UTC)
+    assert ledger.previous_cutoff(store, DM, PERIOD, kommune=K) == datetime(2026, 11, 16, 7, tzinfo=UTC)
+    assert ledger.previous_cutoff(store, DM, "2026-W47", kommune=K) == datetime(2026, 11, 9, 7, tzinfo=UTC)
+    assert ledger.previous_cutoff(store, IT, "2026-W47", kommune=K) is None
+    assert ledger.previous_cutoff(store, "niemand@kommune.example", PERIOD, kommune=K) is None
+    assert ledger.previous_cutoff(store, OTHER, PERIOD, kommune=K) == datetime(2026, 11, 16, 6, tzinfo=UTC)
 
 
 # -- with the real matcher and through the CLI --------------------------------------------------------

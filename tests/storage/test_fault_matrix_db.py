@@ -103,7 +103,8 @@ def call_events(url: str) -> Counter[str]:
 def sent(url: str) -> dict[str, str]:
     store = Store(url)
     try:
-        return {r: row.status for r in (DM, IT) if (row := ledger.find(store, PERIOD, r)) is not None}
+        found = {r: ledger.find(store, PERIOD, r, kommune="teststadt") for r in (DM, IT)}
+        return {r: row.status for r, row in found.items() if row is not None}
     finally:
         store.close()
 
