@@ -236,7 +236,6 @@ class Match:
     def to_json(self) -> dict[str, Any]:
         """The contract's JSON shape for `match --format json`."""
         return {
-            "kommune": self.kommune,
             "measure_id": self.measure_id,
             "call_id": self.call_id,
             "title": self.title,
@@ -251,6 +250,8 @@ class Match:
                 {"call_id": s.call_id, "source": s.source, "url": s.url, "title": s.title}
                 for s in (self.sources or ())
             ],
+            # Added with several municipalities on one instance: whose measure this is (its slug).
+            "kommune": self.kommune,
         }
 
 

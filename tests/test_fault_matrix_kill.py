@@ -11,23 +11,26 @@ tests/notifier/test_digest_delivery.py.)
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from config_files import CITY, DM, FAST_CRAWL, IT, fdb_portal, mail, write_config_dir
 from crawl_faults import LAND_PAGES, PROGRAMMES
 from db_faults import pg_blocked, pg_holding, sqlite_write_lock
 from fault_server import FaultServer
-from smtp_sink import silent_server, smtp_server
+from smtp_sink import Inbox, silent_server, smtp_server
 from sqlmodel import select
 
 from foerderradar.demo import DEMO_SITE
@@ -221,3 +224,55 @@ def test_killed_after_rendering_before_the_first_mail(tmp_path: Path, url: str) 
     assert (again.returncode, once_more.returncode) == (0, 0), again.stderr
     assert sorted(str(m["To"]) for m in smtp.inbox.messages) == [DM, IT]
     assert ledger_rows(url) == [(DM, "sent", 2), (IT, "sent", 1)] and leases(url) == []
+
+
+@dataclass
+class StallingInbox(Inbox):
+    """Accepts ``accept`` messages, then keeps the next sender waiting before its DATA is accepted:
+    that message is not delivered, and the test kills the sender while it waits."""
+
+    accept: int = 0
+    stalled: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if len(self.messages) >= self.accept:
+            self.stalled.set()
+            await asyncio.sleep(3600)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_killed_halfway_through_the_municipalities(tmp_path: Path, url: str) -> None:
+    """Seven municipalities, eleven recipients; killed while the fifth mail waits for the server.
+    The next run sends only what is missing: every municipality's recipients get exactly one digest
+    each, across both runs, and a third run sends nothing."""
+    cfg = write_config(tmp_path / "config")
+    (cfg / "measures.yaml").unlink()
+    toml = cfg / "foerderradar.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(f"recipients = ['{DM}', '{IT}']\n", ""),
+                    encoding="utf-8")
+    (cfg / "kommunen").mkdir()
+    expected = []
+    for n in range(7):
+        recipients = [f"dm@stadt-{n}.example"] + ([f"it@stadt-{n}.example"] if n % 2 else [])
+        expected += [(f"stadt-{n}", r) for r in recipients]
+        (cfg / "kommunen" / f"stadt-{n}.yaml").write_text(
+            f"city: {{name: Stadt {n}, region: DE-NW, applicant_types: [kommune]}}\n"
+            "measures: [{id: glasfaser, title: Glasfaser für Gewerbegebiete, keywords: [Glasfaser]}]\n"
+            f"digest: {{recipients: [{', '.join(recipients)}]}}\n", encoding="utf-8")
+    stalling = StallingInbox(accept=4)
+    with smtp_server(handler=stalling) as first:
+        toml.write_text(toml.read_text(encoding="utf-8").replace("port = 9\n", f"port = {first.port}\n"),
+                        encoding="utf-8")
+        proc = start(["digest", "--send", "--as-of", AS_OF], cfg, url)
+        kill_when(stalling.stalled.is_set, proc, "the fifth mail")
+        delivered = [(m["To"], m["Message-ID"]) for m in first.inbox.messages]
+    assert len(delivered) == 4
+    with smtp_server() as second:
+        text = toml.read_text(encoding="utf-8").replace(f"port = {first.port}\n", f"port = {second.port}\n")
+        toml.write_text(text, encoding="utf-8")
+        again = run(["digest", "--send", "--as-of", AS_OF], cfg, url)
+        once_more = run(["digest", "--send", "--as-of", AS_OF], cfg, url)
+    assert (again.returncode, once_more.returncode) == (0, 0), again.stderr
+    received = Counter([str(to) for to, _ in delivered] + [str(m["To"]) for m in second.inbox.messages])
+    assert received == Counter(r for _, r in expected)
+    assert once_more.stdout.count("bereits versendet") == len(expected)

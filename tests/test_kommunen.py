@@ -322,3 +322,43 @@ def _use(monkeypatch: pytest.MonkeyPatch, server: SmtpServer) -> None:
     monkeypatch.setenv("FOERDERRADAR_SMTP_HOST", server.host)
     monkeypatch.setenv("FOERDERRADAR_SMTP_PORT", str(server.port))
     monkeypatch.setenv("FOERDERRADAR_MAIL_FROM", "radar@kreis.example")
+
+
+def test_the_shipped_example_profiles_load(tmp_path: Path) -> None:
+    """config/kommunen.example/ as its README says to use it: copied to kommunen/, measures.yaml and the
+    toml's recipients removed."""
+    import shutil
+
+    project = Path(__file__).resolve().parents[1] / "config"
+    directory = tmp_path / "config"
+    shutil.copytree(project, directory)
+    (directory / "measures.yaml").unlink()
+    shutil.copytree(directory / "kommunen.example", directory / "kommunen")
+    toml = directory / "foerderradar.toml"
+    toml.write_text("\n".join(line for line in toml.read_text(encoding="utf-8").splitlines()
+                              if not line.startswith("recipients")), encoding="utf-8")
+    cfg = load_config(directory)
+    assert [k.slug for k in cfg.kommunen] == ["augustdorf", "schloss-holte-stukenbrock"]
+    assert {k.profile.city.kreis for k in cfg.kommunen} == {"Lippe", "Gütersloh"}
+    assert all(one.settings.digest.recipients for one in cfg.each())
+    code, out, _ = cli("kommunen", "check", "--config", str(directory))
+    assert code == 0 and "Hinweis" not in out
+
+
+def test_the_scheduled_jobs_serve_every_municipality(cfg_dir: Path, db_url: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from foerderradar.scheduler import send_digest
+
+    with smtp_server() as server:
+        _use(monkeypatch, server)
+        cfg = load_config(cfg_dir, need_portals=False)
+        store = Store(db_url)
+        try:
+            ok, summary = send_digest(cfg, store)
+            again_ok, again = send_digest(cfg, store)
+        finally:
+            store.close()
+    assert ok and "2 Kommunen, 3 Berichte versendet" in summary, summary
+    assert again_ok and "0 Berichte versendet" in again
+    assert sorted(str(m["To"]) for m in server.inbox.messages) == [
+        "digital@verl.example", "dm@shs.example", "it@shs.example"]

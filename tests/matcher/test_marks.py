@@ -130,12 +130,12 @@ def test_mark_cli_round_trip(city: Path, sqlite_url: str) -> None:
     back = {m["call_id"]: m for m in json.loads(result.stdout)}
     assert "seit Ihrer Markierung „verworfen“ geändert" in back["nrw:kofi"]["reasons"]
 
-    exported = runner.invoke(app, ["calls", "marks", "--format", "csv"])
+    exported = runner.invoke(app, ["calls", "marks", "--format", "csv", "--config", str(city)])
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     assert {(r["call_id"], r["mark"], r["note"]) for r in rows} == {
         ("nrw:kofi", "dismissed", "nur Landkreise"), ("nrw:gigabit", "applied", "Antrag vom 1.11."),
     }
-    lines = runner.invoke(app, ["calls", "marks", "--format", "jsonl"]).stdout.splitlines()
+    lines = runner.invoke(app, ["calls", "marks", "--format", "jsonl", "--config", str(city)]).stdout.splitlines()
     assert {json.loads(line)["title"] for line in lines} >= {"Gigabitförderung Glasfaser für Gewerbegebiete"}
 
     # The digest lists the application with its deadline, not among the new matches.
@@ -150,7 +150,7 @@ def test_mark_cli_round_trip(city: Path, sqlite_url: str) -> None:
     html = (city.parent / "out" / "digest.html").read_text(encoding="utf-8")
     assert "Laufende Anträge" in html
 
-    unmarked = runner.invoke(app, ["calls", "unmark", "nrw:gigabit", "--measure", "breitband"])
+    unmarked = runner.invoke(app, ["calls", "unmark", "nrw:gigabit", "--measure", "breitband", "--config", str(city)])
     assert unmarked.exit_code == 0
     assert "nrw:gigabit" in listed(city)
 

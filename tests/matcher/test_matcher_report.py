@@ -14,7 +14,8 @@ from foerderradar.matcher.report import EMPTY
 from foerderradar.model import Match
 
 CONTRACT_KEYS = ["measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons"]
-ADDED_KEYS = ["sources"]  # cross-portal de-duplication: appended, the contract's keys keep their place
+# Appended, so the contract's keys keep their place: cross-portal de-duplication, several municipalities.
+ADDED_KEYS = ["sources", "kommune"]
 OK = Match("breitband", "t:2", "Gigabit für alle", "https://example.org/g", 80.04, True, date(2027, 1, 31), "open",
            ["Treffer im Titel: Gigabit", "Frist: 31.01.2027 (noch 61 Tage)"])
 # Match objects can be built directly, bypassing FundingCall's URL check.
@@ -29,7 +30,7 @@ def test_json_has_the_contract_shape() -> None:
     assert [list(r) for r in rows] == [CONTRACT_KEYS + ADDED_KEYS] * 3
     assert rows[0] == {"measure_id": "breitband", "call_id": "t:2", "title": "Gigabit für alle",
                        "url": "https://example.org/g", "score": 80.0, "eligible": True, "deadline": "2027-01-31",
-                       "status": "open", "reasons": OK.reasons, "sources": []}
+                       "status": "open", "reasons": OK.reasons, "sources": [], "kommune": ""}
     assert "für" in render_report(MATCHES, "json")  # ensure_ascii=False
 
 

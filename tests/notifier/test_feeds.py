@@ -118,3 +118,29 @@ def test_feed_server_reports_an_unavailable_database(cfg: Path, tmp_path: Path) 
         assert failed.value.code == 503
     finally:
         server.stop()
+
+
+def test_feed_server_serves_each_municipality_its_own_feed(cfg: Path, sqlite_url: str) -> None:
+    """With kommunen/: /SLUG/feed.atom per municipality; the bare /feed.atom would be ambiguous."""
+    measures = cfg / "measures.yaml"
+    (cfg / "kommunen").mkdir()
+    (cfg / "kommunen" / "teststadt.yaml").write_text(measures.read_text(encoding="utf-8"), encoding="utf-8")
+    (cfg / "kommunen" / "andere.yaml").write_text(
+        "city: {name: Andere, region: DE-NW, applicant_types: [kommune]}\n"
+        "measures: [{id: breitband, title: WLAN, keywords: [WLAN]}]\n", encoding="utf-8")
+    measures.unlink()
+    server = FeedServer(load_config(cfg), sqlite_url, "127.0.0.1", 0, digest_inputs).start()
+    try:
+        def titles(path: str) -> set[str]:
+            with urllib.request.urlopen(f"{server.base_url}{path}", timeout=10) as response:
+                root = ET.fromstring(response.read())
+            return {e.findtext("a:title", namespaces=NS) or "" for e in root.findall("a:entry", NS)}
+
+        assert any("Gigabit" in t for t in titles("/teststadt/feed.atom"))
+        assert titles("/andere/feed.atom") == set()
+        for path in ("/feed.atom", "/unbekannt/feed.atom", "/teststadt/admin", "/a/b/feed.atom"):
+            with pytest.raises(urllib.error.HTTPError) as missing:
+                urllib.request.urlopen(f"{server.base_url}{path}", timeout=10)
+            assert missing.value.code == 404, path
+    finally:
+        server.stop()
