@@ -1,0 +1,125 @@
+"""Calls limited below the Land, judged per municipality: named Kreise, Landkreise and kreisfreie
+Städte only (or kreisangehörige only), population limits, LEADER areas with the city's Kreis.
+
+One table per gate: (call text, city) → expected answer (True in, False out, None kept) and a
+fragment of the German reason. An empty fragment with None means "no limit found, nothing said".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from foerderradar.matcher.area import check_area, check_kreis
+from foerderradar.matcher.gate import Gate
+from foerderradar.model import FundingCall
+from foerderradar.profile import City
+
+
+def city(name: str = "Lindenfelde", region: str = "DE-BB", **keys: Any) -> City:
+    return City(name=name, region=region, applicant_types=["kommune", "schultraeger"], **keys)
+
+
+LINDENFELDE = city(kreis="Märkisch-Oderland", einwohner=8600)  # kreisangehörig, small
+UNKNOWN = city("Musterstadt", "DE-NW")  # no kreis, ags or einwohner
+BIELEFELD = city("Bielefeld", "DE-NW", ags="05711000", einwohner=340_000)  # kreisfrei by its AGS
+SHS_AGS = city("Schloß Holte-Stukenbrock", "DE-NW", ags="05754028", einwohner=27_000)  # kreisangehörig, Kreis unknown
+SHS_AREAS = city("Schloß Holte-Stukenbrock", "DE-NW", areas=["Kreis Gütersloh"])  # the Kreis only in areas
+COTTBUS = city("Cottbus", ags="12052000")
+OFFENBACH = city("Offenbach", "DE-HE", ags="06413000")  # kreisfreie Stadt, not in the Kreis Offenbach
+
+
+def call(description: str = "", title: str = "Förderaufruf", summary: str = "", **kw: Any) -> FundingCall:
+    return FundingCall.model_validate({"source": "t", "source_id": "x", "url": "https://example.org/x",
+                                       "title": title, "summary": summary, "description": description, **kw})
+
+
+def check(rows: list[tuple[str, City, bool | None, str]], gate: Gate, row: int) -> None:
+    _, _, ok, reason = rows[row]
+    assert gate.ok is ok, gate
+    assert reason in gate.reason, gate
+    if ok is None and not reason:
+        assert gate.reason == "", gate  # no limit: no reason either
+
+
+# -- named Kreise --------------------------------------------------------------------------------
+
+ONLY_GUETERSLOH = "Antragsberechtigt sind nur Kommunen im Kreis Gütersloh."
+LIPPE_HOEXTER = "Antragsberechtigt sind die Städte und Gemeinden der Kreise Lippe und Höxter."
+PROGRAMME_AREA = (
+    "Antragsberechtigte\nGebietskörperschaften aus dem Programmgebiet. Auf deutscher Seite umfasst es die "
+    "Landkreise Märkisch-Oderland, Oder-Spree und Spree-Neiße sowie die kreisfreien Städte Frankfurt (Oder) "
+    "und Cottbus."
+)
+KREIS = [
+    (ONLY_GUETERSLOH, LINDENFELDE, False, "Nur für Kommunen in: Kreis Gütersloh; Märkisch-Oderland ist dort nicht"),
+    (ONLY_GUETERSLOH, UNKNOWN, None, "Kreis von Musterstadt nicht angegeben (bitte prüfen)"),
+    (ONLY_GUETERSLOH, SHS_AGS, None, "bitte prüfen"),  # kreisangehörig, but which Kreis?
+    (ONLY_GUETERSLOH, SHS_AREAS, True, "Gebiet: Kreis Gütersloh ist genannt"),  # areas name the Kreis
+    (ONLY_GUETERSLOH, city(kreis="Kreis Gütersloh"), True, "Gebiet: Kreis Gütersloh ist genannt"),
+    (ONLY_GUETERSLOH, BIELEFELD, False, "Bielefeld ist kreisfrei und dort nicht genannt"),
+    (LIPPE_HOEXTER, city(kreis="Höxter"), True, "Gebiet: Kreis Höxter ist genannt"),
+    (LIPPE_HOEXTER, city(kreis="Gütersloh"), False, "Kreis Lippe, Kreis Höxter; Gütersloh ist dort nicht"),
+    ("Fördergebiet\nGefördert werden Vorhaben im Landkreis Märkisch-Oderland.", LINDENFELDE, True,
+     "Gebiet: Landkreis Märkisch-Oderland ist genannt"),
+    ("Gefördert werden nur Vorhaben im Landkreis Märkisch-Oderland.", city(kreis="Landkreis Barnim"), False,
+     "Landkreis Märkisch-Oderland; Landkreis Barnim ist dort nicht genannt"),
+    (PROGRAMME_AREA, LINDENFELDE, True, "Gebiet: Landkreis Märkisch-Oderland ist genannt"),
+    (PROGRAMME_AREA, COTTBUS, True, "Gebiet: Cottbus ist genannt"),  # a kreisfreie Stadt listed beside them
+    (PROGRAMME_AREA, city(kreis="Barnim"), False, "Landkreis Märkisch-Oderland, Landkreis Oder-Spree, "
+                                                  "Landkreis Spree-Neiße; Barnim ist dort nicht genannt"),
+    ("Antragsberechtigt sind ausschließlich Kommunen im Rhein-Sieg-Kreis.", city(kreis="Rhein-Sieg-Kreis"), True,
+     "Rhein-Sieg-Kreis ist genannt"),
+    ("Antragsberechtigt sind ausschließlich Kommunen im Rhein-Sieg-Kreis.", LINDENFELDE, False, "Rhein-Sieg-Kreis"),
+    ("Gefördert werden nur Gemeinden im Hochsauerlandkreis.", city(kreis="Hochsauerlandkreis"), True, "genannt"),
+    ("Antragsberechtigt sind die Städte und Gemeinden im Märkischen Kreis.", city(kreis="Märkischer Kreis"), True,
+     "Märkischen Kreis ist genannt"),
+    # "Kreis Offenbach" does not name the kreisfreie Stadt Offenbach
+    ("Antragsberechtigt sind nur Gemeinden im Kreis Offenbach.", OFFENBACH, False, "Offenbach ist kreisfrei"),
+    # no limit: a contact address, a channel, an example, Land-wide Kreise, a text without a heading or cue
+    ("Ansprechpartner\nKreis Gütersloh, Abteilung Wirtschaftsförderung, Herzebrocker Straße 140, 33334 Gütersloh",
+     LINDENFELDE, None, ""),
+    ("Antragsberechtigt sind alle Gemeinden in Brandenburg. Anträge sind über den Landkreis Märkisch-Oderland "
+     "einzureichen.", city(kreis="Barnim"), None, ""),
+    ("Antragsberechtigt sind Gemeinden über den Landkreis Oder-Spree.", LINDENFELDE, None, ""),
+    ("Antragsberechtigt sind Kommunen in NRW, insbesondere im Kreis Lippe.", city(kreis="Gütersloh"), None, ""),
+    ("Antragsberechtigt sind die Kreise Nordrhein-Westfalens.", city(kreis="Gütersloh"), None, ""),
+    ("Antragsberechtigt sind Städte, Gemeinden und Kreise in Nordrhein-Westfalen.", UNKNOWN, None, ""),
+    ("Die Kommunen im Kreis Gütersloh haben gute Erfahrungen gemacht.", LINDENFELDE, None, ""),
+    ("Die Arbeit im Arbeitskreis ist nur im Kreis der Mitglieder möglich.", LINDENFELDE, None, ""),
+]
+
+
+@pytest.mark.parametrize("row", range(len(KREIS)))
+def test_kreis_gate(row: int) -> None:
+    text, town, _, _ = KREIS[row]
+    check(KREIS, check_kreis(call(text), town), row)
+
+
+def test_kreis_in_the_title_with_a_limiting_word() -> None:
+    gate = check_kreis(call(title="Nur für Kommunen im Kreis Lippe: Digitalbonus"), LINDENFELDE)
+    assert gate.ok is False and "Kreis Lippe" in gate.reason
+
+
+# -- LEADER areas and listed towns: the city's Kreis counts as a named area ------------------------
+
+AREA = [
+    ("Die LEADER-Region umfasst den Landkreis Märkisch-Oderland.", LINDENFELDE, True,
+     "Gebiet: Landkreis Märkisch-Oderland ist genannt"),
+    ("Die LEADER-Region umfasst den Landkreis Märkisch-Oderland.", city(kreis="Barnim"), False,
+     "Nur für ein bestimmtes Gebiet"),
+    # a town named like the Kreis is not the Kreis
+    ("LEADER-Region Ems: Mitgliedskommunen: Gütersloh, Verl und Harsewinkel.",
+     city("Steinhagen", "DE-NW", kreis="Gütersloh"), False, "Steinhagen ist dort nicht genannt"),
+    ("Antragsberechtigte\nStädte und Gemeinden sowie Ämter, deren Mitgliedsgemeinden die Grenze einhalten.",
+     LINDENFELDE, None, ""),
+    ("Gefördert werden nur Vorhaben im Gebiet der LAG: Bad Freienwalde (Oder), Letschin, Lindenfelde und Seelow.",
+     LINDENFELDE, True, "Gebiet: Lindenfelde ist genannt"),
+]
+
+
+@pytest.mark.parametrize("row", range(len(AREA)))
+def test_area_gate_with_the_kreis(row: int) -> None:
+    text, town, _, _ = AREA[row]
+    check(AREA, check_area(call(text), town), row)
