@@ -18,6 +18,7 @@ from foerderradar.matcher.applicants import applicant_passages, check_applicants
 from foerderradar.matcher.area import check_area, check_kreis
 from foerderradar.matcher.deadlines import assess_deadline
 from foerderradar.matcher.gate import Gate
+from foerderradar.matcher.kreisstatus import check_kreisstatus
 from foerderradar.matcher.passages import call_sentences
 from foerderradar.matcher.text import CallText, normalise_name
 from foerderradar.model import FundingCall, Status
@@ -84,10 +85,12 @@ def area_gates(call: FundingCall, city: City, texts: CallText) -> list[Gate]:
     gates = [check_area(call, city, texts)]
     whole = texts.whole
     kreis = "kreis" in whole
-    if kreis:
+    status = "kreisfrei" in whole or "kreisangehoerig" in whole
+    if kreis or status:
         head = call_sentences(call.title, call.summary or "")
         sentences = head + call_sentences(call.description or "")
         gates += [check_kreis(call, city, sentences)] if kreis else []
+        gates += [check_kreisstatus(city, sentences)] if status else []
     return gates
 
 

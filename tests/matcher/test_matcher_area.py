@@ -13,6 +13,8 @@ import pytest
 
 from foerderradar.matcher.area import check_area, check_kreis
 from foerderradar.matcher.gate import Gate
+from foerderradar.matcher.kreisstatus import check_kreisstatus
+from foerderradar.matcher.passages import call_sentences
 from foerderradar.model import FundingCall
 from foerderradar.profile import City
 
@@ -100,6 +102,61 @@ def test_kreis_gate(row: int) -> None:
 def test_kreis_in_the_title_with_a_limiting_word() -> None:
     gate = check_kreis(call(title="Nur für Kommunen im Kreis Lippe: Digitalbonus"), LINDENFELDE)
     assert gate.ok is False and "Kreis Lippe" in gate.reason
+
+
+# -- Landkreise and kreisfreie Städte only, or kreisangehörige only -------------------------------
+
+ONLY_KREISLEVEL = "Antragsberechtigt sind nur Landkreise und kreisfreie Städte."
+STATUS = [
+    (ONLY_KREISLEVEL, LINDENFELDE, False, "Laut Text nur Landkreise und kreisfreie Städte antragsberechtigt; "
+                                          "Lindenfelde ist kreisangehörig (Märkisch-Oderland)"),
+    (ONLY_KREISLEVEL, SHS_AGS, False, "Schloß Holte-Stukenbrock ist kreisangehörig"),  # from the AGS
+    (ONLY_KREISLEVEL, BIELEFELD, True, "Bielefeld ist kreisfrei"),
+    (ONLY_KREISLEVEL, UNKNOWN, None, "ob Musterstadt kreisfrei ist, steht nicht im Profil (bitte prüfen)"),
+    ("Antragsberechtigt sind ausschließlich die vier kreisfreien Städte Brandenburg an der Havel, Cottbus, "
+     "Frankfurt (Oder) und Potsdam.", LINDENFELDE, False, "Laut Text nur kreisfreie Städte antragsberechtigt"),
+    ("Antragsberechtigte\nLandkreise. Kreisangehörige Gemeinden sind ausgeschlossen.", LINDENFELDE, False,
+     "kreisangehörige Kommunen ausgeschlossen"),
+    ("Kreisangehörige Gemeinden, Ämter und Verbandsgemeinden sind nicht antragsberechtigt.", LINDENFELDE, False,
+     "kreisangehörige Kommunen ausgeschlossen"),
+    ("Antragsberechtigt sind Kommunen. Eine eigene Antragstellung kreisangehöriger Städte ist nicht vorgesehen.",
+     LINDENFELDE, False, "kreisangehörige Kommunen ausgeschlossen"),
+    ("Antragsberechtigte\nLandkreise und kreisfreie Städte als untere Katastrophenschutzbehörden.", LINDENFELDE,
+     False, "Laut Text antragsberechtigt: Landkreise und kreisfreie Städte"),
+    ("Antragsberechtigt sind ausschließlich kreisangehörige Städte und Gemeinden.", BIELEFELD, False,
+     "Laut Text nur kreisangehörige Kommunen antragsberechtigt; Bielefeld ist kreisfrei"),
+    ("Antragsberechtigt sind ausschließlich kreisangehörige Städte und Gemeinden.", LINDENFELDE, True,
+     "Lindenfelde ist kreisangehörig"),
+    ("Antragsberechtigte\nKreisangehörige Städte und Gemeinden in Nordrhein-Westfalen.", BIELEFELD, False,
+     "Laut Text antragsberechtigt: kreisangehörige Kommunen"),
+    ("Antragsberechtigt sind Gemeinden. Kreisfreie Städte sind nicht antragsberechtigt.", BIELEFELD, False,
+     "kreisfreie Städte ausgeschlossen"),
+    # negations, both named, owners and places: no limit
+    ("Antragsberechtigt sind Landkreise. Kreisangehörige Gemeinden sind nicht ausgeschlossen.", LINDENFELDE, None,
+     ""),
+    ("Antragsberechtigt sind nicht nur Landkreise und kreisfreie Städte, sondern auch kreisangehörige Gemeinden.",
+     LINDENFELDE, None, ""),
+    ("Antragsberechtigt sind Landkreise, kreisfreie und kreisangehörige Städte und Gemeinden.", LINDENFELDE, None,
+     ""),
+    ("Antragsberechtigt sind Landkreise, kreisfreie Städte und Gemeinden.", LINDENFELDE, None, ""),
+    ("Antragsberechtigte\nLandkreise und kreisfreie Städte sowie Ämter und amtsfreie Gemeinden.", LINDENFELDE, None,
+     ""),
+    ("Antragsberechtigt sind Volkshochschulen in Trägerschaft der Landkreise und kreisfreien Städte.", LINDENFELDE,
+     None, ""),
+    ("Das Land unterstützt Landkreise und kreisfreie Städte seit Jahren beim Katastrophenschutz.", LINDENFELDE,
+     None, ""),
+    ("Antragsberechtigt sind Kommunen. Kreisangehörige Gemeinden sind nicht allein antragsberechtigt.", LINDENFELDE,
+     None, ""),
+    # a text that says both: nothing is said rather than a guess
+    ("Antragsberechtigt sind ausschließlich die Landkreise und kreisfreien Städte. Kreisfreie Städte sind "
+     "ausgeschlossen.", LINDENFELDE, None, ""),
+]
+
+
+@pytest.mark.parametrize("row", range(len(STATUS)))
+def test_kreisstatus_gate(row: int) -> None:
+    text, town, _, _ = STATUS[row]
+    check(STATUS, check_kreisstatus(town, call_sentences(text)), row)
 
 
 # -- LEADER areas and listed towns: the city's Kreis counts as a named area ------------------------
