@@ -20,6 +20,7 @@ from foerderradar.matcher.deadlines import assess_deadline
 from foerderradar.matcher.gate import Gate
 from foerderradar.matcher.kreisstatus import check_kreisstatus
 from foerderradar.matcher.passages import call_sentences
+from foerderradar.matcher.population import check_population
 from foerderradar.matcher.text import CallText, normalise_name
 from foerderradar.model import FundingCall, Status
 from foerderradar.profile import City, Measure
@@ -42,6 +43,7 @@ _LAND_WORDS = {
     "DE-SH": r"schleswig-holstein\w*", "DE-TH": r"thueringen|thueringische\w*",
 }
 _LAND_RE = {code: re.compile(rf"\b(?:{pattern})\b") for code, pattern in _LAND_WORDS.items()}
+_EW = re.compile(r"\bew\b")  # "Einwohner" abbreviated
 _NATIONWIDE = re.compile(r"bundesweit|in allen (?:bundes)?laendern|ganz deutschland|throughout germany")
 
 @dataclass(frozen=True)
@@ -86,11 +88,13 @@ def area_gates(call: FundingCall, city: City, texts: CallText) -> list[Gate]:
     whole = texts.whole
     kreis = "kreis" in whole
     status = "kreisfrei" in whole or "kreisangehoerig" in whole
-    if kreis or status:
+    people = "einwohner" in whole or bool(_EW.search(whole))
+    if kreis or status or people:
         head = call_sentences(call.title, call.summary or "")
         sentences = head + call_sentences(call.description or "")
         gates += [check_kreis(call, city, sentences)] if kreis else []
         gates += [check_kreisstatus(city, sentences)] if status else []
+        gates += [check_population(city, sentences, head)] if people else []
     return gates
 
 

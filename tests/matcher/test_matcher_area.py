@@ -7,16 +7,21 @@ fragment of the German reason. An empty fragment with None means "no limit found
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from foerderradar.matcher.area import check_area, check_kreis
+from foerderradar.matcher.eligibility import assess_call
 from foerderradar.matcher.gate import Gate
 from foerderradar.matcher.kreisstatus import check_kreisstatus
 from foerderradar.matcher.passages import call_sentences
+from foerderradar.matcher.population import check_population
 from foerderradar.model import FundingCall
 from foerderradar.profile import City
+
+AS_OF = date(2026, 12, 1)
 
 
 def city(name: str = "Lindenfelde", region: str = "DE-BB", **keys: Any) -> City:
@@ -159,6 +164,64 @@ def test_kreisstatus_gate(row: int) -> None:
     check(STATUS, check_kreisstatus(town, call_sentences(text)), row)
 
 
+# -- population ------------------------------------------------------------------------------------
+
+SMALL = city("Kleinort", einwohner=3_000)
+BELOW_10K = "Antragsberechtigt sind Gemeinden mit weniger als 10.000 Einwohnern."
+POPULATION = [
+    (BELOW_10K, LINDENFELDE, True,
+     "Einwohnergrenze: Kommunen mit weniger als 10.000 Einwohnern; Lindenfelde hat 8.600"),
+    (BELOW_10K, SHS_AGS, False, "Nur für Kommunen mit weniger als 10.000 Einwohnern; Schloß Holte-Stukenbrock hat "
+                                "27.000 Einwohner"),
+    (BELOW_10K, UNKNOWN, None, "Einwohnerzahl von Musterstadt steht nicht im Profil (bitte prüfen)"),
+    ("Antragsberechtigt sind Städte und Gemeinden mit bis zu 25.000 Einwohnern.", SHS_AGS, False, "bis zu 25.000"),
+    ("Antragsberechtigt sind Städte und Gemeinden mit bis zu 25.000 Einwohnern.", city(einwohner=25_000), True,
+     "bis zu 25.000"),
+    ("Antragsberechtigt sind Städte ab 50.000 Einwohnern.", LINDENFELDE, False, "ab 50.000 Einwohnern"),
+    ("Antragsberechtigt sind Städte ab 50.000 Einwohnern.", BIELEFELD, True, "Bielefeld hat 340.000"),
+    ("Antragsberechtigt sind Kommunen unter 20 000 Einwohnern.", LINDENFELDE, True, "weniger als 20.000"),
+    ("Antragsberechtigt sind Kommunen unter 20 000 Einwohnern.", SHS_AGS, False, "weniger als 20.000"),
+    ("Antragsberechtigt sind Kommunen unter 20000 Einwohnern.", SHS_AGS, False, "weniger als 20.000"),
+    ("Antragsberechtigt sind Kommunen mit weniger als 10 Tsd. Einwohnern.", SHS_AGS, False, "weniger als 10.000"),
+    ("Antragsberechtigt sind Kommunen mit weniger als 10 Tsd. Einwohnern.", LINDENFELDE, True, "weniger als 10.000"),
+    ("Antragsberechtigt sind Gemeinden mit einer Einwohnerzahl von unter 10.000.", SHS_AGS, False, "10.000"),
+    ("Antragsberechtigt sind Gemeinden mit 10.000 oder weniger Einwohnern.", SHS_AGS, False, "bis zu 10.000"),
+    ("Antragsberechtigt sind Gemeinden zwischen 5.000 und 20.000 Einwohnern.", LINDENFELDE, True,
+     "5.000 bis 20.000"),
+    ("Antragsberechtigt sind Gemeinden zwischen 5.000 und 20.000 Einwohnern.", SMALL, False, "Kleinort hat 3.000"),
+    ("Antragsberechtigte\nStädte und Gemeinden mit bis zu 20.000 Einwohnerinnen und Einwohnern (Stand 31.12.2025) "
+     "sowie Ämter, deren Mitgliedsgemeinden diese Grenze jeweils einhalten.", LINDENFELDE, True, "bis zu 20.000"),
+    ("Antragsberechtigt sind Kommunen. Städte mit mehr als 100.000 Einwohnern sind ausgeschlossen.", LINDENFELDE,
+     True, "außer Kommunen mit mehr als 100.000"),
+    ("Antragsberechtigt sind Kommunen. Städte mit mehr als 100.000 Einwohnern sind ausgeschlossen.", BIELEFELD,
+     False, "außer Kommunen mit mehr als 100.000"),
+    ("Antragsberechtigt sind Kommunen. Nicht antragsberechtigt sind Städte mit mehr als 50.000 Einwohnern.",
+     BIELEFELD, False, "außer Kommunen mit mehr als 50.000"),
+    # no limit: a higher rate for small towns, amounts per inhabitant, villages, an unclear denial
+    ("Art und Umfang\nZuschuss von 70 %. Kommunen mit weniger als 10.000 Einwohnern erhalten 85 %.", SHS_AGS, None,
+     ""),
+    ("Antragsberechtigte\nAlle Kommunen. Kommunen mit weniger als 10.000 Einwohnern erhalten einen Fördersatz "
+     "von 90 Prozent.", SHS_AGS, None, ""),
+    ("Antragsberechtigt sind Kommunen; gefördert werden 2 Euro je Einwohner.", SHS_AGS, None, ""),
+    ("Gefördert werden nur Vorhaben in Orten mit bis zu 2.000 Einwohnern.", LINDENFELDE, None, ""),
+    ("Antragsberechtigt sind Gemeinden mit bis zu 20.000 Einwohnern, ausgenommen Gemeinden, die bereits gefördert "
+     "wurden.", SHS_AGS, None, ""),
+    ("Die Stadt hat 27.000 Einwohner und ist antragsberechtigt.", LINDENFELDE, None, ""),
+]
+
+
+@pytest.mark.parametrize("row", range(len(POPULATION)))
+def test_population_gate(row: int) -> None:
+    text, town, _, _ = POPULATION[row]
+    check(POPULATION, check_population(town, call_sentences(text), []), row)
+
+
+def test_population_in_the_title() -> None:
+    head = call_sentences("Förderprogramm für Kommunen unter 20.000 Einwohnern")
+    assert check_population(SHS_AGS, head, head).ok is False
+    assert check_population(LINDENFELDE, head, head).ok is True
+
+
 # -- LEADER areas and listed towns: the city's Kreis counts as a named area ------------------------
 
 AREA = [
@@ -180,3 +243,24 @@ AREA = [
 def test_area_gate_with_the_kreis(row: int) -> None:
     text, town, _, _ = AREA[row]
     check(AREA, check_area(call(text), town), row)
+
+
+# -- all gates together ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("description", "town", "eligible", "reason"), [
+    ("Antragsberechtigte\nAntragsberechtigt sind ausschließlich die Landkreise und kreisfreien Städte als untere "
+     "Katastrophenschutzbehörden. Kreisangehörige Gemeinden sind nicht antragsberechtigt.", LINDENFELDE, False,
+     "Lindenfelde ist kreisangehörig"),
+    ("Antragsberechtigte\nAntragsberechtigt sind ausschließlich die Landkreise und kreisfreien Städte.", UNKNOWN,
+     True, "bitte prüfen"),
+    ("Antragsberechtigte\nStädte und Gemeinden mit bis zu 20.000 Einwohnern. Größere Städte und Landkreise können "
+     "nicht gefördert werden.", LINDENFELDE, True, "Einwohnergrenze"),
+    ("Antragsberechtigte\nGemeinden im Kreis Lippe mit weniger als 10.000 Einwohnern.", LINDENFELDE, False,
+     "Kreis Lippe"),
+])
+def test_assess_call_combines_the_gates(description: str, town: City, eligible: bool, reason: str) -> None:
+    fields = {"regions": [town.region], "applicants": ["kommune"], "deadline": "2027-06-30"}
+    verdict = assess_call(call(description, **fields), town, AS_OF)
+    assert verdict.eligible is eligible, verdict.reasons
+    assert any(reason in r for r in verdict.reasons), verdict.reasons
