@@ -174,9 +174,11 @@ CUE = re.compile(
     r"antragsberechtigt|antrag stellen|antraege stellen|zuwendungsempfaenger|foerderempfaenger|foerdernehmer"
     r"|gefoerdert werden|richtet sich an|zielgruppe|eligib|can apply|may apply|open to|applicants|beneficiar"
 )
-# A sentence that denies: "Kommunen sind nicht antragsberechtigt", "… are not eligible".
+# A sentence that denies: "Kommunen sind nicht antragsberechtigt", "… können keinen (eigenen) Antrag
+# stellen", "… are not eligible".
 DENIAL = re.compile(
     r"(?:nicht|keine|kein) (?:\w+ ){0,2}(?:antragsberechtigt|zuwendungsempfaenger|foerderfaehig|gefoerdert)"
+    r"|\bkeine[nr]? (?:eigenen? )?(?:antrag|antraege) stellen"
     r"|ausgeschlossen|excluded|not eligible|cannot apply|may not apply|are not eligible"
 )
 # Title/summary phrasing of a call for others: "Kredite für Unternehmen", "Beratung für kleine Betriebe".

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from foerderradar.matcher.applicants import applicant_passages, check_applicants
+from foerderradar.matcher.area import check_area, check_kreis
 from foerderradar.matcher.deadlines import assess_deadline
+from foerderradar.matcher.gate import Gate
+from foerderradar.matcher.kreisstatus import check_kreisstatus
+from foerderradar.matcher.passages import call_sentences
+from foerderradar.matcher.population import check_population
 from foerderradar.matcher.text import CallText, normalise_name
 from foerderradar.model import FundingCall, Status
 from foerderradar.profile import City, Measure
@@ -38,24 +43,8 @@ _LAND_WORDS = {
     "DE-SH": r"schleswig-holstein\w*", "DE-TH": r"thueringen|thueringische\w*",
 }
 _LAND_RE = {code: re.compile(rf"\b(?:{pattern})\b") for code, pattern in _LAND_WORDS.items()}
+_EW = re.compile(r"\bew\b")  # "Einwohner" abbreviated
 _NATIONWIDE = re.compile(r"bundesweit|in allen (?:bundes)?laendern|ganz deutschland|throughout germany")
-
-# A call limited to a named area smaller than a Land: a LEADER region and its member municipalities,
-# or "ausschließlich … in den Kommunen <Name>, <Name>". Matched on the text as written (names are
-# capitalised, "LEADER" is not the English word "leader").
-_AREA_LIMIT = re.compile(
-    r"\bLEADER[- ](?:Region|Gebiet|Aktionsgruppe)|[Ll]okale[n]? Aktionsgruppe|\bILE[- ]Region|Gebietskulisse"
-    r"|Mitglieds(?:kommunen|gemeinden|städte)|teilnehmenden (?:Kommunen|Gemeinden|Städte)"
-    r"|\b(?i:ausschließlich|nur)\b[^.\n]{0,60}?(?i:im Gebiet|in der Region|im (?:Land)?kreis|in den (?:Kommunen|"
-    r"Gemeinden|Städten)|in folgenden (?:Kommunen|Gemeinden|Städten))[:,]?\s+(?:der |des |also )?[A-ZÄÖÜ]"
-)
-
-
-@dataclass(frozen=True)
-class Gate:
-    ok: bool | None  # None: unknown, the call is kept and the reason says so
-    reason: str
-
 
 @dataclass(frozen=True)
 class CallVerdict:
@@ -91,16 +80,22 @@ def _region_from_text(texts: CallText, city: City, passages: list[str]) -> Gate:
     return Gate(None, "Fördergebiet nicht angegeben (bitte prüfen)")
 
 
-def check_area(call: FundingCall, city: City, texts: CallText | None = None) -> Gate:
-    """A call limited to a named area (LEADER region, listed municipalities) needs the city named in it."""
-    written = "\n".join(filter(None, [call.title, call.summary, call.description, call.funding_body]))
-    if not _AREA_LIMIT.search(written):
-        return Gate(None, "")
-    names = (texts or CallText(call)).names
-    for name in [city.name, *city.areas]:
-        if f" {normalise_name(name)} " in names:
-            return Gate(True, f"Gebiet: {name} ist genannt")
-    return Gate(False, f"Nur für ein bestimmtes Gebiet (z. B. LEADER-Region); {city.name} ist dort nicht genannt")
+def area_gates(call: FundingCall, city: City, texts: CallText) -> list[Gate]:
+    """The gates for calls limited below the Land: a named area, named Kreise, Landkreise and
+    kreisfreie Städte only (or kreisangehörige only), a population limit. The last three read the
+    text sentence by sentence, so each first looks whether the text has its words at all."""
+    gates = [check_area(call, city, texts)]
+    whole = texts.whole
+    kreis = "kreis" in whole
+    status = "kreisfrei" in whole or "kreisangehoerig" in whole
+    people = "einwohner" in whole or bool(_EW.search(whole))
+    if kreis or status or people:
+        head = call_sentences(call.title, call.summary or "")
+        sentences = head + call_sentences(call.description or "")
+        gates += [check_kreis(call, city, sentences)] if kreis else []
+        gates += [check_kreisstatus(city, sentences)] if status else []
+        gates += [check_population(city, sentences, head)] if people else []
+    return gates
 
 
 def assess_call(call: FundingCall, city: City, as_of: date) -> CallVerdict:
@@ -110,10 +105,10 @@ def assess_call(call: FundingCall, city: City, as_of: date) -> CallVerdict:
     gates = [
         Gate(applicants.ok, applicants.reason),
         check_region(call, city, texts, passages),
-        check_area(call, city, texts),
+        *area_gates(call, city, texts),
     ]
     deadline = assess_deadline(call, as_of, texts)
-    reasons = [g.reason for g in gates if g.reason] + deadline.reasons
+    reasons = list(dict.fromkeys(g.reason for g in gates if g.reason)) + deadline.reasons
     eligible = deadline.open and all(g.ok is not False for g in gates)
     return CallVerdict(eligible, deadline.status, deadline.deadline, tuple(reasons), texts)
 

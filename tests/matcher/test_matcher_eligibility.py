@@ -44,6 +44,10 @@ def test_mentioned_types(sentence: str, types: set[str]) -> None:
     ("Antragsberechtigt sind Kommunen. Kommunen mit mehr als 100.000 Einwohnern sind nicht antragsberechtigt.",
      True),
     ("Kommunen und öffentliche Einrichtungen sind nicht antragsberechtigt.", False),
+    ("Antragsberechtigt sind ausschließlich gemeinnützige Vereine. Kommunen und Unternehmen können keinen Antrag "
+     "stellen; sie können als Kooperationspartner mitwirken.", False),
+    ("Antragsberechtigt sind Vereine. Gemeinden können mitwirken, aber keinen eigenen Antrag stellen.", False),
+    ("Antragsberechtigt sind Kommunen. Vereine können keine Anträge stellen.", True),
     ("Die Stadtwerke berichten über Kommunen, die Glasfaser verlegen.", None),
     ("Eligibility\nConsortia led by a public authority.", True),
     ("Only SMEs established in the EU can apply.", False),
