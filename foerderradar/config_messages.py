@@ -28,6 +28,7 @@ PATTERN_HINTS: dict[str, str] = {
     ),
     r"^[A-Z]{2}-[A-Z0-9]{1,3}$": "ein Kürzel des Landes nach ISO 3166-2 in Großbuchstaben wie DE-NW",
     r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "eine E-Mail-Adresse wie name@kommune.de",
+    r"^\d{8}$": 'der achtstellige Amtliche Gemeindeschlüssel in Anführungszeichen, z. B. "05754036"',
 }
 
 

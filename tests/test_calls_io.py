@@ -106,7 +106,7 @@ def test_marks_export_carries_titles_and_keeps_formulas_out_of_spreadsheets(stor
     buffer = io.StringIO()
     export_marks(marked, buffer, "csv")
     [row] = list(csv.DictReader(io.StringIO(buffer.getvalue())))
-    assert list(row) == ["measure_id", "call_id", "mark", "note", "call_version", "marked_at", "title"]
+    assert list(row) == ["measure_id", "call_id", "mark", "note", "call_version", "marked_at", "title", "kommune"]
     assert row["note"] == "'=HYPERLINK(\"https://evil.example\")" and row["call_version"] == "1"
     buffer = io.StringIO()
     export_marks(marked, buffer, "jsonl")

@@ -271,8 +271,8 @@ def test_postgres_backend_terminated_mid_digest_between_two_recipients(tmp_path:
     is terminated there: the first is not sent again, the second gets exactly one mail next run."""
     add_calls(pg_url)
     insert = (
-        "INSERT INTO sent_digests (period, recipient, status, attempts, created_at) "
-        f"VALUES ('{PERIOD}', '{IT}', 'pending', 0, now())"
+        "INSERT INTO sent_digests (kommune, period, recipient, status, attempts, created_at) "
+        f"VALUES ('teststadt', '{PERIOD}', '{IT}', 'pending', 0, now())"
     )
     with smtp_server() as smtp:
         cfg = write_config(tmp_path / "config", smtp_port=smtp.port)

@@ -146,7 +146,7 @@ def test_save_matches_replaces_a_measures_verdicts_and_state(store: Store) -> No
     save_matches(store, "teststadt", [m("breitband", 80), m("schulen", 10)], VerdictInputs("a" * 64, day, 5, 1))
     # A new run for one measure replaces only its rows and its state.
     save_matches(store, "teststadt", [m("breitband", 90)], VerdictInputs("b" * 64, day, 6, 0))
-    rows = {(r.measure_id, r.score, r.call_version, r.rank) for r in stored_matches(store, "teststadt", "teststadt")}
+    rows = {(r.measure_id, r.score, r.call_version, r.rank) for r in stored_matches(store, "teststadt")}
     assert rows == {("breitband", 90, 1, 0), ("schulen", 10, 1, 0)}
     states = match_states(store, "teststadt", ["breitband", "schulen", "unknown"])
     assert {k: (s.inputs[0], s.calls_checked, s.calls_skipped) for k, s in states.items()} == {
@@ -156,10 +156,11 @@ def test_save_matches_replaces_a_measures_verdicts_and_state(store: Store) -> No
     assert record_to_match(stored_matches(store, "teststadt", "breitband")[0], {}) == Match(
         "breitband", cid, "Gigabit", "https://x.de", 90, True, date(2027, 3, 31), "open",
         ["Treffer im Titel: Gigabit"], sources=(CallSource(cid, "foerderdatenbank", "https://x.de", "Gigabit"),),
+        kommune="teststadt",
     )
     # A measure whose new list is empty keeps a state (computed, nothing found) and no rows.
     save_matches(store, "teststadt", [], VerdictInputs("c" * 64, day), measure_ids=["schulen"])
-    assert [r.measure_id for r in stored_matches(store, "teststadt", "teststadt")] == ["breitband"]
+    assert [r.measure_id for r in stored_matches(store, "teststadt")] == ["breitband"]
     assert match_states(store, "teststadt", ["schulen"])["schulen"].inputs == "c" * 64
 
 
