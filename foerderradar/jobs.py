@@ -13,6 +13,9 @@ validation, how marks apply, what runs after a crawl) cannot drift apart between
 - :func:`digest_inputs` / :func:`run_digest` — the weekly digest (and the feeds) on those verdicts.
 
 The surfaces print; these functions return typed results and never print.
+
+(About 500 lines on purpose: the seam is one place, so that a policy is read and changed once;
+its sections — crawl, after ingest, municipalities, verdicts, digest — only share the types.)
 """
 
 from __future__ import annotations

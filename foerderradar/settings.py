@@ -7,9 +7,10 @@ declares (see :mod:`foerderradar.crawler.registry`), urlwatch-style. The kinds' 
 ``PortalBase`` they share, live in :mod:`foerderradar.crawler.kinds`: this module imports the registry
 (lazily, when portals are loaded), never the other way round.
 
-(About 500 lines: the three files share the reading (YAML/TOML, duplicate keys) and the German
-message for every validation error, and the models here are the reference of every key; the
-wording itself lives in config_messages.py, the portal kinds' models in crawler/kinds/.)
+The reading itself (duplicate YAML keys, ``file: entry.field: message``) is config_reading.py, the
+wording config_messages.py, the municipalities' files kommunen.py and profile.py, the portal kinds'
+models crawler/kinds/. What stays here: the TOML's models (the reference of every key), portals.yaml,
+the environment overlay and :class:`Config`, which ties them together.
 """
 
 from __future__ import annotations
@@ -18,30 +19,25 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast, get_args
+from typing import Any, Literal, cast
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from foerderradar.config_messages import (
-    TOP_LEVEL,
-    cron_detail,
-    did_you_mean,
-    error_message,
-    not_one_of,
-    toml_problem,
-    union_message,
-    unreadable,
-    yaml_problem,
-)
+from foerderradar.config_messages import cron_detail, not_one_of, toml_problem, unreadable
+
+# Re-exported: settings is where the rest of the package looks up a config's reading and models.
+from foerderradar.config_reading import ConfigError as ConfigError
+from foerderradar.config_reading import format_validation_error as format_validation_error
+from foerderradar.config_reading import read_validated
+from foerderradar.config_reading import read_yaml as read_yaml
 from foerderradar.crawler.crawl_settings import CrawlerSettings
 from foerderradar.crawler.entry.base import STRICT, PortalBase
-from foerderradar.german.fold import fold
+from foerderradar.kommunen import KOMMUNEN_DIR, load_kommunen
+from foerderradar.kommunen import Kommune as Kommune
+from foerderradar.kommunen import city_slug as city_slug
+from foerderradar.kommunen import load_measures as load_measures
 from foerderradar.netpolicy import portal_url_problems
-
-# The municipality's file models, re-exported: settings is where a config's models are looked up.
 from foerderradar.profile import EMAIL as _EMAIL
 from foerderradar.profile import City as City
 from foerderradar.profile import Measure as Measure
@@ -50,14 +46,6 @@ from foerderradar.profile import MeasureStatus as MeasureStatus
 
 CONFIG_ENV = "FOERDERRADAR_CONFIG"
 DEFAULT_CONFIG_DIR = Path("config")
-
-
-class ConfigError(Exception):
-    """One or more problems in the configuration; each names file, entry and field."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 class _Strict(BaseModel):
@@ -185,249 +173,6 @@ def config_dir(explicit: str | Path | None = None) -> Path:
     return Path(env) if env else DEFAULT_CONFIG_DIR
 
 
-def _loc(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or TOP_LEVEL
-
-
-def _message(err: Any) -> str:
-    """German text of one pydantic error; the wording lives in :mod:`foerderradar.config_messages`."""
-    return error_message(err)
-
-
-# A location part that names a member of a union (``bool``, ``constrained-str``, ``list[str]``,
-# ``LiteralValue``), not a key of the file: config keys are lower-case identifiers.
-_UNION_MEMBER = re.compile(r"^(?:bool|str|int|float|none|list|dict)$|[^a-z0-9_]")
-
-
-def _key_path(err: Any) -> tuple[int | str, ...]:
-    """The error's location as keys of the file: pydantic's union-member names left out."""
-    loc = tuple(err["loc"])
-    if err["type"] == "extra_forbidden":  # the last part is the key the person wrote, whatever it is
-        return (*(p for p in loc[:-1] if not _is_member(p)), loc[-1])
-    return tuple(p for p in loc if not _is_member(p))
-
-
-def _is_member(part: int | str) -> bool:
-    return isinstance(part, str) and bool(_UNION_MEMBER.search(part))
-
-
-def format_validation_error(
-    path: Path | str, exc: ValidationError, prefix: Sequence[int | str] = (), model: type[BaseModel] | None = None
-) -> list[str]:
-    """``file: entry.field: message`` per problem; ``model`` (the validated class) adds spelling hints.
-
-    A value that fits none of a union's members (``sections: 5`` is neither true/false nor a
-    selector) gives one message for its key, not one per member.
-    """
-    grouped: dict[tuple[int | str, ...], list[Any]] = {}
-    for e in exc.errors():
-        grouped.setdefault(_key_path(e), []).append(e)
-    out = []
-    for loc, errors in grouped.items():
-        first = errors[0]
-        message = union_message(errors) if len(errors) > 1 else _message(first)
-        if first["type"] == "extra_forbidden" and model is not None:
-            message += _did_you_mean(str(loc[-1]), _known_keys(model, loc[:-1]))
-        out.append(f"{path}: {_loc([*prefix, *loc])}: {message}")
-    return out
-
-
-def _did_you_mean(key: str, known: Sequence[str]) -> str:
-    return did_you_mean(key, known)
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model an annotation holds (``X``, ``X | None``, ``list[X]``), if any."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _known_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
-    """The keys the model accepts at ``loc`` (list positions skipped); empty where it cannot tell."""
-    current: type[BaseModel] | None = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        field_info = current.model_fields.get(part) if current is not None else None
-        current = _model_in(field_info.annotation) if field_info is not None else None
-    return list(current.model_fields) if current is not None else []
-
-
-class _DuplicateKey(yaml.constructor.ConstructorError):
-    """A key written twice in one mapping: valid YAML syntax, but a mistake."""
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key written twice in one mapping.
-
-    Plain YAML keeps the last value silently: a second ``kind:`` or ``enabled:`` in one entry, or a
-    second ``portals:`` block, would throw away what city IT wrote first without a word.
-    """
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        self.flatten_mapping(node)  # resolve "<<: *anchor" merges first, as SafeLoader does
-        first_line: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                earlier = first_line.get(key)
-            except TypeError:
-                continue  # an unhashable key: the constructor below reports it
-            if earlier is not None:
-                raise _DuplicateKey(
-                    None, None,
-                    f"Schlüssel {key!r} steht zweimal (zuerst in Zeile {earlier}); der erste Wert ginge "
-                    "verloren – einen der beiden löschen oder zusammenführen",
-                    key_node.start_mark,
-                )
-            first_line[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
-
-
-def read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            [f"{path}: Datei nicht gefunden (die Vorlage aus dem Ordner config/ des Projekts kopieren)"]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: {unreadable(exc)}"]) from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"Zeile {mark.line + 1}, Spalte {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None)
-        if not isinstance(exc, _DuplicateKey):  # its own message is German already
-            context = getattr(exc, "context_mark", None)
-            problem = yaml_problem(problem, context.line + 1 if context else None, mark.line + 1 if mark else None)
-        raise ConfigError([f"{path}: {where}{problem}"]) from None
-
-
-_M = TypeVar("_M", bound=BaseModel)
-
-
-def _read_validated(path: Path, model: type[_M]) -> _M:
-    """The YAML file at ``path`` as ``model`` (an empty file is an empty mapping), or every problem."""
-    data = read_yaml(path)
-    try:
-        return model.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, exc, model=model)) from None
-
-
-def load_measures(directory: Path) -> MeasuresFile:
-    return load_profile(directory / "measures.yaml")
-
-
-def load_profile(path: Path) -> MeasuresFile:
-    """One municipality's file (``measures.yaml`` or ``kommunen/SLUG.yaml``), measure ids unique."""
-    parsed = _read_validated(path, MeasuresFile)
-    problems = [
-        f"{path}: measures[{i}].id: {m.id!r} kommt doppelt vor; jede Maßnahme braucht eine eigene id"
-        for i, m in enumerate(parsed.measures)
-        if any(other.id == m.id for other in parsed.measures[:i])
-    ]
-    if problems:
-        raise ConfigError(problems)
-    return parsed
-
-
-# -- the municipalities ---------------------------------------------------------------------------
-
-KOMMUNEN_DIR = "kommunen"
-KOMMUNE_SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
-
-
-@dataclass(frozen=True)
-class Kommune:
-    """One municipality this instance serves: its slug (the profile's file name; in the single form
-    the city's name, e.g. ``schloss-holte-stukenbrock``), its file and where that file is."""
-
-    slug: str
-    profile: MeasuresFile
-    path: Path
-
-    @property
-    def name(self) -> str:
-        return self.profile.city.name
-
-    @property
-    def recipients(self) -> list[str]:
-        return list(self.profile.digest.recipients) if self.profile.digest else []
-
-
-def city_slug(name: str) -> str:
-    """The single form's slug: the city's name folded ("Schloß Holte-Stukenbrock" →
-    "schloss-holte-stukenbrock"), so the file it becomes in ``kommunen/`` keeps its marks."""
-    return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:63].strip("-") or "kommune"
-
-
-def load_kommunen(directory: Path) -> tuple[str, list[Kommune]]:
-    """The municipalities and the form they are written in: ``("single", [one])`` from
-    measures.yaml, ``("kommunen", [...])`` from ``kommunen/*.yaml``; both present is an error."""
-    folder, single = directory / KOMMUNEN_DIR, directory / "measures.yaml"
-    if not folder.is_dir():
-        profile = load_measures(directory)
-        return "single", [Kommune(city_slug(profile.city.name), profile, single)]
-    if single.exists():
-        raise ConfigError([
-            f"{single} und {folder}/: beide vorhanden – eine Kommune steht in measures.yaml, mehrere stehen "
-            f"in {KOMMUNEN_DIR}/KURZNAME.yaml; measures.yaml nach {KOMMUNEN_DIR}/ verschieben oder den Ordner "
-            f"{KOMMUNEN_DIR}/ entfernen"
-        ])
-    problems: list[str] = []
-    kommunen: list[Kommune] = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
-            continue
-        if path.suffix == ".yml":
-            problems.append(f"{path}: Profile enden auf .yaml; die Datei in {path.stem}.yaml umbenennen")
-            continue
-        if path.suffix != ".yaml":
-            continue  # a README or a backup next to the profiles
-        if not re.match(KOMMUNE_SLUG, path.stem):
-            problems.append(
-                f"{path}: der Dateiname ist der Kurzname der Kommune und darf nur Kleinbuchstaben, Ziffern und "
-                f"Bindestriche enthalten (z. B. {city_slug(path.stem)}.yaml)"
-            )
-            continue
-        try:
-            kommunen.append(Kommune(path.stem, load_profile(path), path))
-        except ConfigError as exc:
-            problems.extend(exc.problems)
-    if not kommunen and not problems:
-        problems.append(
-            f"{folder}/: enthält kein Profil; je Kommune eine Datei KURZNAME.yaml im Format von measures.yaml "
-            "anlegen (Vorlage: config/kommunen.example/)"
-        )
-    seen: dict[str, Path] = {}
-    for kommune in kommunen:
-        ags = kommune.profile.city.ags
-        if ags is None:
-            continue
-        if ags in seen:
-            problems.append(
-                f"{kommune.path}: city.ags: {ags!r} steht schon in {seen[ags]}; jede Kommune hat einen eigenen"
-            )
-        seen.setdefault(ags, kommune.path)
-    if problems:
-        raise ConfigError(problems)
-    return "kommunen", kommunen
-
-
 PortalValidator = Callable[[dict[str, Any]], PortalBase]
 
 
@@ -446,7 +191,7 @@ def load_portals(directory: Path, kinds: dict[str, type[PortalBase]] | None = No
 
         kinds = portal_models()
     path = directory / "portals.yaml"
-    parsed = _read_validated(path, PortalsFile)
+    parsed = read_validated(path, PortalsFile)
     problems: list[str] = []
     portals: list[PortalBase] = []
     seen: set[str] = set()

@@ -18,13 +18,12 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
 from foerderradar.config_messages import PATTERN_HINTS, css_problem, toml_problem, yaml_problem
+from foerderradar.config_reading import _known_keys, _model_in
 from foerderradar.crawler.registry import portal_models
 from foerderradar.settings import (
     AppSettings,
     ConfigError,
     MeasuresFile,
-    _known_keys,
-    _model_in,
     format_validation_error,
     load_app_settings,
     load_measures,
