@@ -36,6 +36,7 @@ from foerderradar.matcher import match_calls
 from foerderradar.matcher.apply_marks import Application, apply_marks
 from foerderradar.matcher.match import select_measures
 from foerderradar.model import CallSource, FundingCall, Match
+from foerderradar.notifier import smtp
 from foerderradar.notifier.alerts import send_health_alerts
 from foerderradar.notifier.service import (
     IN_FLIGHT,
@@ -442,12 +443,15 @@ def run_digest(
     send: bool = False,
     to: list[str] | None = None,
     calls: StoredCalls | None = None,
+    session: smtp.Session | None = None,
 ) -> DigestOutcome:
     """One municipality's weekly digest: recipients checked first (a usage error must not wait for
-    matching), then the inputs, then preview and/or sending (at most once per period and recipient)."""
+    matching), then the inputs, then preview and/or sending (at most once per period and recipient;
+    over ``session``, the connection :func:`run_digests` shares between municipalities)."""
     recipients = resolve_recipients(config, to, required=send)
     inputs = digest_inputs(store, config, as_of, calls)
-    return dispatch(store, config, as_of, inputs, recipients, preview_dir=preview_dir, send=send, to=to)
+    return dispatch(store, config, as_of, inputs, recipients, preview_dir=preview_dir, send=send, to=to,
+                    session=session)
 
 
 def run_digests(
@@ -480,9 +484,11 @@ def run_digests(
             )
     calls = StoredCalls(store)
     outcomes = []
-    for one in chosen:
-        where = preview_dir / one.kommune if preview_dir is not None and config.several else preview_dir
-        outcomes.append((one, run_digest(store, one, as_of, preview_dir=where, send=send, to=to, calls=calls)))
+    with smtp.Session(config.settings.mail) as session:  # one connection for all (opened on the first mail)
+        for one in chosen:
+            where = preview_dir / one.kommune if preview_dir is not None and config.several else preview_dir
+            outcomes.append((one, run_digest(store, one, as_of, preview_dir=where, send=send, to=to, calls=calls,
+                                             session=session)))
     return outcomes
 
 
