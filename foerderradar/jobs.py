@@ -35,6 +35,7 @@ from foerderradar.health import PortalHealth, portal_health
 from foerderradar.matcher import match_calls
 from foerderradar.matcher.apply_marks import Application, apply_marks
 from foerderradar.matcher.match import select_measures
+from foerderradar.matcher.relevance import Corpus
 from foerderradar.model import CallSource, FundingCall, Match
 from foerderradar.notifier import smtp
 from foerderradar.notifier.alerts import send_health_alerts
@@ -185,9 +186,10 @@ class StoredMatches:
 
 @dataclass(frozen=True)
 class _Pool:
-    """The calls the matcher scores: one valid call per programme."""
+    """The calls the matcher scores: one valid call per programme (a Corpus: every municipality
+    matching them shares the analysis that does not depend on its measures)."""
 
-    calls: list[FundingCall]
+    calls: Corpus
     checked: int
     skipped: int
 
@@ -383,7 +385,7 @@ def _valid_representatives(store: Store) -> _Pool:
         except ValidationError as exc:  # a row written by an older, laxer version: skip, don't abort
             skipped += 1
             log.warning("Förderaufruf %s übersprungen (ungültig gespeichert): %s", record.id, exc)
-    return _Pool(pool, len(pool) + store.count_calls(duplicates_only=True), skipped)
+    return _Pool(Corpus(pool), len(pool) + store.count_calls(duplicates_only=True), skipped)
 
 
 def inputs_fingerprint(config: Config, as_of: date, calls_fingerprint: str) -> str:
