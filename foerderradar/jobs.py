@@ -38,7 +38,9 @@ from foerderradar.health import PortalHealth, portal_health
 from foerderradar.matcher import match_calls
 from foerderradar.matcher.apply_marks import Application, apply_marks
 from foerderradar.matcher.match import select_measures
+from foerderradar.matcher.relevance import Corpus
 from foerderradar.model import CallSource, FundingCall, Match
+from foerderradar.notifier import smtp
 from foerderradar.notifier.alerts import send_health_alerts
 from foerderradar.notifier.service import (
     IN_FLIGHT,
@@ -187,9 +189,10 @@ class StoredMatches:
 
 @dataclass(frozen=True)
 class _Pool:
-    """The calls the matcher scores: one valid call per programme."""
+    """The calls the matcher scores: one valid call per programme (a Corpus: every municipality
+    matching them shares the analysis that does not depend on its measures)."""
 
-    calls: list[FundingCall]
+    calls: Corpus
     checked: int
     skipped: int
 
@@ -385,7 +388,7 @@ def _valid_representatives(store: Store) -> _Pool:
         except ValidationError as exc:  # a row written by an older, laxer version: skip, don't abort
             skipped += 1
             log.warning("Förderaufruf %s übersprungen (ungültig gespeichert): %s", record.id, exc)
-    return _Pool(pool, len(pool) + store.count_calls(duplicates_only=True), skipped)
+    return _Pool(Corpus(pool), len(pool) + store.count_calls(duplicates_only=True), skipped)
 
 
 def inputs_fingerprint(config: Config, as_of: date, calls_fingerprint: str) -> str:
@@ -445,12 +448,15 @@ def run_digest(
     send: bool = False,
     to: list[str] | None = None,
     calls: StoredCalls | None = None,
+    session: smtp.Session | None = None,
 ) -> DigestOutcome:
     """One municipality's weekly digest: recipients checked first (a usage error must not wait for
-    matching), then the inputs, then preview and/or sending (at most once per period and recipient)."""
+    matching), then the inputs, then preview and/or sending (at most once per period and recipient;
+    over ``session``, the connection :func:`run_digests` shares between municipalities)."""
     recipients = resolve_recipients(config, to, required=send)
     inputs = digest_inputs(store, config, as_of, calls)
-    return dispatch(store, config, as_of, inputs, recipients, preview_dir=preview_dir, send=send, to=to)
+    return dispatch(store, config, as_of, inputs, recipients, preview_dir=preview_dir, send=send, to=to,
+                    session=session)
 
 
 def run_digests(
@@ -483,9 +489,11 @@ def run_digests(
             )
     calls = StoredCalls(store)
     outcomes = []
-    for one in chosen:
-        where = preview_dir / one.kommune if preview_dir is not None and config.several else preview_dir
-        outcomes.append((one, run_digest(store, one, as_of, preview_dir=where, send=send, to=to, calls=calls)))
+    with smtp.Session(config.settings.mail) as session:  # one connection for all (opened on the first mail)
+        for one in chosen:
+            where = preview_dir / one.kommune if preview_dir is not None and config.several else preview_dir
+            outcomes.append((one, run_digest(store, one, as_of, preview_dir=where, send=send, to=to, calls=calls,
+                                             session=session)))
     return outcomes
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from foerderradar.matcher.applicants import check_applicants
 from foerderradar.matcher.eligibility import CallVerdict, assess_call, check_region, excluded_terms
-from foerderradar.matcher.relevance import SLACK, Floats, Hit, Index, Query
+from foerderradar.matcher.relevance import SLACK, Corpus, Floats, Hit, Index, Query
 from foerderradar.model import CallSource, FundingCall, Match
 from foerderradar.profile import City, Measure, MeasuresFile
 
@@ -49,12 +49,15 @@ def match_calls(
     apply for (applicant type, region, area, closed, the measure's exclude terms) are left out, or
     with ``include_ineligible`` listed with ``eligible=False`` and the reason. ``limit`` is per measure.
 
+    ``calls`` as a :class:`~foerderradar.matcher.relevance.Corpus`: the analysis of the calls that
+    does not depend on the measures is shared with every other municipality matching it.
+
     A programme found on several portals is passed once (its representative, see
     ``Store.iter_calls(representatives_only=True)``); ``sources`` (``Store.sources()``) lists its
     pages on every portal, and each match carries them so reports and the digest can link them all.
     """
     selected = select_measures(measures, measure_id)
-    pool = list(calls)
+    pool = calls if isinstance(calls, Corpus) else list(calls)  # a Corpus: its shared analysis is used
     if not selected or not pool:
         return []
     index = Index(pool, measures.measures)

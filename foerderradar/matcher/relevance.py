@@ -32,11 +32,13 @@ Scale (a Land-wide service: 50,000 calls × 1,000 measures) shapes how this is c
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -92,23 +94,23 @@ class Hit:
     seen: list[tuple[int, str]]  # per term: the first field it is in (rank in FIELDS) and the word written there
 
 
-class Index:
-    """Every call analysed once: BM25F frequencies per (call, term), by call and by term."""
+@dataclass(frozen=True)
+class Tokens:
+    """Each field of each call as tokens (words, phrases) with counts: one entry per (call, field,
+    token), in call, field and token order; ``ids`` numbers the distinct tokens in order of first use.
 
-    def __init__(self, calls: Sequence[FundingCall], measures: Sequence[Measure],
-                 analyzer: Analyzer | None = None) -> None:
-        if analyzer is None:
-            # Compound parts worth finding are words measures use or portals put in titles and topics.
-            vocabulary = [" ".join([m.title, m.description, *m.keywords]) for m in measures]
-            vocabulary += [" ".join([c.title, *(c.topics or [])]) for c in calls]
-            analyzer = Analyzer(vocabulary)
-        self.analyzer = analyzer
-        self.size = len(calls)
-        # 1. Each field of each call as tokens (words, phrases) with counts: one entry per
-        #    (call, field, token), in call, field and token order.
+    Only the texts and the thesaurus (phrases) decide these, not the vocabulary: several
+    municipalities matching the same calls can share them (:class:`Corpus`)."""
+
+    ids: dict[Token, int]
+    entry_token: array[int]
+    entry_count: array[int]
+    entries_per_field: array[int]  # calls × FIELDS
+
+    @classmethod
+    def of(cls, calls: Iterable[FundingCall], analyzer: Analyzer) -> Tokens:
         token_ids: dict[Token, int] = {}
-        entry_token, entry_count = array("i"), array("i")
-        entries_per_field = array("i")  # calls × FIELDS
+        entry_token, entry_count, entries_per_field = array("i"), array("i"), array("i")
         for call in calls:
             for text in _fields(call).values():
                 tokens = analyzer.analyse(text).tokens()
@@ -118,12 +120,106 @@ class Index:
                 entry_token.extend(ids)  # type: ignore[arg-type]
                 entry_count.extend(tokens.values())
                 entries_per_field.append(len(tokens))
+        return cls(token_ids, entry_token, entry_count, entries_per_field)
+
+
+class Corpus(Sequence[FundingCall]):
+    """Calls that several municipalities match (``jobs.StoredCalls``), with the part of indexing
+    none of them changes, done once for all.
+
+    Building an :class:`Index` is most of matching one municipality, and most of that does not
+    depend on its measures: reading every field of every call into tokens, the calls' words in the
+    compound vocabulary, and the splitting of every word the municipality's own measure words
+    cannot change (:meth:`word_terms`). What does depend on the municipality — the words its
+    measures add, the terms' frequencies and IDF — is still worked out per municipality, so its
+    verdicts are exactly those of matching the plain list of calls (tests/matcher/
+    test_matcher_corpus.py; figures in docs/benchmarks.md, *Several municipalities on one
+    instance*). Treat it as immutable: the analysis belongs to these calls.
+    """
+
+    def __init__(self, calls: Iterable[FundingCall]) -> None:
+        self._calls = list(calls)
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    @overload
+    def __getitem__(self, i: int) -> FundingCall: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[FundingCall]: ...
+    def __getitem__(self, i: int | slice) -> FundingCall | list[FundingCall]:
+        return self._calls[i]
+
+    def __iter__(self) -> Iterator[FundingCall]:
+        return iter(self._calls)
+
+    @cached_property
+    def analyzer(self) -> Analyzer:
+        """The calls' share of every vocabulary: the words portals put in titles and topics."""
+        return Analyzer(_call_vocabulary(self._calls))
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        return Tokens.of(self._calls, self.analyzer)
+
+    def word_terms(self, analyzer: Analyzer) -> Callable[[str], tuple[str, ...]]:
+        """``analyzer.word_terms`` for an analyzer that extends :attr:`analyzer` (a municipality's),
+        answered by the shared analyzer — whose answers every municipality reuses — for each word
+        the municipality's own vocabulary cannot change.
+
+        A word splits differently only if one of the added vocabulary words can be a part of it.
+        A part is known when its stem is in the vocabulary, and a stem is a beginning of the part
+        with some "e" dropped (``stem``, ``drop_umlaut_e``); so without "e" an added word must be a
+        substring of the word without "e". Words where that holds for none are split exactly as
+        the shared analyzer splits them; the others (few: measure words are mostly the calls'
+        words too) are split by the municipality's analyzer.
+        """
+        added = analyzer.vocabulary - self.analyzer.vocabulary
+        if not added:
+            return self.analyzer.word_terms
+        inside = re.compile("|".join(re.escape(w.replace("e", "")) for w in sorted(added, key=len, reverse=True)))
+        shared = self.analyzer.word_terms
+
+        def terms(word: str) -> tuple[str, ...]:
+            if inside.search(fold(word).replace("-", "").replace("e", "")):
+                return analyzer.word_terms(word)
+            return shared(word)
+
+        return terms
+
+
+def _call_vocabulary(calls: Iterable[FundingCall]) -> list[str]:
+    return [" ".join([c.title, *(c.topics or [])]) for c in calls]
+
+
+class Index:
+    """Every call analysed once: BM25F frequencies per (call, term), by call and by term.
+
+    ``calls`` as a :class:`Corpus`: the tokens and the calls' vocabulary are taken from it."""
+
+    def __init__(self, calls: Sequence[FundingCall], measures: Sequence[Measure],
+                 analyzer: Analyzer | None = None) -> None:
+        corpus = calls if isinstance(calls, Corpus) and analyzer is None else None
+        if analyzer is None:
+            # Compound parts worth finding are words measures use or portals put in titles and topics.
+            vocabulary = [" ".join([m.title, m.description, *m.keywords]) for m in measures]
+            if corpus is not None:
+                analyzer = Analyzer(vocabulary, extends=corpus.analyzer)
+            else:
+                analyzer = Analyzer(vocabulary + _call_vocabulary(calls))
+        self.analyzer = analyzer
+        self.size = len(calls)
+        # 1. Each field of each call as tokens with counts (class Tokens), shared by a Corpus.
+        tokens = corpus.tokens if corpus is not None else Tokens.of(calls, analyzer)
+        token_ids, entry_token, entry_count = tokens.ids, tokens.entry_token, tokens.entry_count
+        entries_per_field = tokens.entries_per_field
+        word_terms = corpus.word_terms(analyzer) if corpus is not None else analyzer.word_terms
         # 2. The terms of each distinct token, worked out once for the whole corpus.
         term_ids: dict[str, int] = {}
         token_terms, terms_per_token = array("i"), array("i")
         self.words: list[str] = []  # token id → the words as written, for reasons
         for token in token_ids:
-            terms = analyzer.word_terms(token) if isinstance(token, str) else (token[0],)
+            terms = word_terms(token) if isinstance(token, str) else (token[0],)
             token_terms.extend([term_ids.setdefault(term, len(term_ids)) for term in terms])
             terms_per_token.append(len(terms))
             self.words.append(token if isinstance(token, str) else token[1])

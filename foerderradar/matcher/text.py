@@ -77,20 +77,46 @@ def words(text: str | None) -> list[str]:
     return _WORD.findall(text or "")
 
 
-class Analyzer:
-    """Turns text into comparable terms; knows a vocabulary (any texts) for splitting compounds."""
+def _vocabulary_words(texts: Iterable[str]) -> set[str]:
+    """The stemmed words and hyphen parts of ``texts`` that may be compound parts."""
+    written = {word for text in texts for word in _WORD.findall(fold(text))}  # each word stemmed once
+    parts = {part for word in written for part in word.split("-")}
+    return {stem(part) for part in parts if len(part) >= MIN_PART and part.isalpha()}
 
-    def __init__(self, vocabulary: Iterable[str] = (), thesaurus: Thesaurus | None = None) -> None:
-        self.thesaurus = thesaurus or load_thesaurus()
-        # Stop words are real words too: "Gigabitförderung" must split off "förderung".
-        self.vocabulary: set[str] = {stem(w) for w in self.thesaurus.words} | {
-            s for s in STOP_STEMS if len(s) >= MIN_PART
-        }
-        written = {word for text in vocabulary for word in _WORD.findall(fold(text))}  # each word stemmed once
-        parts = {part for word in written for part in word.split("-")}
-        self.vocabulary.update(stem(part) for part in parts if len(part) >= MIN_PART and part.isalpha())
-        # Every beginning of a vocabulary word: lets split() skip the parts that cannot be words.
-        self._prefixes = frozenset(v[:k] for v in self.vocabulary for k in range(1, len(v) + 1))
+
+def _beginnings(words: Iterable[str]) -> set[str]:
+    return {v[:k] for v in words for k in range(1, len(v) + 1)}
+
+
+class Analyzer:
+    """Turns text into comparable terms; knows a vocabulary (any texts) for splitting compounds.
+
+    ``extends``: an analyzer whose vocabulary this one starts from (same thesaurus), so that the
+    calls' words, shared by every municipality, are stemmed once and only each municipality's own
+    measure words are added — the vocabulary is the same set as if all texts were given here.
+    """
+
+    thesaurus: Thesaurus
+    vocabulary: set[str]
+    _prefixes: frozenset[str]
+
+    def __init__(
+        self, vocabulary: Iterable[str] = (), thesaurus: Thesaurus | None = None, *, extends: Analyzer | None = None
+    ) -> None:
+        if extends is not None:
+            if thesaurus is not None and thesaurus is not extends.thesaurus:
+                raise ValueError("an analyzer extends another with the same thesaurus only")
+            self.thesaurus = extends.thesaurus
+            new = _vocabulary_words(vocabulary) - extends.vocabulary
+            self.vocabulary = extends.vocabulary | new
+            # Every beginning of a vocabulary word: lets split() skip the parts that cannot be words.
+            self._prefixes = extends._prefixes | _beginnings(new)
+        else:
+            self.thesaurus = thesaurus or load_thesaurus()
+            # Stop words are real words too: "Gigabitförderung" must split off "förderung".
+            self.vocabulary = {stem(w) for w in self.thesaurus.words} | {s for s in STOP_STEMS if len(s) >= MIN_PART}
+            self.vocabulary.update(_vocabulary_words(vocabulary))
+            self._prefixes = frozenset(_beginnings(self.vocabulary))
         # Bounded caches: a long-tail vocabulary (a million words used once) must not fill memory.
         self._split = lru_cache(maxsize=1 << 16)(self._split_uncached)
         self._opens_word: dict[str, bool] = {}  # four letters → may a vocabulary word start so?

@@ -190,25 +190,25 @@ def write_preview(directory: Path, config: Config, digest: Digest, recipient: st
 
 def deliver(
     store: Store, config: Config, inputs: DigestInputs, as_of: date, recipient: str,
-    scope: frozenset[str] | None = None,
+    scope: frozenset[str] | None = None, *, session: smtp.Session,
 ) -> RecipientResult:
-    """Send one recipient's digest unless the ledger says it already went out.
+    """Send one recipient's digest over ``session`` unless the ledger says it already went out.
 
     Order: ledger row (pending) → count the attempt → SMTP → mark sent, each step committed on its
-    own. A crash after the server accepted the mail but before "sent" is committed leaves the row
-    pending, so that one message can be sent twice (with the same Message-ID); it can never be lost.
+    own and per message, even when a batch shares one connection. A crash after the server accepted
+    the mail but before "sent" is committed leaves the row pending, so that one message can be sent
+    twice (with the same Message-ID); it can never be lost.
     """
     period = period_key(as_of)
     row = ledger.claim(store, period, recipient, kommune=config.kommune)
     assert row.id is not None
     if row.status == ledger.SENT or not ledger.begin_attempt(store, row.id):
         return _already_sent(store, config.kommune, period, recipient)
-    mail = config.settings.mail
     digest = digest_for(store, config, inputs, as_of, recipient, scope)
     _, message, _ = compose(config, digest, recipient)
     message_id = str(message["Message-ID"])
     try:
-        smtp.send_sync(message, mail)
+        session.send(message)
     except smtp.DeliveryError as exc:
         ledger.record_failure(store, row.id, str(exc))
         log.warning("Bericht %s an %s nicht versendet: %s", period, recipient, exc)
@@ -233,9 +233,11 @@ def dispatch(
     preview_dir: Path | None = None,
     send: bool = False,
     to: list[str] | None = None,
+    session: smtp.Session | None = None,
 ) -> DigestOutcome:
     """Preview and/or send the digest of ``inputs`` to ``recipients`` (:func:`resolve_recipients`;
-    ``to`` as given on the command line, for each recipient's measure scope)."""
+    ``to`` as given on the command line, for each recipient's measure scope). ``session``: the
+    connection a run over several municipalities shares (default: one for these recipients)."""
     first = recipients[0] if recipients else None
     # Built (and its subject rendered) before anything is sent, so a broken subject template stops
     # the run before the first mail rather than halfway through the list.
@@ -245,24 +247,29 @@ def dispatch(
     if preview_dir is not None:
         outcome.paths = write_preview(preview_dir, config, digest, first or PLACEHOLDER_RECIPIENT)
     if send:
-        outcome.recipients = send_all(store, config, inputs, as_of, recipients, to)
+        outcome.recipients = send_all(store, config, inputs, as_of, recipients, to, session=session)
     return outcome
 
 
 def send_all(
-    store: Store, config: Config, inputs: DigestInputs, as_of: date, recipients: list[str], to: list[str] | None
+    store: Store, config: Config, inputs: DigestInputs, as_of: date, recipients: list[str], to: list[str] | None,
+    *, session: smtp.Session | None = None,
 ) -> list[RecipientResult]:
-    """Deliver to each recipient in turn; once the mail server cannot be talked to at all, the rest
-    are not tried — each would wait out the same timeout (minutes for a long list) and fail alike.
-    They are left untouched in the ledger, so the next run sends them as if nothing happened."""
+    """Deliver to each recipient in turn over one connection (``session``, shared by a run over
+    several municipalities; default: one opened for these recipients).
+
+    Once the mail server cannot be talked to at all — here or earlier in the session's batch — the
+    rest are not tried: each would wait out the same timeout (minutes for a long list) and fail
+    alike. They are left untouched in the ledger, so the next run sends them as if nothing happened.
+    """
+    if session is None:
+        with smtp.Session(config.settings.mail) as own:
+            return send_all(store, config, inputs, as_of, recipients, to, session=own)
     results: list[RecipientResult] = []
-    down: RecipientResult | None = None
     for recipient in recipients:
-        if down is not None:
-            results.append(RecipientResult(recipient, "failed", f"nicht versucht: {down.message}", server_down=True))
+        if session.down is not None:
+            results.append(RecipientResult(recipient, "failed", f"nicht versucht: {session.down}", server_down=True))
             continue
-        result = deliver(store, config, inputs, as_of, recipient, scope_for(config, recipient, to))
-        results.append(result)
-        if result.server_down:
-            down = result
+        results.append(deliver(store, config, inputs, as_of, recipient, scope_for(config, recipient, to),
+                               session=session))
     return results

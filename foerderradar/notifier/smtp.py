@@ -1,4 +1,5 @@
-"""Handing one message to the SMTP server, and saying in German what to fix when that fails.
+"""Handing messages to the SMTP server — a batch on one connection — and saying in German what to fix
+when that fails.
 
 The person reading the error is city IT, not a Python developer: every :class:`DeliveryError` names
 the server and the setting to check, never just an exception class.
@@ -7,6 +8,7 @@ the server and the setting to check, never just an exception class.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import ssl
 from email.message import EmailMessage
@@ -14,6 +16,8 @@ from email.message import EmailMessage
 import aiosmtplib
 
 from foerderradar.settings import MailSettings
+
+log = logging.getLogger(__name__)
 
 _CHECK_ADDRESS = "Prüfen Sie FOERDERRADAR_SMTP_HOST/_PORT."
 _CHECK_TLS = "Prüfen Sie FOERDERRADAR_SMTP_STARTTLS/_TLS und den Port."
@@ -92,21 +96,102 @@ def explain(exc: Exception, mail: MailSettings, recipient: str) -> str:
     return f"Versand über SMTP-Server {where} fehlgeschlagen ({detail}). {_CHECK_ADDRESS}"
 
 
-async def send(message: EmailMessage, mail: MailSettings) -> None:
-    """Deliver to the one recipient in ``To``; raise :class:`DeliveryError` unless it was accepted."""
-    recipient = str(message["To"])
-    if mail.user and not mail.password:
-        raise DeliveryError(
-            f"Für den SMTP-Server {mail.host}:{mail.port} ist FOERDERRADAR_SMTP_USER gesetzt, "
-            "aber FOERDERRADAR_SMTP_PASSWORD fehlt.",
-            host=mail.host,
-            port=mail.port,
-        )
-    try:
-        errors, _response = await aiosmtplib.send(
-            message,
-            sender=mail.mail_from,
-            recipients=[recipient],
+# A server may cap the messages of one connection (Exchange, many relays) and says so with 421 or by
+# hanging up; opening a fresh connection before reaching a usual cap avoids the failed attempt.
+MESSAGES_PER_CONNECTION = 100
+_CLOSING = 421  # "service not available, closing transmission channel": this connection is over
+
+
+class Connection:
+    """One SMTP connection for a batch of messages (async; :class:`Session` drives it from sync code).
+
+    Opening a connection costs a TCP (and often a TLS) handshake and a login; a run over many
+    municipalities sends hundreds of digests, and one connection per message makes that most of
+    the sending time — and looks like a flood to the city's relay. The connection is opened on the
+    first message and kept. It is opened again after ``per_connection`` messages, and when a
+    *reused* connection turns out to be gone (the server's idle timeout or message limit: a hang-up
+    or 421 instead of an answer about the message); that message is then tried once more on the
+    fresh connection. A message the server did not confirm may have been accepted all the same, so
+    the retry can deliver it twice (same Message-ID) — the window the ledger already allows for a
+    run killed while sending (``service.deliver``); it can never lose one. Nothing else is retried:
+    an error on a fresh connection is the server's answer.
+
+    Each message is accepted or refused on its own (:meth:`send` raises :class:`DeliveryError`), so
+    the caller's ledger steps around each message stay as they were.
+    """
+
+    def __init__(self, mail: MailSettings, *, per_connection: int = MESSAGES_PER_CONNECTION) -> None:
+        self.mail = mail
+        self.per_connection = max(1, per_connection)
+        self.opened = 0  # connections opened (or tried): what the benchmark and the tests count
+        self._client: aiosmtplib.SMTP | None = None
+        self._carried = 0  # messages the open connection has carried
+
+    async def send(self, message: EmailMessage) -> None:
+        """Deliver to the one recipient in ``To``; raise :class:`DeliveryError` unless it was accepted."""
+        mail = self.mail
+        recipient = str(message["To"])
+        if mail.user and not mail.password:
+            raise DeliveryError(
+                f"Für den SMTP-Server {mail.host}:{mail.port} ist FOERDERRADAR_SMTP_USER gesetzt, "
+                "aber FOERDERRADAR_SMTP_PASSWORD fehlt.",
+                host=mail.host,
+                port=mail.port,
+            )
+        try:
+            errors = await self._transaction(message, recipient)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            if isinstance(exc, OSError) or _gone(exc):  # the connection's state is unknown or over
+                self._drop()
+            # Every OSError here (refused, timeout, TLS, disconnect, a refusing greeting) is the server's
+            # state, not this message's; SMTP replies to one command (5xx after DATA …) are the message's.
+            down = isinstance(exc, OSError)
+            explained = explain(exc, mail, recipient)
+            raise DeliveryError(explained, host=mail.host, port=mail.port, server_down=down) from exc
+        if recipient in errors:
+            refused = errors[recipient]
+            raise DeliveryError(
+                explain(aiosmtplib.SMTPRecipientRefused(refused.code, refused.message, recipient), mail, recipient),
+                host=mail.host,
+                port=mail.port,
+            )
+
+    async def close(self) -> None:
+        """QUIT if the connection is still there; a failing QUIT changes nothing (every message was
+        answered before it)."""
+        client, self._client = self._client, None
+        if client is None or not client.is_connected:
+            return
+        try:
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            pass
+        finally:
+            client.close()
+
+    async def _transaction(self, message: EmailMessage, recipient: str) -> dict[str, aiosmtplib.SMTPResponse]:
+        if self._client is not None and self._carried >= self.per_connection:
+            await self.close()
+        reused = self._client is not None and self._client.is_connected
+        client = await self._connected()
+        try:
+            errors, _ = await client.send_message(message, sender=self.mail.mail_from, recipients=[recipient])
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPResponseException) as exc:
+            if not (reused and _gone(exc)):
+                raise
+            log.info("SMTP-Server %s:%s hat die Verbindung beendet (%s); neue Verbindung", self.mail.host,
+                     self.mail.port, exc)
+            self._drop()
+            client = await self._connected()
+            errors, _ = await client.send_message(message, sender=self.mail.mail_from, recipients=[recipient])
+        self._carried += 1
+        return errors
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self._client is not None and self._client.is_connected:
+            return self._client
+        mail = self.mail
+        client = aiosmtplib.SMTP(
             hostname=mail.host,
             port=mail.port,
             username=mail.user or None,
@@ -117,20 +202,77 @@ async def send(message: EmailMessage, mail: MailSettings) -> None:
             start_tls=mail.starttls and not mail.tls,
             timeout=mail.timeout_s,
         )
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        # Every OSError here (refused, timeout, TLS, disconnect, a refusing greeting) is the server's
-        # state, not this message's; SMTP replies to one command (5xx after DATA …) are the message's.
-        down = isinstance(exc, OSError)
-        raise DeliveryError(explain(exc, mail, recipient), host=mail.host, port=mail.port, server_down=down) from exc
-    if recipient in errors:
-        refused = errors[recipient]
-        raise DeliveryError(
-            explain(aiosmtplib.SMTPRecipientRefused(refused.code, refused.message, recipient), mail, recipient),
-            host=mail.host,
-            port=mail.port,
-        )
+        self.opened += 1
+        await client.connect()  # closes itself when any step (greeting, STARTTLS, login) fails
+        self._client, self._carried = client, 0
+        return client
+
+    def _drop(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        self._client = None
+
+
+def _gone(exc: BaseException) -> bool:
+    """The server ended the connection instead of answering about the message (hang-up or 421)."""
+    if isinstance(exc, aiosmtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code == _CLOSING
+
+
+class Session:
+    """A :class:`Connection` for synchronous callers (CLI, scheduler thread): one event loop for the
+    whole batch instead of one per message, since the connection belongs to the loop it was opened
+    in. Use as a context manager, in the thread that created it.
+
+    ``down`` keeps the first failure that means the server cannot be talked to at all, so a batch
+    (every municipality of a run) stops asking it instead of waiting out the same timeout again.
+    """
+
+    def __init__(self, mail: MailSettings, *, per_connection: int = MESSAGES_PER_CONNECTION) -> None:
+        self.mail = mail
+        self.down: DeliveryError | None = None
+        self._connection = Connection(mail, per_connection=per_connection)
+        self._loop = asyncio.new_event_loop()
+
+    @property
+    def connections(self) -> int:
+        return self._connection.opened
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver one message (see :meth:`Connection.send`)."""
+        try:
+            self._loop.run_until_complete(self._connection.send(message))
+        except DeliveryError as exc:
+            if exc.server_down and self.down is None:
+                self.down = exc
+            raise
+
+    def close(self) -> None:
+        if self._loop.is_closed():
+            return
+        try:
+            self._loop.run_until_complete(self._connection.close())
+        finally:
+            self._loop.close()
+
+
+async def send(message: EmailMessage, mail: MailSettings) -> None:
+    """One message on a connection of its own, for async callers without a batch."""
+    connection = Connection(mail)
+    try:
+        await connection.send(message)
+    finally:
+        await connection.close()
 
 
 def send_sync(message: EmailMessage, mail: MailSettings) -> None:
-    """For synchronous callers (CLI, scheduler thread): one short-lived event loop per message."""
-    asyncio.run(send(message, mail))
+    """One message on a connection of its own, for sync callers without a batch (health alerts)."""
+    with Session(mail) as session:
+        session.send(message)
