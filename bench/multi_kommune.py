@@ -7,7 +7,7 @@
 One instance serves a whole Kreis or Land (issue 12): every municipality has its own profile (city,
 measures, recipients), all share the stored calls. What must hold, and what this measures:
 
-- *Match all* (``jobs.match_each``) costs one municipality's matching per municipality — linear in
+- *Match all* (``jobs.each_match``, as the daily job) costs one municipality's matching per municipality — linear in
   municipalities × measures — and reads the stored calls once, not once per municipality. Reported:
   time as a ratio to the one-municipality run of the same bench, SQL statements per municipality,
   and how often the calls table is read in full (``Store.iter_calls``/``sources``/``calls_fingerprint``).
@@ -278,7 +278,7 @@ class Reads:
 
 
 def measure(what: str, url: str, config_dir: Path, kommunen: int) -> dict[str, Any]:
-    from foerderradar.jobs import match_each, run_digests
+    from foerderradar.jobs import each_match, run_digests
     from foerderradar.settings import load_config
     from foerderradar.storage import Store
 
@@ -289,9 +289,10 @@ def measure(what: str, url: str, config_dir: Path, kommunen: int) -> dict[str, A
     before_mb = rss_mb()
     start, start_cpu = time.perf_counter(), time.process_time()
     if what == "match":
-        results = match_each(store, config, AS_OF, chosen, min_score=config.settings.digest.min_score)
-        done = sum(len(found.matches) for _, found in results)
-        computed = sum(found.computed for _, found in results)
+        # As the daily job does: each municipality's verdicts stored and counted, then let go.
+        done = computed = 0
+        for _, found in each_match(store, config, AS_OF, chosen, min_score=config.settings.digest.min_score):
+            done, computed = done + len(found.matches), computed + found.computed
     else:
         outcomes = run_digests(store, config, AS_OF, chosen, send=True)
         statuses = Counter(r.status for _, outcome in outcomes for r in outcome.recipients)
@@ -432,7 +433,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         lines.append(f"**{res['backend']}**")
         lines.append("")
         if res["match"]:
-            lines += _phase_table("Match all (`match_each`)", res["match"])
+            lines += _phase_table("Match all (`each_match`, as the daily job)", res["match"])
         if res["send"]:
             lines += _phase_table("Render and send all digests (`run_digests --send`)", res["send"], send=True)
         if "restart" in res:

@@ -24,7 +24,7 @@ import hashlib
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
@@ -51,6 +51,7 @@ from foerderradar.notifier.service import (
     load_health,
     recent_changes,
     resolve_recipients,
+    sent_to_all,
 )
 from foerderradar.settings import Config
 from foerderradar.storage import Store, record_to_call
@@ -262,13 +263,26 @@ def match_each(
     profiles' order. The stored calls are read once for all of them (:class:`StoredCalls`); each
     municipality's verdicts, marks and options stay its own. A ``measure_id`` limits the run to the
     municipalities that have that measure. Raises UnknownKommune, and ValueError for a measure
-    none of them has (German)."""
+    none of them has (German). Holds every municipality's verdicts: a report needs them all."""
+    return list(each_match(store, config, as_of, kommunen, **options))
+
+
+def each_match(
+    store: Store,
+    config: Config,
+    as_of: date,
+    kommunen: Sequence[str] = (),
+    **options: Any,
+) -> Iterator[tuple[Config, StoredMatches]]:
+    """:func:`match_each` one municipality at a time, for a surface that only stores and counts
+    (the daily job): memory then follows one municipality's verdicts, not all of them."""
     chosen = config.each(kommunen)
     measure_id = options.get("measure_id")
     if measure_id is not None and len(chosen) > 1:  # --measure: the municipalities that have it
         chosen = [one for one in chosen if any(m.id == measure_id for m in one.measures.measures)] or chosen[:1]
     calls = StoredCalls(store)
-    return [(one, match_stored_calls(store, one, as_of, calls=calls, **options)) for one in chosen]
+    for one in chosen:
+        yield one, match_stored_calls(store, one, as_of, calls=calls, **options)
 
 
 class StoredCalls:
@@ -454,6 +468,8 @@ def run_digest(
     matching), then the inputs, then preview and/or sending (at most once per period and recipient;
     over ``session``, the connection :func:`run_digests` shares between municipalities)."""
     recipients = resolve_recipients(config, to, required=send)
+    if send and preview_dir is None and (done := sent_to_all(store, config, as_of, recipients)) is not None:
+        return done  # a restarted run: this municipality's digests are out, its inputs need not be loaded
     inputs = digest_inputs(store, config, as_of, calls)
     return dispatch(store, config, as_of, inputs, recipients, preview_dir=preview_dir, send=send, to=to,
                     session=session)

@@ -57,18 +57,18 @@ def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
     """The daily job: crawl every enabled portal, then what follows every crawl (regroup, health,
     alerts), then refresh every municipality's stored verdicts so the digests and the feeds only
     read them."""
-    from foerderradar.jobs import after_ingest, crawl_portals, match_each
+    from foerderradar.jobs import after_ingest, crawl_portals, each_match
 
     results = crawl_portals(config, store)
     ingested = after_ingest(store, config, [r.portal for r in results])
-    matched = match_each(store, config, date.today(), min_score=config.settings.digest.min_score)
-    matches = sum(len(found.matches) for _, found in matched)
-    skipped = max((found.skipped for _, found in matched), default=0)
+    kommunen = matches = skipped = 0
+    for _, found in each_match(store, config, date.today(), min_score=config.settings.digest.min_score):
+        kommunen, matches, skipped = kommunen + 1, matches + len(found.matches), max(skipped, found.skipped)
     failed = [r.portal for r in results if not r.ok]
     summary = (
         f"{len(results)} Portale, {sum(r.new for r in results)} neu, "
         f"{sum(r.changed for r in results)} geändert, {ingested.grouped.groups} Programme auf mehreren Portalen, "
-        f"{matches} Treffer" + (f" für {len(matched)} Kommunen" if config.several else "")
+        f"{matches} Treffer" + (f" für {kommunen} Kommunen" if config.several else "")
         + (f"; {skipped} ungültig gespeicherte Förderaufrufe übersprungen" if skipped else "")
         + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
         + "".join(f"; Störungsmeldung an {a.recipient} fehlgeschlagen" for a in ingested.alerts if a.status == "failed")

@@ -217,6 +217,18 @@ def deliver(
     return RecipientResult(recipient, "sent", digest.summary)
 
 
+def sent_to_all(store: Store, config: Config, as_of: date, recipients: list[str]) -> DigestOutcome | None:
+    """The outcome of a sending run with nothing left to send (every recipient's row for this
+    period is sent), or None. Lets a restarted run skip the inputs of municipalities that are done."""
+    period = period_key(as_of)
+    rows = [ledger.find(store, period, r, kommune=config.kommune) for r in recipients]
+    if not recipients or any(row is None or row.status != ledger.SENT for row in rows):
+        return None
+    outcome = DigestOutcome(period=period, summary="nichts mehr zu versenden (an alle Empfänger schon verschickt)")
+    outcome.recipients = [_already_sent(store, config.kommune, period, r) for r in recipients]
+    return outcome
+
+
 def _already_sent(store: Store, kommune: str, period: str, recipient: str) -> RecipientResult:
     row = ledger.find(store, period, recipient, kommune=kommune)
     when = row.sent_at.astimezone().strftime("am %d.%m.%Y, %H:%M Uhr") if row and row.sent_at else None

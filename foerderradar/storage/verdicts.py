@@ -64,16 +64,17 @@ def save_matches(
             session.execute(sa.delete(MatchState).where(
                 col(MatchState.kommune) == kommune, col(MatchState.measure_id).in_(measures)))
         versions = versions_in(session, {m.call_id for m in matches})
+        rows = []
         for m in matches:
             rank[m.measure_id] = rank.get(m.measure_id, -1) + 1
-            session.add(
-                MatchRecord(
-                    kommune=kommune, measure_id=m.measure_id, call_id=m.call_id,
-                    call_version=versions.get(m.call_id, 0),
-                    score=m.score, eligible=m.eligible, reasons=list(m.reasons), computed_at=now,
-                    rank=rank[m.measure_id], title=m.title, url=m.url, deadline=m.deadline, status=m.status,
-                )
-            )
+            rows.append({
+                "kommune": kommune, "measure_id": m.measure_id, "call_id": m.call_id,
+                "call_version": versions.get(m.call_id, 0), "score": m.score, "eligible": m.eligible,
+                "reasons": list(m.reasons), "computed_at": now, "rank": rank[m.measure_id], "title": m.title,
+                "url": m.url, "deadline": m.deadline, "status": m.status,
+            })
+        if rows:  # one executemany, not one INSERT … RETURNING per verdict (thousands per municipality)
+            session.execute(sa.insert(MatchRecord), rows)
         session.add_all(
             MatchState(kommune=kommune, measure_id=measure, inputs=inputs.fingerprint, as_of=inputs.as_of,
                        computed_at=now, calls_checked=inputs.calls_checked, calls_skipped=inputs.calls_skipped,
