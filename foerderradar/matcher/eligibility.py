@@ -16,6 +16,7 @@ from datetime import date
 
 from foerderradar.matcher.applicants import applicant_passages, check_applicants
 from foerderradar.matcher.area import check_area, check_kreis
+from foerderradar.matcher.bezirk import check_bezirk
 from foerderradar.matcher.deadlines import assess_deadline
 from foerderradar.matcher.gate import Gate
 from foerderradar.matcher.kreisstatus import check_kreisstatus
@@ -82,19 +83,22 @@ def _region_from_text(texts: CallText, city: City, passages: list[str]) -> Gate:
 
 def area_gates(call: FundingCall, city: City, texts: CallText) -> list[Gate]:
     """The gates for calls limited below the Land: a named area, named Kreise, Landkreise and
-    kreisfreie Städte only (or kreisangehörige only), a population limit. The last three read the
-    text sentence by sentence, so each first looks whether the text has its words at all."""
+    kreisfreie Städte only (or kreisangehörige only), a population limit, named Regierungsbezirke.
+    All but the first read the text sentence by sentence, so each first looks whether the text has
+    its words at all."""
     gates = [check_area(call, city, texts)]
     whole = texts.whole
     kreis = "kreis" in whole
     status = "kreisfrei" in whole or "kreisangehoerig" in whole
     people = "einwohner" in whole or bool(_EW.search(whole))
-    if kreis or status or people:
+    bezirk = "regierungsbezirk" in whole
+    if kreis or status or people or bezirk:
         head = call_sentences(call.title, call.summary or "")
         sentences = head + call_sentences(call.description or "")
         gates += [check_kreis(call, city, sentences)] if kreis else []
         gates += [check_kreisstatus(city, sentences)] if status else []
         gates += [check_population(city, sentences, head)] if people else []
+        gates += [check_bezirk(city, sentences)] if bezirk else []
     return gates
 
 

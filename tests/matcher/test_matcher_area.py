@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from foerderradar.matcher.area import check_area, check_kreis
+from foerderradar.matcher.bezirk import check_bezirk
 from foerderradar.matcher.eligibility import assess_call
 from foerderradar.matcher.gate import Gate
 from foerderradar.matcher.kreisstatus import check_kreisstatus
@@ -264,3 +265,36 @@ def test_assess_call_combines_the_gates(description: str, town: City, eligible: 
     verdict = assess_call(call(description, **fields), town, AS_OF)
     assert verdict.eligible is eligible, verdict.reasons
     assert any(reason in r for r in verdict.reasons), verdict.reasons
+
+
+# -- named Regierungsbezirke ------------------------------------------------------------------------
+
+SHS_BEZIRK = city("Schloß Holte-Stukenbrock", "DE-NW", areas=["Regierungsbezirk Detmold"])
+BEZIRK: list[tuple[str, City, bool | None, str]] = [
+    ("Antragsberechtigt sind ausschließlich Kommunen im Regierungsbezirk Arnsberg.", SHS_BEZIRK, False,
+     "Nur für Kommunen im Regierungsbezirk Arnsberg; Schloß Holte-Stukenbrock liegt nicht dort"),
+    ("Antragsberechtigt sind Kommunen im Regierungsbezirk Detmold.", SHS_BEZIRK, True,
+     "Gebiet: Regierungsbezirk Detmold ist genannt"),
+    ("Gefördert werden nur Gemeinden des Regierungsbezirks Münster.", SHS_BEZIRK, False, "Regierungsbezirk Münster"),
+    ("Antragsberechtigt sind Kommunen in den Regierungsbezirken Münster und Detmold.", SHS_BEZIRK, True,
+     "Regierungsbezirk Detmold ist genannt"),
+    # the Bezirk from the AGS (third digit 7 in NRW: Detmold), or not known at all
+    ("Antragsberechtigt sind nur Kommunen im Regierungsbezirk Detmold.", SHS_AGS, True, "Detmold ist genannt"),
+    ("Antragsberechtigt sind nur Kommunen im Regierungsbezirk Köln.", BIELEFELD, False, "Bielefeld liegt nicht dort"),
+    ("Antragsberechtigt sind nur Kommunen im Regierungsbezirk Köln.", UNKNOWN, None, "bitte prüfen"),
+    # no limit: the authority to apply to, an example, a sentence not about who may apply
+    ("Anträge sind bei der Bezirksregierung Arnsberg einzureichen.", SHS_BEZIRK, None, ""),
+    ("Antragsberechtigt sind Kommunen in NRW, insbesondere im Regierungsbezirk Arnsberg.", SHS_BEZIRK, None, ""),
+    ("Das Projekt wurde 2024 im Regierungsbezirk Köln erprobt.", SHS_BEZIRK, None, ""),
+]
+
+
+@pytest.mark.parametrize("row", range(len(BEZIRK)))
+def test_bezirk_gate(row: int) -> None:
+    text, town, _, _ = BEZIRK[row]
+    check(BEZIRK, check_bezirk(town, call_sentences(text)), row)
+
+
+def test_a_call_for_another_bezirk_is_not_listed() -> None:
+    verdict = assess_call(call(BEZIRK[0][0], regions=["DE-NW"], applicants=["kommune"]), SHS_BEZIRK, AS_OF)
+    assert not verdict.eligible and any("Regierungsbezirk Arnsberg" in r for r in verdict.reasons)
