@@ -560,8 +560,10 @@ def test_a_second_coordinator_does_not_take_over_a_running_crawl(
     alive = threading.Event()
 
     def live_coordinator() -> None:
+        # A TTL well above the refresh interval: on a loaded CI machine this thread can be starved
+        # for a second or more, and a lapsed key would rightly read as a crashed coordinator.
         while not alive.is_set():
-            shared.keep_coordinator_alive(1.5)
+            shared.keep_coordinator_alive(5)
             alive.wait(0.3)
 
     thread = threading.Thread(target=live_coordinator)
