@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import signal
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -164,7 +165,9 @@ def build_scheduler(
     return scheduler
 
 
-def serve(config: Config, database_url: str) -> None:
+def serve(config: Config, database_url: str, also_stop: Sequence[Callable[[], None]] = ()) -> None:
+    """Run the schedule until SIGTERM/SIGINT. ``also_stop``: what the surface started beside it in this
+    process (the web app's server), stopped by the same signal before the scheduler finishes its job."""
     scheduler = build_scheduler(config, database_url)
     feeds = None
     if config.settings.feeds.port:
@@ -180,6 +183,8 @@ def serve(config: Config, database_url: str) -> None:
         log.info("Signal %s: beende nach dem laufenden Job", signum)
         if feeds is not None:
             feeds.stop()
+        for stop_other in also_stop:
+            stop_other()
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
