@@ -20,20 +20,20 @@ def serve(config: ConfigOpt = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with open_store():
         pass  # creates/upgrades the schema before the scheduler opens its own connections
-    also_stop = []
+    beside = []
     if web_app is not None:
         from foerderradar.web.server import WebServer
 
-        try:
-            server = WebServer(web_app, cfg.settings.web.host, cfg.settings.web.port).start()
+        try:  # binds the port now (a port in use is an error before anything runs); serves from run_serve on
+            server = WebServer(web_app, cfg.settings.web.host, cfg.settings.web.port)
         except OSError as exc:
             fail(f"Web-Oberfläche: kann nicht auf {cfg.settings.web.host}:{cfg.settings.web.port} lauschen "
                  f"({exc.strerror}).")
-        also_stop.append(server.stop)
+        beside.append(server)
         out.print(f"Web-Oberfläche: {server.base_url}")
     sched = cfg.settings.schedule
     out.print(f"Förderradar läuft: Abruf '{sched.crawl}', Bericht '{sched.digest}' ({sched.timezone}).")
-    run_serve(cfg, database_url(), also_stop)
+    run_serve(cfg, database_url(), beside)
     out.print("Beendet.")
 
 

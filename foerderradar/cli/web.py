@@ -48,17 +48,17 @@ def web(
     app = web_app_or_exit(cfg)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = cfg.settings.web
-    try:
-        server = WebServer(app, host or settings.host, port or settings.port).start()
-    except OSError as exc:
-        fail(f"Kann nicht auf {host or settings.host}:{port or settings.port} lauschen ({exc.strerror}).")
     stopped = threading.Event()
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         stopped.set()
 
     signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGINT, stop)  # before serving: a health check that answers means SIGTERM is handled
+    try:
+        server = WebServer(app, host or settings.host, port or settings.port).start()
+    except OSError as exc:
+        fail(f"Kann nicht auf {host or settings.host}:{port or settings.port} lauschen ({exc.strerror}).")
     out.print(f"Förderradar-Web läuft auf {server.base_url} (Beenden: Strg+C).")
     while not stopped.wait(1):
         pass

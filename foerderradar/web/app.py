@@ -30,6 +30,7 @@ ERRORS = {
           "neu laden und noch einmal versuchen."),
     404: ("Nicht gefunden", "Diese Seite gibt es nicht, oder sie gehört nicht zu Ihren Kommunen."),
     405: ("Nicht erlaubt", "Diese Adresse nimmt so keine Anfrage an."),
+    413: ("Zu groß", "Die Anfrage ist zu groß."),
     410: ("Link abgelaufen", "Dieser Link ist abgelaufen. Bitte bewerten Sie den Treffer in der Übersicht."),
     429: ("Zu viele Versuche", "Bitte warten Sie einige Minuten."),
     500: ("Fehler", "Ein interner Fehler ist aufgetreten. Bitte später noch einmal versuchen."),

@@ -38,7 +38,8 @@ class WebServer:
     def stop(self, timeout: float = 10) -> None:
         from waitress import wasyncore
 
-        if not self._thread.is_alive():
+        if not self._thread.is_alive():  # never started (a signal during start-up): release the port
+            self._server.close()
             return
         self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
         self._thread.join(timeout)
