@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from apscheduler.events import EVENT_SCHEDULER_START, SchedulerEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -164,7 +168,18 @@ def build_scheduler(
     return scheduler
 
 
-def serve(config: Config, database_url: str) -> None:
+class Beside(Protocol):
+    """Something a surface runs beside the schedule in this process (the web app's server)."""
+
+    def start(self) -> object: ...
+
+    def stop(self) -> None: ...
+
+
+def serve(config: Config, database_url: str, beside: Sequence[Beside] = ()) -> None:
+    """Run the schedule until SIGTERM/SIGINT. ``beside`` is started once the scheduler runs (so a
+    health check that answers means SIGTERM stops cleanly) and stopped by the same signal, before the
+    scheduler finishes its running job. A signal during start-up stops the scheduler as it starts."""
     scheduler = build_scheduler(config, database_url)
     feeds = None
     if config.settings.feeds.port:
@@ -176,12 +191,26 @@ def serve(config: Config, database_url: str) -> None:
         ).start()
         log.info("Feeds: %s/feed.atom und %s/fristen.ics", feeds.base_url, feeds.base_url)
 
+    stopping = threading.Event()
+
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("Signal %s: beende nach dem laufenden Job", signum)
+        stopping.set()
         if feeds is not None:
             feeds.stop()
-        scheduler.shutdown(wait=True)
+        for other in beside:
+            other.stop()
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
 
+    def started(_event: SchedulerEvent) -> None:
+        if stopping.is_set():  # the signal came before the scheduler ran
+            scheduler.shutdown(wait=False)
+            return
+        for other in beside:
+            other.start()
+
+    scheduler.add_listener(started, EVENT_SCHEDULER_START)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     scheduler.start()

@@ -154,6 +154,23 @@ class FeedSettings(_Strict):
     port: int = Field(default=0, ge=0, le=65535)
 
 
+class WebSettings(_Strict):
+    """``[web]``: the web app (``foerderradar web``; ``serve`` too when ``enabled``). The secret that signs
+    sessions and mail links is never here: ``FOERDERRADAR_SECRET_KEY`` comes from the environment only."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    base_url: str | None = None  # the public address (https://foerderradar.kreis.example) for mail links
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
+            raise ValueError(f"{value!r} ist keine Adresse wie https://foerderradar.kreis.de")
+        return value.rstrip("/") if value is not None else None
+
+
 class AppSettings(_Strict):
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
@@ -161,6 +178,7 @@ class AppSettings(_Strict):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
     feeds: FeedSettings = Field(default_factory=FeedSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
 
 # -- loading --------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from foerderradar.cli import calls, crawl, db, demo, digest, evaluate, kommunen, match, portals, serve
+from foerderradar.cli import calls, crawl, db, demo, digest, evaluate, kommunen, match, portals, serve, users, web
 
 app = typer.Typer(
     help="Förderradar: findet Förderaufrufe für die Digitalisierungsmaßnahmen Ihrer Kommune.",
@@ -28,10 +28,12 @@ app.command()(digest.feed)
 app.command()(crawl.worker)
 app.command()(serve.serve)
 app.command()(serve.status)
+app.command()(web.web)
 app.command()(demo.demo)
 app.add_typer(calls.app, name="calls")
 app.add_typer(portals.app, name="portals")
 app.add_typer(kommunen.app, name="kommunen")
+app.add_typer(users.app, name="users")
 app.add_typer(db.app, name="db")
 
 __all__ = ["app", "main"]

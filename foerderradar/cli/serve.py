@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from foerderradar.cli.shared import ConfigOpt, config_or_exit, guarded, last_run_cells, open_store, out
+from foerderradar.cli.shared import ConfigOpt, config_or_exit, fail, guarded, last_run_cells, open_store, out
+from foerderradar.cli.web import web_app_or_exit
 
 
 def serve(config: ConfigOpt = None) -> None:
@@ -15,12 +16,24 @@ def serve(config: ConfigOpt = None) -> None:
     from foerderradar.storage.store import database_url
 
     cfg = config_or_exit(config)
+    web_app = web_app_or_exit(cfg) if cfg.settings.web.enabled else None  # exit 2 without the secret key
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with open_store():
         pass  # creates/upgrades the schema before the scheduler opens its own connections
+    beside = []
+    if web_app is not None:
+        from foerderradar.web.server import WebServer
+
+        try:  # binds the port now (a port in use is an error before anything runs); serves from run_serve on
+            server = WebServer(web_app, cfg.settings.web.host, cfg.settings.web.port)
+        except OSError as exc:
+            fail(f"Web-Oberfläche: kann nicht auf {cfg.settings.web.host}:{cfg.settings.web.port} lauschen "
+                 f"({exc.strerror}).")
+        beside.append(server)
+        out.print(f"Web-Oberfläche: {server.base_url}")
     sched = cfg.settings.schedule
     out.print(f"Förderradar läuft: Abruf '{sched.crawl}', Bericht '{sched.digest}' ({sched.timezone}).")
-    run_serve(cfg, database_url())
+    run_serve(cfg, database_url(), beside)
     out.print("Beendet.")
 
 

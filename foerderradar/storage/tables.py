@@ -272,3 +272,68 @@ class PageState(SQLModel, table=True):
     card_signature: str = Field(max_length=64)
     call_id: str = Field(max_length=600)
     fetched_at: datetime = _ts()
+
+
+# -- the web app: accounts, sessions, login throttling, audit log (migration 0011) -----------------
+
+
+class UserRecord(SQLModel, table=True):
+    """A person who signs in to the web app (``foerderradar users``).
+
+    ``password_hash`` is an argon2 hash (never the password); ``kommunen`` are the municipalities
+    (slugs) the user may see and change — an ``admin`` sees every municipality whatever it lists.
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("email", name="uq_users_email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320)  # lower case
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)  # manager | it | admin
+    kommunen: list[str] | None = _json()
+    created_at: datetime = _ts()
+    last_login_at: datetime | None = _ts(nullable=True)
+    password_changed_at: datetime = _ts()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie carries a random token; only its SHA-256 is stored, so a
+    leaked database row does not open a session. A row exists only after a login (a visitor's
+    pre-login token is never one), which is why a login always hands out a new token."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(index=True)
+    created_at: datetime = _ts()
+    last_seen_at: datetime = _ts()
+    expires_at: datetime = _ts()
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per e-mail address, known or not (so a lock-out does not tell whether an account
+    exists): after too many, ``locked_until`` refuses every attempt for a while."""
+
+    __tablename__ = "login_throttle"
+
+    email: str = Field(primary_key=True, max_length=320)
+    failures: int = 0
+    last_failure_at: datetime = _ts()
+    locked_until: datetime | None = _ts(nullable=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when: marks set in the web app, logins and account changes. Rows are only
+    ever added; ``details`` holds the action's values (mark, note, where it came from)."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    user_email: str = Field(max_length=320)
+    kommune: str = Field(default="", index=True, max_length=64)
+    action: str = Field(max_length=32)
+    call_id: str | None = Field(default=None, max_length=600)
+    measure_id: str | None = Field(default=None, max_length=128)
+    details: dict[str, Any] | None = _json()

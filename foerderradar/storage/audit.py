@@ -1,0 +1,40 @@
+"""The audit log (``audit_log``): who changed what, when — marks set in the web app, logins, account
+changes. Rows are only ever added; reading is for people (later: an admin page) and tests.
+
+Written right after the change it describes, in its own transaction: a crash between the two loses
+the audit row, never the change (the mark keeps its own ``marked_at``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+
+from foerderradar.storage.store import Store
+from foerderradar.storage.tables import AuditEntry, utcnow
+
+
+def record(
+    store: Store,
+    user_email: str,
+    action: str,
+    *,
+    kommune: str = "",
+    call_id: str | None = None,
+    measure_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    with store.session() as session:
+        session.add(AuditEntry(at=utcnow(), user_email=user_email, kommune=kommune, action=action,
+                               call_id=call_id, measure_id=measure_id, details=details))
+        session.commit()
+
+
+def entries(store: Store, kommune: str | None = None, limit: int = 500) -> list[AuditEntry]:
+    """The newest entries first; with ``kommune`` only that municipality's."""
+    with store.session() as session:
+        query = select(AuditEntry)
+        if kommune is not None:
+            query = query.where(AuditEntry.kommune == kommune)
+        return list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)).all())
