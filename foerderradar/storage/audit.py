@@ -31,10 +31,15 @@ def record(
         session.commit()
 
 
-def entries(store: Store, kommune: str | None = None, limit: int = 500) -> list[AuditEntry]:
-    """The newest entries first; with ``kommune`` only that municipality's."""
+def entries(
+    store: Store, kommune: str | None = None, limit: int = 500, *, call_id: str | None = None
+) -> list[AuditEntry]:
+    """The newest entries first; with ``kommune`` only that municipality's, with ``call_id`` only
+    those about that call."""
     with store.session() as session:
         query = select(AuditEntry)
         if kommune is not None:
             query = query.where(AuditEntry.kommune == kommune)
+        if call_id is not None:
+            query = query.where(AuditEntry.call_id == call_id)
         return list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)).all())

@@ -300,6 +300,12 @@ class Store:
                 query = query.where(col(CallEvent.kind).in_(kinds))
             return list(session.exec(query).all())
 
+    def events_of(self, call_id: str) -> list[CallEvent]:
+        """One call's change events, oldest first (the web app's history of a call)."""
+        with self.session() as session:
+            query = select(CallEvent).where(CallEvent.call_id == call_id).order_by(col(CallEvent.id))
+            return list(session.exec(query).all())
+
     def get_call(self, call_id: str) -> CallRecord | None:
         with self.session() as session:
             return session.get(CallRecord, call_id)
@@ -394,6 +400,23 @@ class Store:
             if m.duplicate_of in out:
                 out[m.duplicate_of].append(CallSource(m.id, m.source, m.url, m.title))
         return {lead: tuple(found) for lead, found in out.items()}
+
+    def programme_pages(self, call_id: str) -> tuple[CallSource, ...]:
+        """The pages of the programme this call belongs to, on every portal: the representative
+        first, then the others by portal key (just the call itself when it is listed once; empty
+        for an unknown id)."""
+        with self.session() as session:
+            record = session.get(CallRecord, call_id)
+            if record is None:
+                return ()
+            lead = record.duplicate_of or record.id
+            rows = session.execute(
+                sa.select(col(CallRecord.id), col(CallRecord.source), col(CallRecord.url), col(CallRecord.title))
+                .where(sa.or_(col(CallRecord.id) == lead, col(CallRecord.duplicate_of) == lead))
+                .order_by(CallRecord.source, CallRecord.id)
+            ).all()
+        pages = [CallSource(r.id, r.source, r.url, r.title) for r in rows]
+        return tuple(sorted(pages, key=lambda p: p.call_id != lead))  # stable: the others keep their order
 
     def last_event_id(self) -> int:
         """The newest change event's id (0 if none): events are numbered in the order they were made."""
