@@ -48,8 +48,10 @@ def _record(cfg: Config, call_id: str, measure_id: str, mark: str, note: str | N
 @bp.post("/k/<slug>/markieren")
 def mark(slug: str) -> BaseResponse:
     cfg = kommune_or_404(slug)
-    _record(cfg, request.form.get("call_id", ""), request.form.get("measure_id", ""),
-            request.form.get("mark", ""), _note(), "seite")
+    call_id = request.form.get("call_id", "")
+    _record(cfg, call_id, request.form.get("measure_id", ""), request.form.get("mark", ""), _note(), "seite")
+    if request.form.get("zurueck") == "aufruf":  # the form on the call's own page: back there
+        return redirect(url_for("calls.aufruf", slug=slug, call_id=call_id, gespeichert="1"), 303)
     return redirect(url_for("pages.uebersicht", slug=slug, gespeichert="1"), 303)
 
 
