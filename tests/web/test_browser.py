@@ -40,7 +40,7 @@ LEER_SLUG, LEER_DM = "leerstadt", "dm@leerstadt.example"
 LEER = """\
 city: {name: Leerstadt, region: DE-NW, applicant_types: [kommune]}
 measures:
-  - {id: friedhof, title: Digitale Friedhofsverwaltung, keywords: [Friedhof, Grabstätte]}
+  - {id: sirenen, title: Sirenen, keywords: [Sirene, Bevölkerungswarnung]}
 """
 
 
@@ -199,6 +199,15 @@ def test_another_municipalitys_uebersicht_is_not_found(page: Page, live: Site) -
     # Nor can its mail links be used.
     response = page.goto(mail_link(live, "verl", "nrw:gigabit", "breitband", "applied"))
     assert response is not None and response.status == 404
+
+
+def test_a_measure_without_matches_says_so_instead_of_an_empty_list(open_page: Callable[..., Page],
+                                                                    live: Site) -> None:
+    page = open_page(LEER_DM)
+    page.goto(live.url(f"/k/{LEER_SLUG}/"))
+    measure = page.get_by_role("region", name="Sirenen")
+    assert measure.get_by_text("Keine offenen Treffer.").count() == 1
+    assert measure.get_by_role("list").count() == 0  # a screen reader would announce "Liste, 0 Einträge"
 
 
 # --- accessibility (axe-core, WCAG 2.1 A and AA) --------------------------------------------------------
