@@ -25,10 +25,11 @@ lint: $(STAMP)
 
 # Tests run in parallel processes (pytest-xdist): most of their time is spent waiting for crawler
 # subprocesses, servers and databases, so more workers than cores pays. PYTEST_WORKERS=0 runs serially.
+# `--dist loadgroup`: tests marked xdist_group(name) share one worker (the browser tests: one chromium).
 PYTEST_WORKERS ?= 4
 
 test: $(STAMP) lint
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 clean:
 	rm -rf out .foerderradar-cache .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache
