@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -111,3 +112,27 @@ def redis_ns() -> Iterator[str]:
     for name in client.scan_iter(match=f"{namespace}:*", count=1000):
         client.delete(name)
     client.close()
+
+
+# -- the web app (tests/web/, helpers in tests/web_site.py) -----------------------------------------
+
+
+@pytest.fixture
+def site(tmp_path: Path, db_url: str) -> Iterator[Any]:
+    """The web app served on 127.0.0.1 for two municipalities, with calls and accounts."""
+    from web_site import serve
+
+    yield from serve(tmp_path, db_url)
+
+
+@pytest.fixture
+def signed_in(site: Any) -> Callable[[str], Any]:
+    """Log an account in; its HTTP session."""
+    from web_site import login
+
+    def sign_in(email: str) -> Any:
+        client, response = login(site, email)
+        assert response.status_code == 303, response.text
+        return client
+
+    return sign_in

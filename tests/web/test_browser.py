@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import ADMIN, CALLS, PASSWORD, SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, T, config_dir, make_call
+from web_site import ADMIN, CALLS, PASSWORD, SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, T, config_dir, make_call
 
 from foerderradar.settings import load_config
 from foerderradar.storage import Store

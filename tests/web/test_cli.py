@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import PASSWORD, SECRET, SHS_SLUG, config_dir
 from typer.testing import CliRunner
+from web_site import PASSWORD, SECRET, SHS_SLUG, config_dir
 
 from foerderradar.cli import app
 from foerderradar.storage import Store

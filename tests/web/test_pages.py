@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import requests
 import sqlalchemy as sa
-from conftest import SHS_DM, SHS_SLUG, VERL_DM, Site, csrf_of, get, make_call, post
+from web_site import SHS_DM, SHS_SLUG, VERL_DM, Site, csrf_of, get, make_call, post
 
 from foerderradar.model import FundingCall
 from foerderradar.storage.marks import set_mark

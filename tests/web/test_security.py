@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import (
+from web_site import (
     ADMIN,
     PASSWORD,
     SECRET,

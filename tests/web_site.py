@@ -1,16 +1,18 @@
-"""The web app as a browser meets it: served by waitress on 127.0.0.1 (port 0) for a configuration
-of two municipalities, with stored calls and three accounts; tests talk real HTTP (``requests``,
+"""Helpers of the web tests (tests/web/). The fixtures ``site`` and ``signed_in`` live in
+tests/conftest.py, so that one conftest module serves every folder.
+
+The web app as a browser meets it: served by waitress on 127.0.0.1 (port 0) for a configuration of
+two municipalities, with stored calls and three accounts; tests talk real HTTP (``requests``,
 redirects not followed, so every status and ``Location`` is seen)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 import requests
 from config_files import write_config_dir
 from sqlmodel import select
@@ -104,11 +106,6 @@ def serve(tmp_path: Path, db_url: str, toml: str = "[digest]\nmin_score = 1\n") 
     store.close()
 
 
-@pytest.fixture
-def site(tmp_path: Path, db_url: str) -> Iterator[Site]:
-    yield from serve(tmp_path, db_url)
-
-
 def browser() -> requests.Session:
     """A browser that shows every redirect instead of following it."""
     return requests.Session()  # every call passes allow_redirects=False
@@ -136,13 +133,3 @@ def login(site: Site, email: str, password: str = PASSWORD, client: requests.Ses
     if next_url is not None:
         data["next"] = next_url
     return client, post(client, site.url("/login"), data)
-
-
-@pytest.fixture
-def signed_in(site: Site) -> Callable[[str], requests.Session]:
-    def sign_in(email: str) -> requests.Session:
-        client, response = login(site, email)
-        assert response.status_code == 303, response.text
-        return client
-
-    return sign_in

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 import sqlalchemy as sa
-from conftest import SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, browser, csrf_of, get, login, post
+from web_site import SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, browser, csrf_of, get, login, post
 
 from foerderradar.web import links
 from foerderradar.web.context import derive_key
