@@ -136,3 +136,15 @@ def signed_in(site: Any) -> Callable[[str], Any]:
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id hashing in every in-process test, at the lowest cost: the web tests hash and
+    check hundreds of passwords, and the default cost (64 MiB, three passes — right for a server)
+    made them the slowest part of the suite. Subprocesses (the CLI tests) keep the defaults."""
+    from argon2 import PasswordHasher
+
+    from foerderradar.web import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
