@@ -226,7 +226,8 @@ def match_stored_calls(
       times those the digest shows; docs/architecture.md, *Matches*).
     - *Marks* (``calls mark``) apply on the way out, the same everywhere: dismissed/rejected pairs
       stay away until the call is amended, applied pairs become ``applications``, relevant ones say
-      so. ``feedback=False`` is only for ``match --all``, the diagnostic view of the raw verdicts.
+      so. ``feedback=False`` gives the raw verdicts: ``match --all`` (the diagnostic view) and the
+      web app's call page (why a call fits, whatever it was marked).
     - ``include_ineligible``: also the calls the city cannot apply for, with the reason — computed
       on the spot (a diagnostic, not a stored verdict).
 
