@@ -1,0 +1,101 @@
+"""Changing a file city IT edits from a program (the web app, ``portals enable``) without losing what
+people wrote in it, and without two truths.
+
+- Comments, key order and quoting survive: the file is changed by a ruamel.yaml round trip, never
+  re-dumped from the model (PyYAML would drop every comment of ``portals.yaml``).
+- The new text is checked by the same reader as the file (``check``: the model's validation, with its
+  German messages) *before* it replaces the file; a refused change leaves the file as it was.
+- The replacement is atomic (temporary file beside it + ``os.replace``): a crash mid-write leaves the
+  old file or the new one, never half of one.
+- An edit made on a stale view is refused (:class:`StaleFile`): a form carries the :func:`version`
+  of the file it was shown from; when someone edited the file in the meantime, nothing is
+  overwritten. Writers in one process are serialised by a lock; across processes the version check
+  right before the replace narrows the window to microseconds (documented, not closed: two
+  processes editing the same config file in the same instant is not a case this tool has).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from foerderradar.config_reading import ConfigError
+
+_LOCK = threading.Lock()
+
+
+class StaleFile(ConfigError):
+    """The file changed since the caller read it (German message naming the file)."""
+
+
+def version(path: Path) -> str:
+    """A short fingerprint of the file's bytes: equal versions, equal files."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _yaml() -> YAML:
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 4096  # never re-wrap a line people wrote (new long values stay on one line too)
+    rt.indent(mapping=2, sequence=4, offset=2)  # the shipped files' style: "  - key: value"
+    return rt
+
+
+def rewrite(
+    path: Path,
+    change: Callable[[Any], None],
+    check: Callable[[Path], object],
+    *,
+    expected: str | None = None,
+) -> str:
+    """Apply ``change`` to the round-trip document of ``path``, check the result with ``check`` (which
+    raises :class:`ConfigError` naming ``path``), replace the file, and return its new version.
+
+    ``expected``: the version the caller's view came from (:class:`StaleFile` if it differs).
+    ``change`` gets the parsed document (ruamel's ``CommentedMap``/``CommentedSeq``) and edits it in
+    place; a ``ValueError`` it raises becomes a :class:`ConfigError` about ``path``.
+    """
+    with _LOCK:
+        before = path.read_bytes()
+        if expected is not None and hashlib.sha256(before).hexdigest()[:16] != expected:
+            raise StaleFile([
+                f"{path}: wurde inzwischen geändert (von jemand anderem oder direkt in der Datei). Bitte neu "
+                "laden und die Änderung noch einmal vornehmen; es wurde nichts gespeichert."
+            ])
+        rt = _yaml()
+        try:
+            document = rt.load(before.decode("utf-8"))
+        except (YAMLError, UnicodeDecodeError) as exc:
+            raise ConfigError([f"{path}: ist kein gültiges YAML mehr ({exc}); bitte die Datei reparieren"]) from None
+        try:
+            change(document)
+        except ValueError as exc:
+            raise ConfigError([f"{path}: {exc}"]) from None
+        buffer = io.StringIO()
+        rt.dump(document, buffer)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(temporary)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(buffer.getvalue())
+            try:
+                check(tmp)
+            except ConfigError as exc:
+                # The reader names the file it read; the person knows the real one.
+                raise type(exc)([p.replace(str(tmp), str(path)) for p in exc.problems]) from None
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+            if path.read_bytes() != before:  # changed while we worked (another process)
+                raise StaleFile([f"{path}: wurde gerade eben anderweitig geändert; bitte noch einmal versuchen"])
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return version(path)
