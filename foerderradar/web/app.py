@@ -18,7 +18,7 @@ from foerderradar.settings import Config
 from foerderradar.storage import Store
 from foerderradar.storage.marks import MARK_LABELS
 from foerderradar.web import auth, calls, feedback, pages
-from foerderradar.web.context import EXTENSION, WebState, check_secret
+from foerderradar.web.context import EXTENSION, WebState, check_secret, state
 from foerderradar.web.users import ROLE_LABELS
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -55,7 +55,7 @@ def create_app(config: Config, database_url: str, secret_key: str, *, store: Sto
     app.register_error_handler(HTTPException, _error)
     app.jinja_env.filters.update(safe_url=safe_url, datum=_datum, status_de=lambda s: STATUS_DE.get(s, s),
                                  mark_de=lambda m: MARK_LABELS.get(m, m), role_de=lambda r: ROLE_LABELS.get(r, r))
-    app.jinja_env.globals.update(csrf_token=auth.csrf_token)
+    app.jinja_env.globals.update(csrf_token=auth.csrf_token, config_problems=lambda: state().problems)
     return app
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import requests
 import sqlalchemy as sa
-from web_site import SHS_DM, SHS_SLUG, VERL_DM, Site, csrf_of, get, make_call, post
+from web_site import ADMIN, SHS_DM, SHS_SLUG, VERL_DM, Site, csrf_of, get, make_call, post
 
 from foerderradar.model import FundingCall
 from foerderradar.storage.marks import set_mark
@@ -153,3 +153,26 @@ def test_fristen_lists_calls_due_soon_and_running_applications(
     assert 'href="/k/verl/aufruf/nrw:bald"' in text
     assert "WLAN für Schulen" in rest and "Az. 4711" in rest and "31.03.2027" in rest
     assert "WLAN für Schulen" not in soon  # an application is listed as one, not among the matches
+
+
+def test_the_pages_follow_the_files_and_a_broken_file_keeps_the_last_good_one(
+    site: Site, signed_in: Callable[[str], requests.Session]
+) -> None:
+    """City IT edits a municipality's file by hand while the web app runs: the next page shows it; a
+    file they break is named to IT (not to the manager), and the last good configuration stays."""
+    profile = site.config.directory / "kommunen" / "verl.yaml"
+    text = profile.read_text(encoding="utf-8")
+    manager, admin = signed_in(VERL_DM), signed_in(ADMIN)
+    profile.write_text(text.replace("WLAN und Tablets in Schulen", "Tablets für alle Grundschulen"), encoding="utf-8")
+    page = get(manager, site.url("/k/verl/")).text
+    assert "Tablets für alle Grundschulen" in page and "fehlerhaft" not in page
+
+    profile.write_text(text.replace("title: Glasfaser und Gigabit", "titel: Glasfaser"), encoding="utf-8")
+    page, admin_page = get(manager, site.url("/k/verl/")).text, get(admin, site.url("/k/verl/")).text
+    assert "Tablets für alle Grundschulen" in page  # the last good configuration
+    assert "fehlerhaft" in page and "verl.yaml" not in page  # the manager is told, without file details
+    assert "verl.yaml" in admin_page and "titel" in admin_page  # IT sees file, entry and field
+
+    profile.write_text(text, encoding="utf-8")
+    page = get(manager, site.url("/k/verl/")).text
+    assert "WLAN und Tablets in Schulen" in page and "fehlerhaft" not in page
