@@ -34,7 +34,7 @@ Applicant = Literal[
     "forschung",
     "privatperson",
 ]
-MarkKind = Literal["relevant", "dismissed", "applied", "rejected"]
+MarkKind = Literal["relevant", "dismissed", "applied", "rejected", "done"]
 FundingType = Literal["zuschuss", "darlehen", "buergschaft", "beteiligung", "preis", "beratung", "sonstiges"]
 
 APPLICANTS: tuple[str, ...] = get_args(Applicant)
@@ -261,8 +261,9 @@ class Mark:
 
     The store keeps it (table ``marks``), the matcher applies it; a plain value keeps the two apart.
     ``mark``: ``relevant`` | ``dismissed`` | ``applied`` | ``rejected`` (the application was turned
-    down). ``call_version`` is the version that was judged: a dismissed call amended later comes
-    back, because the change may be exactly what makes it fit.
+    down) | ``done`` (finished: funded and settled, or handled otherwise). ``call_version`` is the
+    version that was judged: a dismissed call amended later comes back, because the change may be
+    exactly what makes it fit.
     """
 
     measure_id: str

@@ -148,3 +148,27 @@ def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     from foerderradar.web import users
 
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+# -- where the suite's CPU goes (opt-in) ---------------------------------------------------------------
+# On the shared 2-core machine the suite is bound by CPU, not by waiting: wall-clock durations of one
+# test mostly measure its neighbours. FOERDERRADAR_TEST_CPU_LOG=FILE appends "cpu-seconds<TAB>test id"
+# per test — the test's own CPU plus that of the processes it started and waited for (crawler
+# workers, CLI runs). bench/suite_cpu.py sums it by file.
+_CPU_LOG = os.environ.get("FOERDERRADAR_TEST_CPU_LOG")
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    if not _CPU_LOG:
+        yield
+        return
+    before = _cpu()
+    yield
+    with open(_CPU_LOG, "a", encoding="utf-8") as log:
+        log.write(f"{_cpu() - before:.3f}\t{item.nodeid}\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -19,16 +20,32 @@ from foerderradar.storage import Store
 PROJECT_CONFIG = Path(__file__).resolve().parents[1] / "config"
 
 
-def test_demo_writes_digest_and_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("FOERDERRADAR_SMTP_HOST", raising=False)
-    monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", f"sqlite:///{tmp_path / 'must-not-be-used.db'}")
-    result = CliRunner().invoke(app, ["demo", "--config", str(PROJECT_CONFIG), "--out", "out", "--as-of", "2026-12-01"])
+@dataclass(frozen=True)
+class Demo:
+    directory: Path  # where it ran (its out/ beside)
+    stdout: str
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """One run of ``foerderradar demo`` for every test here (a run crawls three loopback sites: ~30 s)."""
+    directory = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(directory)
+        mp.delenv("FOERDERRADAR_SMTP_HOST", raising=False)
+        mp.setenv("FOERDERRADAR_DATABASE_URL", f"sqlite:///{directory / 'must-not-be-used.db'}")
+        result = CliRunner().invoke(app, ["demo", "--config", str(PROJECT_CONFIG), "--out", "out",
+                                          "--as-of", "2026-12-01"])
     assert result.exit_code == 0, result.output
+    return Demo(directory, result.stdout)
+
+
+def test_demo_writes_digest_and_report(demo: Demo) -> None:
+    tmp_path, stdout = demo.directory, demo.stdout
     out = tmp_path / "out"
     for name in ("digest.html", "digest.txt", "digest.eml", "report.html"):
         assert (out / name).stat().st_size > 500, name
-        assert str(out / name) in result.stdout.replace("\n", "")
+        assert str(out / name) in stdout.replace("\n", "")
     assert not (tmp_path / "must-not-be-used.db").exists()  # the demo keeps its own database
 
     text = (out / "digest.txt").read_text(encoding="utf-8")
@@ -49,15 +66,10 @@ def test_demo_writes_digest_and_report(tmp_path: Path, monkeypatch: pytest.Monke
     assert (out / "fristen.ics").read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
 
 
-def test_demo_crawls_the_default_routes_export_and_eu_beside_the_sample_site(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_demo_crawls_the_default_routes_export_and_eu_beside_the_sample_site(demo: Demo) -> None:
     """The shipped config harvests the Förderdatenbank through its XML export and has the EU portal on;
     the demo serves both on loopback (demo_site/export, demo_site/eu) beside the HTML sample site."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("FOERDERRADAR_SMTP_HOST", raising=False)
-    result = CliRunner().invoke(app, ["demo", "--config", str(PROJECT_CONFIG), "--out", "out", "--as-of", "2026-12-01"])
-    assert result.exit_code == 0, result.output
+    tmp_path = demo.directory
     store = Store(f"sqlite:///{tmp_path / 'out' / 'demo.db'}")
     try:
         calls = {r.id: r for r in store.iter_calls()}

@@ -88,24 +88,26 @@ def calls_export(
 @app.command("mark")
 def calls_mark(
     call_id: Annotated[str, typer.Argument(help="ID des Förderaufrufs (Spalte id in calls export / im Bericht).")],
-    verdict: Annotated[str, typer.Argument(help="relevant | dismissed | applied | rejected")],
+    verdict: Annotated[str, typer.Argument(help="relevant | verworfen | beantragt | abgelehnt | erledigt")],
     measure: Annotated[str, typer.Option("--measure", help="ID der Maßnahme aus measures.yaml.")],
     note: Annotated[str | None, typer.Option("--note", help="Notiz, z. B. Aktenzeichen des Antrags.")] = None,
     kommune: KommuneOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Einen Treffer bewerten: relevant, verworfen (dismissed), beantragt (applied), abgelehnt (rejected)."""
-    from foerderradar.storage.marks import MARK_KINDS, MARK_LABELS, UnknownCall, set_mark
+    """Einen Treffer bewerten: relevant, verworfen, beantragt (mit Aktenzeichen als --note), abgelehnt oder
+    erledigt. Die englischen Wörter (dismissed, applied, rejected, done) gelten weiter."""
+    from foerderradar.storage.marks import MARK_LABELS, UnknownCall, mark_kind, set_mark
 
     cfg = one_kommune(config_or_exit(config, need_portals=False), kommune)
-    if verdict not in MARK_KINDS:
-        fail(f"{verdict!r} ist keine Markierung; erlaubt: {', '.join(MARK_KINDS)}.", 2)
+    kind = mark_kind(verdict)
+    if kind is None:
+        fail(f"{verdict!r} ist keine Bewertung; erlaubt: {', '.join(MARK_LABELS.values())}.", 2)
     if all(m.id != measure for m in cfg.measures.measures):
         known = ", ".join(m.id for m in cfg.measures.measures)
         fail(f"Unbekannte Maßnahme {measure!r}{_of(cfg)}. Bekannte Maßnahmen: {known}", 2)
     with open_store(cfg) as store:
         try:
-            row = guarded(lambda: set_mark(store, cfg.kommune, call_id, measure, verdict, note))  # type: ignore[arg-type]
+            row = guarded(lambda: set_mark(store, cfg.kommune, call_id, measure, kind, note))
         except UnknownCall:
             fail(f"Unbekannter Förderaufruf {call_id!r} (die IDs zeigt: foerderradar match --format csv).", 2)
     out.print(f"{call_id} für {measure}{_of(cfg)}: {MARK_LABELS[row.mark]} (Version {row.call_version}).")

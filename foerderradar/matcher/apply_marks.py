@@ -11,6 +11,8 @@ apply feedback the same way, and the matcher never sees the store's tables.
 - ``applied``: the pair leaves the match list and is listed among the running applications, with
   its deadline, whether or not it still matches.
 - ``relevant``: the match stays and carries a reason "von Ihnen als relevant markiert".
+- ``done`` (erledigt): the pair is finished — not listed again, not even after an amendment (a later
+  round of the programme is a call of its own), and no longer a running application.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ def apply_marks(
         mark = by_pair.get((match.measure_id, match.call_id))
         if mark is None:
             kept.append(match)
+        elif mark.mark == "done":
+            continue
         elif mark.mark in HIDING:
             if versions.get(match.call_id, 0) > mark.call_version:
                 label = "verworfen" if mark.mark == "dismissed" else "abgelehnt"

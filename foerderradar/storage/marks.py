@@ -17,9 +17,21 @@ from foerderradar.model import MARK_KINDS, Mark, MarkKind
 from foerderradar.storage.store import Store
 from foerderradar.storage.tables import CallRecord, MarkRecord, utcnow
 
-__all__ = ["MARK_KINDS", "MARK_LABELS", "MarkKind", "UnknownCall", "all_marks", "clear_mark", "set_mark"]
+__all__ = ["MARK_KINDS", "MARK_LABELS", "MarkKind", "UnknownCall", "all_marks", "clear_mark", "mark_kind", "set_mark"]
 
-MARK_LABELS = {"relevant": "relevant", "dismissed": "verworfen", "applied": "beantragt", "rejected": "abgelehnt"}
+# The German verdicts people read and type; the stored values stay the English words (marks of
+# earlier versions, exports, scripts).
+MARK_LABELS = {
+    "relevant": "relevant", "dismissed": "verworfen", "applied": "beantragt", "rejected": "abgelehnt",
+    "done": "erledigt",
+}  # fmt: skip
+_BY_WORD = {**{kind: kind for kind in MARK_KINDS}, **{label: kind for kind, label in MARK_LABELS.items()}}
+
+
+def mark_kind(word: str) -> MarkKind | None:
+    """The mark a person typed — German (``verworfen``) or the English alias (``dismissed``), in any
+    case — or None."""
+    return cast(MarkKind, _BY_WORD[word.strip().lower()]) if word.strip().lower() in _BY_WORD else None
 
 
 class UnknownCall(LookupError):

@@ -16,6 +16,7 @@ from foerderradar.cli import app
 from foerderradar.grouping import regroup
 from foerderradar.matcher.apply_marks import RELEVANT_REASON, apply_marks
 from foerderradar.model import FundingCall, Mark, MarkKind, Match
+from foerderradar.settings import load_config
 from foerderradar.storage import Store
 from foerderradar.storage.marks import UnknownCall, all_marks, clear_mark, set_mark
 
@@ -40,6 +41,9 @@ CASES: list[tuple[str, list[Mark], dict[str, int], list[str], list[str], list[st
     ("applied is listed even when it no longer matches", [mark("z", "applied")], {"a": 1, "b": 1, "z": 1},
      ["a", "b"], [], ["z"]),
     ("relevant is confirmed", [mark("b", "relevant")], {"a": 1, "b": 1}, ["a", "b"], ["b"], []),
+    ("done stays away", [mark("a", "done")], {"a": 1, "b": 1}, ["b"], [], []),
+    ("done stays away after an amendment", [mark("a", "done")], {"a": 3, "b": 1}, ["b"], [], []),
+    ("done ends an application", [mark("z", "done")], {"a": 1, "b": 1, "z": 1}, ["a", "b"], [], []),
     ("a mark under another measure does not apply", [mark("a", "dismissed", measure="n")], {"a": 1, "b": 1},
      ["a", "b"], [], []),
 ]
@@ -158,8 +162,26 @@ def test_mark_cli_round_trip(city: Path, sqlite_url: str) -> None:
 BAD_MARKS = [
     (["nrw:nope", "dismissed", "--measure", "breitband"], "Unbekannter Förderaufruf 'nrw:nope'"),
     (["nrw:gigabit", "dismissed", "--measure", "schulen"], "Unbekannte Maßnahme 'schulen'"),
-    (["nrw:gigabit", "vielleicht", "--measure", "breitband"], "'vielleicht' ist keine Markierung"),
+    (["nrw:gigabit", "vielleicht", "--measure", "breitband"], "'vielleicht' ist keine Bewertung"),
 ]
+# (typed word, stored mark, echoed German word): the contract's German verdicts and the English aliases.
+VERDICT_WORDS = [
+    ("relevant", "relevant", "relevant"), ("verworfen", "dismissed", "verworfen"),
+    ("beantragt", "applied", "beantragt"), ("abgelehnt", "rejected", "abgelehnt"), ("erledigt", "done", "erledigt"),
+    ("Verworfen", "dismissed", "verworfen"), ("dismissed", "dismissed", "verworfen"), ("applied", "applied", "beantragt"),
+    ("rejected", "rejected", "abgelehnt"), ("done", "done", "erledigt"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("word", "stored", "echoed"), VERDICT_WORDS)
+def test_verdicts_in_german_and_english(city: Path, sqlite_url: str, word: str, stored: str, echoed: str) -> None:
+    result = CliRunner().invoke(app, ["calls", "mark", "nrw:gigabit", word, "--measure", "breitband",
+                                      "--config", str(city)])
+    assert result.exit_code == 0, result.output
+    assert f": {echoed} (Version" in result.stdout
+    store = Store(sqlite_url)
+    assert [m.mark for m in all_marks(store, load_config(city, need_portals=False).kommune)] == [stored]
+    store.close()
 
 
 @pytest.mark.parametrize(("args", "message"), BAD_MARKS)
