@@ -168,8 +168,8 @@ BAD_MARKS = [
 VERDICT_WORDS = [
     ("relevant", "relevant", "relevant"), ("verworfen", "dismissed", "verworfen"),
     ("beantragt", "applied", "beantragt"), ("abgelehnt", "rejected", "abgelehnt"), ("erledigt", "done", "erledigt"),
-    ("Verworfen", "dismissed", "verworfen"), ("dismissed", "dismissed", "verworfen"), ("applied", "applied", "beantragt"),
-    ("rejected", "rejected", "abgelehnt"), ("done", "done", "erledigt"),
+    ("Verworfen", "dismissed", "verworfen"), ("dismissed", "dismissed", "verworfen"),
+    ("applied", "applied", "beantragt"), ("rejected", "rejected", "abgelehnt"), ("done", "done", "erledigt"),
 ]  # fmt: skip
 
 
