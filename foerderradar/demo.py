@@ -29,6 +29,7 @@ class DemoResult:
     summary: str
     paths: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    database_url: str = ""  # the demo's own SQLite file (the web snapshot reads it)
 
 
 def demo_config(config: Config, base_url: str) -> Config:
@@ -84,4 +85,5 @@ def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
         summary=" ".join(outcome.summary for outcome in outcomes),
         paths=[*(p for outcome in outcomes for p in outcome.paths), report],
         notes=notes,
+        database_url=f"sqlite:///{db_file}",
     )

@@ -54,6 +54,7 @@ from foerderradar.notifier.service import (
     sent_to_all,
 )
 from foerderradar.settings import Config
+from foerderradar.signing import feedback_links
 from foerderradar.storage import Store, record_to_call
 from foerderradar.storage.marks import all_marks
 from foerderradar.storage.ownership import Owners, claim_unowned, has_unowned
@@ -451,6 +452,7 @@ def digest_inputs(store: Store, config: Config, as_of: date, calls: StoredCalls 
     return DigestInputs(
         store.calls_by_id(wanted), found.matches, load_health(store, config), tuple(found.applications),
         recent_changes(store, as_of), covers_until, calls_checked=found.calls_checked,
+        links=feedback_links(config.settings.web.base_url, config.kommune),
     )
 
 

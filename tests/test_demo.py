@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import html
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from typer.testing import CliRunner
@@ -109,3 +112,21 @@ def test_demo_crawls_the_default_routes_export_and_eu_beside_the_sample_site(dem
     assert "Digitale Gremienarbeit in Kommunen" in text  # only the export has it
     assert "Gigabit connectivity for business parks and rural areas" in text  # EU, matched across languages
     assert "Bayern" not in text.split("Digitale Bibliothek", 1)[1][:400]  # the other Land's programme is not offered
+
+
+def test_demo_writes_the_web_apps_pages_whose_links_all_lead_to_written_files(demo: Demo) -> None:
+    web = demo.directory / "out" / "web"
+    assert "web/index.html" in demo.stdout.replace("\n", "") and "foerderradar web --config" in demo.stdout
+    pages = sorted(web.rglob("*.html"))
+    names = {p.relative_to(web).as_posix() for p in pages}
+    assert {"index.html", "k/schloss-holte-stukenbrock/index.html", "k/schloss-holte-stukenbrock/fristen.html"} <= names
+    assert sum(1 for n in names if "/aufruf/" in n) >= 5  # the calls the Übersicht lists
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        if page.name != "index.html" or page.parent != web:
+            assert "Schnappschuss der Demo" in text, page
+        for href in re.findall(r'(?:href="|url=)([^"#][^"]*)"', text):
+            if href.startswith(("http://", "https://")):
+                continue
+            assert not href.startswith("/"), (page, href)  # every app link was rewritten to a file
+            assert (page.parent / unquote(html.unescape(href))).resolve().is_file(), (page, href)

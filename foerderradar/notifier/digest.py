@@ -18,6 +18,7 @@ from foerderradar.notifier import formatting as fmt
 from foerderradar.notifier.changes import describe as describe_changes
 from foerderradar.notifier.ics import Deadline
 from foerderradar.settings import Config, Measure
+from foerderradar.signing import FeedbackLinks
 from foerderradar.storage.tables import CallEvent, CallRecord
 
 ItemState = Literal["new", "changed", "existing"]
@@ -30,6 +31,20 @@ class SourceLink:
 
     label: str  # the portal's name from portals.yaml, else its key
     url: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """A feedback link of one item: opens the web app's confirmation page (nothing is recorded by
+    opening it) or, for ``mark`` None, the call's page."""
+
+    label: str
+    url: str
+    mark: str | None = None
+
+
+# The marks a digest offers per item, in this order (the web page offers all of them).
+MAIL_MARKS = (("relevant", "Relevant"), ("dismissed", "Verwerfen"), ("applied", "Beantragt"))
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,7 @@ class DigestItem:
     deadline_soon: bool
     also: tuple[SourceLink, ...] = ()  # the programme's pages on other portals
     changes: tuple[str, ...] = ()  # what an amendment changed, in German (see notifier/changes.py)
+    actions: tuple[Action, ...] = ()  # feedback links (with a web app address), see Action
 
     @property
     def is_new(self) -> bool:
@@ -230,8 +246,10 @@ def build_item(
     members: Sequence[CallRecord] = (),
     portal_names: Mapping[str, str] | None = None,
     events: Mapping[str, Sequence[CallEvent]] | None = None,
+    links: FeedbackLinks | None = None,
 ) -> DigestItem:
-    """``members``: the stored records of the programme's other pages (see Match.sources)."""
+    """``members``: the stored records of the programme's other pages (see Match.sources);
+    ``links``: the municipality's feedback links (None: the digest has no web app to link to)."""
     # Where the representative is silent, the first of the programme's other pages that says it.
     group = [r for r in (record, *members) if r is not None]
     deadline = match.deadline or next((r.deadline for r in group if r.deadline), None)
@@ -257,7 +275,14 @@ def build_item(
         deadline_soon=days_left is not None and 0 <= days_left <= soon_days,
         also=tuple(SourceLink(names.get(s.source, s.source), s.url) for s in match.other_pages),
         changes=item_changes(group, events or {}, since),
+        actions=actions(match, links) if links is not None else (),
     )
+
+
+def actions(match: Match, links: FeedbackLinks) -> tuple[Action, ...]:
+    """Mark links for this (call, measure) pair, then the call's page in the web app."""
+    marks = tuple(Action(label, links.mark(match.call_id, match.measure_id, mark), mark) for mark, label in MAIL_MARKS)
+    return (*marks, Action("Im Förderradar öffnen", links.call_page(match.call_id)))
 
 
 def item_changes(
@@ -322,6 +347,7 @@ def build_digest(
     measures: frozenset[str] | None = None,
     events: Mapping[str, Sequence[CallEvent]] | None = None,
     calls_checked: int | None = None,
+    links: FeedbackLinks | None = None,
 ) -> Digest:
     """``measures`` limits the digest to those measures (a measure owner's copy); None = all.
     ``calls_checked``: how many stored calls were matched, when ``records`` holds only those shown."""
@@ -337,7 +363,7 @@ def build_digest(
             members = [r for s in match.other_sources if (r := records.get(s.call_id)) is not None]
             by_measure[match.measure_id].append(
                 build_item(match, records.get(match.call_id), as_of, since, settings.soon_days,
-                           members=members, portal_names=names, events=events)
+                           members=members, portal_names=names, events=events, links=links)
             )
     sections = tuple(build_section(m, by_measure[m.id], settings.max_per_measure) for m in open_measures)
     every_item = [item for items in by_measure.values() for item in items]

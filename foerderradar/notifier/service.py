@@ -27,6 +27,7 @@ from foerderradar.notifier.ics import calendar
 from foerderradar.notifier.message import build_message, make_message_id, normalise_address
 from foerderradar.notifier.render import RenderedDigest, render_digest
 from foerderradar.settings import Config
+from foerderradar.signing import FeedbackLinks
 from foerderradar.storage import Store
 from foerderradar.storage.tables import CallEvent, CallRecord
 
@@ -85,6 +86,8 @@ class DigestInputs:
     # each sent digest as the next one's "new since" (see SentDigest.covers_until).
     covers_until: datetime | None = None
     calls_checked: int | None = None  # None: len(records)
+    # Feedback links per item (signed mark links, the call's web page): when the web app has an address.
+    links: FeedbackLinks | None = None
 
 
 def recent_changes(store: Store, as_of: date) -> dict[str, list[CallEvent]]:
@@ -149,7 +152,7 @@ def digest_for(
     since = ledger.previous_cutoff(store, recipient, period, kommune=config.kommune) if recipient else None
     return build_digest(
         config, inputs.records, inputs.matches, as_of, since, inputs.health, inputs.applications, measures=scope,
-        events=inputs.events, calls_checked=inputs.calls_checked,
+        events=inputs.events, calls_checked=inputs.calls_checked, links=inputs.links,
     )
 
 

@@ -37,13 +37,16 @@ ERRORS = {
 }
 
 
-def create_app(config: Config, database_url: str, secret_key: str, *, store: Store | None = None) -> Flask:
+def create_app(
+    config: Config, database_url: str, secret_key: str, *, store: Store | None = None, as_of: date | None = None
+) -> Flask:
     """The app. ``secret_key``: ``FOERDERRADAR_SECRET_KEY`` (:class:`MissingSecret` when empty or short);
-    the store is opened (and the schema upgraded) here unless one is handed in."""
+    the store is opened (and the schema upgraded) here unless one is handed in. ``as_of``: the day
+    every page speaks for (default: today, each request)."""
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024, TEMPLATES_AUTO_RELOAD=False)
     app.extensions[EXTENSION] = WebState(config, store or Store(database_url), check_secret(secret_key),
-                                         config.settings.web.base_url)
+                                         config.settings.web.base_url, as_of)
     app.before_request(auth.before_request)
     app.after_request(auth.after_request)
     app.after_request(_headers)

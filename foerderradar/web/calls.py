@@ -140,7 +140,7 @@ def aufruf(slug: str, call_id: str) -> str:
     lead = call.duplicate_of or call.id
     # The verdicts before marks apply: this page shows the marks beside them, so a dismissed or
     # applied pair still says why it fits. The same threshold as the Übersicht.
-    found = match_stored_calls(store, cfg, date.today(), min_score=cfg.settings.digest.min_score, feedback=False)
+    found = match_stored_calls(store, cfg, state().today(), min_score=cfg.settings.digest.min_score, feedback=False)
     verdicts = {m.measure_id: m for m in found.matches if m.call_id == lead}
     fits = [MeasureFit(m, verdicts.get(m.id)) for m in cfg.measures.measures if m.status == "open"]
     titles = {m.id: m.title for m in cfg.measures.measures}
@@ -151,7 +151,7 @@ def aufruf(slug: str, call_id: str) -> str:
         "aufruf.html", kommune=cfg.measures.city.name, slug=slug, call=call, facts=facts(call),
         paragraphs=paragraphs(call.description), fits=fits, matched=bool(verdicts), titles=titles,
         marks=marks, log=log, history=history(store.events_of(call.id)), pages=pages,
-        status=status_of(call, date.today()), saved=request.args.get("gespeichert") == "1",
+        status=status_of(call, state().today()), saved=request.args.get("gespeichert") == "1",
     )
 
 
@@ -190,7 +190,7 @@ def _by_deadline(due: Due) -> tuple[bool, date, str]:
 @bp.get("/k/<slug>/fristen")
 def fristen(slug: str) -> str:
     cfg = kommune_or_404(slug)
-    today = date.today()
+    today = state().today()
     due, running = due_calls(cfg, today, LATER_DAYS)
     return render_template(
         "fristen.html", kommune=cfg.measures.city.name, slug=slug, today=today, soon_days=SOON_DAYS,

@@ -10,42 +10,18 @@ configuration in use and its problems are shown (:attr:`WebState.problems`), nev
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import threading
+from datetime import date
 from pathlib import Path
 
 from flask import current_app
 
 from foerderradar.settings import KOMMUNEN_DIR, Config, ConfigError, load_config
+from foerderradar.signing import SECRET_ENV, MissingSecret, check_secret, derive_key, link_key
 from foerderradar.storage import Store
 
 EXTENSION = "foerderradar"
-SECRET_ENV = "FOERDERRADAR_SECRET_KEY"
-MIN_SECRET_LENGTH = 32
-
-
-class MissingSecret(ValueError):
-    """``FOERDERRADAR_SECRET_KEY`` is not set, or too short to sign anything (German message)."""
-
-
-def check_secret(value: str | None) -> str:
-    """The secret key, or :class:`MissingSecret` saying what to set. Only the environment provides it:
-    a secret in ``foerderradar.toml`` would end up in backups and version control."""
-    if not value or not value.strip():
-        raise MissingSecret(
-            f"{SECRET_ENV} ist nicht gesetzt. Die Web-Oberfläche signiert damit Sitzungen und Links in "
-            f"E-Mails; bitte in der Umgebung setzen, z. B. {SECRET_ENV}=$(python3 -c "
-            "'import secrets; print(secrets.token_urlsafe(48))')"
-        )
-    if len(value.strip()) < MIN_SECRET_LENGTH:
-        raise MissingSecret(f"{SECRET_ENV} ist zu kurz: mindestens {MIN_SECRET_LENGTH} Zeichen (zufällig erzeugt).")
-    return value.strip()
-
-
-def derive_key(secret: str, purpose: str) -> bytes:
-    """One key per purpose (CSRF, mail links …), so a value signed for one is worthless for another."""
-    return hmac.new(secret.encode("utf-8"), f"foerderradar/{purpose}".encode(), hashlib.sha256).digest()
+__all__ = ["EXTENSION", "SECRET_ENV", "MissingSecret", "WebState", "check_secret", "derive_key", "state"]
 
 
 def _files(directory: Path) -> list[Path]:
@@ -66,14 +42,19 @@ def _stamp(directory: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 class WebState:
-    def __init__(self, config: Config, store: Store, secret_key: str, base_url: str | None) -> None:
+    def __init__(self, config: Config, store: Store, secret_key: str, base_url: str | None,
+                 as_of: date | None = None) -> None:
         self.store = store
+        self.as_of = as_of  # the day the pages speak for; None: today (the demo's snapshot fixes its day)
         self.secret_key = secret_key
         self.base_url = base_url  # [web] base_url: public address; https there makes cookies Secure
         self._config = config
         self._stamp = _stamp(config.directory)
         self._lock = threading.Lock()
         self.problems: list[str] = []  # why the files on disk are not the configuration in use
+
+    def today(self) -> date:
+        return self.as_of or date.today()
 
     @property
     def config(self) -> Config:
@@ -102,7 +83,7 @@ class WebState:
 
     @property
     def link_key(self) -> bytes:
-        return derive_key(self.secret_key, "mark-link")
+        return link_key(self.secret_key)
 
     @property
     def https(self) -> bool:

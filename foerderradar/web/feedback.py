@@ -12,11 +12,11 @@ from typing import cast
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from foerderradar import signing as links
 from foerderradar.model import MARK_KINDS, MarkKind
 from foerderradar.settings import Config
 from foerderradar.storage import audit
 from foerderradar.storage.marks import MARK_LABELS, UnknownCall, set_mark
-from foerderradar.web import links
 from foerderradar.web.auth import kommune_or_404
 from foerderradar.web.context import state
 

@@ -5,7 +5,6 @@ Later pages (Aufruf, Maßnahmen, Portale, Fristen, Suche) go here or beside it, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -45,7 +44,7 @@ def index() -> BaseResponse | str:
 def uebersicht(slug: str) -> str:
     cfg = kommune_or_404(slug)
     store = state().store
-    found = match_stored_calls(store, cfg, date.today(), min_score=cfg.settings.digest.min_score,
+    found = match_stored_calls(store, cfg, state().today(), min_score=cfg.settings.digest.min_score,
                                limit=PER_MEASURE)
     marks = all_marks(store, cfg.kommune)
     titles = {a.call_id: (r.title if (r := store.get_call(a.call_id)) else a.call_id) for a in found.applications}

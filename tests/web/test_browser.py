@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from web_site import ADMIN, CALLS, PASSWORD, SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, T, config_dir, make_call
 
+from foerderradar import signing as links
 from foerderradar.settings import load_config
 from foerderradar.storage import Store
-from foerderradar.web import links, users
+from foerderradar.web import users
 from foerderradar.web.app import create_app
 from foerderradar.web.context import derive_key
 from foerderradar.web.server import WebServer

@@ -25,7 +25,8 @@ from web_site import (
     serve,
 )
 
-from foerderradar.web import links, sessions, throttle
+from foerderradar import signing as links
+from foerderradar.web import sessions, throttle
 from foerderradar.web.context import derive_key
 
 LINK = links.sign(derive_key(SECRET, "mark-link"), links.MarkLink("verl", "nrw:gigabit", "breitband", "applied"))

@@ -11,7 +11,7 @@ import requests
 import sqlalchemy as sa
 from web_site import SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, browser, csrf_of, get, login, post
 
-from foerderradar.web import links
+from foerderradar import signing as links
 from foerderradar.web.context import derive_key
 
 KEY = derive_key(SECRET, "mark-link")
