@@ -14,13 +14,15 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from web_site import ADMIN, CALLS, PASSWORD, SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, T, config_dir, make_call
 
 from foerderradar import signing as links
+from foerderradar.jobs import run_digest
 from foerderradar.settings import load_config
 from foerderradar.storage import Store
 from foerderradar.web import users
@@ -145,7 +147,18 @@ def mail_link(live: Site, kommune: str, call_id: str, measure_id: str, mark: str
 # --- what a manager does ---------------------------------------------------------------------------------
 
 
-def test_manager_marks_from_the_page_and_from_a_mail_link(page: Page, live: Site) -> None:
+def digest_file(live: Site, kommune: str, directory: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This week's digest of ``kommune`` as the notifier writes it, with the web app's address."""
+    monkeypatch.setenv(links.SECRET_ENV, SECRET)
+    web = live.config.settings.web.model_copy(update={"base_url": live.base_url})
+    cfg = live.config.replace(settings=live.config.settings.model_copy(update={"web": web}))
+    run_digest(live.store, cfg.for_kommune(kommune), date.today(), preview_dir=directory)
+    return directory / "digest.html"
+
+
+def test_manager_marks_from_the_page_and_from_the_digest(
+    page: Page, live: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sign_in(page, live, VERL_DM)
     # One municipality: the start page leads straight to its Übersicht.
     assert page.url == live.url("/k/verl/")
@@ -163,8 +176,13 @@ def test_manager_marks_from_the_page_and_from_a_mail_link(page: Page, live: Site
         "Gigabit Glasfaser für Gewerbegebiete").count() == 0
     assert ("verl", "breitband", "nrw:gigabit", "dismissed") in live.marks()
 
-    # A signed mail link: the GET only shows what would be recorded.
-    page.goto(mail_link(live, "verl", "nrw:wlan-schule", "schulen", "applied"))
+    # The digest in the browser (as a mail client shows it): its link only shows what would be recorded.
+    page.goto(digest_file(live, "verl", tmp_path, monkeypatch).as_uri())
+    assert page.get_by_text("Gigabit Glasfaser für Gewerbegebiete").count() == 0  # dismissed: not in the digest
+    item = page.locator("td").filter(has_text="WLAN für Schulen").filter(has_text="Bewerten:").last
+    with page.expect_navigation():
+        item.get_by_role("link", name="Beantragt").click()
+    assert page.url.startswith(live.url("/rueckmeldung/"))
     assert page.get_by_role("heading", level=1).inner_text() == "Bewertung bestätigen"
     assert page.get_by_text("WLAN für Schulen").count() == 1
     assert page.get_by_text("beantragt", exact=True).count() == 1
