@@ -26,7 +26,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError
 
-from foerderradar.config_writing import load_round_trip, rewrite, rewrite_text, version
+from foerderradar.config_writing import StaleFile, load_round_trip, rewrite, rewrite_text, version
 from foerderradar.crawler.entry.base import PortalBase
 from foerderradar.netpolicy import portal_url_problems
 from foerderradar.settings import (
@@ -225,7 +225,7 @@ class _AlreadySo(Exception):
     """Raised inside a change to leave the file untouched (no rewrite, not even a byte-equal one)."""
 
 
-def _unknown(key: str, keys: Sequence[str]) -> UnknownPortal:
+def unknown_portal(key: str, keys: Sequence[str]) -> UnknownPortal:
     # The wording of crawler/runner.select_portals (`portals check`, `crawl`): one message for one mistake.
     return UnknownPortal([f"Unbekanntes Portal: {key}. Bekannt sind: {', '.join(keys) or '(keine)'}"])
 
@@ -244,7 +244,7 @@ def _index(entries: Sequence[Any], key: str) -> int:
     for i, entry in enumerate(entries):
         if isinstance(entry, dict) and entry.get("key") == key:
             return i
-    raise _unknown(key, keys)
+    raise unknown_portal(key, keys)
 
 
 def _set_enabled(entry: Any, enabled: bool) -> None:
@@ -329,6 +329,16 @@ def edit_portal(
             new = rewrite(path, switch, check, expected=expected)
     except _AlreadySo:
         return PortalEdit(key, change, False, version(path))
+    except (StaleFile, UnknownPortal):
+        raise
+    except ConfigError as exc:
+        # A file that is broken now: its own problems, in the loader's words and with the entry numbers
+        # the person sees (the new text's would be shifted by a removal). Else the change broke it.
+        try:
+            read_portals(path, models)
+        except ConfigError as current:
+            raise ConfigError(current.problems) from None
+        raise exc from None
     except OSError as exc:
         raise ConfigError([f"{path}: kann nicht gelesen oder geschrieben werden ({exc.strerror})"]) from None
     return PortalEdit(key, change, True, new)
