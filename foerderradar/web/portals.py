@@ -49,7 +49,7 @@ _CHECKING = threading.BoundedSemaphore(1)
 
 
 @dataclass(frozen=True)
-class PortalsFile:
+class FileState:
     """``portals.yaml`` as this request found it: the entries, or the problems why they do not load."""
 
     path: Path
@@ -83,7 +83,7 @@ class PortalView:
     failures: int  # failed runs among ``runs``
 
 
-def read_file() -> PortalsFile:
+def read_file() -> FileState:
     """The entries of ``portals.yaml`` now. The version is taken *before* reading: if the file changes in
     between, a form made from this page is refused as stale instead of overwriting what it did not show."""
     path = state().config.directory / "portals.yaml"
@@ -92,9 +92,9 @@ def read_file() -> PortalsFile:
     except OSError:
         current = None
     try:
-        return PortalsFile(path, read_portals(path), [], current)
+        return FileState(path, read_portals(path), [], current)
     except ConfigError as exc:
-        return PortalsFile(path, [], exc.problems, current)
+        return FileState(path, [], exc.problems, current)
 
 
 def _when(value: datetime | None) -> str:
