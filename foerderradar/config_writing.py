@@ -50,6 +50,15 @@ def _yaml() -> YAML:
     return rt
 
 
+def load_round_trip(text: str, path: Path, rt: YAML | None = None) -> Any:
+    """The round-trip document of ``text`` (every node knows its line and column, ``.lc``), or a
+    :class:`ConfigError` naming ``path`` when the text is no YAML."""
+    try:
+        return (rt or _yaml()).load(text)
+    except YAMLError as exc:
+        raise ConfigError([f"{path}: ist kein gültiges YAML mehr ({exc}); bitte die Datei reparieren"]) from None
+
+
 def rewrite(
     path: Path,
     change: Callable[[Any], None],
@@ -64,6 +73,31 @@ def rewrite(
     ``change`` gets the parsed document (ruamel's ``CommentedMap``/``CommentedSeq``) and edits it in
     place; a ``ValueError`` it raises becomes a :class:`ConfigError` about ``path``.
     """
+    def edit(text: str) -> str:
+        rt = _yaml()
+        document = load_round_trip(text, path, rt)
+        try:
+            change(document)
+        except ValueError as exc:
+            raise ConfigError([f"{path}: {exc}"]) from None
+        buffer = io.StringIO()
+        rt.dump(document, buffer)
+        return buffer.getvalue()
+
+    return rewrite_text(path, edit, check, expected=expected)
+
+
+def rewrite_text(
+    path: Path,
+    change: Callable[[str], str],
+    check: Callable[[Path], object],
+    *,
+    expected: str | None = None,
+) -> str:
+    """:func:`rewrite` for a change a YAML tree cannot express without losing comments: ``change``
+    gets the file's text and returns the new text (removing a portal entry together with the comment
+    block above it — ruamel hangs that block on the previous entry's last value). Checked, atomic and
+    refused when stale exactly like :func:`rewrite`; returns the new version."""
     with _LOCK:
         before = path.read_bytes()
         if expected is not None and hashlib.sha256(before).hexdigest()[:16] != expected:
@@ -71,22 +105,16 @@ def rewrite(
                 f"{path}: wurde inzwischen geändert (von jemand anderem oder direkt in der Datei). Bitte neu "
                 "laden und die Änderung noch einmal vornehmen; es wurde nichts gespeichert."
             ])
-        rt = _yaml()
         try:
-            document = rt.load(before.decode("utf-8"))
-        except (YAMLError, UnicodeDecodeError) as exc:
+            text = before.decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise ConfigError([f"{path}: ist kein gültiges YAML mehr ({exc}); bitte die Datei reparieren"]) from None
-        try:
-            change(document)
-        except ValueError as exc:
-            raise ConfigError([f"{path}: {exc}"]) from None
-        buffer = io.StringIO()
-        rt.dump(document, buffer)
+        new_text = change(text)
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         tmp = Path(temporary)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(buffer.getvalue())
+                out.write(new_text)
             try:
                 check(tmp)
             except ConfigError as exc:

@@ -1,4 +1,6 @@
-"""``portals export`` / ``portals add``: the watched-portal list as a spreadsheet and back.
+"""``portals export`` / ``portals add``: the watched-portal list as a spreadsheet and back; and
+``portals enable/disable/remove`` — one entry changed by key, by the CLI and the web app's *Portale*
+page alike (:func:`edit_portal`).
 
 City IT keeps portal lists in spreadsheets, and several towns share them. The CSV has one row per
 portal and one column per key (the common keys first, then every other key any entry uses); lists
@@ -17,15 +19,24 @@ import os
 import re
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
 
+from foerderradar.config_writing import StaleFile, load_round_trip, rewrite, rewrite_text, version
 from foerderradar.crawler.entry.base import PortalBase
 from foerderradar.netpolicy import portal_url_problems
-from foerderradar.settings import ConfigError, format_validation_error, kind_message, load_portals, read_yaml
+from foerderradar.settings import (
+    ConfigError,
+    format_validation_error,
+    kind_message,
+    load_portals,
+    read_portals,
+    read_yaml,
+)
 
 COMMON_COLUMNS = ["key", "kind", "name", "enabled", "base_url", "max_pages"]
 
@@ -187,3 +198,147 @@ def add_portals(directory: Path, new: Sequence[PortalBase], kinds: Mapping[str, 
             "Listenform [...]?). Die Datei ist unverändert; bitte die Einträge von Hand ergänzen."
         ])
     return backup
+
+
+# -- one entry changed by key: `portals enable/disable/remove` and the web app's Portale page -------------
+
+PortalChange = Literal["enable", "disable", "remove"]
+CHANGE_DE: dict[str, str] = {"enable": "eingeschaltet", "disable": "abgeschaltet", "remove": "entfernt"}
+
+
+class UnknownPortal(ConfigError):
+    """No entry of ``portals.yaml`` has this key (German message naming the keys there are)."""
+
+
+@dataclass(frozen=True)
+class PortalEdit:
+    """What :func:`edit_portal` did: ``changed`` False when the entry already was as asked (the file
+    was not written); ``version`` is the file's version afterwards (:func:`config_writing.version`)."""
+
+    key: str
+    change: PortalChange
+    changed: bool
+    version: str
+
+
+class _AlreadySo(Exception):
+    """Raised inside a change to leave the file untouched (no rewrite, not even a byte-equal one)."""
+
+
+def unknown_portal(key: str, keys: Sequence[str]) -> UnknownPortal:
+    # The wording of crawler/runner.select_portals (`portals check`, `crawl`): one message for one mistake.
+    return UnknownPortal([f"Unbekanntes Portal: {key}. Bekannt sind: {', '.join(keys) or '(keine)'}"])
+
+
+def _entries(document: Any, path: Path) -> Any:
+    entries = document.get("portals") if isinstance(document, dict) else None
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list):
+        raise ConfigError([f"{path}: portals: erwartet eine Liste von Einträgen (- key: …)"])
+    return entries
+
+
+def _index(entries: Sequence[Any], key: str) -> int:
+    keys = [str(e.get("key")) for e in entries if isinstance(e, dict)]
+    for i, entry in enumerate(entries):
+        if isinstance(entry, dict) and entry.get("key") == key:
+            return i
+    raise unknown_portal(key, keys)
+
+
+def _set_enabled(entry: Any, enabled: bool) -> None:
+    """``enabled: true/false`` in place; a new key goes after ``name`` (else ``kind``), never last: the
+    comment block above the *next* entry hangs on this entry's last value, and would end up above it."""
+    current = entry.get("enabled", True)
+    if isinstance(current, str):  # pydantic reads "false", "no" … as booleans too
+        current = current.strip().lower() in {"true", "1", "yes", "on", "t", "y"}
+    if bool(current) is enabled:
+        raise _AlreadySo
+    if "enabled" in entry:
+        entry["enabled"] = enabled
+        return
+    keys = list(entry)
+    after = keys.index("name") if "name" in keys else keys.index("kind") if "kind" in keys else 0
+    entry.insert(min(after + 1, len(keys) - 1), "enabled", enabled)
+
+
+def _content_end(lines: Sequence[str], start: int, column: int) -> int:
+    """The last line of the block-sequence item starting on line ``start`` whose ``-`` is at
+    ``column``: the last line that is neither blank nor only a comment before the next line indented
+    no deeper than the ``-`` (the next item, or the next top-level key)."""
+    end = start
+    for i in range(start + 1, len(lines)):
+        stripped = lines[i].strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if len(lines[i]) - len(lines[i].lstrip(" ")) <= column:
+            break
+        end = i
+    return end
+
+
+def _without_entry(text: str, key: str, path: Path) -> str:
+    """``text`` without the entry ``key``: its lines and the comment lines directly above it (no blank
+    line between: that is its description); a section heading above a blank line, and the comments
+    above the next entry, stay where they are."""
+    document = load_round_trip(text, path)
+    entries = _entries(document, path)
+    i = _index(entries, key)
+    lines = text.splitlines(keepends=True)
+    line, col = entries.lc.item(i)
+    if entries.fa.flow_style() or not lines[line][:col].rstrip().endswith("-"):
+        raise ConfigError([
+            f"{path}: die Liste 'portals' steht in Listenform [...]; bitte den Eintrag {key} von Hand löschen"
+        ])
+    dash = lines[line].index("-")
+    first = line
+    while first > 0 and lines[first - 1].strip().startswith("#"):
+        first -= 1
+    last = _content_end(lines, line, dash)
+    return "".join(lines[:first] + lines[last + 1 :])
+
+
+def edit_portal(
+    directory: Path, key: str, change: PortalChange, *, expected: str | None = None,
+    kinds: Mapping[str, type[PortalBase]] | None = None,
+) -> PortalEdit:
+    """Switch the entry ``key`` of ``directory/portals.yaml`` on or off, or remove it — comments kept,
+    checked by the loader's own rules (:func:`settings.read_portals`) before the file is replaced.
+
+    ``expected``: the file version the caller's view was made from (web forms); a newer file raises
+    :class:`config_writing.StaleFile` and nothing is written. An unknown key raises :class:`UnknownPortal`,
+    a file that would not load (or does not load now) :class:`ConfigError` with the loader's messages.
+    """
+    path = directory / "portals.yaml"
+    models = dict(kinds) if kinds is not None else None
+
+    def check(candidate: Path) -> object:
+        return read_portals(candidate, models)
+
+    try:
+        if change == "remove":
+            new = rewrite_text(path, lambda text: _without_entry(text, key, path), check, expected=expected)
+        else:
+            enabled = change == "enable"
+
+            def switch(document: Any) -> None:
+                entries = _entries(document, path)
+                _set_enabled(entries[_index(entries, key)], enabled)
+
+            new = rewrite(path, switch, check, expected=expected)
+    except _AlreadySo:
+        return PortalEdit(key, change, False, version(path))
+    except (StaleFile, UnknownPortal):
+        raise
+    except ConfigError as exc:
+        # A file that is broken now: its own problems, in the loader's words and with the entry numbers
+        # the person sees (the new text's would be shifted by a removal). Else the change broke it.
+        try:
+            read_portals(path, models)
+        except ConfigError as current:
+            raise ConfigError(current.problems) from None
+        raise exc from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: kann nicht gelesen oder geschrieben werden ({exc.strerror})"]) from None
+    return PortalEdit(key, change, True, new)

@@ -203,12 +203,21 @@ def kind_message(kind: object, kinds: Iterable[str]) -> str:
 
 
 def load_portals(directory: Path, kinds: dict[str, type[PortalBase]] | None = None) -> list[PortalBase]:
-    """Validate each entry against the model its ``kind`` registered; collect all problems."""
+    """``directory/portals.yaml``, every entry validated (:func:`read_portals`)."""
+    return read_portals(directory / "portals.yaml", kinds)
+
+
+def read_portals(path: Path, kinds: dict[str, type[PortalBase]] | None = None) -> list[PortalBase]:
+    """Validate each entry against the model its ``kind`` registered; collect all problems.
+
+    Takes the file itself, not its directory: a program that changes ``portals.yaml`` checks its new
+    text (a temporary file beside it, :func:`foerderradar.config_writing.rewrite`) with exactly the
+    rules and messages of loading, before it replaces the file.
+    """
     if kinds is None:
         from foerderradar.crawler.registry import portal_models
 
         kinds = portal_models()
-    path = directory / "portals.yaml"
     parsed = read_validated(path, PortalsFile)
     problems: list[str] = []
     portals: list[PortalBase] = []

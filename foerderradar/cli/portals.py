@@ -1,11 +1,12 @@
-"""``portals``: the watched portals — their state, a trial crawl that stores nothing, and
-``portals.yaml`` out and in (``portals_io.py``)."""
+"""``portals``: the watched portals — their state, a trial crawl that stores nothing,
+``portals.yaml`` out and in, and one entry switched on or off or removed (``portals_io.py``; the
+web app's *Portale* page changes the file through the same function)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -22,7 +23,10 @@ from foerderradar.cli.shared import (
     out,
     problems_exit,
 )
-from foerderradar.settings import ConfigError
+from foerderradar.settings import ConfigError, config_dir
+
+if TYPE_CHECKING:
+    from foerderradar.portals_io import PortalChange
 
 app = typer.Typer(help="Die beobachteten Portale (config/portals.yaml).", no_args_is_help=True)
 
@@ -166,3 +170,68 @@ def portals_add(
     for portal in new:
         out.print(f"eingetragen: {portal.key} ({portal.kind})")
     out.print(f"Vorherige Fassung: {backup}. Prüfen mit: foerderradar portals check {new[0].key if new else ''}")
+
+
+KeyArg = Annotated[str, typer.Argument(help="Schlüssel des Portals (wie in portals.yaml, siehe portals list).")]
+
+
+def _edit(key: str, change: PortalChange, config: Path | None) -> None:
+    """One entry changed; only portals.yaml is read (a broken measures.yaml must not keep IT from
+    switching off a portal that floods the digest)."""
+    from foerderradar.portals_io import CHANGE_DE, UnknownPortal, edit_portal
+
+    directory = config_dir(config)
+    try:
+        done = edit_portal(directory, key, change)
+    except UnknownPortal as exc:
+        fail(exc.problems[0], 2)
+    except ConfigError as exc:
+        problems_exit(f"Nicht geändert ({len(exc.problems)} Problem(e))", exc.problems)
+    if done.changed:
+        out.print(f"Portal {key} {CHANGE_DE[change]} ({directory / 'portals.yaml'}).", markup=False)
+    else:
+        out.print(f"Portal {key} ist schon {CHANGE_DE[change]}; nichts geändert.", markup=False)
+
+
+@app.command("enable")
+def portals_enable(key: KeyArg, config: ConfigOpt = None) -> None:
+    """Ein Portal einschalten (enabled: true) — geprüft wie beim Laden; Kommentare der Datei bleiben erhalten."""
+    _edit(key, "enable", config)
+
+
+@app.command("disable")
+def portals_disable(key: KeyArg, config: ConfigOpt = None) -> None:
+    """Ein Portal abschalten (enabled: false): es bleibt eingetragen, wird aber nicht mehr abgerufen."""
+    _edit(key, "disable", config)
+
+
+@app.command("remove")
+def portals_remove(
+    key: KeyArg,
+    yes: Annotated[bool, typer.Option("--ja", "--yes", "-y", help="Ohne Rückfrage entfernen.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Ein Portal aus portals.yaml entfernen, mit dem Kommentar direkt darüber (fragt vorher nach).
+
+    Gespeicherte Aufrufe und Abrufe bleiben in der Datenbank. Vielleicht später wieder nötig? portals disable.
+    """
+    from foerderradar.portals_io import unknown_portal
+    from foerderradar.settings import load_portals
+
+    directory = config_dir(config)
+    if not yes:
+        try:
+            known = {p.key: p for p in load_portals(directory)}
+        except ConfigError as exc:
+            problems_exit(f"Nicht geändert ({len(exc.problems)} Problem(e))", exc.problems)
+        if key not in known:
+            fail(unknown_portal(key, list(known)).problems[0], 2)
+        question = f"Portal {key} ({known[key].name}) aus {directory / 'portals.yaml'} entfernen? [j/N]"
+        try:
+            answer = typer.prompt(question, default="", show_default=False, prompt_suffix=" ")
+        except typer.Abort:  # no terminal and no answer (stdin closed)
+            answer = ""
+        if answer.strip().lower() not in ("j", "ja", "y", "yes"):
+            out.print("Abgebrochen; nichts geändert.")
+            raise typer.Exit(1)
+    _edit(key, "remove", config)

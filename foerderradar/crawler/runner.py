@@ -176,17 +176,20 @@ def check_portal(
     *,
     max_items: int = 20,
     cache_dir: Path = DEFAULT_CACHE_DIR,
+    timeout_s: float | None = None,
     now: datetime | None = None,
 ) -> CheckResult:
     """Fetch a portal as a crawl would, but store nothing: the command to run after editing portals.yaml.
 
+    ``timeout_s``: the worker process is killed after it (default ``[crawler] portal_timeout_s``; the
+    web app's *Portale* page passes less — a person is waiting, behind a proxy with its own limit).
     ``now`` fixes the crawl's clock, as for :func:`crawl_portal` (statuses derived from dates in tests).
     """
     job = {**_job(portal, config, "sqlite://", cache_dir), "dry_run": True, "max_items": max_items}
     if now is not None:
         job["now"] = now.isoformat()
     try:
-        data = _run_worker(job, config.settings.crawler.portal_timeout_s)
+        data = _run_worker(job, timeout_s if timeout_s is not None else config.settings.crawler.portal_timeout_s)
     except WorkerFailed as exc:
         return CheckResult(portal.key, ok=False, errors=1, messages=[str(exc)])
     return _result(CheckResult, portal.key, data)

@@ -19,6 +19,7 @@ from foerderradar.storage import Store
 from foerderradar.storage.marks import MARK_LABELS
 from foerderradar.web import auth, calls, feedback, pages
 from foerderradar.web.context import EXTENSION, WebState, check_secret, state
+from foerderradar.web.portals import bp as portals_bp
 from foerderradar.web.users import ROLE_LABELS
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -54,6 +55,7 @@ def create_app(
     app.register_blueprint(pages.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(calls.bp)
+    app.register_blueprint(portals_bp)
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.register_error_handler(HTTPException, _error)
     app.jinja_env.filters.update(safe_url=safe_url, datum=_datum, status_de=lambda s: STATUS_DE.get(s, s),
