@@ -24,7 +24,7 @@ servers; a private answer is refused). A name the local resolver cannot resolve 
 the lookup is bounded (:data:`PROXIED_LOOKUP_TIMEOUT_S`) and done once per host and crawl, so a
 network without outside DNS does not stall every request. What the proxy alone resolves to an
 internal address is beyond this check: the proxy's own rules must refuse internal destinations
-(docs/architecture.md, "Outbound proxy").
+(docs/deployment.md, "Outbound proxy").
 """
 
 from __future__ import annotations
