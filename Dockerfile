@@ -2,7 +2,7 @@
 # docker-compose.yml beside this file runs it with PostgreSQL and Mailpit; docs/deployment.md explains it.
 #
 # The base image is pinned to an exact release (not a digest: bump it on purpose, with the changelog read).
-FROM python:3.11.11-slim
+FROM python:3.11.14-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
