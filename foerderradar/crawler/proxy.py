@@ -1,16 +1,17 @@
 """The outbound proxy of a crawl: ``HTTP_PROXY``, ``HTTPS_PROXY`` and ``NO_PROXY`` from the environment.
 
 City networks almost always send the web through a forward proxy. Scrapy's ``HttpProxyMiddleware``
-already reads these variables (both cases; the lower-case one wins, as in curl and urllib) and tunnels
-https through ``CONNECT``; the worker process inherits the environment of ``crawl``/``serve``. This
-module adds the two decisions Scrapy does not make, in one place that the network guard and the
-failure messages share:
+reads these variables too and tunnels https through ``CONNECT``; the worker process inherits the
+environment of ``crawl``/``serve``. But the choice of proxy is made here, per request
+(:class:`ProxyChoiceMiddleware`), and Scrapy only applies it — in one place that the network guard and
+the failure messages share, and with what Scrapy alone gets wrong for a city network:
 
 - Loopback is never proxied: 127.0.0.1 is this machine, and the proxy's own loopback would be another
   (the demo and ``portals check`` against a local test server keep working behind a proxy, and a
   proxy is never asked to fetch its own 127.0.0.1).
 - A proxy variable without a scheme (``proxy.stadt:3128``) means ``http://`` for both variables.
-- :func:`proxy_for` says which proxy a request will use, so the network guard knows that the proxy,
+- A redirect is decided again (another host may fall under ``NO_PROXY``).
+- :func:`request_proxy` says which proxy a request uses, so the network guard knows that the proxy,
   not this machine, resolves the name (see netguard.py) and a failure can name the proxy.
 
 Only the crawler's HTTP uses the proxy. SMTP (aiosmtplib), the database and Redis connect directly:
