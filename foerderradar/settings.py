@@ -257,10 +257,29 @@ _ENV_MAIL = {
     "FOERDERRADAR_SMTP_TLS": "tls",
     "FOERDERRADAR_MAIL_FROM": "mail_from",
 }
+# ``[web]`` from the environment: a container serves the web app from the shipped config without an
+# edit of foerderradar.toml (docker-compose.yml sets these). The secret key is read elsewhere
+# (web/context.py); it never passes through AppSettings.
+_ENV_WEB = {
+    "FOERDERRADAR_WEB_ENABLED": "enabled",
+    "FOERDERRADAR_WEB_HOST": "host",
+    "FOERDERRADAR_WEB_PORT": "port",
+    "FOERDERRADAR_WEB_BASE_URL": "base_url",
+}
+
+
+def _overlay(data: dict[str, Any], table: str, names: dict[str, str], env: dict[str, str]) -> dict[str, Any]:
+    """``data`` with the non-empty variables of ``names`` put into ``[table]`` (they win over the TOML)."""
+    overrides = {field_: env[name] for name, field_ in names.items() if env.get(name)}
+    if not overrides:
+        return data
+    current = data.get(table)
+    return {**data, table: {**(current if isinstance(current, dict) else {}), **overrides}}
 
 
 def load_app_settings(directory: Path, env: dict[str, str] | None = None) -> AppSettings:
-    """``foerderradar.toml`` (optional) overlaid with ``FOERDERRADAR_SMTP_*`` from the environment."""
+    """``foerderradar.toml`` (optional) overlaid with ``FOERDERRADAR_SMTP_*`` and ``FOERDERRADAR_WEB_*``
+    from the environment."""
     env = dict(os.environ) if env is None else env
     path = directory / "foerderradar.toml"
     data: dict[str, Any] = {}
@@ -279,9 +298,7 @@ def load_app_settings(directory: Path, env: dict[str, str] | None = None) -> App
                 "löschen und FOERDERRADAR_SMTP_PASSWORD in der Umgebung oder in .env setzen"
             ]
         )
-    overrides = {field_: env[name] for name, field_ in _ENV_MAIL.items() if env.get(name)}
-    if overrides:
-        data = {**data, "mail": {**(mail if isinstance(mail, dict) else {}), **overrides}}
+    data = _overlay(_overlay(data, "mail", _ENV_MAIL, env), "web", _ENV_WEB, env)
     try:
         return AppSettings.model_validate(data)
     except ValidationError as exc:

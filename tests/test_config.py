@@ -133,6 +133,27 @@ def test_bad_env_value_names_the_field(cfg_dir: Path) -> None:
         load_app_settings(cfg_dir, env={"FOERDERRADAR_SMTP_PORT": "smtp"})
 
 
+WEB_ENV_CASES = [
+    ({"FOERDERRADAR_WEB_ENABLED": "true"}, "enabled", True),
+    ({"FOERDERRADAR_WEB_HOST": "0.0.0.0"}, "host", "0.0.0.0"),
+    ({"FOERDERRADAR_WEB_PORT": "9000"}, "port", 9000),
+    ({"FOERDERRADAR_WEB_BASE_URL": "https://radar.kreis.example/"}, "base_url", "https://radar.kreis.example"),
+    ({"FOERDERRADAR_WEB_ENABLED": ""}, "enabled", False),  # empty: the TOML's value, as for [mail]
+    ({}, "port", 8080),  # from the TOML
+]
+
+
+@pytest.mark.parametrize(("env", "attr", "expected"), WEB_ENV_CASES)
+def test_environment_overrides_web_settings(cfg_dir: Path, env: dict[str, str], attr: str, expected) -> None:  # type: ignore[no-untyped-def]
+    """docker-compose.yml serves the web app from the shipped config: [web] from the environment."""
+    assert getattr(load_app_settings(cfg_dir, env=env).web, attr) == expected
+
+
+def test_bad_web_env_value_names_the_field(cfg_dir: Path) -> None:
+    with pytest.raises(ConfigError, match=r"foerderradar\.toml: web\.base_url: 'radar\.kreis' ist keine Adresse"):
+        load_app_settings(cfg_dir, env={"FOERDERRADAR_WEB_BASE_URL": "radar.kreis"})
+
+
 SCHEDULE_MISTAKES = [
     ('crawl = "jeden Tag"', "schedule.crawl: 'jeden Tag' ist kein Cron-Ausdruck wie '0 7 * * mon'"),
     ('digest = "0 25 * * mon"', "schedule.digest: '0 25 * * mon' ist kein Cron-Ausdruck"),

@@ -11,6 +11,7 @@ wraps the root cause in lists of failures.
 from __future__ import annotations
 
 import errno
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -36,6 +37,9 @@ HTTP_REASONS = {
     403: "Zugriff verweigert",
     404: "Seite nicht gefunden",
     410: "Seite entfernt",
+    # From the city's outbound proxy, not the portal: it wants a login in the proxy variable.
+    407: "der Proxy verlangt eine Anmeldung – Benutzer und Passwort in HTTPS_PROXY/HTTP_PROXY angeben, "
+    "z. B. http://benutzer:passwort@proxy.kommune.de:3128",
     429: "zu viele Anfragen – das Portal bremst den Abruf",
 }
 
@@ -121,12 +125,51 @@ def local_file_problem(url: str, exc: OSError) -> str:
     )
 
 
-def describe(exc: BaseException, url: str, *, timeout_s: float, maxsize: int) -> str:
-    """One German sentence: what happened to ``url`` and, where it helps, what to check."""
+_PROXY_HINT = (
+    "Stimmen HTTPS_PROXY/HTTP_PROXY, läuft der Proxy? Adressen, die ohne Proxy erreichbar sind, gehören in NO_PROXY."
+)
+
+
+def proxy_problem(exc: BaseException, url: str, proxy: str, *, timeout_s: float) -> str | None:
+    """The failures of a proxied request that are the proxy's: this machine talks only to the proxy.
+
+    A refused connection or an unknown name can only be the proxy's own address; a ``CONNECT`` the
+    proxy refused (https) is its decision. A timeout may be the proxy or the portal behind it, so it
+    names both. None: not about the proxy (the caller describes it as without one).
+    """
+    text = f"{type(exc).__name__}: {exc}"
+    lowered = text.lower()
+    if isinstance(exc, DownloadConnectionRefusedError) or "connection was refused" in lowered:
+        return f"Proxy nicht erreichbar: {proxy} lehnt die Verbindung ab (Abruf von {url}). {_PROXY_HINT}"
+    if isinstance(exc, CannotResolveHostError) or "dns lookup" in lowered:
+        return (
+            f"Proxy nicht erreichbar: der Rechnername von {proxy} lässt sich nicht auflösen (Abruf von {url}). "
+            f"{_PROXY_HINT}"
+        )
+    if type(exc).__name__ == "TunnelError":  # scrapy.core.downloader.handlers.http11, raised for CONNECT
+        status = re.search(r"'status': (\d+)", str(exc))
+        answer = f"HTTP {status[1]}" if status else "keine gültige Antwort"
+        hint = f" ({HTTP_REASONS[407]})" if status and status[1] == "407" else ""
+        return f"Der Proxy {proxy} baut keine Verbindung zu {url} auf ({answer} auf CONNECT){hint}."
+    if isinstance(exc, DownloadTimeoutError) or "took longer than" in lowered or "timeout" in lowered:
+        return (
+            f"Zeitüberschreitung: {url} antwortete über den Proxy {proxy} nicht innerhalb von {timeout_s:g} s "
+            "(auch nicht bei Wiederholung). Proxy oder Portal überlastet oder nicht erreichbar?"
+        )
+    return None
+
+
+def describe(exc: BaseException, url: str, *, timeout_s: float, maxsize: int, proxy: str | None = None) -> str:
+    """One German sentence: what happened to ``url`` and, where it helps, what to check.
+
+    ``proxy``: the outbound proxy the request went through (crawler/proxy.py), named when it is at fault.
+    """
     if isinstance(exc, RefusedAddress):
         return str(exc)  # already German and names the refused URL (a redirect target, not ``url``)
     if isinstance(exc, OSError) and url.startswith("file:"):
         return local_file_problem(url, exc)
+    if proxy is not None and (about_proxy := proxy_problem(exc, url, proxy, timeout_s=timeout_s)) is not None:
+        return about_proxy
     text = f"{type(exc).__name__}: {exc}"
     lowered = text.lower()
     if isinstance(exc, DownloadTimeoutError) or "took longer than" in lowered or "timeout" in lowered:

@@ -38,6 +38,7 @@ from foerderradar.crawler.failures import (
     robots_forbidden,
     too_many_redirects,
 )
+from foerderradar.crawler.proxy import request_proxy
 
 ORIGINAL_URL = "foerderradar_original_url"
 BOT_WALLS = "foerderradar/bot_walls"  # stats: bot-detection answers met in this crawl
@@ -144,6 +145,7 @@ class FailureReportMiddleware:
             timeout_s=settings.getfloat("DOWNLOAD_TIMEOUT"),
             # A request may carry its own limit (the Förderdatenbank export): name the one that applied.
             maxsize=int(request.meta.get("download_maxsize", settings.getint("DOWNLOAD_MAXSIZE"))),
+            proxy=request_proxy(request),
         )
         report(self.crawler, message)
         raise IgnoreRequest(message)

@@ -14,6 +14,17 @@ the one local file an entry names itself (``file:`` of kind ``csv``, exposed as 
 ``local_file_url``): reading it is no network fetch, and no other ``file:`` URL gets through.
 A refusal raises :class:`RefusedAddress`, which ``FailureReportMiddleware`` turns into the crawl's
 German error message and error count like any other failed download.
+
+Behind an outbound proxy (``HTTPS_PROXY``/``HTTP_PROXY``, crawler/proxy.py) this machine connects only
+to the proxy, and the proxy resolves the portal's name — often the only resolver that knows public
+names in a city network. Then the guard checks what it still can: the host as written (an address
+literal, ``localhost``, ``*.local``, a name without a domain: refused as without a proxy) and, where the
+local resolver answers, the address it gives (in a city network the proxy usually asks the same DNS
+servers; a private answer is refused). A name the local resolver cannot resolve is left to the proxy;
+the lookup is bounded (:data:`PROXIED_LOOKUP_TIMEOUT_S`) and done once per host and crawl, so a
+network without outside DNS does not stall every request. What the proxy alone resolves to an
+internal address is beyond this check: the proxy's own rules must refuse internal destinations
+(docs/deployment.md, "Outbound proxy").
 """
 
 from __future__ import annotations
@@ -26,10 +37,13 @@ from scrapy.http import Request
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from foerderradar.crawler.middleware import ORIGINAL_URL
+from foerderradar.crawler.proxy import request_proxy
 from foerderradar.netpolicy import OPT_IN_KEY, RefusedAddress, Verdict, address_verdict, host_verdict, parse_ip
 
 REFUSED_STAT = "foerderradar/refused_private"
 LOCAL_FILE_ATTR = "local_file_url"  # a portal's own local file as a file: URL, if its kind reads one
+# Longest wait for the local resolver when the request goes through a proxy (which resolves the name).
+PROXIED_LOOKUP_TIMEOUT_S = 5.0
 
 
 def _endpoint(url: str) -> tuple[str, int | None]:
@@ -57,6 +71,7 @@ def refusal(url: str, host: str, address: str | None, verdict: Verdict | None, v
 class NetworkGuardMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self._proxied_lookups: dict[str, str | None] = {}  # host → local answer, for proxied requests
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NetworkGuardMiddleware:
@@ -80,7 +95,10 @@ class NetworkGuardMiddleware:
         address: str | None = None
         verdict = host_verdict(host) if host else None
         if scheme in ("http", "https") and host and verdict is None and parse_ip(host) is None:
-            address = await self._resolve(host)
+            if request_proxy(request) is None:
+                address = await self._resolve(host)
+            else:
+                address = await self._resolve_beside_proxy(host)
             literal = parse_ip(address) if address else None
             verdict = address_verdict(literal) if literal is not None else None
         if scheme in ("http", "https") and host and verdict is None:
@@ -100,4 +118,23 @@ class NetworkGuardMiddleware:
             address: str = await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[arg-type]
         except Exception:  # lookup failed or timed out: the download fails and reports it in its words
             return None
+        return address
+
+    async def _resolve_beside_proxy(self, host: str) -> str | None:
+        """The local resolver's answer for a host the proxy will resolve: bounded, once per host.
+
+        No answer (the name exists only for the proxy's resolver, or there is no outside DNS here)
+        lets the request go on to the proxy, which resolves and connects.
+        """
+        if host in self._proxied_lookups:
+            return self._proxied_lookups[host]
+        from twisted.internet import reactor
+
+        lookup = reactor.resolve(host)  # type: ignore[arg-type]
+        lookup.addTimeout(PROXIED_LOOKUP_TIMEOUT_S, reactor)
+        try:
+            address: str | None = await maybe_deferred_to_future(lookup)
+        except Exception:  # unknown here or timed out: the proxy's resolver decides
+            address = None
+        self._proxied_lookups[host] = address
         return address

@@ -93,6 +93,9 @@ def build_settings(crawler: CrawlerSettings, cache_dir: Path) -> dict[str, Any]:
             # Redirect loops and over-long chains are reported, not dropped in silence.
             "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
             "foerderradar.crawler.middleware.ReportingRedirectMiddleware": 600,
+            # HTTP_PROXY/HTTPS_PROXY/NO_PROXY per request (loopback direct); Scrapy's HttpProxyMiddleware
+            # (750) applies the choice.
+            "foerderradar.crawler.proxy.ProxyChoiceMiddleware": 740,
             "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
             "foerderradar.crawler.http_cache.RevalidatingCacheMiddleware": 900,
             "foerderradar.crawler.http_cache.TrafficMiddleware": 950,  # after the cache: the wire
