@@ -46,7 +46,7 @@ EDITABLE = ("title", "description", "keywords", "exclude", "owner", "status")
 ORDER = ("id", *EDITABLE)  # a measure's keys in the order of the shipped files
 LABELS = {
     "id": "Kürzel (id)", "title": "Titel", "description": "Beschreibung", "keywords": "Suchbegriffe",
-    "exclude": "Ausschlussbegriffe", "owner": "Zuständig (E-Mail-Adresse)", "status": "Stand",
+    "exclude": "Ausschlussbegriffe", "owner": "Zuständig", "status": "Stand",
 }  # fmt: skip
 STATUS_LABELS = {"open": "offen", "planned": "geplant", "done": "erledigt"}
 # What a missing key means (the model's defaults): such a value is written by leaving the key out.

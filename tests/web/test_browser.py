@@ -228,6 +228,7 @@ VISITS = {
     "kommunen": Visit(ADMIN, "/"),
     "uebersicht": Visit(VERL_DM, "/k/verl/?gespeichert=1"),
     "uebersicht-leer": Visit(LEER_DM, f"/k/{LEER_SLUG}/"),
+    "massnahmen": Visit(VERL_DM, "/k/verl/massnahmen"),
     "bestaetigen": Visit(SHS_DM, None, link=(SHS_SLUG, "nrw:gigabit", "breitband", "relevant", False)),
     "404": Visit(SHS_DM, "/k/verl/", status=404),
     "410-abgelaufen": Visit(SHS_DM, None, status=410, link=(SHS_SLUG, "nrw:gigabit", "breitband", "relevant", True)),
