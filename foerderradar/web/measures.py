@@ -20,10 +20,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -55,6 +56,8 @@ DEFAULTS: dict[str, Any] = {"description": "", "keywords": [], "exclude": [], "o
 # other site's resources, no framing.
 PREVIEW_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'none'; "
                "frame-ancestors 'none'; base-uri 'none'")
+_RESOLVER = yaml.resolver.Resolver()  # how the reader (PyYAML, YAML 1.1) types a plain scalar
+_STR = "tag:yaml.org,2002:str"
 _PROBLEM = re.compile(r"measures\[(\d+)\]\.([a-z_]+)(?:\[\d+\])?: (.*)", re.S)
 
 
@@ -321,18 +324,29 @@ def _put(item: CommentedMap, name: str, value: Any) -> None:
     flow = item.fa.flow_style()
     if isinstance(value, list):
         old = item.get(name)
-        seq = CommentedSeq(value)
+        seq = CommentedSeq([_text(v) for v in value])
         if flow or not isinstance(old, CommentedSeq) or old.fa.flow_style():
             seq.fa.set_flow_style()
         value = seq
     elif isinstance(value, str) and "\n" in value and not flow:
         value = LiteralScalarString(value)
+    elif isinstance(value, str):
+        value = _text(value)
     if name in item:
         item[name] = value
         return
     rank = ORDER.index(name)
     position = max((i + 1 for i, key in enumerate(item) if key in ORDER and ORDER.index(key) < rank), default=0)
     item.insert(position, name, value)
+
+
+def _text(value: str) -> str:
+    """Text the reader reads back as text. ruamel writes YAML 1.2, where ``yes``, ``off``, ``2027``
+    or ``2027-03-31`` written bare are strings; the reader (PyYAML, YAML 1.1) would make them a
+    boolean, a number, a date — and refuse the title. Such text goes in double quotes."""
+    if _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR:
+        return DoubleQuotedScalarString(value)
+    return value
 
 
 def field_errors(problems: list[str], path: Path, index: int) -> tuple[dict[str, str], list[str]]:

@@ -153,3 +153,16 @@ def test_the_measures_pages_have_no_axe_violations(open_page: Callable[[str], Pa
         action(page)
     violations: list[dict[str, Any]] = axe_violations(page)
     assert not violations, f"axe-core on {name} ({page.url}):\n{describe(violations)}"
+
+
+@pytest.mark.parametrize("path", ["/k/verl/massnahmen", "/k/verl/massnahmen/schulen"])
+def test_the_list_and_the_form_reflow_at_320_css_pixels(chromium_browser: Browser, live: Site, path: str) -> None:
+    """400 % zoom: the fields (a grid beside their names on wide screens) stack, nothing scrolls sideways."""
+    context = chromium_browser.new_context(locale="de-DE", viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        sign_in(page, live, VERL_DM)
+        page.goto(live.url(path))
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    finally:
+        context.close()

@@ -13,12 +13,18 @@ from pathlib import Path
 
 import pytest
 import requests
+from config_files import write_config_dir
 from sqlmodel import select
-from web_site import SHS_DM, SHS_SLUG, VERL_DM, Site, browser, csrf_of, get, login, post
+from web_site import ADMIN, PASSWORD, SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, browser, csrf_of, get, login, post
 
 from foerderradar.kommunen import load_profile
+from foerderradar.settings import load_config
+from foerderradar.storage import Store
 from foerderradar.storage.tables import SentDigest
+from foerderradar.web import users
+from foerderradar.web.app import create_app
 from foerderradar.web.measures import terms
+from foerderradar.web.server import WebServer
 
 LIST = "/k/verl/massnahmen"
 EDIT = "/k/verl/massnahmen/breitband"
@@ -281,6 +287,54 @@ def test_the_history_names_who_and_each_change_old_and_new(site: Site, verl: req
     # Another municipality's history stays its own.
     shs = login(site, SHS_DM)[0]
     assert "Glasfaser überall" not in get(shs, site.url(f"/k/{SHS_SLUG}/massnahmen")).text
+
+
+@pytest.mark.parametrize(
+    "title",
+    ['<b>Glasfaser</b> & "Gigabit"', "Glasfaser: Ausbau # Phase 2", "- Glasfaser", "'Glasfaser'", "yes", "off",
+     "2027", "2027-03-31", "~", "1e3"],
+)
+def test_any_text_is_written_as_that_text_and_shown_escaped(site: Site, verl: requests.Session, title: str) -> None:
+    """YAML's special characters (a colon, a hash, a leading dash, a quote, a word that would be a
+    boolean or a number) are quoted by the writer: the file reads back as the text typed."""
+    form = form_of(get(verl, site.url(EDIT)).text)
+    assert post(verl, site.url(EDIT), {**form, "title": title}).status_code == 303
+    assert load_profile(verl_file(site)).measures[0].title == title
+    form = form_of(get(verl, site.url(EDIT)).text)
+    assert post(verl, site.url(EDIT), {**form, "keywords": title}).status_code == 303
+    assert load_profile(verl_file(site)).measures[0].keywords == [title]
+    page = get(verl, site.url(LIST)).text
+    assert f"<h2 id=\"m-1\">{title}</h2>" in html.unescape(page) and "<b>Glasfaser" not in page
+
+
+def test_a_post_without_the_files_version_saves_nothing(site: Site, verl: requests.Session) -> None:
+    before = verl_file(site).read_bytes()
+    form = {**form_of(get(verl, site.url(EDIT)).text), "title": "Ohne Version"}
+    del form["version"]
+    assert post(verl, site.url(EDIT), form).status_code == 409
+    assert verl_file(site).read_bytes() == before
+
+
+def test_the_single_form_edits_measures_yaml(tmp_path: Path, sqlite_url: str) -> None:
+    """One municipality in config/measures.yaml: the page edits that file."""
+    directory = write_config_dir(tmp_path / "config", measures=(
+        "# Teststadt\ncity: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}\n"
+        "measures:\n  - id: sirenen  # Warnung\n    title: Sirenen\n"))
+    store = Store(sqlite_url)
+    users.add_user(store, ADMIN, PASSWORD, "admin", [])
+    with WebServer(create_app(load_config(directory, need_portals=False), sqlite_url, SECRET, store=store),
+                   "127.0.0.1", 0) as server:
+        site = Site(server.base_url, store, load_config(directory, need_portals=False))
+        client = login(site, ADMIN)[0]
+        page = get(client, site.url("/k/teststadt/massnahmen"))
+        assert page.status_code == 200 and "<code>measures.yaml</code>" in page.text
+        form = form_of(get(client, site.url("/k/teststadt/massnahmen/sirenen")).text)
+        assert post(client, site.url("/k/teststadt/massnahmen/sirenen"),
+                    {**form, "title": "Sirenen und Warn-App"}).status_code == 303
+    store.close()
+    assert (directory / "measures.yaml").read_text(encoding="utf-8") == (
+        "# Teststadt\ncity: {name: Teststadt, region: DE-NW, applicant_types: [kommune]}\n"
+        "measures:\n  - id: sirenen  # Warnung\n    title: Sirenen und Warn-App\n")
 
 
 def test_submitting_the_form_unchanged_writes_nothing(site: Site, verl: requests.Session) -> None:
