@@ -24,7 +24,7 @@ import yaml
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -319,7 +319,8 @@ def _put(item: CommentedMap, name: str, value: Any) -> None:
     in flow style (``[a, b]``, as the shipped files) unless the key was written as a block, text with
     line breaks as a literal block in a block mapping."""
     if name in DEFAULTS and name != "status" and value == DEFAULTS[name]:
-        item.pop(name, None)
+        if name in item:
+            _drop(item, name)
         return
     flow = item.fa.flow_style()
     if isinstance(value, list):
@@ -338,6 +339,32 @@ def _put(item: CommentedMap, name: str, value: Any) -> None:
     rank = ORDER.index(name)
     position = max((i + 1 for i, key in enumerate(item) if key in ORDER and ORDER.index(key) < rank), default=0)
     item.insert(position, name, value)
+
+
+def _drop(item: CommentedMap, name: str) -> None:
+    """Delete a key, and keep the comment lines that follow it (about the next key, or — after the
+    list's last entry — about the next top-level key): they move to the key before. Only its own
+    end-of-line comment goes with it."""
+    keys = list(item)
+    at, value = keys.index(name), item[name]
+    token = None
+    if isinstance(value, CommentedMap | CommentedSeq) and not value.fa.flow_style():
+        found = _trailing_comment(value)
+        token = found[0][found[1]] if found else None
+    slots = item.ca.items.get(name)
+    if token is None and slots is not None and len(slots) > 2:
+        token = slots[2]
+    del item[name]
+    rest = str(token.value).partition("\n")[2] if token is not None else ""
+    if not rest.strip() or at == 0:
+        return
+    before = keys[at - 1]
+    target = item.ca.items.setdefault(before, [None, None, None, None])
+    if target[2] is not None:
+        target[2].value = str(target[2].value) + rest
+    else:  # a block scalar ends with its line break; anything else needs one
+        lead = "" if isinstance(item[before], LiteralScalarString | FoldedScalarString) else "\n"
+        target[2] = CommentToken(lead + rest, CommentMark(0), None)
 
 
 def _text(value: str) -> str:

@@ -156,6 +156,17 @@ def test_comments_and_untouched_lines_survive_an_edit_and_an_addition(site: Site
     assert [m.id for m in load_profile(path).measures] == ["breitband", "schulen", "sirenen"]
 
 
+def test_emptying_the_last_field_keeps_the_comments_after_it(site: Site, verl: requests.Session) -> None:
+    """The comment under the list belongs to the next key: emptying the keywords of the last entry
+    (the key ruamel hangs it on) must not take it along."""
+    path = verl_file(site)
+    path.write_text(COMMENTED, encoding="utf-8")
+    edit = "/k/verl/massnahmen/schulen"
+    assert post(verl, site.url(edit), {**form_of(get(verl, site.url(edit)).text), "keywords": ""}).status_code == 303
+    expected = COMMENTED.replace("    keywords: [WLAN, Schule, Tablets]  # Medienentwicklungsplan\n", "")
+    assert path.read_text(encoding="utf-8") == expected
+
+
 def _spaced(text: str) -> str:
     return re.sub(r" +#", " #", text)
 
