@@ -32,14 +32,18 @@ def record(
 
 
 def entries(
-    store: Store, kommune: str | None = None, limit: int = 500, *, call_id: str | None = None
+    store: Store, kommune: str | None = None, limit: int = 500, *, call_id: str | None = None,
+    action: str | None = None,
 ) -> list[AuditEntry]:
     """The newest entries first; with ``kommune`` only that municipality's, with ``call_id`` only
-    those about that call."""
+    those about that call, with ``action`` only those of that kind (filtered in the query, so the
+    many mark rows do not push a page's few other rows past ``limit``)."""
     with store.session() as session:
         query = select(AuditEntry)
         if kommune is not None:
             query = query.where(AuditEntry.kommune == kommune)
         if call_id is not None:
             query = query.where(AuditEntry.call_id == call_id)
+        if action is not None:
+            query = query.where(AuditEntry.action == action)
         return list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)).all())

@@ -17,9 +17,8 @@ from foerderradar.output_safety import safe_url
 from foerderradar.settings import Config
 from foerderradar.storage import Store
 from foerderradar.storage.marks import MARK_LABELS
-from foerderradar.web import auth, calls, feedback, pages
+from foerderradar.web import auth, calls, feedback, measures, pages, portals
 from foerderradar.web.context import EXTENSION, WebState, check_secret, state
-from foerderradar.web.portals import bp as portals_bp
 from foerderradar.web.users import ROLE_LABELS
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -55,7 +54,8 @@ def create_app(
     app.register_blueprint(pages.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(calls.bp)
-    app.register_blueprint(portals_bp)
+    app.register_blueprint(portals.bp)
+    app.register_blueprint(measures.bp)
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.register_error_handler(HTTPException, _error)
     app.jinja_env.filters.update(safe_url=safe_url, datum=_datum, status_de=lambda s: STATUS_DE.get(s, s),

@@ -250,6 +250,7 @@ VISITS = {
     "aufruf": Visit(VERL_DM, "/k/verl/aufruf/nrw:wlan-schule"),
     "aufruf-feindlich": Visit(VERL_DM, "/k/verl/aufruf/nrw:boese"),
     "fristen": Visit(VERL_DM, "/k/verl/fristen"),
+    "massnahmen": Visit(VERL_DM, "/k/verl/massnahmen"),
     "bestaetigen": Visit(SHS_DM, None, link=(SHS_SLUG, "nrw:gigabit", "breitband", "relevant", False)),
     "404": Visit(SHS_DM, "/k/verl/", status=404),
     "410-abgelaufen": Visit(SHS_DM, None, status=410, link=(SHS_SLUG, "nrw:gigabit", "breitband", "relevant", True)),

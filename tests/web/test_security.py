@@ -32,7 +32,8 @@ from foerderradar.web.context import derive_key
 LINK = links.sign(derive_key(SECRET, "mark-link"), links.MarkLink("verl", "nrw:gigabit", "breitband", "applied"))
 # Every page that shows data (GET); test_every_route_is_listed keeps this list complete.
 PAGES = ["/", "/k/verl/", f"/k/{SHS_SLUG}/", "/k/unbekannt/", f"{links.PATH}{LINK}", f"{links.PATH}kaputt",
-         "/k/verl/aufruf/nrw:gigabit", "/k/verl/aufruf/nrw:gibt-es-nicht", "/k/verl/fristen", "/portale"]
+         "/k/verl/aufruf/nrw:gigabit", "/k/verl/aufruf/nrw:gibt-es-nicht", "/k/verl/fristen", "/portale",
+         "/k/verl/massnahmen", "/k/verl/massnahmen/breitband", "/k/verl/massnahmen/neu", "/k/verl/vorschau"]
 DATA = ("Gigabit", "Glasfaser", "Verl", "Schloß", "Breitband", "Maßnahme")  # (the body may repeat the path)
 
 
@@ -59,7 +60,9 @@ def test_every_route_is_listed(site: Site) -> None:
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint not in PUBLIC}
     covered = {"/", "/k/<slug>/", "/k/<slug>/markieren", f"{links.PATH}<token>", "/logout",
                "/k/<slug>/aufruf/<path:call_id>", "/k/<slug>/fristen",
-               "/portale", "/portale/schalten", "/portale/pruefen"}  # POSTs: tests/web/test_portals_page.py
+               "/portale", "/portale/schalten", "/portale/pruefen",  # POSTs: tests/web/test_portals_page.py
+               "/k/<slug>/massnahmen", "/k/<slug>/massnahmen/neu", "/k/<slug>/massnahmen/<measure_id>",
+               "/k/<slug>/vorschau"}
     assert rules == covered, "new route: add it to PAGES (GET) or to the POST tests"
 
 
