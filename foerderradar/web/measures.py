@@ -16,7 +16,7 @@ import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -514,7 +514,7 @@ def vorschau(slug: str) -> Response | tuple[str, int]:
     cfg = kommune_or_404(slug)
     with tempfile.TemporaryDirectory(prefix="foerderradar-vorschau-") as directory:
         try:
-            outcome = run_digest(state().store, cfg, date.today(), preview_dir=Path(directory))
+            outcome = run_digest(state().store, cfg, state().today(), preview_dir=Path(directory))
         except ValueError as exc:  # a recipient address or the subject template the digest refuses
             return render_template("error.html", title="Vorschau nicht möglich", text=str(exc), code=409), 409
         page = next(p for p in outcome.paths if p.name == "digest.html").read_text(encoding="utf-8")
