@@ -20,15 +20,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import CommentMark
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
-from ruamel.yaml.tokens import CommentToken
+from ruamel.yaml.scalarstring import LiteralScalarString
 from werkzeug.wrappers import Response as BaseResponse
 
-from foerderradar.config_writing import StaleFile, rewrite, version
+from foerderradar.config_writing import StaleFile, append_below_comments, drop_key, rewrite, version, yaml_text
 from foerderradar.german.fold import fold
 from foerderradar.jobs import run_digest
 from foerderradar.kommunen import Kommune, load_profile
@@ -56,8 +53,6 @@ DEFAULTS: dict[str, Any] = {"description": "", "keywords": [], "exclude": [], "o
 # other site's resources, no framing.
 PREVIEW_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'none'; "
                "frame-ancestors 'none'; base-uri 'none'")
-_RESOLVER = yaml.resolver.Resolver()  # how the reader (PyYAML, YAML 1.1) types a plain scalar
-_STR = "tag:yaml.org,2002:str"
 _PROBLEM = re.compile(r"measures\[(\d+)\]\.([a-z_]+)(?:\[\d+\])?: (.*)", re.S)
 
 
@@ -261,52 +256,6 @@ def _append(measures: CommentedSeq, typed_id: str, values: dict[str, Any], saved
     append_below_comments(measures, item)
 
 
-def append_below_comments(seq: CommentedSeq, item: CommentedMap) -> None:
-    """Append ``item`` to ``seq`` with the comment lines that follow the list still after it.
-
-    ruamel hangs the lines after a block list (``# Empfänger`` above the next top-level key) on the
-    last scalar of its last entry; appended as is, the new entry would land below those lines and
-    they would seem to describe it. The end-of-line comment (and blank lines) stay; the lines move
-    to the new entry's end."""
-    found = _trailing_comment(seq)
-    seq.append(item)
-    if found is None:
-        return
-    slots, slot = found
-    token = slots[slot]
-    eol, _, rest = str(token.value).partition("\n")
-    if not rest.strip():
-        return
-    blank = len(rest) - len(rest.lstrip("\n"))
-    token.value = eol + "\n" * (1 + blank)
-    moved = CommentToken("\n" + rest, CommentMark(0), None)
-    if item.fa.flow_style() or not item:
-        seq.ca.items[len(seq) - 1] = [moved, None, None, None]
-    else:
-        item.ca.items[list(item)[-1]] = [None, None, moved, None]
-
-
-def _trailing_comment(node: Any) -> tuple[list[Any], int] | None:
-    """The comment slot after the last scalar of ``node`` (a mapping keeps it at index 2 of its last
-    key's slots, a list at index 0 of its last item's), if it holds one."""
-    if isinstance(node, CommentedMap) and node:
-        at: Any = list(node)[-1]
-        slot = 2
-    elif isinstance(node, CommentedSeq) and node:
-        at, slot = len(node) - 1, 0
-    else:
-        return None
-    value = node[at]
-    if isinstance(value, CommentedMap | CommentedSeq) and not value.fa.flow_style():
-        inner = _trailing_comment(value)
-        if inner is not None:
-            return inner
-    slots = node.ca.items.get(at)
-    if slots is not None and len(slots) > slot and slots[slot] is not None:
-        return slots, slot
-    return None
-
-
 def _plain(value: Any) -> Any:
     """A value of the round-trip document as the model reads it (strings trimmed)."""
     if isinstance(value, list):
@@ -320,60 +269,25 @@ def _put(item: CommentedMap, name: str, value: Any) -> None:
     line breaks as a literal block in a block mapping."""
     if name in DEFAULTS and name != "status" and value == DEFAULTS[name]:
         if name in item:
-            _drop(item, name)
+            drop_key(item, name)
         return
     flow = item.fa.flow_style()
     if isinstance(value, list):
         old = item.get(name)
-        seq = CommentedSeq([_text(v) for v in value])
+        seq = CommentedSeq([yaml_text(v) for v in value])
         if flow or not isinstance(old, CommentedSeq) or old.fa.flow_style():
             seq.fa.set_flow_style()
         value = seq
     elif isinstance(value, str) and "\n" in value and not flow:
         value = LiteralScalarString(value)
     elif isinstance(value, str):
-        value = _text(value)
+        value = yaml_text(value)
     if name in item:
         item[name] = value
         return
     rank = ORDER.index(name)
     position = max((i + 1 for i, key in enumerate(item) if key in ORDER and ORDER.index(key) < rank), default=0)
     item.insert(position, name, value)
-
-
-def _drop(item: CommentedMap, name: str) -> None:
-    """Delete a key, and keep the comment lines that follow it (about the next key, or — after the
-    list's last entry — about the next top-level key): they move to the key before. Only its own
-    end-of-line comment goes with it."""
-    keys = list(item)
-    at, value = keys.index(name), item[name]
-    token = None
-    if isinstance(value, CommentedMap | CommentedSeq) and not value.fa.flow_style():
-        found = _trailing_comment(value)
-        token = found[0][found[1]] if found else None
-    slots = item.ca.items.get(name)
-    if token is None and slots is not None and len(slots) > 2:
-        token = slots[2]
-    del item[name]
-    rest = str(token.value).partition("\n")[2] if token is not None else ""
-    if not rest.strip() or at == 0:
-        return
-    before = keys[at - 1]
-    target = item.ca.items.setdefault(before, [None, None, None, None])
-    if target[2] is not None:
-        target[2].value = str(target[2].value) + rest
-    else:  # a block scalar ends with its line break; anything else needs one
-        lead = "" if isinstance(item[before], LiteralScalarString | FoldedScalarString) else "\n"
-        target[2] = CommentToken(lead + rest, CommentMark(0), None)
-
-
-def _text(value: str) -> str:
-    """Text the reader reads back as text. ruamel writes YAML 1.2, where ``yes``, ``off``, ``2027``
-    or ``2027-03-31`` written bare are strings; the reader (PyYAML, YAML 1.1) would make them a
-    boolean, a number, a date — and refuse the title. Such text goes in double quotes."""
-    if _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR:
-        return DoubleQuotedScalarString(value)
-    return value
 
 
 def field_errors(problems: list[str], path: Path, index: int) -> tuple[dict[str, str], list[str]]:
