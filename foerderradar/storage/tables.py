@@ -86,6 +86,9 @@ class CallRecord(SQLModel, table=True):
     # The same programme found on several portals is one group; every member but the call that
     # represents it points here to that call (foerderradar/grouping decides, Store.set_duplicate_of writes).
     duplicate_of: str | None = Field(default=None, index=True, max_length=600)
+    # Title, summary, funding body and description folded, one per line (store.search_text): what the
+    # web app's search reads. Written with the call; filled for older rows by migration 0013.
+    search_text: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
 
 
 class CallEvent(SQLModel, table=True):
