@@ -17,7 +17,7 @@ from foerderradar.output_safety import safe_url
 from foerderradar.settings import Config
 from foerderradar.storage import Store
 from foerderradar.storage.marks import MARK_LABELS
-from foerderradar.web import auth, calls, feedback, pages
+from foerderradar.web import auth, calls, feedback, kalender, pages, search
 from foerderradar.web.context import EXTENSION, WebState, check_secret, state
 from foerderradar.web.users import ROLE_LABELS
 
@@ -51,6 +51,8 @@ def create_app(config: Config, database_url: str, secret_key: str, *, store: Sto
     app.register_blueprint(pages.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(calls.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(kalender.bp)
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.register_error_handler(HTTPException, _error)
     app.jinja_env.filters.update(safe_url=safe_url, datum=_datum, status_de=lambda s: STATUS_DE.get(s, s),

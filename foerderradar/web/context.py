@@ -105,6 +105,10 @@ class WebState:
         return derive_key(self.secret_key, "mark-link")
 
     @property
+    def calendar_key(self) -> bytes:
+        return derive_key(self.secret_key, "calendar")
+
+    @property
     def https(self) -> bool:
         return bool(self.base_url and self.base_url.startswith("https://"))
 
