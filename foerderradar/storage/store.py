@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from foerderradar.german.fold import fold
 from foerderradar.model import CallSource, FundingCall
 from foerderradar.storage.tables import (
     CallEvent,
@@ -49,6 +50,8 @@ LAST_SEEN_RESOLUTION = timedelta(days=7)
 _CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 _CALL_FIELDS = tuple(FundingCall.model_fields)
 _CALLS: Any = sa.inspect(CallRecord).local_table
+# The fields the web app's search looks in (storage/search.py), title first.
+SEARCHED_FIELDS = ("title", "summary", "funding_body", "description")
 # Fields whose old and new values an amended-event keeps, because a person acts on them.
 _DETAIL_FIELDS = ("deadline", "deadline_text", "status", "funding_rate_pct", "max_amount_eur", "open_date")
 
@@ -225,6 +228,7 @@ class Store:
             row = {
                 "id": call.id, **values, "first_seen": now, "last_seen": now, "changed_at": now,
                 "content_hash": digest, "version": 1, "duplicate_of": None, "gone_at": None,
+                "search_text": search_text(values),
             }
             stmt = self._insert()(_CALLS).values(row).on_conflict_do_nothing(index_elements=["id"])
             # RETURNING, not rowcount: psycopg reports -1 for this statement.
@@ -251,6 +255,8 @@ class Store:
         was_closed = record.status == "closed"
         for key in changed:
             setattr(record, key, values[key])
+        if record.search_text is None or any(key in SEARCHED_FIELDS for key in changed):
+            record.search_text = search_text(values)
         record.content_hash = digest
         record.version += 1
         record.changed_at = now
@@ -595,6 +601,17 @@ def versions_in(session: Session, ids: set[str]) -> dict[str, int]:
         query = select(CallRecord.id, CallRecord.version).where(col(CallRecord.id).in_(wanted[start : start + _CHUNK]))
         out.update(session.exec(query).all())
     return out
+
+
+def search_text(values: Mapping[str, Any]) -> str:
+    """What the search compares a query with (``calls.search_text``): title, summary, funding body
+    and description folded (``german.fold``: case, umlauts, ß, accents) and joined by line breaks,
+    each on one line — so the title is the first line, which ranks a word found in it first.
+
+    Folded once when the call is written, in Python, rather than on every search in SQL: the same
+    fold on SQLite and PostgreSQL (whose ``lower()`` differ beyond ASCII), and a search reads one
+    column with a substring test instead of folding every description of a Land per query."""
+    return "\n".join(fold(" ".join(str(values.get(name) or "").split())) for name in SEARCHED_FIELDS)
 
 
 def _jsonable(value: Any) -> Any:

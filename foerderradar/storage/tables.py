@@ -86,6 +86,9 @@ class CallRecord(SQLModel, table=True):
     # The same programme found on several portals is one group; every member but the call that
     # represents it points here to that call (foerderradar/grouping decides, Store.set_duplicate_of writes).
     duplicate_of: str | None = Field(default=None, index=True, max_length=600)
+    # Title, summary, funding body and description folded, one per line (store.search_text): what the
+    # web app's search reads. Written with the call; filled for older rows by migration 0013.
+    search_text: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
 
 
 class CallEvent(SQLModel, table=True):
@@ -274,7 +277,7 @@ class PageState(SQLModel, table=True):
     fetched_at: datetime = _ts()
 
 
-# -- the web app: accounts, sessions, login throttling, audit log (migration 0011) -----------------
+# -- the web app: accounts, sessions, login throttling, audit log (migrations 0011, 0012) ----------
 
 
 class UserRecord(SQLModel, table=True):
@@ -295,6 +298,10 @@ class UserRecord(SQLModel, table=True):
     created_at: datetime = _ts()
     last_login_at: datetime | None = _ts(nullable=True)
     password_changed_at: datetime = _ts()
+    # Random; with the municipality's slug and a key derived from FOERDERRADAR_SECRET_KEY it makes
+    # the private calendar address (web/calendar_links.py). Replacing it kills every address the
+    # user had. Null until the user first opens the Fristen page (migration 0012).
+    calendar_secret: str | None = Field(default=None, max_length=64)
 
 
 class WebSession(SQLModel, table=True):

@@ -17,7 +17,7 @@ from foerderradar.output_safety import safe_url
 from foerderradar.settings import Config
 from foerderradar.storage import Store
 from foerderradar.storage.marks import MARK_LABELS
-from foerderradar.web import auth, calls, feedback, measures, pages, portals
+from foerderradar.web import auth, calls, feedback, kalender, measures, pages, portals, search
 from foerderradar.web.context import EXTENSION, WebState, check_secret, state
 from foerderradar.web.users import ROLE_LABELS
 
@@ -56,6 +56,8 @@ def create_app(
     app.register_blueprint(calls.bp)
     app.register_blueprint(portals.bp)
     app.register_blueprint(measures.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(kalender.bp)
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.register_error_handler(HTTPException, _error)
     app.jinja_env.filters.update(safe_url=safe_url, datum=_datum, status_de=lambda s: STATUS_DE.get(s, s),

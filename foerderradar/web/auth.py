@@ -22,15 +22,18 @@ from foerderradar.web import csrf, sessions, throttle, users
 from foerderradar.web.context import state
 
 bp = Blueprint("auth", __name__)
-PUBLIC = frozenset({"auth.login", "healthz", "static"})
+# Without a session: no cookie is read or set, nothing is loaded for a user. The calendar address
+# carries its own proof (a calendar app cannot log in; calendar_links.py).
+NO_SESSION = frozenset({"healthz", "static", "kalender.feed"})
+PUBLIC = frozenset({"auth.login", *NO_SESSION})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def before_request() -> BaseResponse | None:
     """Load the browser's token and user, refuse a POST without a valid CSRF token (403, before any
     route runs, so nothing changes), and send anyone without a session to the login page."""
-    if request.endpoint in ("healthz", "static"):
-        return None  # no cookie, no database: a load balancer's probe and the stylesheet
+    if request.endpoint in NO_SESSION:
+        return None  # no cookie: a load balancer's probe, the stylesheet, a calendar app
     web = state()
     token = request.cookies.get(sessions.COOKIE)
     g.user, g.new_cookie = None, None

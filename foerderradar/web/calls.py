@@ -1,6 +1,7 @@
 """The pages about calls of one municipality: *Aufruf* (one call with every field, why it fits this
 municipality's measures, its change history, every portal that lists it, the marks on it and the mark
-form) and *Fristen* (the matched calls due soon, and the running applications with their deadlines).
+form) and *Fristen* (the matched calls due soon, and the running applications with their deadlines;
+and the user's private calendar address of the same entries, answered by ``kalender.py``).
 
 Both live under ``/k/<slug>/`` and start with :func:`auth.kommune_or_404`, like the *Übersicht*.
 Call ids hold ``:`` and ``/`` (``nrw:foerderdatenbank/…``): the route takes the rest of the path.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, g, render_template, request, url_for
 
 from foerderradar.german.applicants import APPLICANT_LABELS
 from foerderradar.jobs import match_stored_calls
@@ -23,6 +24,7 @@ from foerderradar.settings import Config, Measure
 from foerderradar.storage import audit
 from foerderradar.storage.marks import all_marks
 from foerderradar.storage.tables import AuditEntry, CallEvent, CallRecord
+from foerderradar.web import calendar_links, users
 from foerderradar.web.auth import kommune_or_404
 from foerderradar.web.context import state
 
@@ -196,4 +198,16 @@ def fristen(slug: str) -> str:
         "fristen.html", kommune=cfg.measures.city.name, slug=slug, today=today, soon_days=SOON_DAYS,
         later_days=LATER_DAYS, soon=[d for d in due if (d.days_left or 0) <= SOON_DAYS],
         later=[d for d in due if (d.days_left or 0) > SOON_DAYS], running=running,
+        calendar_url=calendar_url(slug), renewed=request.args.get("kalender") == "neu",
     )
+
+
+def calendar_url(slug: str) -> str:
+    """The signed-in user's private calendar address for this municipality (kalender.py answers it);
+    the user's secret is made the first time it is needed."""
+    web = state()
+    secret = users.calendar_secret(web.store, g.user.id, create=True)
+    if secret is None:  # the account was removed while the page was being made
+        abort(404)
+    token = calendar_links.make(web.calendar_key, g.user.id, slug, secret)
+    return calendar_links.public_url(url_for("kalender.feed", token=token))

@@ -86,6 +86,10 @@ class WebState:
         return link_key(self.secret_key)
 
     @property
+    def calendar_key(self) -> bytes:
+        return derive_key(self.secret_key, "calendar")
+
+    @property
     def https(self) -> bool:
         return bool(self.base_url and self.base_url.startswith("https://"))
 

@@ -9,6 +9,7 @@ only the municipalities listed on their account; everything else answers 404, as
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, cast, get_args
@@ -154,3 +155,31 @@ def check_password(store: Store, email: str, password: str) -> User | None:
         session.add(row)
         session.commit()
         return _value(row)
+
+
+def calendar_secret(store: Store, user_id: int, *, create: bool = False) -> str | None:
+    """The user's calendar secret (behind the private calendar address, ``calendar_links``); with
+    ``create`` one is made when the user has none yet. None: no such user, or none and not ``create``.
+
+    Made by a conditional UPDATE (only while the column is empty), so two pages opened at once
+    agree on one secret instead of the second silently replacing the address the first showed."""
+    with store.session() as session:
+        row = session.get(UserRecord, user_id)
+        if row is None or row.calendar_secret or not create:
+            return row.calendar_secret if row is not None else None
+        session.execute(sa.update(UserRecord).where(col(UserRecord.id) == user_id,
+                                                    col(UserRecord.calendar_secret).is_(None))
+                        .values(calendar_secret=secrets.token_urlsafe(32)))
+        session.commit()
+        fresh = session.get(UserRecord, user_id, populate_existing=True)
+        return fresh.calendar_secret if fresh is not None else None
+
+
+def new_calendar_secret(store: Store, user_id: int) -> bool:
+    """Replace the calendar secret: every calendar address the user had answers 404 from now on.
+    False: no such user."""
+    with store.session() as session:
+        result = session.execute(sa.update(UserRecord).where(col(UserRecord.id) == user_id)
+                                 .values(calendar_secret=secrets.token_urlsafe(32)))
+        session.commit()
+        return bool(getattr(result, "rowcount", 0))

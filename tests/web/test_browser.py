@@ -249,12 +249,14 @@ VISITS = {
     "uebersicht-leer": Visit(LEER_DM, f"/k/{LEER_SLUG}/"),
     "aufruf": Visit(VERL_DM, "/k/verl/aufruf/nrw:wlan-schule"),
     "aufruf-feindlich": Visit(VERL_DM, "/k/verl/aufruf/nrw:boese"),
-    "fristen": Visit(VERL_DM, "/k/verl/fristen"),
     "massnahmen": Visit(VERL_DM, "/k/verl/massnahmen"),
     "bestaetigen": Visit(SHS_DM, None, link=(SHS_SLUG, "nrw:gigabit", "breitband", "relevant", False)),
     "404": Visit(SHS_DM, "/k/verl/", status=404),
     "410-abgelaufen": Visit(SHS_DM, None, status=410, link=(SHS_SLUG, "nrw:gigabit", "breitband", "relevant", True)),
     "400-gefaelscht": Visit(SHS_DM, "/rueckmeldung/kein-gueltiger-link", status=400),
+    "fristen-kalender": Visit(VERL_DM, "/k/verl/fristen"),
+    "suche": Visit(VERL_DM, "/k/verl/suche?q=glasfaser&status=open&nur_treffer=1"),
+    "suche-fehler": Visit(VERL_DM, "/k/verl/suche?q=glasfaser&frist_bis=32.13.2026&ebene=mars", status=400),
 }
 
 
@@ -322,7 +324,8 @@ def test_skip_link_is_visible_when_focused_and_leads_to_the_content(page: Page, 
 # --- what axe-core cannot see: reflow (WCAG 1.4.10) and a visible focus (2.4.7) ---------------------------
 
 REFLOW = {"login": (None, "/login"), "uebersicht": (VERL_DM, "/k/verl/?gespeichert=1"),
-          "kommunen": (ADMIN, "/"), "404": (SHS_DM, "/k/verl/")}
+          "kommunen": (ADMIN, "/"), "404": (SHS_DM, "/k/verl/"), "fristen": (VERL_DM, "/k/verl/fristen"),
+          "suche": (VERL_DM, "/k/verl/suche?q=glasfaser&frist_bis=32.13.2026")}
 
 
 @pytest.mark.parametrize("name", list(REFLOW))

@@ -33,7 +33,8 @@ LINK = links.sign(derive_key(SECRET, "mark-link"), links.MarkLink("verl", "nrw:g
 # Every page that shows data (GET); test_every_route_is_listed keeps this list complete.
 PAGES = ["/", "/k/verl/", f"/k/{SHS_SLUG}/", "/k/unbekannt/", f"{links.PATH}{LINK}", f"{links.PATH}kaputt",
          "/k/verl/aufruf/nrw:gigabit", "/k/verl/aufruf/nrw:gibt-es-nicht", "/k/verl/fristen", "/portale",
-         "/k/verl/massnahmen", "/k/verl/massnahmen/breitband", "/k/verl/massnahmen/neu", "/k/verl/vorschau"]
+         "/k/verl/massnahmen", "/k/verl/massnahmen/breitband", "/k/verl/massnahmen/neu", "/k/verl/vorschau",
+         "/k/verl/suche", "/k/verl/suche?q=glasfaser&ebene=land"]
 DATA = ("Gigabit", "Glasfaser", "Verl", "Schloß", "Breitband", "Maßnahme")  # (the body may repeat the path)
 
 
@@ -59,11 +60,15 @@ def test_every_route_is_listed(site: Site) -> None:
     app = create_app(site.config, site.store.url, SECRET, store=site.store)
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint not in PUBLIC}
     covered = {"/", "/k/<slug>/", "/k/<slug>/markieren", f"{links.PATH}<token>", "/logout",
-               "/k/<slug>/aufruf/<path:call_id>", "/k/<slug>/fristen",
+               "/k/<slug>/aufruf/<path:call_id>", "/k/<slug>/fristen", "/k/<slug>/suche",
+               "/k/<slug>/kalender/neu",  # POST: tests/web/test_calendar.py
                "/portale", "/portale/schalten", "/portale/pruefen",  # POSTs: tests/web/test_portals_page.py
                "/k/<slug>/massnahmen", "/k/<slug>/massnahmen/neu", "/k/<slug>/massnahmen/<measure_id>",
                "/k/<slug>/vorschau"}
     assert rules == covered, "new route: add it to PAGES (GET) or to the POST tests"
+    # Public on purpose, and only these: the calendar address proves itself (tests/web/test_calendar.py).
+    public = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint in PUBLIC}
+    assert public == {"/login", "/healthz", "/static/<path:filename>", "/kalender/<token>.ics"}
 
 
 def test_post_without_session_changes_nothing(site: Site) -> None:
