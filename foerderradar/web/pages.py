@@ -1,10 +1,13 @@
-"""The pages that show data: the start page (the user's municipalities) and the *Übersicht* of one
-municipality — its stored verdicts, each with the one-click mark form (``feedback.py`` records it).
-Later pages (Aufruf, Maßnahmen, Portale, Fristen, Suche) go here or beside it, under ``/k/<slug>/``."""
+"""The start page (the user's municipalities) and the *Übersicht* of one municipality: first what
+this week brought — calls new or changed in the last seven days, deadlines in the next 30 — each
+once with every measure it fits; then per measure its stored verdicts, each with the one-click mark
+form (``feedback.py`` records it), and its running applications."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -12,13 +15,57 @@ from werkzeug.wrappers import Response as BaseResponse
 from foerderradar.jobs import match_stored_calls
 from foerderradar.matcher.apply_marks import Application
 from foerderradar.model import Mark, Match
+from foerderradar.notifier import formatting as fmt
 from foerderradar.settings import Measure
 from foerderradar.storage.marks import all_marks
+from foerderradar.storage.tables import CallRecord
 from foerderradar.web.auth import kommune_or_404, visible_kommunen
 from foerderradar.web.context import state
 
 bp = Blueprint("pages", __name__)
 PER_MEASURE = 50  # the best verdicts of each measure on the overview (the digest shows fewer)
+WEEK_DAYS = 7  # "new and changed this week"
+SOON_DAYS = 30  # "deadlines in the next 30 days" (the Fristen page has 90)
+
+
+@dataclass(frozen=True)
+class WeekItem:
+    """One call in the "Diese Woche" box: what happened (or how long is left), and the measures it fits."""
+
+    call_id: str
+    title: str
+    label: str  # "neu", "geändert", or "Frist 31.12.2026 (noch 12 Tage)"
+    measures: list[str] = field(default_factory=list)
+    deadline: date | None = None
+
+
+def state_of(record: CallRecord | None, since: datetime) -> str | None:
+    """"neu" / "geändert" for a call first seen / changed (a new version) since ``since``, else None."""
+    if record is None:
+        return None
+    if record.first_seen >= since:
+        return "neu"
+    if record.version > 1 and record.changed_at >= since:
+        return "geändert"
+    return None
+
+
+def this_week(
+    matches: list[Match], records: Mapping[str, CallRecord], titles: Mapping[str, str], today: date
+) -> tuple[list[WeekItem], list[WeekItem]]:
+    """(new or changed since a week ago, due within SOON_DAYS by deadline) — one item per call."""
+    since = datetime.combine(today - timedelta(days=WEEK_DAYS), time.min, tzinfo=UTC)
+    fresh: dict[str, WeekItem] = {}
+    due: dict[str, WeekItem] = {}
+    for match in matches:
+        measure = titles.get(match.measure_id, match.measure_id)
+        if (label := state_of(records.get(match.call_id), since)) is not None:
+            fresh.setdefault(match.call_id, WeekItem(match.call_id, match.title, label)).measures.append(measure)
+        if match.deadline is not None and 0 <= (left := (match.deadline - today).days) <= SOON_DAYS:
+            when = f"Frist {fmt.german_date(match.deadline)} ({fmt.days_left_label(left)})"
+            item = due.setdefault(match.call_id, WeekItem(match.call_id, match.title, when, deadline=match.deadline))
+            item.measures.append(measure)
+    return list(fresh.values()), sorted(due.values(), key=lambda item: (item.deadline or date.max, item.title))
 
 
 @dataclass(frozen=True)
@@ -47,7 +94,9 @@ def uebersicht(slug: str) -> str:
     found = match_stored_calls(store, cfg, state().today(), min_score=cfg.settings.digest.min_score,
                                limit=PER_MEASURE)
     marks = all_marks(store, cfg.kommune)
-    titles = {a.call_id: (r.title if (r := store.get_call(a.call_id)) else a.call_id) for a in found.applications}
+    records = store.calls_by_id({m.call_id for m in found.matches} | {a.call_id for a in found.applications})
+    titles = {a.call_id: (r.title if (r := records.get(a.call_id)) else a.call_id) for a in found.applications}
+    fresh, due = this_week(found.matches, records, {m.id: m.title for m in cfg.measures.measures}, state().today())
     blocks = [
         MeasureBlock(
             measure,
@@ -59,6 +108,8 @@ def uebersicht(slug: str) -> str:
         if measure.status == "open"
     ]
     return render_template(
-        "uebersicht.html", kommune=cfg.measures.city.name, slug=slug, blocks=blocks,
+        "uebersicht.html", kommune=cfg.measures.city.name, slug=slug, blocks=blocks, fresh=fresh, due=due,
+        week_days=WEEK_DAYS, soon_days=SOON_DAYS, running=len(found.applications),
+        states={item.call_id: item.label for item in fresh},
         saved=request.args.get("gespeichert") == "1", skipped=found.skipped, user=g.user,
     )

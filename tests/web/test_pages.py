@@ -176,3 +176,37 @@ def test_the_pages_follow_the_files_and_a_broken_file_keeps_the_last_good_one(
     profile.write_text(text, encoding="utf-8")
     page = get(manager, site.url("/k/verl/")).text
     assert "WLAN und Tablets in Schulen" in page and "fehlerhaft" not in page
+
+
+def test_the_uebersicht_starts_with_what_this_week_brought(
+    site: Site, signed_in: Callable[[str], requests.Session]
+) -> None:
+    """New (first seen in the last 7 days) and changed (a new version in them) calls, and the matched
+    deadlines of the next 30 days — each call once, with every measure it fits; old and far-off ones not."""
+    today, now = date.today(), datetime.now(UTC)
+    rows = [  # (source id, title, deadline in days, first seen days ago)
+        ("frisch", "Glasfaser Frischprogramm Tablets WLAN Schule", 20, 1),
+        ("alt", "Glasfaser Altprogramm", 200, 30),
+        ("geaendert", "Glasfaser Änderungsprogramm", 100, 30),
+    ]
+    for source_id, title, days, ago in rows:
+        call = make_call(source_id, title, "Zuschuss für Glasfaser und Gigabit.", f"https://www.example.org/{source_id}")
+        site.store.upsert_call(call.model_copy(update={"deadline": today + timedelta(days=days)}),
+                               now=now - timedelta(days=ago))
+    amended = make_call("geaendert", "Glasfaser Änderungsprogramm", "Zuschuss für Glasfaser, jetzt mit Gigabit-Bonus.",
+                        "https://www.example.org/geaendert")
+    site.store.upsert_call(amended.model_copy(update={"deadline": today + timedelta(days=100)}),
+                           now=now - timedelta(days=2))
+    page = get(signed_in(VERL_DM), site.url("/k/verl/")).text
+    week = page.split('id="woche"', 1)[1].split("</section>", 1)[0]
+    fresh = week.split('id="woche-neu"', 1)[1].split('id="woche-fristen"', 1)[0]
+    due = week.split('id="woche-fristen"', 1)[1]
+    assert "Glasfaser Frischprogramm" in fresh and "– neu ·" in fresh
+    assert "Glasfaser Änderungsprogramm</a> – geändert" in fresh
+    assert "Glasfaser Altprogramm" not in week
+    # due within 30 days: the fresh call, once, with both measures it fits
+    assert due.count("Glasfaser Frischprogramm") == 1 and "noch 20 Tage" in due
+    line = due.split("Glasfaser Frischprogramm", 1)[1].split("</li>", 1)[0]
+    assert "Glasfaser und Gigabit" in line and "WLAN und Tablets in Schulen" in line
+    assert "Änderungsprogramm" not in due
+    assert page.count('<span class="zustand">NEU</span>') >= 1  # the cards below say it too
