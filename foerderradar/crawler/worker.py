@@ -1,4 +1,5 @@
-"""Crawl ONE portal in this process: ``python -m foerderradar.crawler.worker`` (job as JSON on stdin).
+"""Crawl ONE portal in this process: ``python -m foerderradar.crawler.worker`` (job as JSON on stdin),
+or :func:`run_forked` in a process forked from the runner's preloaded fork server.
 
 Each portal runs in its own process because Twisted's reactor cannot be restarted, and so that a
 portal that hangs or crashes cannot take the others (or the scheduler) down with it. The result is
@@ -11,8 +12,10 @@ figures there, and leaves the crawl-run record to the coordinator (crawler/coord
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -208,6 +211,27 @@ def report_shared(job: dict[str, Any], result: dict[str, Any]) -> None:
         errors=result["errors"], finish_reason=str(result["finish_reason"]),
     )
     shared.report_worker(worker_id, {n: int(result[n]) for n in names}, result["filled"], result["messages"], share)
+
+
+def run_forked(job: str, stdout: str, stderr: str, environ: dict[str, str], cwd: str) -> None:
+    """:func:`main` in a process forked from the runner's fork server, as if started afresh: the
+    environment and working directory of the caller *now* (the server was started earlier, perhaps
+    with others: a proxy variable set since must count), the job on stdin, stdout and stderr into the
+    caller's files (the same contract as the subprocess: a ``RESULT`` line, a traceback's last line)."""
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(cwd)
+    for fd, path in ((1, stdout), (2, stderr)):
+        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(target, fd)
+        os.close(target)
+    sys.stdin = io.StringIO(job)
+    try:
+        code = main()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":

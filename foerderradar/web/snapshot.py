@@ -93,8 +93,11 @@ def write_snapshot(config: Config, database_url: str, out_dir: Path, *, banner: 
             return f'url={escape(_relative(file_for(found.group(1)), name))}"'
 
         html = re.sub(r'url=(/[^"]*)"', refresh, _HREF.sub(link, text))
-        html = html.replace('<main id="inhalt" tabindex="-1">',
-                                             f'<main id="inhalt" tabindex="-1">\n{notice}', 1)
+        main = '<main id="inhalt" tabindex="-1">'
+        if main in html:  # the app's pages; the digest preview is the mail's own HTML
+            html = html.replace(main, f"{main}\n{notice}", 1)
+        else:
+            html = re.sub(r"(<body[^>]*>)", lambda found: f"{found.group(1)}\n{notice}", html, count=1)
         target = out_dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")

@@ -7,9 +7,15 @@ against :class:`FaultServer` on 127.0.0.1; see tests/fault_server.py for what ea
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from crawl_faults import JSON_FIXTURES, JSON_ROUTES, api, config, events, fdb, snapshot
@@ -129,3 +135,41 @@ def test_crawl_killed_halfway_leaves_a_consistent_store_and_the_next_run_complet
     assert kinds == Counter({"new": complete.items})  # no duplicates, no spurious changes or 'gone'
     runs = store.recent_runs("demo")
     assert [r.ok for r in runs] == [True, False] and all(r.finished_at for r in runs)
+
+
+def test_a_worker_killed_from_outside_fails_its_portal_with_a_german_message(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    """The crawl worker dies mid-crawl (the OOM killer, an admin's kill -9): the portal's run is
+    recorded as failed with the exit code, the stored calls stay, and the next run completes."""
+    store = sqlite_store
+    with FaultServer(DEMO_SITE, delay=60) as portal:
+        p = fdb("demo", portal.base_url)
+        cfg = config(tmp_path, p)
+        first = crawl_portal(p, cfg, store, cache_dir=tmp_path / "c")
+        before = snapshot(store, "demo")
+        portal.fault, portal.only = "slow", "/Land/"
+        result: list[Any] = []
+        crawl_thread = threading.Thread(
+            target=lambda: result.append(crawl_portal(p, cfg, store, cache_dir=tmp_path / "c"))
+        )
+        crawl_thread.start()
+        deadline = time.monotonic() + 30
+        workers: list[Any] = []
+        while not workers and time.monotonic() < deadline:
+            workers = [c for c in multiprocessing.active_children() if c.name == "foerderradar-crawl"]
+            time.sleep(0.05)
+        assert workers, "no crawl worker started"
+        time.sleep(1.0)  # let it get into the crawl
+        os.kill(workers[0].pid, signal.SIGKILL)
+        crawl_thread.join(60)
+        portal.fault = "ok"
+        repaired = crawl_portal(p, cfg, store, cache_dir=tmp_path / "c")
+    [killed] = result
+    assert not killed.ok and killed.errors == 1
+    [message] = killed.messages
+    assert message.startswith(f"Crawler-Prozess abgebrochen (Exit-Code {-signal.SIGKILL}): "), message
+    run = store.recent_runs("demo")[1]
+    assert run.ok is False and run.message == message
+    assert snapshot(store, "demo") == before  # nothing amended, nothing marked gone
+    assert repaired.ok and repaired.items == first.items and repaired.new == 0

@@ -566,6 +566,7 @@ def test_a_second_coordinator_does_not_take_over_a_running_crawl(
             shared.keep_coordinator_alive(5)
             alive.wait(0.3)
 
+    shared.keep_coordinator_alive(5)  # alive before the second one looks (the thread may start late)
     thread = threading.Thread(target=live_coordinator)
     thread.start()
     try:
