@@ -153,14 +153,17 @@ def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- where the suite's CPU goes (opt-in) ---------------------------------------------------------------
 # On the shared 2-core machine the suite is bound by CPU, not by waiting: wall-clock durations of one
 # test mostly measure its neighbours. FOERDERRADAR_TEST_CPU_LOG=FILE appends "cpu-seconds<TAB>test id"
-# per test — the test's own CPU plus that of the processes it started and waited for (crawler
-# workers, CLI runs). bench/suite_cpu.py sums it by file.
+# per test — the test's own CPU, that of the processes it started and waited for (CLI runs), and that
+# its crawl workers reported (forked from the fork server, they are not its children). Servers in
+# other processes (PostgreSQL, Redis) are not counted. bench/suite_cpu.py sums it by file.
 _CPU_LOG = os.environ.get("FOERDERRADAR_TEST_CPU_LOG")
 
 
 def _cpu() -> float:
+    from foerderradar.crawler.runner import worker_cpu_seconds
+
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    return t.user + t.system + t.children_user + t.children_system + worker_cpu_seconds()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -73,6 +73,12 @@ class WorkerFailed(RuntimeError):
 
 _FORKS = multiprocessing.get_context("forkserver")
 _FORKS.set_forkserver_preload(["foerderradar.crawler.worker"])
+_WORKER_CPU = [0.0]  # CPU seconds of this process's finished workers, as they reported them
+
+
+def worker_cpu_seconds() -> float:
+    """The CPU the crawl workers of this process reported so far (a killed worker reports none)."""
+    return _WORKER_CPU[0]
 
 
 def _run_worker(job: dict[str, object], timeout_s: float) -> dict[str, Any]:
@@ -91,6 +97,7 @@ def _run_worker(job: dict[str, object], timeout_s: float) -> dict[str, Any]:
     for line in reversed(stdout.splitlines()):
         if line.startswith(RESULT_PREFIX):
             data: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
+            _WORKER_CPU[0] += float(data.get("cpu_s") or 0)
             return data
     # The last line of a traceback names the exception; the full log stays on stderr for developers.
     lines = stderr.strip().splitlines()

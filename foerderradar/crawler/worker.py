@@ -157,12 +157,12 @@ def main() -> int:
     result["ok"] = ok
     if job.get("dry_run"):
         result.pop("seen")
-        print(RESULT_PREFIX + json.dumps(result), flush=True)
+        print(RESULT_PREFIX + json.dumps(_with_cpu(result)), flush=True)
         return 0
     if job.get("distributed"):
         result.pop("seen")  # the crawl's seen set is in Redis; the coordinator records the run
         report_shared(job, result)
-        print(RESULT_PREFIX + json.dumps(result), flush=True)
+        print(RESULT_PREFIX + json.dumps(_with_cpu(result)), flush=True)
         return 0
     # The worker records its own run so that the numbers survive even if the parent dies.
     store = Store(job["db_url"], migrate=False)
@@ -195,7 +195,7 @@ def main() -> int:
             result["messages"] = [str(exc), *result["messages"]][:MAX_MESSAGES]
     finally:
         store.close()
-    print(RESULT_PREFIX + json.dumps(result), flush=True)
+    print(RESULT_PREFIX + json.dumps(_with_cpu(result)), flush=True)
     return 0 if result["recorded"] else 1
 
 
@@ -211,6 +211,13 @@ def report_shared(job: dict[str, Any], result: dict[str, Any]) -> None:
         errors=result["errors"], finish_reason=str(result["finish_reason"]),
     )
     shared.report_worker(worker_id, {n: int(result[n]) for n in names}, result["filled"], result["messages"], share)
+
+
+def _with_cpu(result: dict[str, Any]) -> dict[str, Any]:
+    """The result with this process's CPU seconds: a forked worker is not the caller's child, so the
+    caller cannot count them otherwise (bench and test accounting: ``runner.worker_cpu_seconds``)."""
+    times = os.times()
+    return {**result, "cpu_s": round(times.user + times.system, 3)}
 
 
 def run_forked(job: str, stdout: str, stderr: str, environ: dict[str, str], cwd: str) -> None:
