@@ -175,3 +175,13 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     yield
     with open(_CPU_LOG, "a", encoding="utf-8") as log:
         log.write(f"{_cpu() - before:.3f}\t{item.nodeid}\n")
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[Any]:
+    """One headless chromium per test module (tests/browser_pages.py; the browser tests' modules share
+    an xdist group, so one worker runs them all)."""
+    from browser_pages import launch_chromium
+
+    with launch_chromium() as browser:
+        yield browser

@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
+from migrations import migrate
 
 from foerderradar.storage import Store
-from foerderradar.storage.store import MIGRATIONS_DIR
 
 T = datetime(2026, 12, 1, 8, tzinfo=UTC)
 ACCOUNTS = [
@@ -20,18 +18,6 @@ ACCOUNTS = [
      "kommunen": [], "created_at": T, "last_login_at": None, "password_changed_at": T},
 ]
 KEPT = ("email", "password_hash", "role", "kommunen")
-
-
-def _migrate(url: str, action: str, revision: str) -> None:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            getattr(command, action)(cfg, revision)
-    finally:
-        engine.dispose()
 
 
 def _columns(url: str) -> set[str]:
@@ -53,7 +39,7 @@ def _rows(url: str) -> list[dict[str, object]]:
 
 
 def test_upgrade_from_0011_keeps_the_accounts_and_adds_an_empty_secret(db_url: str) -> None:
-    _migrate(db_url, "upgrade", "0011")
+    migrate(db_url, "0011", "upgrade")
     assert "calendar_secret" not in _columns(db_url)
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:
@@ -62,7 +48,7 @@ def test_upgrade_from_0011_keeps_the_accounts_and_adds_an_empty_secret(db_url: s
     engine.dispose()
     before = _rows(db_url)
 
-    _migrate(db_url, "upgrade", "0012")
+    migrate(db_url, "0012", "upgrade")
     after = _rows(db_url)
     assert "calendar_secret" in _columns(db_url)
     assert [r["calendar_secret"] for r in after] == [None, None]
@@ -74,7 +60,7 @@ def test_upgrade_from_0011_keeps_the_accounts_and_adds_an_empty_secret(db_url: s
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE users SET calendar_secret = 'geheim' WHERE email = 'dm@verl.example'"))
     engine.dispose()
-    _migrate(db_url, "downgrade", "0011")
+    migrate(db_url, "0011", "downgrade")
     assert "calendar_secret" not in _columns(db_url)
     assert [r["email"] for r in _rows(db_url)] == [r["email"] for r in before]
 

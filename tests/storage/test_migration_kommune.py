@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from config_files import write_config_dir
+from migrations import migrate
 from typer.testing import CliRunner
 
 from foerderradar import jobs
@@ -26,7 +25,6 @@ from foerderradar.settings import Config, load_config
 from foerderradar.storage import Store
 from foerderradar.storage.marks import all_marks
 from foerderradar.storage.ownership import has_unowned
-from foerderradar.storage.store import MIGRATIONS_DIR
 from foerderradar.storage.tables import CallRecord
 
 AS_OF = date(2026, 12, 1)
@@ -52,22 +50,10 @@ CALL = FundingCall.model_validate({
 })
 
 
-def at_revision(url: str, revision: str) -> None:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
-    finally:
-        engine.dispose()
-
-
 def previous_release_db(url: str, fingerprint: str) -> None:
     """Schema 0009 with what the previous release wrote: a call, a mark on each measure, a sent
     weekly digest, a portal-health alert, and stored verdicts whose inputs still fit."""
-    at_revision(url, "0009")
+    migrate(url, "0009")
     engine = sa.create_engine(url)
     # The call as today's store writes it, less the columns added after 0009 (calls.search_text):
     # today's store cannot write into the older table itself.

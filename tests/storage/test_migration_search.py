@@ -6,12 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
+from migrations import migrate
 
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store
-from foerderradar.storage.store import MIGRATIONS_DIR
 
 T = datetime(2026, 12, 1, 8, tzinfo=UTC)
 # (source id, title, summary, funding body, description) → the folded text
@@ -20,18 +18,6 @@ CALLS = [
      "strassenbeleuchtung oeffentlich\nfuer kommunen\nland nrw\nerster absatz. zweiter absatz."),
     ("leer", "Café-Förderung", None, None, None, "cafe-foerderung\n\n\n"),
 ]
-
-
-def _migrate(url: str, revision: str) -> None:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
-    finally:
-        engine.dispose()
 
 
 def _rows(url: str) -> dict[str, dict[str, object]]:
@@ -45,7 +31,7 @@ def _rows(url: str) -> dict[str, dict[str, object]]:
 
 
 def test_upgrade_from_0012_fills_the_folded_text_and_keeps_the_calls(db_url: str) -> None:
-    _migrate(db_url, "0012")
+    migrate(db_url, "0012")
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:  # rows as the previous release wrote them (no search_text yet)
         calls = sa.Table("calls", sa.MetaData(), autoload_with=conn)
@@ -59,7 +45,7 @@ def test_upgrade_from_0012_fills_the_folded_text_and_keeps_the_calls(db_url: str
     engine.dispose()
     before = _rows(db_url)
 
-    _migrate(db_url, "0013")
+    migrate(db_url, "0013")
     after = _rows(db_url)
     assert {k: {c: v for c, v in row.items() if c != "search_text"} for k, row in after.items()} == before
     assert {k: row["search_text"] for k, row in after.items()} == {f"nrw:{c[0]}": c[-1] for c in CALLS}

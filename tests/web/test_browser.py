@@ -10,8 +10,6 @@ module; every test gets its own browser context (its own cookies).
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from browser_pages import axe_violations, describe, sign_in
 from web_site import ADMIN, CALLS, PASSWORD, SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, T, config_dir, make_call
 
 from foerderradar import signing as links
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 LINK_KEY = derive_key(SECRET, "mark-link")
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # A third municipality whose one measure matches none of the stored calls: the empty Übersicht.
 LEER_SLUG, LEER_DM = "leerstadt", "dm@leerstadt.example"
 LEER = """\
@@ -45,35 +43,6 @@ city: {name: Leerstadt, region: DE-NW, applicant_types: [kommune]}
 measures:
   - {id: sirenen, title: Sirenen, keywords: [Sirene, Bevölkerungswarnung]}
 """
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("FOERDERRADAR_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}, but FOERDERRADAR_REQUIRE_BROWSER=1")
-    pytest.skip(reason)
-
-
-def chromium_path() -> str:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        _unavailable("chromium not installed (apt-get install chromium)")
-    assert exe is not None
-    return exe
-
-
-@pytest.fixture(scope="module")
-def chromium_browser() -> Iterator[Browser]:
-    exe = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright not installed (pip install -e '.[dev]')")
-    with sync_playwright() as pw:
-        # The system's chromium, never a downloaded one; no network beyond the loopback server.
-        browser = pw.chromium.launch(executable_path=exe, headless=True,
-                                     args=["--disable-background-networking", "--disable-component-update"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -129,14 +98,6 @@ def open_page(chromium_browser: Browser, live: Site, sessions: dict[str, Any]) -
 @pytest.fixture
 def page(open_page: Callable[..., Page]) -> Page:
     return open_page()
-
-
-def sign_in(page: Page, live: Site, email: str, password: str = PASSWORD) -> None:
-    page.goto(live.url("/login"))
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Anmelden").click()
 
 
 def mail_link(live: Site, kommune: str, call_id: str, measure_id: str, mark: str,
@@ -258,23 +219,6 @@ VISITS = {
     "suche": Visit(VERL_DM, "/k/verl/suche?q=glasfaser&status=open&nur_treffer=1"),
     "suche-fehler": Visit(VERL_DM, "/k/verl/suche?q=glasfaser&frist_bis=32.13.2026&ebene=mars", status=400),
 }
-
-
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]})
-    violations: list[dict[str, Any]] = results.response["violations"]
-    return violations
-
-
-def describe(violations: list[dict[str, Any]]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
-        lines.extend(f"    {node['target']}: {node.get('failureSummary', '')}".replace("\n", " ")
-                     for node in v["nodes"])
-    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("name", list(VISITS))

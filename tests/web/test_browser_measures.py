@@ -9,12 +9,11 @@ server for the module, in the same xdist group as test_browser.py.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from test_browser import axe_violations, chromium_path, describe, sign_in
+from browser_pages import axe_violations, describe, sign_in
 from web_site import CALLS, PASSWORD, SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, T, config_dir, make_call
 
 from foerderradar.settings import load_config
@@ -27,26 +26,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-
-def unavailable(reason: str) -> None:
-    if os.environ.get("FOERDERRADAR_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}, but FOERDERRADAR_REQUIRE_BROWSER=1")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def chromium_browser() -> Iterator[Browser]:
-    exe = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright not installed (pip install -e '.[dev]')")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, headless=True,
-                                     args=["--disable-background-networking", "--disable-component-update"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

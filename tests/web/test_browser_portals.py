@@ -10,14 +10,13 @@ test_browser.py, so one worker runs the browser tests one after another.
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
+from browser_pages import axe_violations, describe
 from web_site import ADMIN, PASSWORD, Site, config_dir
 
 from foerderradar.fixture_server import FixtureServer
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feed"
 IT = "it@verl.example"
 TOML = "[crawler]\ndownload_delay = 0\nhttp_cache = false\nportal_timeout_s = 60\n"
@@ -52,28 +50,6 @@ portals:
     url: https://tot.example.org/feed.xml
     base_url: {dead}
 """
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("FOERDERRADAR_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}, but FOERDERRADAR_REQUIRE_BROWSER=1")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def chromium_browser() -> Iterator[Browser]:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        _unavailable("chromium not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright not installed (pip install -e '.[dev]')")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, headless=True,
-                                     args=["--disable-background-networking", "--disable-component-update"])
-        yield browser
-        browser.close()
 
 
 def _closed_port() -> int:
@@ -129,19 +105,10 @@ def open_page(chromium_browser: Browser, live: Site) -> Iterator[Callable[[str],
         context.close()
 
 
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]})
-    violations: list[dict[str, Any]] = results.response["violations"]
-    return violations
-
-
 def assert_accessible(page: Page, name: str) -> None:
     assert page.title().endswith("– Förderradar") and page.locator("h1").count() == 1
     violations = axe_violations(page)
-    lines = [f"{v['id']} ({v['impact']}): {v['help']} {[n['target'] for n in v['nodes']]}" for v in violations]
-    assert not violations, f"axe-core on {name} ({page.url}):\n" + "\n".join(lines)
+    assert not violations, f"axe-core on {name} ({page.url}):\n{describe(violations)}"
 
 
 @pytest.mark.parametrize("user", [IT, ADMIN])
