@@ -9,6 +9,7 @@ not ``--durations``, which mostly measures the neighbours of a test — says wha
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -36,7 +37,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
+    with contextlib.suppress(BrokenPipeError):  # piped into head
         main()
-    except BrokenPipeError:  # piped into head
-        pass
