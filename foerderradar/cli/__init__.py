@@ -9,6 +9,8 @@ and an exit status, never a traceback: 2 for configuration/usage problems, 1 for
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from foerderradar.cli import calls, crawl, db, demo, digest, evaluate, kommunen, match, portals, serve, users, web
@@ -37,6 +39,27 @@ app.add_typer(users.app, name="users")
 app.add_typer(db.app, name="db")
 
 __all__ = ["app", "main"]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("foerderradar")
+        except PackageNotFoundError:  # run from a checkout without installing
+            number = "unbekannt (nicht installiert)"
+        typer.echo(f"foerderradar {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Version anzeigen und beenden.")
+    ] = False,
+) -> None:
+    """Förderradar: findet Förderaufrufe für die Digitalisierungsmaßnahmen Ihrer Kommune."""
 
 
 def main() -> None:

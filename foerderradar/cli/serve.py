@@ -6,6 +6,7 @@ from rich.table import Table
 
 from foerderradar.cli.shared import ConfigOpt, config_or_exit, fail, guarded, last_run_cells, open_store, out
 from foerderradar.cli.web import web_app_or_exit
+from foerderradar.notifier import formatting as fmt
 
 
 def serve(config: ConfigOpt = None) -> None:
@@ -53,5 +54,5 @@ def status(config: ConfigOpt = None) -> None:
         when, result = last_run_cells(last.started_at if last else None, last is not None and last.ok is not None)
         if result is None and last is not None:
             result = ("[green]ok[/green]: " if last.ok else "[red]Fehler[/red]: ") + (last.summary or "")
-        table.add_row(names[row.job], row.cron, row.next_run.strftime("%a %d.%m.%Y %H:%M"), when, result)
+        table.add_row(names[row.job], row.cron, fmt.weekday_date_time(row.next_run), when, result)
     out.print(table)

@@ -4,6 +4,7 @@ failed work — instead of a traceback."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -13,6 +14,7 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
+from foerderradar.german.dates import valid_date
 from foerderradar.settings import Config, ConfigError, UnknownKommune, load_config
 from foerderradar.storage import Store, StoreError
 
@@ -40,8 +42,10 @@ KommuneOpt = Annotated[
     typer.Option("--kommune", help="Nur diese Kommune (Kurzname aus kommunen/, mehrfach möglich)."),
 ]
 AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", help="Stichtag JJJJ-MM-TT statt heute (für reproduzierbare Berichte).")
+    str | None,
+    typer.Option("--as-of", help="Stichtag TT.MM.JJJJ oder JJJJ-MM-TT statt heute (für reproduzierbare Berichte)."),
 ]
+_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 T = TypeVar("T")
 
@@ -60,12 +64,19 @@ def problems_exit(heading: str, problems: list[str]) -> NoReturn:
 
 
 def parse_as_of(value: str | None) -> date:
+    """``--as-of``: TT.MM.JJJJ (as people write dates here) or JJJJ-MM-TT (as scripts do)."""
     if value is None:
         return date.today()
+    text = value.strip()
+    german = _GERMAN_DATE.fullmatch(text)
+    day = valid_date(int(german[3]), int(german[2]), int(german[1])) if german else None
+    if day is not None:
+        return day
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(text)
     except ValueError:
-        fail(f"--as-of {value!r} ist kein Datum im Format JJJJ-MM-TT (z. B. 2026-12-01).", 2)
+        fail(f"--as-of {value!r} ist kein gültiges Datum; erwartet TT.MM.JJJJ oder JJJJ-MM-TT "
+             "(z. B. 01.12.2026 oder 2026-12-01).", 2)
 
 
 def config_or_exit(directory: Path | None, *, need_portals: bool = True) -> Config:

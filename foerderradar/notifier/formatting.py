@@ -6,7 +6,7 @@ deadline or an amount reads.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 NBSP = "\u00a0"  # keeps "200.000 €" and "80 %" on one line in narrow mail clients
 MAX_TEXT_LABEL = 80  # a portal's free-text deadline wording is shown, but never a whole paragraph
@@ -75,3 +75,11 @@ def summary_line(new: int, changed: int, soon: int, soon_days: int) -> str:
 
 def more_label(hidden: int) -> str:
     return f"… und {hidden} {plural(hidden, 'weiterer Treffer', 'weitere Treffer')}"
+
+
+WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+
+
+def weekday_date_time(moment: datetime) -> str:
+    """``Sa 05.12.2026, 07:00 Uhr`` — German weekday, whatever the machine's locale (``%a`` is not)."""
+    return f"{WEEKDAYS_DE[moment.weekday()]} {moment:%d.%m.%Y, %H:%M} Uhr"
