@@ -25,7 +25,6 @@ MEASURES = CITY + "measures:\n  - {id: breitband, title: Glasfaser im Gewerbegeb
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", url)
-    monkeypatch.setenv("COLUMNS", "200")  # rich tables on one line per row
     store = Store(url)
     store.upsert_call(FundingCall.model_validate({
         "source": "nrw", "source_id": "glasfaser", "url": "https://www.example.org/glasfaser",

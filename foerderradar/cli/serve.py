@@ -47,7 +47,7 @@ def status(config: ConfigOpt = None) -> None:
         rows = guarded(lambda: job_status(cfg, store))
     table = Table(title="Zeitplan", title_justify="left")
     for col in ("Job", "Zeitplan", "nächster Lauf", "letzter Lauf", "Ergebnis"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col == "nächster Lauf")  # a date and time read as one
     names = {"crawl": "Abruf + Abgleich", "digest": "Wochenbericht"}
     for row in rows:
         last = row.last
