@@ -4,7 +4,6 @@ failed work — instead of a traceback."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -14,7 +13,7 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
-from foerderradar.german.dates import valid_date
+from foerderradar.german.dates import parse_day
 from foerderradar.settings import Config, ConfigError, UnknownKommune, load_config
 from foerderradar.storage import Store, StoreError
 
@@ -45,7 +44,7 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="Stichtag TT.MM.JJJJ oder JJJJ-MM-TT statt heute (für reproduzierbare Berichte)."),
 ]
-_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+
 
 T = TypeVar("T")
 
@@ -67,16 +66,11 @@ def parse_as_of(value: str | None) -> date:
     """``--as-of``: TT.MM.JJJJ (as people write dates here) or JJJJ-MM-TT (as scripts do)."""
     if value is None:
         return date.today()
-    text = value.strip()
-    german = _GERMAN_DATE.fullmatch(text)
-    day = valid_date(int(german[3]), int(german[2]), int(german[1])) if german else None
-    if day is not None:
-        return day
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
+    day = parse_day(value)
+    if day is None:
         fail(f"--as-of {value!r} ist kein gültiges Datum; erwartet TT.MM.JJJJ oder JJJJ-MM-TT "
              "(z. B. 01.12.2026 oder 2026-12-01).", 2)
+    return day
 
 
 def config_or_exit(directory: Path | None, *, need_portals: bool = True) -> Config:

@@ -189,4 +189,20 @@ def parse_german_date(text: str, reference: date | None = None) -> date | None:
     return hits[0].day if hits else None
 
 
-__all__ = ["MONTHS", "DateHit", "find_dates", "parse_german_date", "valid_date"]
+_DAY_GERMAN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_DAY_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_day(text: str) -> date | None:
+    """A day a person typed (``--as-of``, a form's date field): TT.MM.JJJJ or JJJJ-MM-TT, nothing
+    else; None when neither or no such day (32.12.2026, 29.02.2026). Unlike :func:`parse_german_date`
+    it reads no date out of prose: the whole input must be the date."""
+    text = text.strip()
+    if found := _DAY_GERMAN.fullmatch(text):
+        return valid_date(int(found[3]), int(found[2]), int(found[1]))
+    if found := _DAY_ISO.fullmatch(text):
+        return valid_date(int(found[1]), int(found[2]), int(found[3]))
+    return None
+
+
+__all__ = ["MONTHS", "DateHit", "find_dates", "parse_day", "parse_german_date", "valid_date"]

@@ -11,13 +11,13 @@ search should find a call whatever it was marked, and say why it fits.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import cast
 
 from flask import Blueprint, render_template, request
 
+from foerderradar.german.dates import parse_day
 from foerderradar.jobs import match_stored_calls
 from foerderradar.storage.search import (
     LEVELS,
@@ -37,8 +37,6 @@ bp = Blueprint("search", __name__)
 PER_PAGE = 50
 MAX_QUERY = 200  # characters of free text read (storage reads at most ten words of it anyway)
 STATUS_LABELS = {"open": "offen", "upcoming": "demnächst", "closed": "geschlossen"}
-_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # The form's fields, in the order of the address (links to other pages keep every one of them).
 FIELDS = ("q", "ebene", "status", "frist_bis", "portal", "massnahme", "nur_treffer")
 
@@ -56,21 +54,6 @@ class Result:
     call: CallRecord
     status: str
     measures: list[str]  # titles of the open measures whose verdicts it has
-
-
-def parse_date(text: str) -> date | None:
-    """TT.MM.JJJJ or JJJJ-MM-TT; None when neither, or no such day (32.13.2026)."""
-    text = text.strip()
-    found = _GERMAN_DATE.fullmatch(text)
-    parts = (found.group(3), found.group(2), found.group(1)) if found else None
-    if parts is None and (iso := _ISO_DATE.fullmatch(text)):
-        parts = (iso.group(1), iso.group(2), iso.group(3))
-    if parts is None:
-        return None
-    try:
-        return date(int(parts[0]), int(parts[1]), int(parts[2]))
-    except ValueError:
-        return None
 
 
 def _page(value: str | None) -> int:
@@ -93,7 +76,7 @@ def read_form(values: dict[str, str], today: date, sources: list[str], measures:
         form.errors["status"] = "Diesen Status gibt es nicht. Bitte offen, demnächst oder geschlossen wählen."
     until = None
     if values["frist_bis"].strip():
-        until = parse_date(values["frist_bis"])
+        until = parse_day(values["frist_bis"])
         if until is None:
             form.errors["frist_bis"] = (f"„{values['frist_bis'][:40]}“ ist kein gültiges Datum. "
                                         "Bitte als TT.MM.JJJJ angeben, z. B. 31.12.2026.")

@@ -18,7 +18,7 @@ import pytest
 
 import foerderradar.german
 from foerderradar.german.applicants import applicants_in_text, mentioned_types
-from foerderradar.german.dates import find_dates, parse_german_date
+from foerderradar.german.dates import find_dates, parse_day, parse_german_date
 from foerderradar.german.fold import cues, fold, spell_out
 from foerderradar.german.numbers import AMOUNT_PATTERNS, PERCENT, amount_value, parse_number, percent_value
 from foerderradar.german.status import (
@@ -398,3 +398,17 @@ def test_the_package_imports_only_the_standard_library_and_the_model(module: str
         and name not in ("foerderradar.model",) and not name.startswith("foerderradar.german")
     ]  # fmt: skip
     assert outside == []
+
+
+# What a person types as a day (--as-of, the search form's "Frist bis"): the whole input, two forms.
+DAYS_TYPED = [
+    ("01.12.2026", date(2026, 12, 1)), ("1.2.2027", date(2027, 2, 1)), (" 2026-12-01 ", date(2026, 12, 1)),
+    ("29.02.2028", date(2028, 2, 29)),
+    ("29.02.2026", None), ("32.12.2026", None), ("2026-13-01", None), ("1.12.26", None), ("12/01/2026", None),
+    ("am 01.12.2026", None), ("morgen", None), ("", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), DAYS_TYPED)
+def test_parse_day_reads_a_typed_day_and_nothing_else(text: str, expected: date | None) -> None:
+    assert parse_day(text) == expected
