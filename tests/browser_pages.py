@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ import pytest
 from web_site import PASSWORD, Site
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -57,6 +57,26 @@ def sign_in(page: Page, live: Site, email: str, password: str = PASSWORD) -> Non
     page.get_by_label("Passwort").fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Anmelden").click()
+
+
+@contextmanager
+def page_opener(browser: Browser, live: Site, timeout_ms: int = 10_000) -> Iterator[Callable[[str], Page]]:
+    """``new(user)``: a page in a fresh browser context (own cookies), signed in through the form."""
+    contexts: list[BrowserContext] = []
+
+    def new(user: str) -> Page:
+        context = browser.new_context(locale="de-DE")
+        context.set_default_timeout(timeout_ms)
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, live, user)
+        return page
+
+    try:
+        yield new
+    finally:
+        for context in contexts:
+            context.close()
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:

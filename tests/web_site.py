@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from foerderradar.storage.tables import AuditEntry, MarkRecord
 from foerderradar.web import users
 from foerderradar.web.app import create_app
 from foerderradar.web.server import WebServer
+from foerderradar.web.users import Role
 
 SECRET = "test-secret-" + "x" * 40
 PASSWORD = "richtig-langes-passwort"
@@ -93,17 +95,33 @@ class Site:
             return list(session.exec(select(AuditEntry).order_by(AuditEntry.id)).all())  # type: ignore[arg-type]
 
 
-def serve(tmp_path: Path, db_url: str, toml: str = "[digest]\nmin_score = 1\n") -> Iterator[Site]:
-    cfg = load_config(config_dir(tmp_path, toml), need_portals=False)
+# The accounts of the test world: e-mail → (role, municipalities).
+ACCOUNTS: dict[str, tuple[Role, list[str]]] = {
+    VERL_DM: ("manager", ["verl"]), SHS_DM: ("manager", [SHS_SLUG]), ADMIN: ("admin", []),
+}  # fmt: skip
+
+
+@contextmanager
+def running(directory: Path, db_url: str, accounts: dict[str, tuple[Role, list[str]]],
+            *, calls: bool = True) -> Iterator[Site]:
+    """The web app for the config in ``directory`` on 127.0.0.1, with these accounts and (``calls``)
+    the stored calls of CALLS — what every web test, over HTTP or in the browser, talks to."""
+    cfg = load_config(directory, need_portals=False)
     store = Store(db_url)
-    store.upsert_calls([make_call(*c) for c in CALLS], now=T)
-    users.add_user(store, VERL_DM, PASSWORD, "manager", ["verl"])
-    users.add_user(store, SHS_DM, PASSWORD, "manager", [SHS_SLUG])
-    users.add_user(store, ADMIN, PASSWORD, "admin", [])
-    app = create_app(cfg, db_url, SECRET, store=store)
-    with WebServer(app, "127.0.0.1", 0) as server:
-        yield Site(server.base_url, store, cfg)
-    store.close()
+    if calls:
+        store.upsert_calls([make_call(*c) for c in CALLS], now=T)
+    for email, (role, kommunen) in accounts.items():
+        users.add_user(store, email, PASSWORD, role, kommunen)
+    try:
+        with WebServer(create_app(cfg, db_url, SECRET, store=store), "127.0.0.1", 0) as server:
+            yield Site(server.base_url, store, cfg)
+    finally:
+        store.close()
+
+
+def serve(tmp_path: Path, db_url: str, toml: str = "[digest]\nmin_score = 1\n") -> Iterator[Site]:
+    with running(config_dir(tmp_path, toml), db_url, ACCOUNTS) as site:
+        yield site
 
 
 def browser() -> requests.Session:

@@ -18,16 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from browser_pages import axe_violations, describe, sign_in
-from web_site import ADMIN, CALLS, PASSWORD, SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, T, config_dir, make_call
+from web_site import ACCOUNTS, ADMIN, PASSWORD, SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, config_dir, running
 
 from foerderradar import signing as links
 from foerderradar.jobs import run_digest
-from foerderradar.settings import load_config
-from foerderradar.storage import Store
-from foerderradar.web import users
-from foerderradar.web.app import create_app
 from foerderradar.web.context import derive_key
-from foerderradar.web.server import WebServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -52,18 +47,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("browser")
     directory = config_dir(tmp)
     (directory / "kommunen" / f"{LEER_SLUG}.yaml").write_text(LEER, encoding="utf-8")
-    cfg = load_config(directory, need_portals=False)
-    db_url = f"sqlite:///{tmp / 'web.db'}"
-    store = Store(db_url)
-    store.upsert_calls([make_call(*c) for c in CALLS], now=T)
-    users.add_user(store, VERL_DM, PASSWORD, "manager", ["verl"])
-    users.add_user(store, SHS_DM, PASSWORD, "manager", [SHS_SLUG])
-    users.add_user(store, LEER_DM, PASSWORD, "manager", [LEER_SLUG])
-    users.add_user(store, ADMIN, PASSWORD, "admin", [])
-    app = create_app(cfg, db_url, SECRET, store=store)
-    with WebServer(app, "127.0.0.1", 0) as server:
-        yield Site(server.base_url, store, cfg)
-    store.close()
+    with running(directory, f"sqlite:///{tmp / 'web.db'}", {**ACCOUNTS, LEER_DM: ("manager", [LEER_SLUG])}) as site:
+        yield site
 
 
 @pytest.fixture(scope="module")

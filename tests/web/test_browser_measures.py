@@ -13,17 +13,11 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser_pages import axe_violations, describe, sign_in
-from web_site import CALLS, PASSWORD, SECRET, SHS_DM, SHS_SLUG, VERL_DM, Site, T, config_dir, make_call
-
-from foerderradar.settings import load_config
-from foerderradar.storage import Store
-from foerderradar.web import users
-from foerderradar.web.app import create_app
-from foerderradar.web.server import WebServer
+from browser_pages import axe_violations, describe, page_opener, sign_in
+from web_site import ACCOUNTS, SHS_DM, SHS_SLUG, VERL_DM, Site, config_dir, running
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -32,34 +26,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """Verl and Schloß Holte-Stukenbrock, on SQLite, with the stored calls of the HTTP tests."""
     tmp = tmp_path_factory.mktemp("browser-measures")
-    cfg = load_config(config_dir(tmp), need_portals=False)
-    db_url = f"sqlite:///{tmp / 'web.db'}"
-    store = Store(db_url)
-    store.upsert_calls([make_call(*c) for c in CALLS], now=T)
-    users.add_user(store, VERL_DM, PASSWORD, "manager", ["verl"])
-    users.add_user(store, SHS_DM, PASSWORD, "manager", [SHS_SLUG])
-    app = create_app(cfg, db_url, SECRET, store=store)
-    with WebServer(app, "127.0.0.1", 0) as server:
-        yield Site(server.base_url, store, cfg)
-    store.close()
+    with running(config_dir(tmp), f"sqlite:///{tmp / 'web.db'}",
+                 {email: ACCOUNTS[email] for email in (VERL_DM, SHS_DM)}) as site:
+        yield site
 
 
 @pytest.fixture
 def open_page(chromium_browser: Browser, live: Site) -> Iterator[Callable[[str], Page]]:
     """``open_page(user)``: a page in a fresh browser context (own cookies), signed in as ``user``."""
-    contexts: list[BrowserContext] = []
-
-    def new(user: str) -> Page:
-        context = chromium_browser.new_context(locale="de-DE")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        sign_in(page, live, user)
-        return page
-
-    yield new
-    for context in contexts:
-        context.close()
+    with page_opener(chromium_browser, live) as new:
+        yield new
 
 
 def test_a_manager_edits_a_measure_and_sees_it_in_the_list_and_the_preview(

@@ -16,19 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_pages import axe_violations, describe
-from web_site import ADMIN, PASSWORD, Site, config_dir
+from browser_pages import axe_violations, describe, page_opener
+from web_site import ADMIN, Site, config_dir, running
 
 from foerderradar.fixture_server import FixtureServer
-from foerderradar.settings import load_config
-from foerderradar.storage import Store
 from foerderradar.storage.store import RunStats
-from foerderradar.web import users
-from foerderradar.web.app import create_app
-from foerderradar.web.server import WebServer
+from foerderradar.web.users import Role
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -68,41 +64,20 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with FixtureServer(FEEDS, {"/rss/aufrufe.xml": "rss2.xml"}) as feed:
         (directory / "portals.yaml").write_text(
             PORTALS.format(feed=feed.base_url, dead=f"http://127.0.0.1:{_closed_port()}"), encoding="utf-8")
-        cfg = load_config(directory, need_portals=False)
-        db_url = f"sqlite:///{tmp / 'web.db'}"
-        store = Store(db_url)
-        users.add_user(store, IT, PASSWORD, "it", ["verl"])
-        users.add_user(store, ADMIN, PASSWORD, "admin", [])
-        for portal, ok, items, message in [("land", True, 3, None), ("land", False, 0, "Verbindung abgelehnt"),
-                                           ("tot", False, 0, "HTTP 404")]:
-            run_id = store.start_run(portal)
-            store.finish_run(run_id, RunStats(items=items, errors=0 if ok else 1), ok=ok, message=message)
-        app = create_app(cfg, db_url, "test-secret-" + "x" * 40, store=store)
-        with WebServer(app, "127.0.0.1", 0) as server:
-            yield Site(server.base_url, store, cfg)
-        store.close()
+        accounts: dict[str, tuple[Role, list[str]]] = {IT: ("it", ["verl"]), ADMIN: ("admin", [])}
+        with running(directory, f"sqlite:///{tmp / 'web.db'}", accounts, calls=False) as site:
+            for portal, ok, items, message in [("land", True, 3, None), ("land", False, 0, "Verbindung abgelehnt"),
+                                               ("tot", False, 0, "HTTP 404")]:
+                run_id = site.store.start_run(portal)
+                site.store.finish_run(run_id, RunStats(items=items, errors=0 if ok else 1), ok=ok, message=message)
+            yield site
 
 
 @pytest.fixture
 def open_page(chromium_browser: Browser, live: Site) -> Iterator[Callable[[str], Page]]:
     """A page in a fresh browser context, signed in through the form as ``user``."""
-    contexts: list[BrowserContext] = []
-
-    def new(user: str) -> Page:
-        context = chromium_browser.new_context(locale="de-DE")
-        context.set_default_timeout(90_000)  # a check waits for the crawl's worker process
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(live.url("/login"))
-        page.get_by_label("E-Mail-Adresse").fill(user)
-        page.get_by_label("Passwort").fill(PASSWORD)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Anmelden").click()
-        return page
-
-    yield new
-    for context in contexts:
-        context.close()
+    with page_opener(chromium_browser, live, timeout_ms=90_000) as new:  # a check waits for its worker
+        yield new
 
 
 def assert_accessible(page: Page, name: str) -> None:
