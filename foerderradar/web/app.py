@@ -13,6 +13,7 @@ from flask import Flask, Response, render_template
 from werkzeug.exceptions import HTTPException
 
 from foerderradar.matcher.report import STATUS_DE
+from foerderradar.notifier import formatting as fmt
 from foerderradar.output_safety import safe_url
 from foerderradar.settings import Config
 from foerderradar.storage import Store
@@ -61,7 +62,8 @@ def create_app(
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.register_error_handler(HTTPException, _error)
     app.jinja_env.filters.update(safe_url=safe_url, datum=_datum, status_de=lambda s: STATUS_DE.get(s, s),
-                                 mark_de=lambda m: MARK_LABELS.get(m, m), role_de=lambda r: ROLE_LABELS.get(r, r))
+                                 mark_de=lambda m: MARK_LABELS.get(m, m), tage=fmt.days_left_label,
+                                 role_de=lambda r: ROLE_LABELS.get(r, r))
     app.jinja_env.globals.update(csrf_token=auth.csrf_token, config_problems=lambda: state().problems)
     return app
 

@@ -9,6 +9,7 @@ Call ids hold ``:`` and ``/`` (``nrw:foerderdatenbank/…``): the route takes th
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -166,14 +167,6 @@ def due_calls(cfg: Config, today: date, days: int) -> tuple[list[Due], list[Due]
     store = state().store
     found = match_stored_calls(store, cfg, today, min_score=cfg.settings.digest.min_score)
     titles = {m.id: m.title for m in cfg.measures.measures}
-    last = today + timedelta(days=days)
-    soon: dict[str, Due] = {}
-    for match in found.matches:
-        if match.deadline is None or not today <= match.deadline <= last:
-            continue
-        entry = soon.setdefault(match.call_id, Due(match.call_id, match.title, match.deadline,
-                                                   (match.deadline - today).days, []))
-        entry.measures.append(titles.get(match.measure_id, match.measure_id))
     records = store.calls_by_id({a.call_id for a in found.applications})
     running = []
     for application in found.applications:
@@ -182,7 +175,21 @@ def due_calls(cfg: Config, today: date, days: int) -> tuple[list[Due], list[Due]
             left = (record.deadline - today).days if record.deadline else None
             running.append(Due(record.id, record.title, record.deadline, left,
                                [titles.get(application.measure_id, application.measure_id)], application.note))
-    return sorted(soon.values(), key=_by_deadline), sorted(running, key=_by_deadline)
+    return due_within(found.matches, titles, today, days), sorted(running, key=_by_deadline)
+
+
+def due_within(matches: Iterable[Match], titles: Mapping[str, str], today: date, days: int) -> list[Due]:
+    """The matched calls whose deadline is today or within ``days``, by deadline — one entry per
+    call with every measure it fits (``titles``: measure id → title). Fristen and Übersicht."""
+    last = today + timedelta(days=days)
+    soon: dict[str, Due] = {}
+    for match in matches:
+        if match.deadline is None or not today <= match.deadline <= last:
+            continue
+        entry = soon.setdefault(match.call_id, Due(match.call_id, match.title, match.deadline,
+                                                   (match.deadline - today).days, []))
+        entry.measures.append(titles.get(match.measure_id, match.measure_id))
+    return sorted(soon.values(), key=_by_deadline)
 
 
 def _by_deadline(due: Due) -> tuple[bool, date, str]:

@@ -15,11 +15,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from foerderradar.jobs import match_stored_calls
 from foerderradar.matcher.apply_marks import Application
 from foerderradar.model import Mark, Match
-from foerderradar.notifier import formatting as fmt
 from foerderradar.settings import Measure
 from foerderradar.storage.marks import all_marks
 from foerderradar.storage.tables import CallRecord
 from foerderradar.web.auth import kommune_or_404, visible_kommunen
+from foerderradar.web.calls import due_within
 from foerderradar.web.context import state
 
 bp = Blueprint("pages", __name__)
@@ -30,13 +30,12 @@ SOON_DAYS = 30  # "deadlines in the next 30 days" (the Fristen page has 90)
 
 @dataclass(frozen=True)
 class WeekItem:
-    """One call in the "Diese Woche" box: what happened (or how long is left), and the measures it fits."""
+    """One call new or changed this week, and the measures it fits."""
 
     call_id: str
     title: str
-    label: str  # "neu", "geändert", or "Frist 31.12.2026 (noch 12 Tage)"
+    label: str  # "neu" or "geändert"
     measures: list[str] = field(default_factory=list)
-    deadline: date | None = None
 
 
 def state_of(record: CallRecord | None, since: datetime) -> str | None:
@@ -50,22 +49,17 @@ def state_of(record: CallRecord | None, since: datetime) -> str | None:
     return None
 
 
-def this_week(
+def new_or_changed(
     matches: list[Match], records: Mapping[str, CallRecord], titles: Mapping[str, str], today: date
-) -> tuple[list[WeekItem], list[WeekItem]]:
-    """(new or changed since a week ago, due within SOON_DAYS by deadline) — one item per call."""
+) -> list[WeekItem]:
+    """The calls first seen or changed in the last WEEK_DAYS — one item per call with every measure it fits."""
     since = datetime.combine(today - timedelta(days=WEEK_DAYS), time.min, tzinfo=UTC)
     fresh: dict[str, WeekItem] = {}
-    due: dict[str, WeekItem] = {}
     for match in matches:
-        measure = titles.get(match.measure_id, match.measure_id)
         if (label := state_of(records.get(match.call_id), since)) is not None:
-            fresh.setdefault(match.call_id, WeekItem(match.call_id, match.title, label)).measures.append(measure)
-        if match.deadline is not None and 0 <= (left := (match.deadline - today).days) <= SOON_DAYS:
-            when = f"Frist {fmt.german_date(match.deadline)} ({fmt.days_left_label(left)})"
-            item = due.setdefault(match.call_id, WeekItem(match.call_id, match.title, when, deadline=match.deadline))
-            item.measures.append(measure)
-    return list(fresh.values()), sorted(due.values(), key=lambda item: (item.deadline or date.max, item.title))
+            item = fresh.setdefault(match.call_id, WeekItem(match.call_id, match.title, label))
+            item.measures.append(titles.get(match.measure_id, match.measure_id))
+    return list(fresh.values())
 
 
 @dataclass(frozen=True)
@@ -96,7 +90,9 @@ def uebersicht(slug: str) -> str:
     marks = all_marks(store, cfg.kommune)
     records = store.calls_by_id({m.call_id for m in found.matches} | {a.call_id for a in found.applications})
     titles = {a.call_id: (r.title if (r := records.get(a.call_id)) else a.call_id) for a in found.applications}
-    fresh, due = this_week(found.matches, records, {m.id: m.title for m in cfg.measures.measures}, state().today())
+    measure_titles = {m.id: m.title for m in cfg.measures.measures}
+    fresh = new_or_changed(found.matches, records, measure_titles, state().today())
+    due = due_within(found.matches, measure_titles, state().today(), SOON_DAYS)
     blocks = [
         MeasureBlock(
             measure,
