@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from foerderradar.config_messages import cron_detail, not_one_of, toml_problem, unreadable
 
@@ -71,8 +71,10 @@ class PortalsFile(_Strict):
 
 class DigestSettings(_Strict):
     recipients: list[str] = Field(default_factory=list)
-    subject: str = "Förderradar: {new} neue Treffer – {period}"
+    subject: str = "Förderradar: {treffer} – {woche}"
     min_score: float = Field(default=30, ge=0, le=100)
+    # Where a match counts as "stark" in the digest (full card) rather than "möglich" (compact card).
+    strong_score: float = Field(default=60, ge=0, le=100)
     soon_days: int = Field(default=14, ge=1)
     max_per_measure: int = Field(default=10, ge=1)
     # The listed deadlines as a calendar file attached to every digest (fristen-<period>.ics).
@@ -88,6 +90,15 @@ class DigestSettings(_Strict):
         if not re.match(r"^(mailto:[^@\s<>]+@[^\s<>]+|https://[^\s<>]+)$", value):
             raise ValueError(f"{value!r} ist weder mailto:adresse@kommune.de noch eine https://-Adresse")
         return value
+
+    @model_validator(mode="after")
+    def _bands(self) -> DigestSettings:
+        if self.strong_score < self.min_score:
+            raise ValueError(
+                f"strong_score ({self.strong_score:g}) liegt unter min_score ({self.min_score:g}); "
+                "„stark“ muss bei min_score oder darüber beginnen"
+            )
+        return self
 
 
 class MailSettings(_Strict):

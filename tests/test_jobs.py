@@ -135,8 +135,11 @@ def shown_by_digest(cfg_dir: Path, tmp_path: Path, store: Store) -> Shown:
                                       "--config", str(cfg_dir)])
     assert result.exit_code == 0, result.output
     text = (tmp_path / "prev" / "digest.txt").read_text(encoding="utf-8")
+    # The cards: after the "Diese Woche" box (which names running applications), before the portals.
+    box = text.split("== Portale ==")[0].split("== Diese Woche ==")[1]
+    cards = box.partition("\n== ")[2]
     return Shown({f"nrw:{sid}" for sid, title, *_ in [*CALLS, ("alt", "Glasfaser und Gigabit für alle", "", {})]
-                  if title in text.split("Laufende Anträge")[0]}, text)
+                  if title in cards}, text)
 
 
 def shown_by_feed(cfg_dir: Path, tmp_path: Path, store: Store) -> Shown:

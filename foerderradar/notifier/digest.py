@@ -15,6 +15,7 @@ from foerderradar.health import PortalHealth
 from foerderradar.matcher.apply_marks import Application
 from foerderradar.model import Match
 from foerderradar.notifier import formatting as fmt
+from foerderradar.notifier.cards import Card, Layout, build_cards
 from foerderradar.notifier.changes import describe as describe_changes
 from foerderradar.notifier.ics import Deadline
 from foerderradar.settings import Config, Measure
@@ -67,6 +68,9 @@ class DigestItem:
     also: tuple[SourceLink, ...] = ()  # the programme's pages on other portals
     changes: tuple[str, ...] = ()  # what an amendment changed, in German (see notifier/changes.py)
     actions: tuple[Action, ...] = ()  # feedback links (with a web app address), see Action
+    what: str | None = None  # one sentence of what the programme funds (its summary's first)
+    funding_kind: str | None = None  # "Zuschuss", "Darlehen", … (the first funding type)
+    short_id: str = ""  # the call's human id (contract: "Human call ids"), empty where not stored
 
     @property
     def is_new(self) -> bool:
@@ -124,6 +128,20 @@ class ApplicationItem:
 
 
 @dataclass(frozen=True)
+class SoonLine:
+    """A deadline named in the "Diese Woche" box."""
+
+    title: str  # no link: the call's card below carries it
+    deadline_label: str
+    days_left: int
+    context: str  # the measure it fits best
+
+    @property
+    def days_left_label(self) -> str | None:
+        return fmt.days_left_label(self.days_left)
+
+
+@dataclass(frozen=True)
 class HealthLine:
     """A portal with a problem, as the digest lists it (the digital manager should know that a
     source went quiet; city IT gets the details by `portals list` or the alert mail)."""
@@ -153,6 +171,97 @@ class Digest:
     applications: tuple[ApplicationItem, ...] = ()  # "laufende Anträge", nearest deadline first
     portals_checked: int = 0  # how many portals the health section speaks for
     calls_checked: int = 0  # stored calls the matcher saw: "nothing new" is then a finding, not silence
+    # What the reader sees: one card per programme (notifier/cards.py), built from ``sections``.
+    cards: tuple[Card, ...] = ()
+    strong_score: float = 60  # [digest] strong_score: where "stark" begins
+    min_score: float = 30  # [digest] min_score: where "möglich" begins
+
+    @property
+    def new_label(self) -> str:
+        """"1 neuer Treffer" / "3 neue Treffer" / "keine neuen Treffer" (the subject's {treffer})."""
+        if not self.new_count:
+            return "keine neuen Treffer"
+        return f"{self.new_count} {fmt.plural(self.new_count, 'neuer Treffer', 'neue Treffer')}"
+
+    @property
+    def week_label(self) -> str:
+        return fmt.week_label(self.as_of)
+
+    def _laid_out(self, layout: Layout) -> tuple[Card, ...]:
+        return tuple(card for card in self.cards if card.layout == layout)
+
+    @property
+    def full_cards(self) -> tuple[Card, ...]:
+        return self._laid_out("full")
+
+    @property
+    def compact_cards(self) -> tuple[Card, ...]:
+        return self._laid_out("compact")
+
+    @property
+    def line_cards(self) -> tuple[Card, ...]:
+        return self._laid_out("line")
+
+    @property
+    def hidden_count(self) -> int:
+        return len(self._laid_out("hidden"))
+
+    @property
+    def hidden_label(self) -> str | None:
+        n = self.hidden_count
+        if not n:
+            return None
+        return (f"{n} {fmt.plural(n, 'weiterer möglicher Treffer', 'weitere mögliche Treffer')} "
+                "ohne Änderung seit dem letzten Bericht")
+
+    @property
+    def top_new(self) -> tuple[Card, ...]:
+        """The strongest new programmes, named in the "Diese Woche" box."""
+        return tuple(card for card in self.cards if card.is_new and card.band == "stark")[:3]
+
+    @property
+    def changed_cards(self) -> tuple[Card, ...]:
+        return tuple(card for card in self.cards if card.is_changed)
+
+    @property
+    def soon(self) -> tuple[SoonLine, ...]:
+        """The matched calls' deadlines within ``soon_days``, by name (running applications have their
+        own list in the box, with their deadline; a call with a running application is not repeated)."""
+        running = {app.call_id for app in self.applications}
+        lines = [
+            SoonLine(card.title, card.deadline_label, card.days_left or 0, card.measures[0].title)
+            for card in self.cards
+            if card.deadline_soon and card.call_id not in running
+        ]
+        return tuple(sorted(lines, key=lambda line: (line.days_left, line.title)))
+
+    @property
+    def soon_applications(self) -> frozenset[str]:
+        """Running applications whose deadline is within ``soon_days`` (shown in red)."""
+        return frozenset(a.call_id for a in self.applications
+                         if a.days_left is not None and 0 <= a.days_left <= self.soon_days)
+
+    @property
+    def quiet_measures(self) -> tuple[str, ...]:
+        """Measures without any match this week: one line, not an empty heading each."""
+        return tuple(section.title for section in self.sections if not section.items)
+
+    @property
+    def capped_sections(self) -> tuple[MeasureSection, ...]:
+        return tuple(section for section in self.sections if section.hidden)
+
+    @property
+    def band_note(self) -> str:
+        strong = round(self.strong_score)
+        return (f"Stark: Titel oder Text nennen, worum es in der Maßnahme geht (Passung ab {strong}/100); "
+                f"möglich: berührt die Maßnahme ({round(self.min_score)}–{strong - 1}/100). "
+                "Die Antragsberechtigung ist bei allen Treffern geprüft.")
+
+    @property
+    def preheader(self) -> str:
+        """The line mail clients show beside the subject: the summary and the first name worth it."""
+        first = self.soon[0].title if self.soon else (self.top_new[0].title if self.top_new else None)
+        return self.summary + (f". {first}" if first else ".")
 
     @property
     def summary(self) -> str:
@@ -259,6 +368,8 @@ def build_item(
     amount = next((r.max_amount_eur for r in group if r.max_amount_eur is not None), None)
     body = next((r.funding_body for r in group if r.funding_body), None)
     deadline_text = next((r.deadline_text for r in group if r.deadline_text), None)
+    what = next((s for r in group if (s := fmt.first_sentence(r.summary or r.description))), None)
+    kinds = next((r.funding_type for r in group if r.funding_type), None) or []
     return DigestItem(
         call_id=match.call_id,
         title=match.title,
@@ -276,6 +387,9 @@ def build_item(
         also=tuple(SourceLink(names.get(s.source, s.source), s.url) for s in match.other_pages),
         changes=item_changes(group, events or {}, since),
         actions=actions(match, links) if links is not None else (),
+        what=what,
+        funding_kind=fmt.FUNDING_TYPES_DE.get(kinds[0]) if kinds else None,
+        short_id=getattr(match, "short_id", "") or "",
     )
 
 
@@ -381,4 +495,8 @@ def build_digest(
         portals_checked=len(health),
         applications=application_items(applications, records, config, as_of),
         calls_checked=len(records) if calls_checked is None else calls_checked,
+        cards=build_cards(sections, {m.id: m.owner for m in open_measures}, settings.strong_score,
+                          kommune=config.kommune if config.several else None),
+        strong_score=settings.strong_score,
+        min_score=settings.min_score,
     )

@@ -6,6 +6,7 @@ deadline or an amount reads.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 NBSP = "\u00a0"  # keeps "200.000 €" and "80 %" on one line in narrow mail clients
@@ -83,3 +84,64 @@ WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 def weekday_date_time(moment: datetime) -> str:
     """``Sa 05.12.2026, 07:00 Uhr`` — German weekday, whatever the machine's locale (``%a`` is not)."""
     return f"{WEEKDAYS_DE[moment.weekday()]} {moment:%d.%m.%Y, %H:%M} Uhr"
+
+
+def week_label(as_of: date) -> str:
+    """``KW 49/2026`` — how German offices name a week (the ISO week, so the year may differ from
+    the calendar year in the first days of January)."""
+    year, week, _ = as_of.isocalendar()
+    return f"KW{NBSP}{week}/{year}"
+
+
+# Abbreviations whose period does not end a sentence ("bis zu 80 %, max. 200.000 €", "z. B. WLAN").
+_ABBREVIATIONS = ("z. B.", "z.B.", "u. a.", "u.a.", "bzw.", "ca.", "max.", "min.", "mind.", "Nr.", "inkl.",
+                  "ggf.", "d. h.", "i. d. R.", "sog.", "vgl.", "e.g.", "i.e.", "etc.", "Abs.", "Art.", "ff.")
+MAX_SENTENCE = 130
+
+
+def first_sentence(text: str | None, limit: int = MAX_SENTENCE) -> str | None:
+    """The first sentence of a portal's summary, for "what is funded" on a card: enough to judge a
+    card without opening the link, never a paragraph. Cut at a word boundary with "…" if the
+    sentence is longer than ``limit``."""
+    if not text:
+        return None
+    flat = " ".join(text.split())
+    end = len(flat)
+    start = 0
+    while True:
+        stop = min((i for i in (flat.find(p, start) for p in (". ", "! ", "? ")) if i >= 0), default=-1)
+        if stop < 0:
+            break
+        word = flat[:stop].rsplit(" ", 1)[-1]
+        # "z. B.", "i. d. R.", "1. Januar", "max.": a single letter, a number or a known abbreviation
+        if len(word) > 1 and not word.isdigit() and not any(flat[: stop + 1].endswith(a) for a in _ABBREVIATIONS):
+            end = stop + 1
+            break
+        start = stop + 1
+    sentence = flat[:end]
+    if len(sentence) > limit:
+        cut = sentence[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–- ")
+        sentence = cut + "…"
+    return sentence or None
+
+
+def own_share_label(rate: float) -> str | None:
+    """What the municipality pays itself at the highest rate: "Eigenanteil mind. 25 %" (none at 100 %)."""
+    share = 100 - rate
+    return None if share <= 0 else f"Eigenanteil ab {percent(share)}"
+
+
+_ACRONYM = re.compile(r"\s*\((?P<short>[A-ZÄÖÜ][A-Za-zÄÖÜäöü.]*[A-ZÄÖÜ][A-Za-zÄÖÜäöü.]*)\)$")
+
+
+def short_body(name: str) -> str:
+    """"Bundesministerium des Innern (BMI)" → "BMI": a card names the funding body in a few letters
+    when the portal gives its usual abbreviation; otherwise the name as it is."""
+    found = _ACRONYM.search(name)
+    return found.group("short") if found and " " not in found.group("short") else name
+
+
+FUNDING_TYPES_DE = {
+    "zuschuss": "Zuschuss", "darlehen": "Darlehen", "buergschaft": "Bürgschaft", "beteiligung": "Beteiligung",
+    "preis": "Preis", "beratung": "Beratung", "sonstiges": "Förderung",
+}

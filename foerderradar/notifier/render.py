@@ -19,7 +19,7 @@ from foerderradar.output_safety import one_line, safe_url
 __all__ = ["RenderedDigest", "environment", "render_digest", "render_subject"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-SUBJECT_FIELDS = ("new", "period", "city")
+SUBJECT_FIELDS = ("new", "treffer", "period", "woche", "city")
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ def _invalid_subject(template: str, exc: Exception) -> ValueError:
 
 
 def render_subject(template: str, digest: Digest) -> str:
-    """settings.digest.subject is a str.format template with {new}, {period} and {city}."""
+    """settings.digest.subject is a str.format template with {new} (a number), {treffer} ("1 neuer
+    Treffer"), {period} (ISO week, "2026-W49"), {woche} ("KW 49/2026") and {city}."""
     try:
         fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as exc:
@@ -46,7 +47,8 @@ def render_subject(template: str, digest: Digest) -> str:
             f"digest.subject: unbekannter Platzhalter {{{unknown[0]}}} in {template!r}; erlaubt sind {allowed}."
         )
     try:
-        subject = template.format(new=digest.new_count, period=digest.period, city=digest.city)
+        subject = template.format(new=digest.new_count, treffer=digest.new_label, period=digest.period,
+                                  woche=digest.week_label.replace("\u00a0", " "), city=digest.city)
     except ValueError as exc:  # a format spec that does not fit, e.g. {city:d}
         raise _invalid_subject(template, exc) from None
     return one_line(subject)

@@ -139,14 +139,17 @@ def record(call: FundingCall, first_seen: datetime, version: int = 1, changed_at
 
 
 def test_the_digest_lists_the_programme_once_with_a_link_to_each_portal(tmp_path: Path) -> None:
-    records = {MUENSTER.id: record(MUENSTER, LONG_AGO), FDB.id: record(FDB, LONG_AGO)}
+    this_week = LAST_DIGEST + timedelta(days=1)  # new: shown as a card
+    records = {MUENSTER.id: record(MUENSTER, this_week), FDB.id: record(FDB, this_week)}
     digest = build_digest(config(tmp_path), records, [grouped_match()], AS_OF, LAST_DIGEST)
     [section] = digest.sections
     [item] = section.items
     assert [(link.label, link.url) for link in item.also] == [("Förderdatenbank", FDB_URL)]
     html, text = render_html(digest), render_text(digest)
-    assert html.count(MUENSTER.title) == 1 and text.count(MUENSTER.title) == 1
-    assert f'<a href="{MUENSTER_URL}"' in html and f'<a href="{FDB_URL}"' in html and "Auch bei:" in html
+    # One card (the "Diese Woche" box may name it, without a link).
+    assert html.count(f">{MUENSTER.title}</a>") == 1 and text.count(f"] {MUENSTER.title}\n") == 1
+    assert f'<a href="{MUENSTER_URL}"' in html and f'<a href="{FDB_URL}"' in html
+    assert "auch bei Förderdatenbank</a>" in html
     assert f"Auch bei Förderdatenbank: {FDB_URL}" in text
 
 
@@ -194,7 +197,7 @@ def test_from_the_store_to_the_digest_with_the_real_matcher(tmp_path: Path, stor
     representative = MUENSTER if lead.duplicate_of == MUENSTER.id else FDB
     other = FDB if representative is MUENSTER else MUENSTER
     assert html.count(f'href="{representative.url}"') == 1 and html.count(f'href="{other.url}"') == 1
-    assert text.count(representative.title) == 1 and other.title not in text
+    assert text.count(f"] {representative.title}\n") == 1 and other.title not in text
     assert outcome.summary.startswith("1 neuer passender Förderaufruf")
     calls = [record_to_call(r) for r in store.iter_calls(representatives_only=True)]
     assert len(match_calls(calls, measures(), AS_OF, sources=store.sources())) == 1

@@ -80,9 +80,10 @@ def test_owner_gets_only_their_measure_and_the_manager_gets_all(env: Path, sqlit
     assert "bereits versendet" in again.stdout
     [manager] = smtp.inbox.to(DM)
     [owner] = smtp.inbox.to(SCHULE)
-    assert "== WLAN für alle Schulen ==" in text_of(manager)
-    assert "== Glasfaser für Gewerbegebiete ==" in text_of(manager)
-    assert "== WLAN für alle Schulen ==" in text_of(owner) and "Glasfaser für Gewerbegebiete" not in text_of(owner)
+    assert "Passt zu: WLAN für alle Schulen (" in text_of(manager)
+    assert "Passt zu: Glasfaser für Gewerbegebiete (" in text_of(manager)
+    assert "Passt zu: WLAN für alle Schulen (" in text_of(owner)
+    assert "Glasfaser für Gewerbegebiete" not in text_of(owner)
     assert "WLAN für Schulen" in text_of(owner)
 
 

@@ -150,8 +150,8 @@ def test_new_calls_first_with_badge_and_deadline(hostile_digest: Digest) -> None
     assert html.count(">NEU</span>") == 3
     assert html.index("Smarte Städte") < html.index("Gigabitförderung 2.0")  # new (70) before old (90)
     assert "28.11.2026</strong> (noch 5 Tage)" in html
-    assert "Förderquote bis zu 65\u00a0%, max. 1.000.000\u00a0€" in html
-    assert "keine Treffer" in html  # the measure without matches is listed
+    assert "bis 65\u00a0% (Eigenanteil ab 35\u00a0%), max. 1.000.000\u00a0€" in html
+    assert "Ohne Treffer: " in html  # the measure without matches is named
     assert "[NEU] Förderaufruf „Smarte Städte“ für Kommunen" in text
     assert "  Frist: 28.11.2026 (noch 5 Tage) – läuft bald ab!" in text
     assert "\n  Frist: laufend" not in text and "Frist: <i>laufend</i>" in text
@@ -174,6 +174,7 @@ def test_html_is_self_contained_for_mail_clients(hostile_digest: Digest) -> None
     [
         ("Förderradar: {new} neue Treffer – {period}", "Förderradar: 3 neue Treffer – 2026-W48"),
         ("{city}: Wochenbericht {period}", "Schloß Holte-Stukenbrock: Wochenbericht 2026-W48"),
+        ("Förderradar: {treffer} – {woche}", "Förderradar: 3 neue Treffer – KW 48/2026"),
         ("Wochenbericht", "Wochenbericht"),
         ("{new:d} neu", "3 neu"),
         ("  {new}  neu ", "3 neu"),  # stray spaces collapse

@@ -276,7 +276,7 @@ def test_preview_writes_html_text_and_eml_without_sending(
     message = email.message_from_bytes(eml.read_bytes(), policy=default_policy)
     assert isinstance(message, EmailMessage)
     assert message["To"] == PLACEHOLDER_RECIPIENT
-    assert message["Subject"] == "Förderradar: 2 neue Treffer – 2026-W48"
+    assert message["Subject"] == "Förderradar: 2 neue Treffer – KW 48/2026"
     assert text_part(message) == text.read_text(encoding="utf-8")
     assert mailserver.inbox.messages == [] and rows(store) == {}
 
@@ -313,9 +313,9 @@ def test_sending_twice_delivers_once_per_recipient(store: Store, tmp_path: Path,
         assert (row.period, row.status, row.attempts, row.last_error) == (PERIOD, "sent", 1, None)
         assert row.message_id == received["Message-ID"]
         assert row.sent_at is not None
-        assert received["Subject"] == "Förderradar: 2 neue Treffer – 2026-W48"
+        assert received["Subject"] == "Förderradar: 2 neue Treffer – KW 48/2026"
         assert "Schloß Holte-Stukenbrock" in text_part(received)
-        assert "Förderquote bis zu 90\u00a0%, max. 250.000\u00a0€" in text_part(received)
+        assert "bis 90\u00a0% (Eigenanteil ab 10\u00a0%), max. 250.000\u00a0€" in text_part(received)
     assert mailserver.inbox.to(DM)[0]["Message-ID"] != mailserver.inbox.to(IT)[0]["Message-ID"]
 
 
@@ -376,11 +376,12 @@ def test_new_is_relative_to_the_recipients_previous_digest(
     assert this_week.summary.startswith("1 neuer passender Förderaufruf")
     text = text_part(mailserver.inbox.to(DM)[-1])
     assert "[NEU] Förderaufruf „Digitale Schule“" in text
-    assert "\nGigabitförderung 2.0 – Graue Flecken\n" in text  # listed, without the badge
+    # Known and unchanged, a possible match (55/100) is counted, not shown again.
+    assert "Graue Flecken" not in text and "1 weiterer möglicher Treffer ohne Änderung" in text
     assert "seit dem letzten Bericht vom " in text
     assert [m["Subject"] for m in mailserver.inbox.to(DM)] == [
-        "Förderradar: 1 neue Treffer – 2026-W47",
-        "Förderradar: 1 neue Treffer – 2026-W48",
+        "Förderradar: 1 neuer Treffer – KW 47/2026",
+        "Förderradar: 1 neuer Treffer – KW 48/2026",
     ]
 
 
@@ -495,7 +496,7 @@ def test_preview_with_the_real_matcher(store: Store, tmp_path: Path) -> None:
     outcome = run_digest(store, cfg, AS_OF, preview_dir=tmp_path / "out")
     text = (tmp_path / "out" / "digest.txt").read_text(encoding="utf-8")
     assert outcome.period == PERIOD
-    assert "== WLAN für alle Schulen ==" in text and "Ratsinformationssystem" not in text
+    assert "Passt zu: WLAN für alle Schulen (" in text and "Ratsinformationssystem" not in text
 
 
 CONFIG_MEASURES = """\

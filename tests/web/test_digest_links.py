@@ -34,9 +34,9 @@ def preview(site: Site, tmp_path: Path, base_url: str | None) -> tuple[str, str]
 
 def item_links(page: str, title: str) -> dict[str, str]:
     """label → href of the feedback links in the HTML card of ``title``."""
-    card = page.split(title, 1)[1].split("</td>", 1)[0]
+    card = page.split(f">{title}</a>", 1)[1].split("</td>", 1)[0]
     return {html.unescape(label): html.unescape(href)
-            for href, label in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', card) if "Bewerten" in card}
+            for href, label in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', card)}
 
 
 def test_a_digest_link_confirms_and_its_post_records_that_mark(
