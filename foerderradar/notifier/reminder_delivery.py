@@ -107,7 +107,8 @@ def deliver(
         session.send(message)
     except smtp.DeliveryError as exc:
         ledger.record_failure(store, row.id, str(exc))
-        log.warning("Erinnerung %s an %s nicht versendet: %s", period, recipient, exc)
+        log.warning("Erinnerung an die Frist %s von %s an %s nicht versendet: %s", mail.deadline_label,
+                    mail.reminder.call_id, recipient, exc)
         return RecipientResult(recipient, "failed", str(exc), server_down=exc.server_down)
     ledger.mark_sent(store, row.id, str(message["Message-ID"]))
     return RecipientResult(recipient, "sent", mail.subject)
