@@ -11,6 +11,7 @@ validation, how marks apply, what runs after a crawl) cannot drift apart between
   while its inputs still hold, recomputed (and stored) when calls, measures, the day or the code
   changed; marks applied on the way out.
 - :func:`digest_inputs` / :func:`run_digest` — the weekly digest (and the feeds) on those verdicts.
+- :func:`run_reminders` — the reminder mails before the deadlines of marked calls.
 
 The surfaces print; these functions return typed results and never print.
 
@@ -42,6 +43,9 @@ from foerderradar.matcher.relevance import Corpus
 from foerderradar.model import CallSource, FundingCall, Match
 from foerderradar.notifier import smtp
 from foerderradar.notifier.alerts import send_health_alerts
+from foerderradar.notifier.reminder_delivery import ReminderOutcome, dispatch_reminders
+from foerderradar.notifier.reminder_mail import ReminderMail, build_mail
+from foerderradar.notifier.reminders import REMINDED_MARKS, CallDeadline, due_reminders
 from foerderradar.notifier.service import (
     IN_FLIGHT,
     DigestInputs,
@@ -496,16 +500,7 @@ def run_digests(
     preview goes to ``preview_dir/SLUG/``.
     """
     chosen = config.each(kommunen)
-    for one in chosen:
-        resolve_recipients(one, to, required=False)  # an invalid address stops the run before any mail
-    if send and not to:
-        silent = [one for one in chosen if not resolve_recipients(one, None, required=False)]
-        if silent:
-            files = ", ".join(str(_profile_path(one)) for one in silent)
-            raise ValueError(
-                f"Keine Empfänger für {', '.join(one.kommune for one in silent)}: digest.recipients in {files} "
-                "eintragen oder --to ADRESSE angeben."
-            )
+    check_recipients(chosen, to, send=send)
     calls = StoredCalls(store)
     outcomes = []
     with smtp.Session(config.settings.mail) as session:  # one connection for all (opened on the first mail)
@@ -516,5 +511,78 @@ def run_digests(
     return outcomes
 
 
+def check_recipients(
+    chosen: Sequence[Config], to: list[str] | None = None, *, send: bool, offer_to: bool = True
+) -> None:
+    """Before anything is sent: every address valid, and — when sending to the configured recipients —
+    every municipality has one (ValueError naming their profiles, German; ``offer_to``: the command
+    has ``--to``)."""
+    for one in chosen:
+        resolve_recipients(one, to, required=False)  # an invalid address stops the run before any mail
+    if send and not to:
+        silent = [one for one in chosen if not resolve_recipients(one, None, required=False)]
+        if silent:
+            files = ", ".join(str(_profile_path(one)) for one in silent)
+            hint = " oder --to ADRESSE angeben" if offer_to else ""
+            raise ValueError(
+                f"Keine Empfänger für {', '.join(one.kommune for one in silent)}: digest.recipients in {files} "
+                f"eintragen{hint}."
+            )
+
+
+def addressed_kommunen(config: Config) -> list[str]:
+    """The municipalities with someone to mail (digest recipients or measure owners): what a
+    scheduled run sends to, without failing every day for a town that has not set its recipients."""
+    return [one.kommune for one in config.each() if resolve_recipients(one, None, required=False)]
+
+
 def _profile_path(config: Config) -> Path:
     return next(k.path for k in config.kommunen if k.slug == config.kommune)
+
+
+# -- reminders before deadlines ---------------------------------------------------------------------
+
+
+def due_reminder_mails(store: Store, config: Config, as_of: date) -> list[ReminderMail]:
+    """The reminders due on ``as_of`` for the municipality ``config`` speaks for, as mails.
+    ``notifier/reminders.py`` decides which; here only what it decides on is loaded: the
+    municipality's marks, the marked calls' deadlines, its measures that are not done."""
+    steps = config.settings.reminders.steps
+    if not steps:
+        return []
+    marks = [m for m in all_marks(store, config.kommune) if m.mark in REMINDED_MARKS]
+    records = store.calls_by_id({m.call_id for m in marks})
+    calls = {call_id: CallDeadline(r.deadline, r.status == "closed") for call_id, r in records.items()}
+    measures = {m.id: m.title for m in config.measures.measures if m.status != "done"}
+    due = due_reminders(config.kommune, marks, calls, measures, as_of, steps)
+    links = feedback_links(config.settings.web.base_url, config.kommune) if due else None
+    return [build_mail(config, r, records[r.call_id], measures[r.measure_id], as_of, links) for r in due]
+
+
+def run_reminders(
+    store: Store,
+    config: Config,
+    as_of: date,
+    kommunen: Sequence[str] = (),
+    *,
+    preview_dir: Path | None = None,
+    send: bool = False,
+) -> list[tuple[Config, ReminderOutcome]]:
+    """Every municipality's reminders due on ``as_of`` (``kommunen``: only those): preview and/or
+    send, each reminder at most once per recipient (``notifier/reminder_delivery.py``), over one
+    mail connection. Its recipients get only its own reminders.
+
+    Checked before anything is sent, as for the digest: unknown slugs (UnknownKommune), invalid
+    addresses and, when sending, municipalities without any recipient (ValueError). With several
+    municipalities a preview goes to ``preview_dir/SLUG/``.
+    """
+    chosen = config.each(kommunen)
+    check_recipients(chosen, send=send, offer_to=False)
+    outcomes = []
+    with smtp.Session(config.settings.mail) as session:  # opened on the first mail, if any
+        for one in chosen:
+            where = preview_dir / one.kommune if preview_dir is not None and config.several else preview_dir
+            mails = due_reminder_mails(store, one, as_of)
+            outcomes.append((one, dispatch_reminders(store, one, mails, preview_dir=where, send=send,
+                                                     session=session)))
+    return outcomes

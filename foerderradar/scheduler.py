@@ -3,7 +3,8 @@
 APScheduler 3 with its job store in the same database as the calls, so a restarted (or moved)
 service keeps its schedule. ``coalesce`` plus a misfire grace time means a machine that slept
 through several runs catches up once, not several times. Every job takes a database lock, so two
-``serve`` processes, or ``serve`` and a manual command, never crawl or send twice.
+``serve`` processes, or ``serve`` and a manual command, never crawl or send twice. The reminder
+mails before deadlines follow every crawl (``AFTER``) rather than keeping a schedule of their own.
 """
 
 from __future__ import annotations
@@ -95,8 +96,36 @@ def send_digest(config: Config, store: Store) -> tuple[bool, str]:
     return not failed, summary + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
 
 
+def send_reminders(config: Config, store: Store) -> tuple[bool, str]:
+    """The reminders due today of every municipality that has someone to mail (one that has not
+    set its recipients yet is skipped, not a daily failure); each reminder once per recipient."""
+    from foerderradar.jobs import addressed_kommunen, run_reminders
+
+    if not config.settings.reminders.steps:
+        return True, "abgeschaltet ([reminders] steps = [])"
+    chosen = addressed_kommunen(config)
+    if not chosen:
+        return True, "keine Empfänger eingetragen"
+    outcomes = run_reminders(store, config, date.today(), chosen, send=True)
+    due = sum(len(outcome.reminders) for _, outcome in outcomes)
+    sent = sum(outcome.sent for _, outcome in outcomes)
+    failed = [f"{r.recipient} ({one.kommune})" if config.several else r.recipient
+              for one, outcome in outcomes for r in outcome.failed]
+    summary = f"{due} Erinnerungen fällig, {sent} Mails versendet"
+    return not failed, summary + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
+
+
+# What each job runs; "reminders" has no schedule of its own: it follows every crawl (deadlines the
+# crawl just moved count), and ``run_job("reminders")`` runs it alone.
+STEPS = {"crawl": crawl_and_match, "digest": send_digest, "reminders": send_reminders}
+AFTER = {"crawl": ("reminders",)}
+AFTER_TRIGGER = "after-crawl"
+
+
 def run_job(job: str, config_dir: str, trigger: str = "schedule") -> None:
-    """Entry point of a scheduled job; module-level so the persistent job store can reference it."""
+    """Entry point of a scheduled job; module-level so the persistent job store can reference it.
+    The jobs that follow it (``AFTER``) run next, each recorded and locked on its own, whatever the
+    first one's result: a failed portal must not stop today's reminders."""
     try:
         config = load_config(config_dir)
     except ConfigError as exc:
@@ -107,19 +136,25 @@ def run_job(job: str, config_dir: str, trigger: str = "schedule") -> None:
     store = Store()
     try:
         adopt_unowned(store, config)
-        run_id = _record(store, job, trigger)
-        try:
-            with held(store, job):
-                ok, summary = crawl_and_match(config, store) if job == "crawl" else send_digest(config, store)
-        except LockBusy as exc:
-            ok, summary = False, str(exc)
-        except Exception as exc:  # a scheduled job must record its failure, not kill the service
-            log.exception("Job %s fehlgeschlagen", job)
-            ok, summary = False, f"{type(exc).__name__}: {exc}"
-        _finish(store, run_id, ok, summary)
-        log.info("Job %s: %s", job, summary)
+        _run_recorded(config, store, job, trigger)
+        for follower in AFTER.get(job, ()):
+            _run_recorded(config, store, follower, AFTER_TRIGGER)
     finally:
         store.close()
+
+
+def _run_recorded(config: Config, store: Store, job: str, trigger: str) -> None:
+    run_id = _record(store, job, trigger)
+    try:
+        with held(store, job):
+            ok, summary = STEPS[job](config, store)
+    except LockBusy as exc:
+        ok, summary = False, str(exc)
+    except Exception as exc:  # a scheduled job must record its failure, not kill the service
+        log.exception("Job %s fehlgeschlagen", job)
+        ok, summary = False, f"{type(exc).__name__}: {exc}"
+    _finish(store, run_id, ok, summary)
+    log.info("Job %s: %s", job, summary)
 
 
 def missed_runs(database_url: str, now: datetime | None = None) -> dict[str, datetime]:
@@ -219,25 +254,31 @@ def serve(config: Config, database_url: str, beside: Sequence[Beside] = ()) -> N
 @dataclass
 class JobStatus:
     job: str
-    cron: str
+    cron: str  # the cron expression it runs by (a follower: that of the job it follows)
     next_run: datetime
     last: JobRun | None
+    after: str | None = None  # runs after this job instead of by a schedule of its own
 
 
 def status(config: Config, store: Store, now: datetime | None = None) -> list[JobStatus]:
-    """Next runs come from the configured cron expressions, so they show before `serve` ever ran."""
+    """Next runs come from the configured cron expressions, so they show before `serve` ever ran;
+    a job that follows another (``AFTER``) is listed after it, with its next run."""
     tz = ZoneInfo(config.settings.schedule.timezone)
     now = (now or utcnow()).astimezone(tz)
     out = []
     with store.session() as session:
+
+        def last(job: str) -> JobRun | None:
+            return session.exec(
+                select(JobRun).where(JobRun.job == job).order_by(col(JobRun.id).desc()).limit(1)
+            ).first()
+
         for job in JOBS:
             expr = getattr(config.settings.schedule, job)
             trigger = CronTrigger.from_crontab(expr, timezone=tz)
             next_run = trigger.get_next_fire_time(None, now)
-            last = session.exec(
-                select(JobRun).where(JobRun.job == job).order_by(col(JobRun.id).desc()).limit(1)
-            ).first()
             assert next_run is not None
-            out.append(JobStatus(job, expr, next_run, last))
+            out.append(JobStatus(job, expr, next_run, last(job)))
+            out.extend(JobStatus(f, expr, next_run, last(f), after=job) for f in AFTER.get(job, ()))
     return out
 

@@ -20,7 +20,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
@@ -182,6 +182,28 @@ class WebSettings(_Strict):
         return value.rstrip("/") if value is not None else None
 
 
+MAX_REMINDER_DAYS = 365
+
+
+class ReminderSettings(_Strict):
+    """``[reminders]``: mails before the deadline of a running application or of a call marked
+    relevant, one per step (days before the deadline) and recipient (``notifier/reminders.py``)."""
+
+    # Days before a deadline; an empty list switches reminders off.
+    steps: list[Annotated[int, Field(ge=1, le=MAX_REMINDER_DAYS)]] = Field(default_factory=lambda: [14, 3])
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, value: list[int]) -> list[int]:
+        twice = sorted({step for step in value if value.count(step) > 1})
+        if twice:
+            raise ValueError(
+                f"{', '.join(str(s) for s in twice)} kommt doppelt vor; jeder Erinnerungsschritt (Tage vor der "
+                "Frist) nur einmal, z. B. [14, 3]"
+            )
+        return sorted(value, reverse=True)
+
+
 class AppSettings(_Strict):
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
@@ -190,6 +212,7 @@ class AppSettings(_Strict):
     health: HealthSettings = Field(default_factory=HealthSettings)
     feeds: FeedSettings = Field(default_factory=FeedSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
 
 
 # -- loading --------------------------------------------------------------------------------------

@@ -13,7 +13,21 @@ from typing import Annotated
 
 import typer
 
-from foerderradar.cli import calls, crawl, db, demo, digest, evaluate, kommunen, match, portals, serve, users, web
+from foerderradar.cli import (
+    calls,
+    crawl,
+    db,
+    demo,
+    digest,
+    evaluate,
+    kommunen,
+    match,
+    portals,
+    reminders,
+    serve,
+    users,
+    web,
+)
 
 app = typer.Typer(
     help="Förderradar: findet Förderaufrufe für die Digitalisierungsmaßnahmen Ihrer Kommune.",
@@ -27,6 +41,8 @@ app.command()(match.match)
 app.command("eval")(evaluate.eval_command)
 app.command()(digest.digest)
 app.command()(digest.feed)
+app.command("erinnerungen")(reminders.erinnerungen)
+app.command("reminders", hidden=True)(reminders.erinnerungen)  # the English alias
 app.command()(crawl.worker)
 app.command()(serve.serve)
 app.command()(serve.status)

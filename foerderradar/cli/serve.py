@@ -48,11 +48,14 @@ def status(config: ConfigOpt = None) -> None:
     table = Table(title="Zeitplan", title_justify="left")
     for col in ("Job", "Zeitplan", "nächster Lauf", "letzter Lauf", "Ergebnis"):
         table.add_column(col, no_wrap=col == "nächster Lauf")  # a date and time read as one
-    names = {"crawl": "Abruf + Abgleich", "digest": "Wochenbericht"}
+    names = {"crawl": "Abruf + Abgleich", "digest": "Wochenbericht", "reminders": "Erinnerungen"}
     for row in rows:
         last = row.last
         when, result = last_run_cells(last.started_at if last else None, last is not None and last.ok is not None)
         if result is None and last is not None:
             result = ("[green]ok[/green]: " if last.ok else "[red]Fehler[/red]: ") + (last.summary or "")
+        if row.after is not None:  # no schedule of its own: it follows that job
+            table.add_row(names[row.job], f"nach {names[row.after]}", "nach dem nächsten Lauf", when, result)
+            continue
         table.add_row(names[row.job], row.cron, fmt.weekday_date_time(row.next_run), when, result)
     out.print(table)

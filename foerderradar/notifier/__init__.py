@@ -1,6 +1,8 @@
 """The weekly digest: what it says (digest), how it looks (render), the mail (message), the
 delivery (smtp), the once-per-recipient ledger (ledger) and preview/sending of a run (service).
-The run itself — inputs, then this package — is ``jobs.run_digest``."""
+The run itself — inputs, then this package — is ``jobs.run_digest``. Reminders before deadlines:
+which are due (reminders), their mail (reminder_mail), their sending (reminder_delivery); the run is
+``jobs.run_reminders``."""
 
 from foerderradar.notifier.digest import Digest, DigestItem, MeasureSection, build_digest, period_key
 from foerderradar.notifier.message import build_message, make_message_id

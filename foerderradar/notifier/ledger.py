@@ -1,5 +1,6 @@
 """The ``sent_digests`` table: which recipient got which period's digest of which municipality, so
-each gets it once. Instance-wide mails (portal-health alerts) are kept under :data:`INSTANCE`.
+each gets it once. Instance-wide mails (portal-health alerts) are kept under :data:`INSTANCE`; the
+deadline reminders use it too, a "period" per reminder (``notifier/reminders.py``).
 
 Each step is its own short transaction. A row is ``pending`` until the SMTP server accepted the
 message, then ``sent``; nothing is held open while talking to the mail server.

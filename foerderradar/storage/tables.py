@@ -219,7 +219,7 @@ class SentDigest(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kommune: str = Field(default="", max_length=64)
-    period: str = Field(max_length=32)
+    period: str = Field(max_length=32)  # "2026-W49" digest, "health-…" alert, "frist-…" deadline reminder
     recipient: str = Field(max_length=320)
     status: str = Field(default="pending", max_length=16)  # pending | sent
     attempts: int = 0
