@@ -17,17 +17,14 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from foerderradar.notifier import formatting as fmt
-
-if TYPE_CHECKING:
-    from foerderradar.notifier.digest import Action, DigestItem, ItemState, MeasureSection, SourceLink
+from foerderradar.notifier.items import STATE_RANK, Action, DigestItem, ItemState, MeasureSection, SourceLink
 
 Band = Literal["stark", "moeglich"]
 Layout = Literal["full", "compact", "line", "hidden"]
 BAND_LABELS: dict[Band, str] = {"stark": "stark", "moeglich": "möglich"}
-_STATE_RANK = {"new": 0, "changed": 1, "existing": 2}
 MAX_WHY = 2  # fields named in "Warum" (title, short text, …): the strongest evidence, not all of it
 MAX_TERMS = 3  # terms quoted in all: enough to check the match, short enough for one line
 
@@ -236,7 +233,7 @@ def _card(
     why, checks, notes = readable(best.reasons)
     for item in items[1:]:  # a caveat about the municipality holds for every measure: say it once
         checks = (*checks, *(c for c in readable(item.reasons)[1] if c not in checks))
-    state = min((item.state for item in items), key=lambda s: _STATE_RANK[s])
+    state = min((item.state for item in items), key=lambda s: STATE_RANK[s])
     return Card(
         call_id=best.call_id,
         short_id=best.short_id,
@@ -268,4 +265,4 @@ def _card(
 
 
 def _card_order(card: Card) -> tuple[int, int, float, date, str]:
-    return (card.band != "stark", _STATE_RANK[card.state], -card.score, card.deadline or date.max, card.call_id)
+    return (card.band != "stark", STATE_RANK[card.state], -card.score, card.deadline or date.max, card.call_id)
