@@ -130,3 +130,35 @@ def test_demo_writes_the_web_apps_pages_whose_links_all_lead_to_written_files(de
                 continue
             assert not href.startswith("/"), (page, href)  # every app link was rewritten to a file
             assert (page.parent / unquote(html.unescape(href))).resolve().is_file(), (page, href)
+
+
+ARTIFACTS_ENV = "FOERDERRADAR_TEST_ARTIFACTS"
+
+
+def artifacts() -> Path:
+    """Where screenshots for a person to look at go: $FOERDERRADAR_TEST_ARTIFACTS, else out/test-artifacts."""
+    import os
+
+    where = Path(os.environ.get(ARTIFACTS_ENV) or Path(__file__).resolve().parents[1] / "out" / "test-artifacts")
+    where.mkdir(parents=True, exist_ok=True)
+    return where
+
+
+@pytest.mark.parametrize("name", ["digest", "report"])
+def test_digest_and_report_read_well_on_desktop_and_phone(demo: Demo, name: str) -> None:
+    """As the reader sees them, in chromium: screenshots (desktop 1000 px, phone 400 px) in the test
+    artifacts, and the digest nothing wider than a 320 px phone (no sideways scrolling; the report's
+    tables still scroll sideways on a phone — its cards are the next step of issue 14)."""
+    from browser_pages import launch_chromium
+
+    page_file = demo.directory / "out" / f"{name}.html"
+    with launch_chromium() as browser:
+        for width in (1000, 400, 320):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(page_file.as_uri())
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            if name == "digest":
+                assert scroll_width <= width, f"{name}.html is {scroll_width} px wide in a {width} px window"
+            if width != 320:
+                page.screenshot(path=str(artifacts() / f"demo-{name}-{width}.png"), full_page=True)
+            page.close()

@@ -169,6 +169,35 @@ def test_html_is_self_contained_for_mail_clients(hostile_digest: Digest) -> None
     assert 'role="presentation"' in html  # layout tables, not CSS grid/flex
 
 
+# What mail clients (Outlook's Word engine, Gmail's sanitiser) drop or break: the digest uses none of it.
+MAIL_UNSAFE = [
+    (r"<style", "a style sheet (Gmail removes it on forwarding; inline styles only)"),
+    (r"\sclass=", "a class (nothing to apply it: there is no style sheet)"),
+    (r"<script|<[^>]*\son[a-z]+=", "script"),
+    (r"display:\s*(flex|grid)|position:\s*(absolute|fixed)|float:", "CSS layout (tables only)"),
+    (r"<(form|input|button|iframe|video|svg|object|embed)\b", "an element mail clients strip"),
+    (r"<link|@import|url\(|<img", "an external resource"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "why"), MAIL_UNSAFE, ids=[why for _, why in MAIL_UNSAFE])
+def test_the_digest_html_is_mail_client_safe(hostile_digest: Digest, pattern: str, why: str) -> None:
+    html = render_digest(hostile_digest, "{period}").html
+    assert not re.search(pattern, html, re.IGNORECASE), why
+
+
+def test_layout_is_tables_of_fixed_width_with_a_hidden_preheader(hostile_digest: Digest) -> None:
+    html = render_digest(hostile_digest, "{period}").html
+    tables = re.findall(r"<table[^>]*>", html)
+    assert tables and all('role="presentation"' in t and 'cellpadding="0"' in t for t in tables)
+    assert 'width="640"' in html and "max-width:640px" in html  # a fixed width that shrinks on phones
+    body = html.split("<body", 1)[1].split(">", 1)[1].lstrip()
+    assert body.startswith('<div style="display:none;')  # the preheader comes first, hidden
+    assert hostile_digest.summary in body.split("</div>", 1)[0]
+    # every element that shows text carries its own style or inherits it from a styled cell
+    assert all("style=" in td for td in re.findall(r"<td[^>]*>", html))
+
+
 @pytest.mark.parametrize(
     ("template", "expected"),
     [
