@@ -42,7 +42,8 @@ CALLS = [
     call("gigabit", "Gigabitförderung Glasfaser für Gewerbegebiete", deadline="2027-03-31", status="open",
          summary="Zuschuss für Glasfaser-Breitband in Gewerbegebieten", max_amount_eur=1_500_000,
          funding_rate_pct=50, topics=["Breitband", "Digitalisierung"]),
-    call("sport", "Förderung kommunaler Sportstätten", summary="Sanierung von Sporthallen, auch mit Glasfaser-Anschluss",
+    call("sport", "Förderung kommunaler Sportstätten",
+         summary="Sanierung von Sporthallen, auch mit Glasfaser-Anschluss",
          description="Sporthallen Schwimmbäder Sportplätze Vereine Turnhallen Umkleiden"),
     call("hostile", HOSTILE_TITLE, summary="Glasfaser Breitband Gewerbegebiet"),
 ]
@@ -131,7 +132,8 @@ def test_excel_csv(cfg: Path, name: str, args: list[str], headers: list[str], sh
     cells = [cell for row in rows[1:] for cell in row]
     assert not any(cell[:2] in ('["', '{"') for cell in cells)  # lists as words or [a, b], never JSON
     assert not any(re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", cell) for cell in cells)  # dates TT.MM.JJJJ
-    assert [cell for cell in cells if cell[:1] and cell[0] in "=+-@"] == []  # formulas guarded with a leading apostrophe
+    # Formulas guarded with a leading apostrophe:
+    assert [cell for cell in cells if cell[:1] and cell[0] in "=+-@"] == []
     by_heading = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     if "Frist" in typed:
         assert "31.03.2027" in {r["Frist"] for r in by_heading}
@@ -178,7 +180,8 @@ def test_column_declarations_keep_the_contract() -> None:
     """The keys head the scripts' CSV in the contract's order; new columns only ever go at the end."""
     assert EXPORT_COLUMNS[: len(FundingCall.model_fields) + 5] == [
         "id", *FundingCall.model_fields, "first_seen", "last_seen", "content_hash", "version"]
-    assert COLUMNS[:9] == ["measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons"]
+    assert COLUMNS[:9] == [
+        "measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons"]
     assert MARK_COLUMNS[:3] == ["measure_id", "call_id", "mark"]
     for columns in (CALL_COLUMNS, MATCH_COLUMNS, MARK_TABLE):
         assert len({c.header for c in columns}) == len(columns)  # one German heading per column
