@@ -432,11 +432,17 @@ def _cell_value(value: Any, annotation: Any) -> Any:
     return text
 
 
+def _first_key(loc: str) -> str | None:
+    """``max_pages`` of ``max_pages: …``, ``fields`` of ``fields.title: …``."""
+    found = re.match(r"[A-Za-z_]\w*", loc)
+    return found.group(0) if found else None
+
+
 def _located(problem: str, where: str, columns: Mapping[str, str]) -> str:
     """``where: loc: message`` with the column of ``loc``'s first key: file, row and column."""
     rest = problem[len(where) + 2 :] if problem.startswith(where + ": ") else problem
-    first = re.match(r"[A-Za-z_]\w*", rest)
-    column = columns.get(first.group(0)) if first else None
+    first = _first_key(rest)
+    column = columns.get(first) if first else None
     return f"{where}, {column}: {rest}" if column else f"{where}: {rest}"
 
 
@@ -461,20 +467,25 @@ def validate_rows(
         entry: dict[str, Any] = {}
         if existing is not None and key in existing:
             entry = {k: v for k, v in portal_entry(existing[key]).items() if k not in table.keys}
-        bad = False
+        unreadable: set[str] = set()
         for name, value in row.cells.items():
             field = model.model_fields.get(name)
             try:
                 entry[name] = _cell_value(value, field.annotation if field else None)
             except ValueError as exc:
                 problems.append(f"{where}, {row.columns[name]}: {exc}")
-                bad = True
-        if bad:
-            continue
+                unreadable.add(name)
         try:
-            portal = model.model_validate(entry)
+            # The row's other cells are checked too (one round of corrections); a cell that could not be
+            # read is left out, and what the model then says about its key is not news.
+            portal = model.model_validate({k: v for k, v in entry.items() if k not in unreadable})
         except ValidationError as exc:
-            problems.extend(_located(p, where, row.columns) for p in format_validation_error(where, exc, (), model))
+            problems.extend(
+                _located(p, where, row.columns) for p in format_validation_error(where, exc, (), model)
+                if _first_key(p[len(where) + 2 :]) not in unreadable
+            )
+            continue
+        if unreadable:
             continue
         for loc, message in portal_url_problems(portal.model_dump()):  # as load_portals checks them
             problems.append(_located(f"{where}: {loc}: {message}", where, row.columns))
