@@ -243,7 +243,7 @@ def set_value(item: CommentedMap, key: str, value: Any) -> None:
       flow style) and the comment lines that followed it, which ruamel hangs on the old value's last
       element (a comment above the next key, or above the next entry).
     - A new key goes last, and the comment lines after the mapping's last value stay after the new one
-      (as :func:`append_below_comments` does for a list).
+      (as :func:`append_below_comments` does for a list); a long list is written as a block list.
     Strings are quoted where the reader would take them for another type (:func:`yaml_text`)."""
     if key in item:
         old = item[key]
@@ -257,7 +257,7 @@ def set_value(item: CommentedMap, key: str, value: Any) -> None:
             _attach_after(item, key, token)
         return
     found = _trailing_comment(item)
-    item[key] = round_trip_value(value, block=False)
+    item[key] = round_trip_value(value, block=_long(value))
     if found is None:
         return
     slots, slot = found
@@ -269,17 +269,36 @@ def set_value(item: CommentedMap, key: str, value: Any) -> None:
     _attach_after(item, key, CommentToken("\n" + rest, CommentMark(0), None))
 
 
-def round_trip_value(value: Any, *, block: bool) -> Any:
+def round_trip_value(value: Any, *, block: bool, in_flow: bool = False) -> Any:
     """A plain value as a round-trip node: lists and mappings in flow style (``[a, b]``) unless
-    ``block`` (then only the outer one), strings quoted where needed."""
+    ``block`` (then the outer one, and inside it lists too long for one line), strings quoted where
+    the reader needs it."""
     if isinstance(value, dict):
-        mapping = CommentedMap((k, round_trip_value(v, block=False)) for k, v in value.items())
+        mapping = CommentedMap(
+            (k, round_trip_value(v, block=block and _long(v), in_flow=in_flow or not block)) for k, v in value.items()
+        )
         mapping.fa.set_block_style() if block else mapping.fa.set_flow_style()
         return mapping
     if isinstance(value, list | tuple):
-        seq = CommentedSeq(round_trip_value(v, block=False) for v in value)
+        seq = CommentedSeq(round_trip_value(v, block=False, in_flow=in_flow or not block) for v in value)
         seq.fa.set_block_style() if block else seq.fa.set_flow_style()
         return seq
     if isinstance(value, str):
+        if in_flow and not _plain_in_flow(value):
+            return DoubleQuotedScalarString(value)
         return yaml_text(value)
     return value
+
+
+def _long(value: Any) -> bool:
+    """A list too long for one readable line (addresses): written as a block list, one item a line."""
+    return isinstance(value, list | tuple) and len(", ".join(map(str, value))) > 80
+
+
+def _plain_in_flow(text: str) -> bool:
+    """Whether the reader reads ``text`` back unquoted inside ``[…]``: PyYAML refuses a plain ``?``
+    there (``https://x.example/a?b=1``), and ``,``, ``:`` or brackets would split or nest it."""
+    try:
+        return bool(yaml.safe_load(f"[{text}]") == [text])
+    except yaml.YAMLError:
+        return False

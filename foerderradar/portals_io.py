@@ -415,6 +415,10 @@ def _cell_value(value: Any, annotation: Any) -> Any:
             parsed = yaml.safe_load(text)
         except yaml.YAMLError:
             parsed = None
+        if parsed is None and text.endswith("]") and not re.search(r"[\[\]{}]", text[1:-1]):
+            # "[https://a.example/x?y=1, https://b.example/]": PyYAML refuses a plain "?" inside
+            # brackets; a flat list of words or addresses is what a person means.
+            parsed = [item.strip() for item in text[1:-1].split(",") if item.strip()]
         if not isinstance(parsed, list | dict):
             raise ValueError(
                 "weder eine Liste [a, b] noch eine Zuordnung {schlüssel: wert} wie in portals.yaml (auch JSON "

@@ -256,3 +256,29 @@ def test_add_from_an_export_points_to_import(cfg: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2
     message = " ".join(result.stderr.split())
     assert "'eu' gibt es schon in portals.yaml; bestehende Einträge ändert: foerderradar portals import" in message
+
+
+@pytest.mark.parametrize("empty", ["portals:\n", "portals: []\n# Ende der Liste\n"])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_import_into_an_empty_list_gives_the_same_portals(cfg: Path, tmp_path: Path, fmt: str, empty: str) -> None:
+    table = edited(cfg, tmp_path, fmt, lambda headers, rows: None)
+    other = tmp_path / "andere"
+    shutil.copytree(cfg, other)
+    (other / "portals.yaml").write_text("# Portale der Nachbarstadt\n" + empty, encoding="utf-8")
+    result = run("portals", "import", str(table), "--config", str(other))
+    assert result.exit_code == 0, result.output
+    assert f"0 geändert, {SHIPPED} neu, 0 unverändert." in result.stdout
+    assert [portal_entry(p) for p in load_portals(other)] == [portal_entry(p) for p in load_portals(cfg)]
+    assert comments((other / "portals.yaml").read_text(encoding="utf-8")) == comments(
+        "# Portale der Nachbarstadt\n" + empty)
+    again = run("portals", "import", str(table), "--config", str(other))
+    assert f"0 geändert, 0 neu, {SHIPPED} unverändert." in again.stdout
+
+
+def test_a_list_of_addresses_as_a_person_types_it(cfg: Path, tmp_path: Path) -> None:
+    urls = ["https://www.nrwbank.de/de/foerderung/?seite=1", "https://www.nrwbank.de/de/foerderung/?seite=2"]
+    table = edited(cfg, tmp_path, "xlsx",
+                   lambda headers, rows: row_of(rows, "xlsx", "nrwbank").update(list_urls=f"[{', '.join(urls)}]"))
+    result = run("portals", "import", str(table), "--config", str(cfg))
+    assert result.exit_code == 0, result.output
+    assert portal_entry(next(p for p in load_portals(cfg) if p.key == "nrwbank"))["list_urls"] == urls
