@@ -15,15 +15,52 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from foerderradar.matcher.report import csv_cell
+from foerderradar.german.applicants import APPLICANT_LABELS
+from foerderradar.matcher.report import STATUS_DE, csv_cell
 from foerderradar.model import FundingCall, Mark
-from foerderradar.storage import Store, record_to_export
-from foerderradar.storage.marks import all_marks
+from foerderradar.storage import Store, record_to_call, record_to_export
+from foerderradar.storage.marks import MARK_LABELS, all_marks
+from foerderradar.storage.tables import CallRecord
+from foerderradar.tabular import Column
 
-EXPORT_COLUMNS = [
-    "id", *FundingCall.model_fields, "first_seen", "last_seen", "content_hash", "version",
-    "duplicate_of",  # added with de-duplication, after the contract's columns so none moves
-]
+LEVEL_DE = {"eu": "EU", "bund": "Bund", "land": "Land", "regional": "regional"}
+FUNDING_TYPE_DE = {
+    "zuschuss": "Zuschuss", "darlehen": "Darlehen", "buergschaft": "Bürgschaft", "beteiligung": "Beteiligung",
+    "preis": "Preis/Wettbewerb", "beratung": "Beratung", "sonstiges": "sonstige",
+}  # fmt: skip
+# `calls export`: the scripts' CSV has the keys as its heading (the contract's order: the store's id,
+# the canonical fields, the store's bookkeeping); people's exports the German headings. New columns
+# go at the end, so no script's column moves.
+CALL_COLUMNS: tuple[Column, ...] = (
+    Column("id", "ID"),
+    Column("source", "Portal"),
+    Column("source_id", "Kennung im Portal"),
+    Column("url", "Adresse", "url"),
+    Column("title", "Titel", "long"),
+    Column("summary", "Kurzbeschreibung", "long"),
+    Column("description", "Beschreibung", "long"),
+    Column("funding_body", "Fördergeber"),
+    Column("level", "Ebene", labels=LEVEL_DE),
+    Column("regions", "Regionen"),
+    Column("applicants", "Antragsberechtigte", labels=APPLICANT_LABELS),
+    Column("funding_type", "Förderart", labels=FUNDING_TYPE_DE),
+    Column("topics", "Themen", "long", joiner="; "),
+    Column("language", "Sprache"),
+    Column("open_date", "Beginn", "date"),
+    Column("deadline", "Frist", "date"),
+    Column("deadline_text", "Frist (Wortlaut des Portals)"),
+    Column("status", "Status", labels=STATUS_DE),
+    Column("max_amount_eur", "Höchstbetrag (EUR)", "number"),
+    Column("funding_rate_pct", "Förderquote (%)", "number"),
+    Column("published_at", "veröffentlicht", "datetime"),
+    Column("updated_at", "aktualisiert", "datetime"),
+    Column("first_seen", "zuerst gesehen", "datetime"),
+    Column("last_seen", "zuletzt gesehen", "datetime"),
+    Column("content_hash", "Prüfsumme des Inhalts"),
+    Column("version", "Version", "number"),
+    Column("duplicate_of", "Dublette von"),  # added with de-duplication, after the contract's columns
+)
+EXPORT_COLUMNS = [c.key for c in CALL_COLUMNS]
 _BATCH = 500
 
 
@@ -98,9 +135,34 @@ def export_calls(store: Store, out: IO[str], fmt: str = "jsonl") -> int:
     return count
 
 
+def call_row(record: CallRecord) -> dict[str, Any]:
+    """A stored call for people's exports: the values as Python values (dates as dates, lists as
+    lists), keyed like :data:`EXPORT_COLUMNS`."""
+    return {
+        **record_to_call(record).model_dump(), "id": record.id, "first_seen": record.first_seen,
+        "last_seen": record.last_seen, "content_hash": record.content_hash, "version": record.version,
+        "duplicate_of": record.duplicate_of,
+    }
+
+
+def call_rows(store: Store) -> list[dict[str, Any]]:
+    return [call_row(record) for record in store.iter_calls()]
+
+
 # -- marks ------------------------------------------------------------------------------------------
 
-MARK_COLUMNS = ["measure_id", "call_id", "mark", "note", "call_version", "marked_at", "title", "kommune"]
+# `calls marks`, as `calls export`: the keys head the scripts' CSV, the German headings people's exports.
+MARK_TABLE: tuple[Column, ...] = (
+    Column("measure_id", "Maßnahme"),
+    Column("call_id", "Förderaufruf (ID)"),
+    Column("mark", "Bewertung", labels=MARK_LABELS),
+    Column("note", "Notiz", "long"),
+    Column("call_version", "Version des Aufrufs", "number"),
+    Column("marked_at", "bewertet am", "datetime"),
+    Column("title", "Titel", "long"),
+    Column("kommune", "Kommune"),
+)
+MARK_COLUMNS = [c.key for c in MARK_TABLE]
 
 
 @dataclass(frozen=True)
@@ -111,9 +173,14 @@ class MarkedCall:
     title: str  # "" when the call is no longer stored
 
     def row(self) -> dict[str, Any]:
+        """The scripts' shape (JSON Lines, CSV): the time as ISO text."""
+        return {**self.values(), "marked_at": self.mark.marked_at.isoformat()}
+
+    def values(self) -> dict[str, Any]:
+        """People's exports: the time as a time."""
         m = self.mark
         return {"measure_id": m.measure_id, "call_id": m.call_id, "mark": m.mark, "note": m.note,
-                "call_version": m.call_version, "marked_at": m.marked_at.isoformat(), "title": self.title,
+                "call_version": m.call_version, "marked_at": m.marked_at, "title": self.title,
                 "kommune": m.kommune}
 
 

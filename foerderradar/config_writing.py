@@ -221,3 +221,84 @@ def yaml_text(value: str) -> str:
     if _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR:
         return DoubleQuotedScalarString(value)
     return value
+
+
+def _attach_after(item: CommentedMap, key: Any, token: CommentToken) -> None:
+    """Hang ``token`` (comment lines) after the value of ``key``: after its last element when the value
+    is a block list or mapping (whose elements are scalars or flow collections), else after the key."""
+    value = item[key]
+    if isinstance(value, CommentedSeq) and value and not value.fa.flow_style():
+        value.ca.items[len(value) - 1] = [token, None, None, None]
+    elif isinstance(value, CommentedMap) and value and not value.fa.flow_style():
+        value.ca.items[list(value)[-1]] = [None, None, token, None]
+    else:
+        slots = item.ca.items.setdefault(key, [None, None, None, None])
+        slots[2] = token
+
+
+def set_value(item: CommentedMap, key: str, value: Any) -> None:
+    """``item[key] = value`` keeping what people wrote around it.
+
+    - A replaced value keeps its style (a block list stays one; elements inside it are written in
+      flow style) and the comment lines that followed it, which ruamel hangs on the old value's last
+      element (a comment above the next key, or above the next entry).
+    - A new key goes last, and the comment lines after the mapping's last value stay after the new one
+      (as :func:`append_below_comments` does for a list); a long list is written as a block list.
+    Strings are quoted where the reader would take them for another type (:func:`yaml_text`)."""
+    if key in item:
+        old = item[key]
+        block = isinstance(old, CommentedMap | CommentedSeq) and not old.fa.flow_style()
+        found = _trailing_comment(old) if block else None
+        token = found[0][found[1]] if found is not None else None
+        if found is not None:
+            found[0][found[1]] = None
+        item[key] = round_trip_value(value, block=block)
+        if token is not None:
+            _attach_after(item, key, token)
+        return
+    found = _trailing_comment(item)
+    item[key] = round_trip_value(value, block=_long(value))
+    if found is None:
+        return
+    slots, slot = found
+    token = slots[slot]
+    eol, _, rest = str(token.value).partition("\n")
+    if not rest.strip():
+        return
+    token.value = eol + "\n"  # the new key follows directly; blank lines stay before the comment
+    _attach_after(item, key, CommentToken("\n" + rest, CommentMark(0), None))
+
+
+def round_trip_value(value: Any, *, block: bool, in_flow: bool = False) -> Any:
+    """A plain value as a round-trip node: lists and mappings in flow style (``[a, b]``) unless
+    ``block`` (then the outer one, and inside it lists too long for one line), strings quoted where
+    the reader needs it."""
+    if isinstance(value, dict):
+        mapping = CommentedMap(
+            (k, round_trip_value(v, block=block and _long(v), in_flow=in_flow or not block)) for k, v in value.items()
+        )
+        mapping.fa.set_block_style() if block else mapping.fa.set_flow_style()
+        return mapping
+    if isinstance(value, list | tuple):
+        seq = CommentedSeq(round_trip_value(v, block=False, in_flow=in_flow or not block) for v in value)
+        seq.fa.set_block_style() if block else seq.fa.set_flow_style()
+        return seq
+    if isinstance(value, str):
+        if in_flow and not _plain_in_flow(value):
+            return DoubleQuotedScalarString(value)
+        return yaml_text(value)
+    return value
+
+
+def _long(value: Any) -> bool:
+    """A list too long for one readable line (addresses): written as a block list, one item a line."""
+    return isinstance(value, list | tuple) and len(", ".join(map(str, value))) > 80
+
+
+def _plain_in_flow(text: str) -> bool:
+    """Whether the reader reads ``text`` back unquoted inside ``[…]``: PyYAML refuses a plain ``?``
+    there (``https://x.example/a?b=1``), and ``,``, ``:`` or brackets would split or nest it."""
+    try:
+        return bool(yaml.safe_load(f"[{text}]") == [text])
+    except yaml.YAMLError:
+        return False

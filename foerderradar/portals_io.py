@@ -25,8 +25,19 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
+from ruamel.yaml.comments import CommentedSeq
 
-from foerderradar.config_writing import StaleFile, load_round_trip, rewrite, rewrite_text, version
+from foerderradar.config_writing import (
+    StaleFile,
+    append_below_comments,
+    drop_key,
+    load_round_trip,
+    rewrite,
+    rewrite_text,
+    round_trip_value,
+    set_value,
+    version,
+)
 from foerderradar.crawler.entry.base import PortalBase
 from foerderradar.netpolicy import portal_url_problems
 from foerderradar.settings import (
@@ -37,8 +48,20 @@ from foerderradar.settings import (
     read_portals,
     read_yaml,
 )
+from foerderradar.tabular import Column, TableError, column_letter, read_table
 
 COMMON_COLUMNS = ["key", "kind", "name", "enabled", "base_url", "max_pages"]
+# People's exports (excel-csv, xlsx) head the four keys every entry has in German; every other column
+# keeps its key, the name portals.yaml and docs/portal-kinds.md use. Reading back takes either.
+COMMON_TABLE: tuple[Column, ...] = (
+    Column("key", "Schlüssel"),
+    Column("kind", "Art"),
+    Column("name", "Name"),
+    Column("enabled", "aktiv", "auto"),
+    Column("base_url", "base_url", "url"),
+    Column("max_pages", "max_pages", "auto"),
+)
+HEADER_KEYS = {c.header.lower(): c.key for c in COMMON_TABLE}
 
 
 def portal_entry(portal: PortalBase) -> dict[str, Any]:
@@ -69,47 +92,18 @@ def export_csv(portals: Iterable[PortalBase]) -> str:
     return buffer.getvalue()
 
 
+def portal_table(portals: Iterable[PortalBase]) -> tuple[list[Column], list[dict[str, Any]]]:
+    """The portal list for people's exports: the columns of :func:`export_csv`, German where
+    :data:`COMMON_TABLE` says, and the entries' own values (lists and mappings as in portals.yaml)."""
+    entries = [portal_entry(p) for p in portals]
+    extra = sorted({k for e in entries for k in e} - set(COMMON_COLUMNS))
+    return [*COMMON_TABLE, *(Column(k, k, "auto") for k in extra)], entries
+
+
 def export_yaml(portals: Iterable[PortalBase]) -> str:
     return yaml.safe_dump(
         {"portals": [portal_entry(p) for p in portals]}, allow_unicode=True, sort_keys=False, width=120
     )
-
-
-def _parse_cell(value: str) -> Any:
-    """The inverse of :func:`_cell`: JSON for lists/mappings, true/false for switches, else text
-    (numbers stay text: the portal's model converts them where a number is expected)."""
-    text = value.strip()
-    if text[:1] in ("[", "{"):
-        return json.loads(text)
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    return text
-
-
-def read_csv(text: str, source: str) -> list[dict[str, Any]]:
-    """Rows → entries (empty cells left out). Problems name the file, line and column."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))  # spreadsheets like to add a BOM
-    if not reader.fieldnames or not {"key", "kind"} <= {f.strip() for f in reader.fieldnames}:
-        raise ConfigError([f"{source}: Zeile 1: die Spalten 'key' und 'kind' fehlen (Kopfzeile wie portals export)"])
-    entries: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for row in reader:
-        entry: dict[str, Any] = {}
-        for column, value in row.items():
-            if column is None:  # more cells than header columns
-                problems.append(f"{source}: Zeile {reader.line_num}: mehr Zellen als Spalten in der Kopfzeile")
-                continue
-            if value is None or not value.strip():
-                continue
-            try:
-                entry[column.strip()] = _parse_cell(value)
-            except json.JSONDecodeError as exc:
-                problems.append(f"{source}: Zeile {reader.line_num}: Spalte {column!r}: kein gültiges JSON ({exc.msg})")
-        if entry:
-            entries.append(entry)
-    if problems:
-        raise ConfigError(problems)
-    return entries
 
 
 def parse_settings(pairs: Sequence[str]) -> dict[str, Any]:
@@ -342,3 +336,272 @@ def edit_portal(
     except OSError as exc:
         raise ConfigError([f"{path}: kann nicht gelesen oder geschrieben werden ({exc.strerror})"]) from None
     return PortalEdit(key, change, True, new)
+
+
+# -- the portal list read back from a spreadsheet: `portals import` (and `portals add --from-csv`) -----
+
+
+@dataclass(frozen=True)
+class PortalRow:
+    """One row of a portal table: its row number as the spreadsheet shows it, its cells by portal key
+    (as read: text, or a workbook cell's own type), and where each key's column is."""
+
+    row: int
+    cells: dict[str, Any]
+    columns: dict[str, str]  # key → "Spalte D (aktiv)"
+
+
+@dataclass(frozen=True)
+class PortalFile:
+    rows: list[PortalRow]
+    keys: frozenset[str]  # the portal keys the file has a column for
+
+
+def read_portal_file(path: Path) -> PortalFile:
+    """A table as ``portals export`` writes it (csv, excel-csv or xlsx), edited or not. Headings are
+    the keys or the German headings of :data:`COMMON_TABLE`; a problem names file, row and column."""
+    source = str(path)
+    try:
+        table = read_table(path)
+    except TableError as exc:
+        raise ConfigError([str(exc)]) from None
+    keys = [HEADER_KEYS.get(h.lower(), h) for h in table.headers]
+    if not {"key", "kind"} <= set(keys):
+        raise ConfigError([
+            f"{source}: Zeile 1: die Spalten 'key' und 'kind' (oder 'Schlüssel' und 'Art') fehlen "
+            "(Kopfzeile wie portals export)"
+        ])
+    problems = [f"{source}: Zeile {n}: mehr Zellen als Spalten in der Kopfzeile" for n in table.extra]
+    by_header = dict(zip(table.headers, keys, strict=True))
+    where = {key: f"Spalte {column_letter(i)} ({header})" for i, (header, key) in enumerate(by_header.items())}
+    rows = [
+        PortalRow(number, {by_header[h]: v for h, v in cells.items()}, where) for number, cells in table.rows
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return PortalFile(rows, frozenset(keys))
+
+
+_GERMAN_INT = re.compile(r"-?\d{1,3}(?:\.\d{3})+")
+_GERMAN_DECIMAL = re.compile(r"-?\d+,\d+")
+_BOOL_WORDS = {"true": True, "false": False, "ja": True, "nein": False, "wahr": True, "falsch": False}
+
+
+def _admits(annotation: Any, kind: type) -> bool:
+    """Whether a field's type (``int``, ``bool | str``, ``list[str] | None`` …) takes a ``kind`` value."""
+    if annotation is kind:
+        return True
+    return any(_admits(arg, kind) for arg in getattr(annotation, "__args__", ()))
+
+
+def _cell_value(value: Any, annotation: Any) -> Any:
+    """A cell as the entry's value: lists and mappings written as in portals.yaml (``[a, b]``,
+    ``{level: land}``) or as JSON (the scripts' CSV); ja/nein, true/false, WAHR/FALSCH; German numbers
+    where the key takes a number. Raises ValueError with the German reason."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool | int | float):
+        takes_number = _admits(annotation, int) or _admits(annotation, float) or _admits(annotation, bool)
+        return str(value) if _admits(annotation, str) and not takes_number else value
+    if not isinstance(value, str):
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    text = value.strip()
+    if text[:1] in ("[", "{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass
+        try:
+            parsed = yaml.safe_load(text)
+        except yaml.YAMLError:
+            parsed = None
+        if parsed is None and text.endswith("]") and not re.search(r"[\[\]{}]", text[1:-1]):
+            # "[https://a.example/x?y=1, https://b.example/]": PyYAML refuses a plain "?" inside
+            # brackets; a flat list of words or addresses is what a person means.
+            parsed = [item.strip() for item in text[1:-1].split(",") if item.strip()]
+        if not isinstance(parsed, list | dict):
+            raise ValueError(
+                "weder eine Liste [a, b] noch eine Zuordnung {schlüssel: wert} wie in portals.yaml (auch JSON "
+                "geht); eckige oder geschweifte Klammer fehlt oder ein Komma zu viel?"
+            )
+        return parsed
+    word = text.lower()
+    if word in ("true", "false") or (word in _BOOL_WORDS and _admits(annotation, bool)):
+        return _BOOL_WORDS[word]
+    if _admits(annotation, int) or _admits(annotation, float):
+        if _GERMAN_INT.fullmatch(text):
+            return int(text.replace(".", ""))
+        if _GERMAN_DECIMAL.fullmatch(text):
+            return float(text.replace(",", "."))
+    return text
+
+
+def _first_key(loc: str) -> str | None:
+    """``max_pages`` of ``max_pages: …``, ``fields`` of ``fields.title: …``."""
+    found = re.match(r"[A-Za-z_]\w*", loc)
+    return found.group(0) if found else None
+
+
+def _located(problem: str, where: str, columns: Mapping[str, str]) -> str:
+    """``where: loc: message`` with the column of ``loc``'s first key: file, row and column."""
+    rest = problem[len(where) + 2 :] if problem.startswith(where + ": ") else problem
+    first = _first_key(rest)
+    column = columns.get(first) if first else None
+    return f"{where}, {column}: {rest}" if column else f"{where}: {rest}"
+
+
+def validate_rows(
+    table: PortalFile, kinds: Mapping[str, type[PortalBase]], source: str,
+    existing: Mapping[str, PortalBase] | None = None,
+) -> list[tuple[PortalRow, PortalBase]]:
+    """Every row checked like a portals.yaml entry (the loader's models and messages), all problems at
+    once. ``existing``: entries that rows may update; a key whose column the file lacks keeps its value
+    there (an empty cell removes it)."""
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    out: list[tuple[PortalRow, PortalBase]] = []
+    for row in table.rows:
+        key = str(row.cells.get("key", "?"))
+        where = f"{source}: Zeile {row.row} ({key})"
+        kind = row.cells.get("kind")
+        if kind not in kinds:
+            problems.append(_located(f"{where}: kind: {kind_message(kind, kinds)}", where, row.columns))
+            continue
+        model = kinds[str(kind)]
+        entry: dict[str, Any] = {}
+        if existing is not None and key in existing:
+            entry = {k: v for k, v in portal_entry(existing[key]).items() if k not in table.keys}
+        unreadable: set[str] = set()
+        for name, value in row.cells.items():
+            field = model.model_fields.get(name)
+            try:
+                entry[name] = _cell_value(value, field.annotation if field else None)
+            except ValueError as exc:
+                problems.append(f"{where}, {row.columns[name]}: {exc}")
+                unreadable.add(name)
+        try:
+            # The row's other cells are checked too (one round of corrections); a cell that could not be
+            # read is left out, and what the model then says about its key is not news.
+            portal = model.model_validate({k: v for k, v in entry.items() if k not in unreadable})
+        except ValidationError as exc:
+            problems.extend(
+                _located(p, where, row.columns) for p in format_validation_error(where, exc, (), model)
+                if _first_key(p[len(where) + 2 :]) not in unreadable
+            )
+            continue
+        if unreadable:
+            continue
+        for loc, message in portal_url_problems(portal.model_dump()):  # as load_portals checks them
+            problems.append(_located(f"{where}: {loc}: {message}", where, row.columns))
+        if portal.key in seen:
+            problems.append(
+                f"{where}, {row.columns['key']}: {portal.key!r} steht schon in Zeile {seen[portal.key]}; "
+                "Schlüssel müssen eindeutig sein"
+            )
+        seen.setdefault(portal.key, row.row)
+        out.append((row, portal))
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def new_from_file(
+    existing: Sequence[PortalBase], path: Path, kinds: Mapping[str, type[PortalBase]],
+) -> list[PortalBase]:
+    """``portals add --from-csv``: every row a new entry; a key portals.yaml has already is refused
+    (changing entries is ``portals import``)."""
+    taken = {p.key for p in existing}
+    rows = validate_rows(read_portal_file(path), kinds, str(path))
+    problems = [
+        f"{path}: Zeile {row.row} ({portal.key}), {row.columns['key']}: {portal.key!r} gibt es schon in "
+        f"portals.yaml; bestehende Einträge ändert: foerderradar portals import {path}"
+        for row, portal in rows if portal.key in taken
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return [portal for _, portal in rows]
+
+
+@dataclass(frozen=True)
+class PortalImport:
+    """What :func:`import_portals` did (or, with ``dry_run``, would do)."""
+
+    new: list[PortalBase]
+    changed: list[tuple[PortalBase, list[str]]]  # the entry and the keys that changed
+    unchanged: list[str]
+    absent: list[str]  # keys in portals.yaml with no row in the file: left as they are
+    backup: Path | None
+
+
+def import_portals(
+    directory: Path, path: Path, kinds: Mapping[str, type[PortalBase]], *, dry_run: bool = False,
+) -> PortalImport:
+    """Rows of ``path`` update the entries of ``directory/portals.yaml`` with their key and add the
+    others; entries without a row stay. Validated as loading does, written through the round trip
+    that keeps comments (:func:`config_writing.rewrite`) and checked by re-reading: the file afterwards
+    holds exactly the validated list, or it is unchanged."""
+    target = directory / "portals.yaml"
+    models = dict(kinds)
+    before = load_portals(directory, models)
+    old = {p.key: p for p in before}
+    table = read_portal_file(path)
+    rows = validate_rows(table, kinds, str(path), old)
+    new: list[PortalBase] = []
+    changed: list[tuple[PortalBase, list[str]]] = []
+    unchanged: list[str] = []
+    for _, portal in rows:
+        if portal.key not in old:
+            new.append(portal)
+            continue
+        was, now = portal_entry(old[portal.key]), portal_entry(portal)
+        keys = [k for k in dict.fromkeys([*was, *now]) if was.get(k, _UNSET) != now.get(k, _UNSET)]
+        if keys:
+            changed.append((portal, keys))
+        else:
+            unchanged.append(portal.key)
+    in_file = {p.key for _, p in rows}
+    absent = [p.key for p in before if p.key not in in_file]
+    if dry_run or not (new or changed):
+        return PortalImport(new, changed, unchanged, absent, None)
+    replaced = {p.key: p for p, _ in changed}
+    expected = [portal_entry(replaced.get(p.key, p)) for p in before] + [portal_entry(p) for p in new]
+
+    def change(document: Any) -> None:
+        if not isinstance(document, dict):
+            raise ValueError("erwartet 'portals:' mit einer Liste von Einträgen")
+        entries = document.get("portals")
+        if not isinstance(entries, CommentedSeq):
+            entries = document["portals"] = CommentedSeq()
+        if not entries:
+            entries.fa.set_block_style()
+        for portal, _ in changed:
+            node = entries[_index(entries, portal.key)]
+            now = portal_entry(portal)
+            for name in [k for k in node if k not in now]:
+                drop_key(node, name)
+            was = portal_entry(old[portal.key])
+            for name, value in now.items():
+                if name not in node or was.get(name, _UNSET) != value:
+                    set_value(node, name, value)
+        for portal in new:
+            append_below_comments(entries, round_trip_value(portal_entry(portal), block=True))
+
+    def check(candidate: Path) -> object:
+        after = read_portals(candidate, models)
+        if [portal_entry(p) for p in after] != expected:
+            raise ConfigError([
+                f"{target}: die Änderungen lassen sich nicht so schreiben, dass die Datei genau die geprüften "
+                "Einträge enthält; die Datei ist unverändert. Bitte die Einträge von Hand ändern."
+            ])
+        return after
+
+    backup = target.with_name(target.name + ".bak")
+    shutil.copy2(target, backup)
+    try:
+        rewrite(target, change, check)
+    except OSError as exc:
+        raise ConfigError([f"{target}: kann nicht gelesen oder geschrieben werden ({exc.strerror})"]) from None
+    return PortalImport(new, changed, unchanged, absent, backup)
+
+
+_UNSET = object()

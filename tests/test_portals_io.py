@@ -106,11 +106,13 @@ def test_bad_add_is_refused_and_changes_nothing(cfg: Path, case: str, args: list
 
 BAD_CSVS: list[tuple[str, str, list[str]]] = [
     ("no key column", "name,kind\nA,feed\n", ["Zeile 1", "'key'"]),
-    ("bad json cell", "key,kind,url,filter\na,feed,https://x.example/f,[Breitband\n", ["Zeile 2", "'filter'", "JSON"]),
+    ("bad list cell", "key,kind,url,filter\na,feed,https://x.example/f,[Breitband\n",
+     ["Zeile 2 (a), Spalte D (filter)", "weder eine Liste [a, b]"]),
     ("too many cells", "key,kind\na,feed,extra\n", ["Zeile 2", "mehr Zellen"]),
-    ("two rows, one bad", "key,kind,url\na,feed,https://x.example/f\nb,feed,\n", ["Eintrag 2 (b)", "url: fehlt"]),
+    ("two rows, one bad", "key,kind,url\na,feed,https://x.example/f\nb,feed,\n",
+     ["Zeile 3 (b), Spalte C (url)", "url: fehlt"]),
     ("same key twice", "key,kind,url\na,feed,https://x.example/f\na,feed,https://y.example/f\n",
-     ["Eintrag 2", "'a' gibt es schon"]),
+     ["Zeile 3 (a), Spalte A (key)", "'a' steht schon in Zeile 2"]),
 ]
 
 

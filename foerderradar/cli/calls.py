@@ -3,6 +3,7 @@ set on the verdicts (``storage/marks.py``), each for one municipality."""
 
 from __future__ import annotations
 
+import io
 import sys
 from typing import Annotated
 
@@ -13,8 +14,11 @@ from foerderradar.cli.crawl import print_group_summary
 from foerderradar.cli.shared import (
     ConfigOpt,
     KommuneOpt,
+    OutputOpt,
+    check_output,
     chosen_kommunen,
     config_or_exit,
+    emit,
     err,
     fail,
     guarded,
@@ -23,6 +27,7 @@ from foerderradar.cli.shared import (
     out,
 )
 from foerderradar.settings import Config
+from foerderradar.tabular import EXCEL_FORMATS
 
 app = typer.Typer(help="Gespeicherte Förderaufrufe importieren und exportieren.", no_args_is_help=True)
 
@@ -72,17 +77,34 @@ def calls_regroup() -> None:
     )
 
 
+EXPORT_FORMATS = ("jsonl", "csv", *EXCEL_FORMATS)
+
+
 @app.command("export")
 def calls_export(
-    fmt: Annotated[str, typer.Option("--format", help="jsonl | csv")] = "jsonl",
+    fmt: Annotated[str, typer.Option(
+        "--format", help="jsonl | csv (für Programme) | excel-csv (für Excel: ; und deutsche Spalten) | xlsx",
+    )] = "jsonl",
+    output: OutputOpt = None,
 ) -> None:
-    """Alle gespeicherten Förderaufrufe auf die Standardausgabe schreiben."""
-    from foerderradar.calls_io import export_calls
+    """Alle gespeicherten Förderaufrufe auf die Standardausgabe (oder mit --output in eine Datei) schreiben."""
+    from foerderradar.calls_io import CALL_COLUMNS, call_rows, export_calls
+    from foerderradar.tabular import render
 
-    if fmt not in ("jsonl", "csv"):
-        fail(f"--format {fmt!r} ist unbekannt; erlaubt: jsonl, csv.", 2)
+    if fmt not in EXPORT_FORMATS:
+        fail(f"--format {fmt!r} ist unbekannt; erlaubt: {', '.join(EXPORT_FORMATS)}.", 2)
+    check_output(fmt, output)
     with open_store() as store:
-        guarded(lambda: export_calls(store, sys.stdout, fmt))
+        if fmt in EXCEL_FORMATS:
+            rows = guarded(lambda: call_rows(store))
+            emit(render(CALL_COLUMNS, rows, fmt, "Förderaufrufe"), output)
+        elif output is None:
+            guarded(lambda: export_calls(store, sys.stdout, fmt))
+        else:
+            buffer = io.StringIO(newline="")
+            count = guarded(lambda: export_calls(store, buffer, fmt))
+            emit(buffer.getvalue(), output)
+            err.print(f"{count} Förderaufrufe geschrieben nach {output}")
 
 
 @app.command("mark")
@@ -136,24 +158,39 @@ def _of(cfg: Config) -> str:
     return f" (Kommune {cfg.kommune})" if cfg.several else ""
 
 
+MARKS_FORMATS = ("table", "csv", "jsonl", *EXCEL_FORMATS)
+
+
 @app.command("marks")
 def calls_marks(
-    fmt: Annotated[str, typer.Option("--format", help="table | csv | jsonl")] = "table",
+    fmt: Annotated[str, typer.Option(
+        "--format", help="table | csv | jsonl | excel-csv (für Excel: ; und deutsche Spalten) | xlsx",
+    )] = "table",
+    output: OutputOpt = None,
     kommune: KommuneOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Alle Bewertungen anzeigen oder exportieren (laufende Anträge: Markierung applied)."""
-    from foerderradar.calls_io import export_marks, marked_calls
+    """Alle Bewertungen anzeigen oder exportieren (laufende Anträge: Bewertung beantragt)."""
+    from foerderradar.calls_io import MARK_TABLE, export_marks, marked_calls
     from foerderradar.storage.marks import MARK_LABELS
+    from foerderradar.tabular import render
 
-    if fmt not in ("table", "csv", "jsonl"):
-        fail(f"--format {fmt!r} ist unbekannt; erlaubt: table, csv, jsonl.", 2)
+    if fmt not in MARKS_FORMATS:
+        fail(f"--format {fmt!r} ist unbekannt; erlaubt: {', '.join(MARKS_FORMATS)}.", 2)
+    check_output(fmt, output)
+    if fmt == "table" and output is not None:
+        fail("--output gilt für die Formate csv, jsonl, excel-csv und xlsx, nicht für die Tabelle.", 2)
     cfg = config_or_exit(config, need_portals=False)
     chosen = chosen_kommunen(cfg, kommune)
     with open_store(cfg) as store:
         marked = guarded(lambda: marked_calls(store, [one.kommune for one in chosen]))
+    if fmt in EXCEL_FORMATS:
+        emit(render(MARK_TABLE, [m.values() for m in marked], fmt, "Bewertungen"), output)
+        return
     if fmt != "table":
-        export_marks(marked, sys.stdout, fmt)
+        buffer = io.StringIO(newline="")
+        export_marks(marked, buffer, fmt)
+        emit(buffer.getvalue(), output)
         return
     table = Table(title=f"Bewertungen ({len(marked)})", title_justify="left")
     columns = ("Kommune", "Maßnahme", "Förderaufruf", "Bewertung", "Notiz", "am")

@@ -3,7 +3,6 @@ municipalities, HTML, no ``--kommune`` — as the Kreis overview (``matcher/over
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,28 +12,38 @@ from foerderradar.cli.shared import (
     AsOfOpt,
     ConfigOpt,
     KommuneOpt,
+    check_output,
     chosen_kommunen,
     config_or_exit,
+    emit,
     err,
     fail,
     guarded,
     open_store,
     parse_as_of,
-    write_output,
 )
 from foerderradar.model import Match
 from foerderradar.settings import Config
+from foerderradar.tabular import EXCEL_FORMATS
 
-FORMATS = ("table", "json", "csv", "md", "html")
+FORMATS = ("table", "json", "csv", "md", "html", *EXCEL_FORMATS)
 
 
 def match(
     measure: Annotated[str | None, typer.Option("--measure", help="Nur diese Maßnahme (id).")] = None,
     as_of: AsOfOpt = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Höchstens N Treffer je Maßnahme.")] = None,
-    min_score: Annotated[float, typer.Option("--min-score", min=0, max=100, help="Mindestpunktzahl 0–100.")] = 0,
-    fmt: Annotated[str, typer.Option("--format", help="table | json | csv | md | html")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", help="In diese Datei schreiben.")] = None,
+    min_score: Annotated[float | None, typer.Option(
+        "--min-score", min=0, max=100, show_default=False,
+        help="Mindestpunktzahl 0–100. Standard: die Schwelle des Digests (min_score unter [digest] in "
+             "foerderradar.toml, sonst 30), damit der Bericht zeigt, was der Digest zeigt; --min-score 0 zeigt alles.",
+    )] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="table | json | csv | md | html | excel-csv (für Excel: ; und deutsche Spalten) | xlsx",
+    )] = "table",
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="In diese Datei schreiben (für --format xlsx nötig).",
+    )] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Auch nicht antragsberechtigte/geschlossene.")] = False,
     kommune: KommuneOpt = None,
     config: ConfigOpt = None,
@@ -46,15 +55,17 @@ def match(
 
     if fmt not in FORMATS:
         fail(f"--format {fmt!r} ist unbekannt; erlaubt: {', '.join(FORMATS)}.", 2)
+    check_output(fmt, output)
     day = parse_as_of(as_of)
     cfg = config_or_exit(config, need_portals=False)
+    threshold = cfg.settings.digest.min_score if min_score is None else min_score
     chosen = [one.kommune for one in chosen_kommunen(cfg, kommune)]
     with open_store(cfg) as store:
         try:
             # --all is the diagnostic view: ineligible calls too, before anyone's marks.
             results = guarded(
                 lambda: match_each(
-                    store, cfg, day, chosen, measure_id=measure, min_score=min_score, limit=limit,
+                    store, cfg, day, chosen, measure_id=measure, min_score=threshold, limit=limit,
                     include_ineligible=show_all, feedback=not show_all,
                 )
             )
@@ -68,12 +79,18 @@ def match(
         err.print(f"{applications} laufende Anträge ausgeblendet (foerderradar calls marks zeigt sie).")
     matches = [m for _, found in results for m in found.matches]
     overview = fmt == "html" and cfg.several and not kommune
-    text = _overview(cfg, matches) if overview else render_report(matches, fmt)
-    if output:
-        write_output(output, text)
-        err.print(f"{len(matches)} Treffer geschrieben nach {output}")
+    if fmt in EXCEL_FORMATS:
+        from foerderradar.matcher.report import MATCH_COLUMNS, match_rows
+        from foerderradar.tabular import render
+
+        emit(render(MATCH_COLUMNS, match_rows(matches), fmt, "Treffer"), output)
     else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        text = _overview(cfg, matches) if overview else render_report(matches, fmt)
+        emit(text if output or text.endswith("\n") else text + "\n", output)
+    if output:
+        err.print(f"{len(matches)} Treffer geschrieben nach {output}")
+    if min_score is None and fmt == "table":
+        err.print(f"Gezeigt ab {threshold:g} Punkten (Schwelle des Digests); alle Treffer: --min-score 0.")
 
 
 def _overview(cfg: Config, matches: list[Match]) -> str:

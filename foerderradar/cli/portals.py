@@ -4,7 +4,6 @@ web app's *Portale* page changes the file through the same function)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +13,10 @@ from rich.table import Table
 
 from foerderradar.cli.shared import (
     ConfigOpt,
+    OutputOpt,
+    check_output,
     config_or_exit,
+    emit,
     err,
     fail,
     guarded,
@@ -24,6 +26,7 @@ from foerderradar.cli.shared import (
     problems_exit,
 )
 from foerderradar.settings import ConfigError, config_dir
+from foerderradar.tabular import EXCEL_FORMATS
 
 if TYPE_CHECKING:
     from foerderradar.portals_io import PortalChange
@@ -114,18 +117,66 @@ def portals_check(
         raise typer.Exit(1)
 
 
+EXPORT_FORMATS = ("csv", "yaml", *EXCEL_FORMATS)
+
+
 @app.command("export")
 def portals_export(
-    fmt: Annotated[str, typer.Option("--format", help="csv | yaml")] = "csv",
+    fmt: Annotated[str, typer.Option(
+        "--format", help="csv (für Programme) | yaml | excel-csv (für Excel: ; und deutsche Spalten) | xlsx",
+    )] = "csv",
+    output: OutputOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Die Portalliste als CSV (für Tabellenkalkulationen) oder YAML auf die Standardausgabe schreiben."""
-    from foerderradar.portals_io import export_csv, export_yaml
+    """Die Portalliste als Tabelle oder YAML schreiben. Bearbeitet zurück mit: foerderradar portals import DATEI."""
+    from foerderradar.portals_io import export_csv, export_yaml, portal_table
+    from foerderradar.tabular import render
 
-    if fmt not in ("csv", "yaml"):
-        fail(f"--format {fmt!r} ist unbekannt; erlaubt: csv, yaml.", 2)
+    if fmt not in EXPORT_FORMATS:
+        fail(f"--format {fmt!r} ist unbekannt; erlaubt: {', '.join(EXPORT_FORMATS)}.", 2)
+    check_output(fmt, output)
     cfg = config_or_exit(config)
-    sys.stdout.write(export_csv(cfg.portals) if fmt == "csv" else export_yaml(cfg.portals))
+    if fmt in EXCEL_FORMATS:
+        columns, rows = portal_table(cfg.portals)
+        emit(render(columns, rows, fmt, "Portale"), output)
+    else:
+        emit(export_csv(cfg.portals) if fmt == "csv" else export_yaml(cfg.portals), output)
+
+
+@app.command("import")
+def portals_import(
+    file: Annotated[Path, typer.Argument(help="Tabelle wie von portals export: .csv (auch excel-csv) oder .xlsx.")],
+    dry_run: Annotated[bool, typer.Option(
+        "--probe", "--dry-run", help="Nur zeigen, was sich ändern würde; nichts schreiben.",
+    )] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Eine bearbeitete Portalliste übernehmen: Zeilen mit bekanntem Schlüssel ändern den Eintrag, andere
+    kommen neu dazu; Einträge ohne Zeile bleiben. Geprüft wie beim Laden; Kommentare bleiben erhalten.
+
+    Eine leere Zelle entfernt den Schlüssel aus dem Eintrag; fehlt eine Spalte ganz, bleibt der Wert.
+    Entfernen: foerderradar portals remove SCHLÜSSEL.
+    """
+    from foerderradar.crawler.registry import portal_models
+    from foerderradar.portals_io import import_portals
+
+    directory = config_dir(config)
+    try:
+        done = import_portals(directory, file, portal_models(), dry_run=dry_run)
+    except ConfigError as exc:
+        problems_exit(f"Nichts übernommen ({len(exc.problems)} Problem(e))", exc.problems)
+    for portal, keys in done.changed:
+        out.print(f"geändert: {portal.key} ({', '.join(keys)})", markup=False, soft_wrap=True)
+    for portal in done.new:
+        out.print(f"neu: {portal.key} ({portal.kind})", markup=False)
+    summary = f"{len(done.changed)} geändert, {len(done.new)} neu, {len(done.unchanged)} unverändert"
+    if done.absent:
+        summary += f"; {len(done.absent)} nicht in der Datei, bleiben wie sie sind ({', '.join(done.absent)})"
+    out.print(summary + ".", markup=False, soft_wrap=True)
+    if dry_run:
+        out.print("Probelauf: nichts geschrieben.")
+    elif done.backup is not None:
+        out.print(f"{directory / 'portals.yaml'} geschrieben; vorherige Fassung: {done.backup}.", markup=False)
 
 
 @app.command("add")
@@ -137,33 +188,29 @@ def portals_add(
         list[str] | None, typer.Option("--set", help="Weiterer Schlüssel, z. B. --set url=https://… (mehrfach).")
     ] = None,
     disabled: Annotated[bool, typer.Option("--disabled", help="Eintragen, aber noch nicht abrufen.")] = False,
-    from_csv: Annotated[Path | None, typer.Option("--from-csv", help="Alle Zeilen einer CSV (wie export).")] = None,
+    from_csv: Annotated[Path | None, typer.Option(
+        "--from-csv", help="Alle Zeilen einer Tabelle wie von portals export (.csv, excel-csv oder .xlsx) als neue "
+        "Portale; bestehende ändert: portals import DATEI.",
+    )] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Portale in portals.yaml eintragen — geprüft wie beim Laden; Kommentare der Datei bleiben erhalten."""
     from foerderradar.crawler.registry import portal_models
-    from foerderradar.portals_io import add_portals, parse_settings, read_csv, validate_new
+    from foerderradar.portals_io import add_portals, new_from_file, parse_settings, validate_new
 
     cfg = config_or_exit(config)
     try:
         if from_csv is not None:
             if key or kind:
                 fail("Entweder --from-csv DATEI oder SCHLÜSSEL --kind ART angeben, nicht beides.", 2)
-            try:
-                text = from_csv.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                fail(f"{from_csv}: kann nicht gelesen werden ({exc}).", 2)
-            entries = read_csv(text, str(from_csv))
-            source = str(from_csv)
+            new = new_from_file(cfg.portals, from_csv, portal_models())
         else:
             if not key or not kind:
                 fail("Bitte SCHLÜSSEL und --kind ART angeben (oder --from-csv DATEI).", 2)
             entry = {"key": key, "kind": kind, **({"name": name} if name else {}), **parse_settings(settings or [])}
             if disabled:
                 entry["enabled"] = False
-            entries = [entry]
-            source = "portals add"
-        new = validate_new(cfg.portals, entries, portal_models(), source)
+            new = validate_new(cfg.portals, [entry], portal_models(), "portals add")
         backup = add_portals(cfg.directory, new, portal_models())
     except ConfigError as exc:
         problems_exit(f"Nicht eingetragen ({len(exc.problems)} Problem(e))", exc.problems)

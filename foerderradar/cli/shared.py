@@ -4,6 +4,7 @@ failed work — instead of a traceback."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -39,6 +40,10 @@ LeaseTtlOpt = Annotated[
 KommuneOpt = Annotated[
     list[str] | None,
     typer.Option("--kommune", help="Nur diese Kommune (Kurzname aus kommunen/, mehrfach möglich)."),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", help="In diese Datei schreiben statt auf die Standardausgabe (für --format xlsx nötig)."),
 ]
 AsOfOpt = Annotated[
     str | None,
@@ -125,13 +130,34 @@ def guarded(fn: Callable[[], T]) -> T:
         fail(str(exc))
 
 
-def write_output(path: Path, text: str) -> None:
+def write_output(path: Path, text: str | bytes) -> None:
     """``text`` into ``path`` as UTF-8 bytes (directories made), or the German reason why not (exit 1)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
+        path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
     except OSError as exc:
         fail(f"{path}: kann nicht geschrieben werden ({exc.strerror}).")
+
+
+def check_output(fmt: str, output: Path | None) -> None:
+    """``--format xlsx`` is a binary file: without ``--output`` it would land on a terminal (exit 2,
+    before any work)."""
+    if fmt == "xlsx" and output is None:
+        fail("--format xlsx schreibt eine Excel-Datei: bitte --output DATEI.xlsx angeben "
+             "(oder --format excel-csv für die Standardausgabe).", 2)
+
+
+def emit(data: str | bytes, output: Path | None) -> None:
+    """An export to ``output`` (text as UTF-8) or to standard output."""
+    if output is not None:
+        write_output(output, data)
+        return
+    if isinstance(data, str):
+        sys.stdout.write(data)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
 
 
 RUNNING = "[yellow]läuft oder abgebrochen[/yellow]"  # a run without an end: still going, or killed

@@ -18,12 +18,26 @@ from jinja2 import Environment, select_autoescape
 
 from foerderradar.model import Match
 from foerderradar.output_safety import safe_url
+from foerderradar.tabular import Column, formula_safe
 
 EMPTY = "Keine passenden Förderaufrufe gefunden."
-COLUMNS = [
-    "measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons", "sources", "kommune",
-]
 STATUS_DE = {"open": "offen", "upcoming": "demnächst", "closed": "geschlossen", "unknown": "unbekannt"}
+# `match --format csv` is headed by the keys (the contract's JSON keys, then those added later: new
+# ones go at the end); `--format excel-csv|xlsx` by the German headings.
+MATCH_COLUMNS: tuple[Column, ...] = (
+    Column("measure_id", "Maßnahme"),
+    Column("call_id", "Förderaufruf (ID)"),
+    Column("title", "Titel", "long"),
+    Column("url", "Adresse", "url"),
+    Column("score", "Punkte", "number"),
+    Column("eligible", "antragsberechtigt"),
+    Column("deadline", "Frist", "date"),
+    Column("status", "Status", labels=STATUS_DE),
+    Column("reasons", "Gründe", "long", joiner="; "),
+    Column("sources", "alle Seiten des Programms", "long", joiner="\n"),
+    Column("kommune", "Kommune"),
+)
+COLUMNS = [c.key for c in MATCH_COLUMNS]
 
 
 def _date(m: Match) -> str:
@@ -50,9 +64,7 @@ def as_json(matches: list[Match]) -> str:
 
 
 def csv_cell(value: object) -> object:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return formula_safe(value) if isinstance(value, str) else value
 
 
 def as_csv(matches: list[Match]) -> str:
@@ -65,6 +77,16 @@ def as_csv(matches: list[Match]) -> str:
         row["sources"] = " | ".join(s.url for s in m.sources) or m.url
         writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return buf.getvalue()
+
+
+def match_rows(matches: list[Match]) -> list[dict[str, object]]:
+    """People's exports (``excel-csv``, ``xlsx``): the values of :data:`MATCH_COLUMNS` as Python values
+    (the deadline a date, the reasons a list)."""
+    return [
+        {**m.to_json(), "score": round(m.score, 1), "deadline": m.deadline,
+         "sources": [s.url for s in m.sources] or [m.url]}
+        for m in matches
+    ]
 
 
 def _one_line(text: str) -> str:
