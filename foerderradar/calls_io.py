@@ -16,6 +16,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from foerderradar.german.applicants import APPLICANT_LABELS
+from foerderradar.german.labels import FUNDING_TYPE_DE, LEVEL_DE
 from foerderradar.matcher.report import STATUS_DE, csv_cell
 from foerderradar.model import FundingCall, Mark
 from foerderradar.storage import Store, record_to_call, record_to_export
@@ -23,11 +24,6 @@ from foerderradar.storage.marks import MARK_LABELS, all_marks
 from foerderradar.storage.tables import CallRecord
 from foerderradar.tabular import Column
 
-LEVEL_DE = {"eu": "EU", "bund": "Bund", "land": "Land", "regional": "regional"}
-FUNDING_TYPE_DE = {
-    "zuschuss": "Zuschuss", "darlehen": "Darlehen", "buergschaft": "Bürgschaft", "beteiligung": "Beteiligung",
-    "preis": "Preis/Wettbewerb", "beratung": "Beratung", "sonstiges": "sonstige",
-}  # fmt: skip
 # `calls export`: the scripts' CSV has the keys as its heading (the contract's order: the store's id,
 # the canonical fields, the store's bookkeeping); people's exports the German headings. New columns
 # go at the end, so no script's column moves.

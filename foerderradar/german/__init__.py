@@ -8,7 +8,8 @@
 - :mod:`.numbers` — numbers, amounts and rates ("1.500.000,00 €", "1,5 Mio. Euro", "50 v. H.");
 - :mod:`.applicants` — the words for applicant types (Kommune, Landkreis, Zweckverband …), their
   codes and German labels;
-- :mod:`.status` — running, closed and coming wording ("laufend", "Antragstellung nicht mehr möglich").
+- :mod:`.status` — running, closed and coming wording ("laufend", "Antragstellung nicht mehr möglich");
+- :mod:`.labels` — German words for the model's codes (level, funding type).
 
 The package is the bottom layer: it imports the standard library and :mod:`foerderradar.model`
 only (for its Literal types), never crawler, matcher, storage or notifier, so every layer may use it.

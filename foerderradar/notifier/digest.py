@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from foerderradar.german.labels import FUNDING_TYPE_DE
 from foerderradar.health import PortalHealth
 from foerderradar.matcher.apply_marks import Application
 from foerderradar.model import Match
@@ -310,7 +311,7 @@ def build_item(
         changes=item_changes(group, events or {}, since),
         actions=actions(match, links) if links is not None else (),
         what=what,
-        funding_kind=fmt.FUNDING_TYPES_DE.get(kinds[0]) if kinds else None,
+        funding_kind=FUNDING_TYPE_DE.get(kinds[0]) if kinds and kinds[0] != "sonstiges" else None,
         short_id=getattr(match, "short_id", "") or "",
     )
 

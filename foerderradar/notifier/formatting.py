@@ -140,8 +140,3 @@ def short_body(name: str) -> str:
     found = _ACRONYM.search(name)
     return found.group("short") if found and " " not in found.group("short") else name
 
-
-FUNDING_TYPES_DE = {
-    "zuschuss": "Zuschuss", "darlehen": "Darlehen", "buergschaft": "Bürgschaft", "beteiligung": "Beteiligung",
-    "preis": "Preis", "beratung": "Beratung", "sonstiges": "Förderung",
-}

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, abort, g, render_template, request, url_for
 
 from foerderradar.german.applicants import APPLICANT_LABELS
+from foerderradar.german.labels import FUNDING_TYPE_DE, LEVEL_DE
 from foerderradar.jobs import match_stored_calls
 from foerderradar.matcher.report import STATUS_DE
 from foerderradar.model import CallSource, Mark, Match
@@ -32,11 +33,6 @@ from foerderradar.web.context import state
 bp = Blueprint("calls", __name__)
 SOON_DAYS = 30  # the Fristen page's first section
 LATER_DAYS = 90  # and its second
-LEVEL_DE = {"eu": "EU", "bund": "Bund", "land": "Land", "regional": "regional"}
-FUNDING_TYPE_DE = {
-    "zuschuss": "Zuschuss", "darlehen": "Darlehen", "buergschaft": "Bürgschaft", "beteiligung": "Beteiligung",
-    "preis": "Preis/Wettbewerb", "beratung": "Beratung", "sonstiges": "sonstige",
-}  # fmt: skip
 # Events notifier/changes.describe has no words for (it reports changes, not arrivals and departures).
 EVENT_DE = {"new": "neu erfasst", "gone": "nicht mehr auf dem Portal gelistet", "amended": "geändert"}
 
