@@ -32,7 +32,10 @@ from foerderradar.storage.locks import LockBusy, held
 
 def digest(
     as_of: AsOfOpt = None,
-    preview: Annotated[Path | None, typer.Option("--preview", help="digest.html/.txt/.eml in DIR schreiben.")] = None,
+    preview: Annotated[
+        Path | None,
+        typer.Option("--preview", help="digest.html, digest.txt und digest.eml in dieses Verzeichnis schreiben."),
+    ] = None,
     send: Annotated[bool, typer.Option("--send", help="Per SMTP versenden.")] = False,
     to: Annotated[list[str] | None, typer.Option("--to", help="Empfänger (statt der konfigurierten).")] = None,
     kommune: KommuneOpt = None,
@@ -43,7 +46,7 @@ def digest(
 
     day = parse_as_of(as_of)
     if not preview and not send:
-        fail("Bitte --preview DIR und/oder --send angeben.", 2)
+        fail("Bitte --preview VERZEICHNIS und/oder --send angeben.", 2)
     cfg = config_despite_portals(config, note=True)
     chosen = [one.kommune for one in chosen_kommunen(cfg, kommune)]
     with open_store(cfg) as store:
