@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from foerderradar.cli import app
 from foerderradar.model import FundingCall
 from foerderradar.notifier.formatting import weekday_date_time
+from foerderradar.profile import MeasuresFile
 from foerderradar.storage import Store
 
 MEASURES = CITY + "measures:\n  - {id: breitband, title: Glasfaser im Gewerbegebiet, keywords: [Glasfaser]}\n"
@@ -86,3 +87,31 @@ def test_status_names_the_next_runs_with_german_weekdays(config: Path) -> None:
 def test_version() -> None:
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout == f"foerderradar {version('foerderradar')}\n"
+
+
+# (status as written in measures.yaml, as stored) — the contract's German words beside the English ones
+STATUS_WORDS = [("offen", "open"), ("geplant", "planned"), ("erledigt", "done"), ("Erledigt", "done"),
+                ("open", "open"), ("planned", "planned"), ("done", "done")]
+
+
+@pytest.mark.parametrize(("written", "stored"), STATUS_WORDS)
+def test_measure_status_takes_german_words(written: str, stored: str) -> None:
+    data = {"city": {"name": "Teststadt", "region": "DE-NW", "applicant_types": ["kommune"]},
+            "measures": [{"id": "breitband", "title": "Glasfaser", "status": written}]}
+    assert MeasuresFile.model_validate(data).measures[0].status == stored
+
+
+@pytest.mark.parametrize(("status", "matched"), [("offen", 1), ("geplant", 1), ("erledigt", 0)])
+def test_a_measure_marked_erledigt_is_not_matched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: str,
+                                                  matched: int) -> None:
+    monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    store = Store(f"sqlite:///{tmp_path / 'cli.db'}")
+    store.upsert_call(FundingCall.model_validate({
+        "source": "nrw", "source_id": "glasfaser", "url": "https://www.example.org/glasfaser",
+        "title": "Glasfaser für Gewerbegebiete", "regions": ["DE-NW"], "applicants": ["kommune"],
+    }))
+    store.close()
+    measures = CITY + ("measures:\n  - {id: breitband, title: Glasfaser im Gewerbegebiet, keywords: [Glasfaser], "
+                       f"status: {status}}}\n")
+    config = write_config_dir(tmp_path / "config", measures=measures, toml="[digest]\nmin_score = 1\n")
+    assert len(match_json(config, "01.12.2026")) == matched

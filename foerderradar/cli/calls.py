@@ -22,6 +22,7 @@ from foerderradar.cli.shared import (
     open_store,
     out,
 )
+from foerderradar.notifier.formatting import plural
 from foerderradar.settings import Config
 
 app = typer.Typer(help="Gespeicherte Förderaufrufe importieren und exportieren.", no_args_is_help=True)
@@ -49,9 +50,12 @@ def calls_import(
         grouped = guarded(lambda: after_ingest(store).grouped) if report.stored else None  # may join programmes
     for number, problem in report.problems:
         err.print(f"{file}:{number}: übersprungen: {problem}", markup=False, soft_wrap=True)
+    skipped = len(report.problems)
     out.print(
-        f"{report.stored} Förderaufrufe übernommen ({report.new} neu, {report.changed} geändert, "
-        f"{report.unchanged} unverändert), {len(report.problems)} Zeilen übersprungen."
+        f"{report.stored} {plural(report.stored, 'Förderaufruf', 'Förderaufrufe')} übernommen ({report.new} neu, "
+        f"{report.changed} geändert, {report.unchanged} unverändert), {skipped} {plural(skipped, 'Zeile', 'Zeilen')} "
+        "übersprungen.",
+        soft_wrap=True,
     )
     if grouped is not None:
         print_group_summary(grouped)

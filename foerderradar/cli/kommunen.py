@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from foerderradar.cli.shared import ConfigOpt, config_or_exit, fail, out
+from foerderradar.notifier.formatting import plural
 from foerderradar.settings import Config, Kommune
 
 app = typer.Typer(help="Die Kommunen dieser Instanz (config/kommunen/ oder measures.yaml).", no_args_is_help=True)
@@ -84,4 +85,5 @@ def kommunen_check(config: ConfigOpt = None) -> None:
     for note in notes:
         out.print(f"[yellow]Hinweis:[/yellow] {note}", soft_wrap=True, markup=True)
     form = f"{cfg.directory / 'kommunen'}/" if cfg.layout == "kommunen" else str(cfg.directory / "measures.yaml")
-    out.print(f"[green]In Ordnung:[/green] {len(cfg.kommunen)} Kommune(n) in {form}.", soft_wrap=True)
+    count = len(cfg.kommunen)
+    out.print(f"[green]In Ordnung:[/green] {count} {plural(count, 'Kommune', 'Kommunen')} in {form}.", soft_wrap=True)

@@ -23,6 +23,7 @@ from foerderradar.cli.shared import (
     out,
     problems_exit,
 )
+from foerderradar.notifier.formatting import plural
 from foerderradar.settings import ConfigError, config_dir
 
 if TYPE_CHECKING:
@@ -166,10 +167,14 @@ def portals_add(
         new = validate_new(cfg.portals, entries, portal_models(), source)
         backup = add_portals(cfg.directory, new, portal_models())
     except ConfigError as exc:
-        problems_exit(f"Nicht eingetragen ({len(exc.problems)} Problem(e))", exc.problems)
+        problems_exit(f"Nicht eingetragen ({problems(exc)})", exc.problems)
     for portal in new:
         out.print(f"eingetragen: {portal.key} ({portal.kind})")
     out.print(f"Vorherige Fassung: {backup}. Prüfen mit: foerderradar portals check {new[0].key if new else ''}")
+
+
+def problems(exc: ConfigError) -> str:
+    return f"{len(exc.problems)} {plural(len(exc.problems), 'Problem', 'Probleme')}"
 
 
 KeyArg = Annotated[str, typer.Argument(help="Schlüssel des Portals (wie in portals.yaml, siehe portals list).")]
@@ -186,7 +191,7 @@ def _edit(key: str, change: PortalChange, config: Path | None) -> None:
     except UnknownPortal as exc:
         fail(exc.problems[0], 2)
     except ConfigError as exc:
-        problems_exit(f"Nicht geändert ({len(exc.problems)} Problem(e))", exc.problems)
+        problems_exit(f"Nicht geändert ({problems(exc)})", exc.problems)
     if done.changed:
         out.print(f"Portal {key} {CHANGE_DE[change]} ({directory / 'portals.yaml'}).", markup=False)
     else:
@@ -223,7 +228,7 @@ def portals_remove(
         try:
             known = {p.key: p for p in load_portals(directory)}
         except ConfigError as exc:
-            problems_exit(f"Nicht geändert ({len(exc.problems)} Problem(e))", exc.problems)
+            problems_exit(f"Nicht geändert ({problems(exc)})", exc.problems)
         if key not in known:
             fail(unknown_portal(key, list(known)).problems[0], 2)
         question = f"Portal {key} ({known[key].name}) aus {directory / 'portals.yaml'} entfernen? [j/N]"
