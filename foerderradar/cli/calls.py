@@ -7,6 +7,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from foerderradar.cli.crawl import print_group_summary
@@ -18,6 +19,7 @@ from foerderradar.cli.shared import (
     err,
     fail,
     guarded,
+    key_column,
     one_kommune,
     open_store,
     out,
@@ -159,13 +161,15 @@ def calls_marks(
     if fmt != "table":
         export_marks(marked, sys.stdout, fmt)
         return
+    # Two columns, so that a call id of 70 characters stays whole at 100: the call (title, id, note)
+    # and what was marked (measure, verdict, date; with several municipalities whose).
     table = Table(title=f"Bewertungen ({len(marked)})", title_justify="left")
-    columns = ("Kommune", "Maßnahme", "Förderaufruf", "Bewertung", "Notiz", "am")
-    for col in columns if cfg.several else columns[1:]:
-        table.add_column(col, overflow="fold")
+    key_column(table, "Förderaufruf", (entry.mark.call_id for entry in marked), with_text=True)
+    key_column(table, "Maßnahme und Bewertung", (entry.mark.measure_id for entry in marked))
     for entry in marked:
         m = entry.mark
-        cells = [m.measure_id, f"{entry.title}\n{m.call_id}", MARK_LABELS[m.mark], m.note or "",
-                 m.marked_at.astimezone().strftime("%d.%m.%Y")]
-        table.add_row(*([m.kommune, *cells] if cfg.several else cells))
+        note = f"\nNotiz: {escape(m.note)}" if m.note else ""
+        whose = f"{m.kommune}\n" if cfg.several else ""
+        table.add_row(f"{escape(entry.title)}\n[dim]{m.call_id}[/dim]{note}",
+                      f"{whose}{m.measure_id}\n{MARK_LABELS[m.mark]}, {m.marked_at.astimezone().strftime('%d.%m.%Y')}")
     out.print(table)

@@ -43,6 +43,7 @@ def digest(
 ) -> None:
     """Den Wochenbericht erzeugen (Vorschau) und/oder versenden – bei mehreren Kommunen jeder ihren eigenen."""
     from foerderradar.jobs import run_digests
+    from foerderradar.scheduler import digest_summary, record_end, record_start
 
     day = parse_as_of(as_of)
     if not preview and not send:
@@ -52,7 +53,15 @@ def digest(
     with open_store(cfg) as store:
         try:
             with held(store, "digest") if send else nullcontext():
-                outcomes = run_digests(store, cfg, day, chosen, preview_dir=preview, send=send, to=to)
+                run_id = record_start(store, "digest") if send else None  # a preview is no run for `status`
+                try:
+                    outcomes = run_digests(store, cfg, day, chosen, preview_dir=preview, send=send, to=to)
+                except ValueError as exc:  # checked before anything is sent
+                    if run_id is not None:
+                        record_end(store, run_id, False, str(exc))
+                    raise
+                if run_id is not None:
+                    record_end(store, run_id, *digest_summary(cfg, outcomes))
         except ValueError as exc:
             fail(str(exc), 2)
         except LockBusy as exc:

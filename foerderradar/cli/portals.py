@@ -18,6 +18,7 @@ from foerderradar.cli.shared import (
     err,
     fail,
     guarded,
+    key_column,
     last_run_cells,
     open_store,
     out,
@@ -42,8 +43,11 @@ def portals_list(config: ConfigOpt = None) -> None:
     with open_store() as store:
         health = guarded(lambda: portal_health(store, keys, cfg.settings.health.failures_in_a_row))
     table = Table(title=f"Portale ({cfg.directory / 'portals.yaml'})", title_justify="left")
-    for col in ("Schlüssel", "Art", "Name", "aktiv", "letzter Abruf", "Ergebnis", "Zustand"):
-        table.add_column(col, overflow="fold", no_wrap=col == "Schlüssel")
+    key_column(table, "Schlüssel", (p.key for p in cfg.portals))
+    key_column(table, "Name und Art", (p.kind for p in cfg.portals), with_text=True)  # the kind: a key too
+    table.add_column("aktiv")
+    table.add_column("letzter Abruf", min_width=len("05.12.2026 08:21"), overflow="fold")
+    table.add_column("Zustand", overflow="fold")
     colours = {"ok": "green", "warnung": "yellow", "fehler": "red", "unbekannt": "dim"}
     for p, h in zip(cfg.portals, health, strict=True):
         run = h.last_run
@@ -53,8 +57,9 @@ def portals_list(config: ConfigOpt = None) -> None:
                 f"ok: {run.items} Einträge, {run.new} neu, {run.changed} geändert, {run.errors} Fehler"
                 if run.ok else f"[red]fehlgeschlagen[/red] ({run.errors} Fehler)"
             )
+        last = when if run is None else f"{when}\n{result}"
         state = f"[{colours[h.state]}]{h.label}[/{colours[h.state]}]"
-        table.add_row(p.key, p.kind, p.name, "ja" if p.enabled else "nein", when, result, state)
+        table.add_row(p.key, f"{escape(p.name)}\n[dim]{p.kind}[/dim]", "ja" if p.enabled else "nein", last, state)
     out.print(table)
     # Reasons below the table: they are sentences, and a narrow terminal would fold them to pulp.
     for h in health:

@@ -4,7 +4,7 @@ failed work — instead of a traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from foerderradar.german.dates import parse_day
 from foerderradar.settings import Config, ConfigError, UnknownKommune, load_config
@@ -40,6 +41,11 @@ KommuneOpt = Annotated[
     list[str] | None,
     typer.Option("--kommune", help="Nur diese Kommune (Kurzname aus kommunen/, mehrfach möglich)."),
 ]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="Ausführliches Protokoll: auch die Meldungen der Bibliotheken "
+                 "(Datenbank-Migration, Zeitplaner, Webserver)."),
+]
 AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="Stichtag TT.MM.JJJJ oder JJJJ-MM-TT statt heute (für reproduzierbare Berichte)."),
@@ -47,6 +53,18 @@ AsOfOpt = Annotated[
 
 
 T = TypeVar("T")
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_to_stderr(verbose: bool) -> None:
+    """The log of a long-running command (serve, web): Förderradar's own German lines from INFO on;
+    the libraries' (alembic's "Running upgrade …", APScheduler's "Added job …") only with
+    ``--verbose`` or when they warn — they are English and say nothing a city's IT must act on."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format=LOG_FORMAT)
+    logging.getLogger("foerderradar").setLevel(logging.INFO)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -132,6 +150,18 @@ def write_output(path: Path, text: str) -> None:
         path.write_bytes(text.encode("utf-8"))
     except OSError as exc:
         fail(f"{path}: kann nicht geschrieben werden ({exc.strerror}).")
+
+
+def key_column(table: Table, header: str, keys: Iterable[str], *, with_text: bool = False) -> None:
+    """A column of keys or ids (portal keys, slugs, call ids, addresses): never wrapped or cut — at
+    100 columns the other columns wrap around it (tests/test_cli_tables.py). ``with_text``: its
+    cells also hold text (a title above the id), which may wrap; the column is as wide as the
+    longest key, so the key's own line never does."""
+    width = max((len(k) for k in keys), default=0)
+    if with_text:
+        table.add_column(header, min_width=width, overflow="fold")
+    else:
+        table.add_column(header, no_wrap=True, overflow="ignore", min_width=width)
 
 
 RUNNING = "[yellow]läuft oder abgebrochen[/yellow]"  # a run without an end: still going, or killed

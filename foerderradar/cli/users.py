@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from foerderradar.cli.shared import ConfigOpt, config_or_exit, fail, guarded, open_store, out
+from foerderradar.cli.shared import ConfigOpt, config_or_exit, fail, guarded, key_column, open_store, out
 
 app = typer.Typer(help="Benutzerkonten der Web-Oberfläche verwalten.", no_args_is_help=True)
 
@@ -91,11 +91,14 @@ def users_list() -> None:
     with open_store() as store:
         accounts = guarded(lambda: list_users(store))
     table = Table(title=f"Konten ({len(accounts)})", title_justify="left")
-    for col in ("E-Mail", "Rolle", "Kommunen", "angelegt", "letzte Anmeldung"):
-        table.add_column(col, overflow="fold")
+    key_column(table, "E-Mail", (user.email for user in accounts))
+    table.add_column("Rolle")
+    table.add_column("Kommunen")  # slugs, one a line
+    table.add_column("angelegt", no_wrap=True)
+    table.add_column("letzte Anmeldung")
     for user in accounts:
         last = user.last_login_at.astimezone().strftime("%d.%m.%Y %H:%M") if user.last_login_at else "noch nie"
-        table.add_row(user.email, user.role, "alle" if user.role == "admin" else ", ".join(user.kommunen) or "–",
+        table.add_row(user.email, user.role, "alle" if user.role == "admin" else "\n".join(user.kommunen) or "–",
                       user.created_at.astimezone().strftime("%d.%m.%Y"), last)
     out.print(table)
 
