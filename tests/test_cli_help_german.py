@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import typer.main
+from config_files import write_config_dir
 from typer._click import Command
 from typer.testing import CliRunner
 
@@ -107,3 +109,14 @@ def test_a_group_without_a_command_shows_its_german_help() -> None:
     assert code == 2
     assert "Aufruf: foerderradar portals [OPTIONEN] BEFEHL [ARGUMENTE]..." in text
     assert not ENGLISH.search(text)
+
+
+def test_two_different_passwords_are_refused_in_german(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """click's own confirmation prompt would answer in English."""
+    monkeypatch.setenv("FOERDERRADAR_DATABASE_URL", f"sqlite:///{tmp_path / 'users.db'}")
+    config = write_config_dir(tmp_path / "config")
+    result = CliRunner().invoke(app, ["users", "add", "it@example.org", "--role", "admin", "--config", str(config)],
+                                input="ein langes Passwort 2026\nein anderes Passwort 2026\n")
+    assert result.exit_code == 2, result.output
+    assert "Die beiden Eingaben stimmen nicht überein; nichts geändert." in result.output
+    assert not ENGLISH.search(result.output) and "do not match" not in result.output

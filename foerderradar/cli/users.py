@@ -26,7 +26,10 @@ def _password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt("Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen")
+        # asked twice by hand: click's own confirmation says "The two entered values do not match"
+        password = typer.prompt("Passwort", hide_input=True)
+        if typer.prompt("Passwort wiederholen", hide_input=True) != password:
+            fail("Die beiden Eingaben stimmen nicht überein; nichts geändert.", 2)
     problem = password_problem(password)
     if problem:
         fail(problem, 2)
