@@ -116,7 +116,8 @@ def calls_mark(
             row = guarded(lambda: set_mark(store, cfg.kommune, call_id, measure, kind, note))
         except UnknownCall:
             fail(f"Unbekannter Förderaufruf {call_id!r} (die IDs zeigt: foerderradar match --format csv).", 2)
-    out.print(f"{call_id} für {measure}{_of(cfg)}: {MARK_LABELS[row.mark]} (Version {row.call_version}).")
+    out.print(f"{call_id} für {measure}{_of(cfg)}: {MARK_LABELS[row.mark]} (Version {row.call_version}).",
+              soft_wrap=True)  # the call id whole, however long
 
 
 @app.command("unmark")
