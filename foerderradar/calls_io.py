@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from foerderradar.config_reading import field_problems, location
 from foerderradar.german.applicants import APPLICANT_LABELS
 from foerderradar.german.labels import FUNDING_TYPE_DE, LEVEL_DE
 from foerderradar.matcher.report import STATUS_DE, csv_cell
@@ -72,10 +73,13 @@ class ImportReport:
         return self.new + self.changed + self.unchanged
 
 
-def _line_problem(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(Zeile)'}: {e['msg']}" for e in exc.errors()
-    )
+UNKNOWN_FIELD = "unbekanntes Feld; die Felder eines Förderaufrufs stehen in docs/contract.md"
+
+
+def line_problem(exc: ValidationError) -> str:
+    """What is wrong with one line, field by field, in German (the wording of config_messages.py)."""
+    problems = field_problems(exc, FundingCall, UNKNOWN_FIELD)
+    return "; ".join(f"{location(loc) if loc else '(Zeile)'}: {message}" for loc, message in problems)
 
 
 def import_calls(lines: Iterable[str], store: Store) -> ImportReport:
@@ -101,7 +105,7 @@ def import_calls(lines: Iterable[str], store: Store) -> ImportReport:
         try:
             batch.append(FundingCall.model_validate(data))
         except ValidationError as exc:
-            report.problems.append((number, _line_problem(exc)))
+            report.problems.append((number, line_problem(exc)))
             continue
         if len(batch) >= _BATCH:
             flush()

@@ -67,6 +67,14 @@ def format_validation_error(
     A value that fits none of a union's members (``sections: 5`` is neither true/false nor a
     selector) gives one message for its key, not one per member.
     """
+    return [f"{path}: {_loc([*prefix, *loc])}: {message}" for loc, message in field_problems(exc, model)]
+
+
+def field_problems(
+    exc: ValidationError, model: type[BaseModel] | None = None, unknown_key: str | None = None
+) -> list[tuple[tuple[int | str, ...], str]]:
+    """(location, German message) per problem — for input that is not a config file too (a line of
+    ``calls import``); ``unknown_key`` replaces the config wording for a key the model does not know."""
     grouped: dict[tuple[int | str, ...], list[Any]] = {}
     for e in exc.errors():
         grouped.setdefault(_key_path(e), []).append(e)
@@ -74,10 +82,17 @@ def format_validation_error(
     for loc, errors in grouped.items():
         first = errors[0]
         message = union_message(errors) if len(errors) > 1 else _message(first)
-        if first["type"] == "extra_forbidden" and model is not None:
-            message += _did_you_mean(str(loc[-1]), _known_keys(model, loc[:-1]))
-        out.append(f"{path}: {_loc([*prefix, *loc])}: {message}")
+        if first["type"] == "extra_forbidden":
+            message = unknown_key or message
+            if model is not None:
+                message += _did_you_mean(str(loc[-1]), _known_keys(model, loc[:-1]))
+        out.append((loc, message))
     return out
+
+
+def location(loc: Sequence[int | str]) -> str:
+    """``entry.field[0]`` as the messages name a place in a file."""
+    return _loc(loc)
 
 
 def _did_you_mean(key: str, known: Sequence[str]) -> str:

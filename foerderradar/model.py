@@ -94,7 +94,9 @@ class FundingCall(BaseModel):
     @classmethod
     def _slug(cls, value: str) -> str:
         if not _SLUG_RE.match(value):
-            raise ValueError("must be a portal key: lower-case letters, digits, '-', '_' or '.'")
+            raise ValueError(
+                f"{value!r} ist kein Portal-Schlüssel; erlaubt sind Kleinbuchstaben a–z, Ziffern, '-', '_' und '.'"
+            )
         return value
 
     @field_validator("url")
@@ -102,7 +104,7 @@ class FundingCall(BaseModel):
     def _http_url(cls, value: str) -> str:
         # Only http(s) links ever reach a digest; anything else (javascript:, file:) is refused here.
         if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
-            raise ValueError("must be an absolute http(s) URL")
+            raise ValueError(f"{value[:80]!r} ist keine vollständige http(s)-Adresse wie https://www.beispiel.de/seite")
         return value
 
     @field_validator("title", "summary", "description", "funding_body", "deadline_text", mode="before")
@@ -119,7 +121,7 @@ class FundingCall(BaseModel):
     @classmethod
     def _one_line_title(cls, value: str | None) -> str:
         if not value:
-            raise ValueError("must not be empty")
+            raise ValueError("darf nicht leer sein")
         title = re.sub(r"\s+", " ", value)
         # A runaway title (a whole page in the <h1>) is kept, shortened, rather than losing the call.
         return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
@@ -133,7 +135,7 @@ class FundingCall(BaseModel):
         for region in value:
             code = region.strip().upper()
             if not _REGION_RE.match(code):
-                raise ValueError(f"{region!r} is not an ISO 3166-2 code such as DE, DE-NW, or EU")
+                raise ValueError(f"{region!r} ist kein Regionskürzel nach ISO 3166-2 wie DE, DE-NW oder EU")
             if code not in out:
                 out.append(code)
         return out

@@ -26,6 +26,8 @@ class _Strict(BaseModel):
 EMAIL = r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$"
 
 MeasureStatus = Literal["open", "planned", "done"]
+# The contract's German words for a measure's status, beside the English ones (stored: English).
+MEASURE_STATUS_DE: dict[str, MeasureStatus] = {"offen": "open", "geplant": "planned", "erledigt": "done"}
 
 
 # The Land of each Amtlicher Gemeindeschlüssel's first two digits: an AGS that contradicts ``region``
@@ -100,6 +102,17 @@ class Measure(_Strict):
     exclude: list[str] = Field(default_factory=list)
     owner: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     status: MeasureStatus = "open"
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _german_status(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        word = value.strip().lower()
+        word = MEASURE_STATUS_DE.get(word, word)
+        if word not in MEASURE_STATUS_DE.values():
+            raise ValueError(not_one_of(value, [*MEASURE_STATUS_DE, *MEASURE_STATUS_DE.values()]))
+        return word
 
 
 class ProfileDigest(_Strict):

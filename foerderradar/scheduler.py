@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -33,6 +33,11 @@ from foerderradar.storage import Store
 from foerderradar.storage.locks import LockBusy, held
 from foerderradar.storage.tables import JobRun, utcnow
 
+if TYPE_CHECKING:
+    from foerderradar.crawler.runner import PortalResult
+    from foerderradar.jobs import Ingested
+    from foerderradar.notifier.service import DigestOutcome
+
 log = logging.getLogger(__name__)
 JOBS = ("crawl", "digest")
 # A machine that slept (or a service that was down) catches up once within this window.
@@ -40,7 +45,8 @@ MISFIRE_GRACE_S = 6 * 24 * 3600
 JOBSTORE_TABLE = "apscheduler_jobs"
 
 
-def _record(store: Store, job: str, trigger: str) -> int:
+def record_start(store: Store, job: str, trigger: str = "manual") -> int:
+    """A run begins: scheduled here, or by hand (``crawl``, ``digest --send``) — `status` shows both."""
     with store.session() as session:
         run = JobRun(job=job, trigger=trigger, started_at=utcnow())
         session.add(run)
@@ -49,7 +55,7 @@ def _record(store: Store, job: str, trigger: str) -> int:
         return run.id
 
 
-def _finish(store: Store, run_id: int, ok: bool, summary: str) -> None:
+def record_end(store: Store, run_id: int, ok: bool, summary: str) -> None:
     with store.session() as session:
         run = session.get(JobRun, run_id)
         if run is not None:
@@ -69,12 +75,20 @@ def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
     kommunen = matches = skipped = 0
     for _, found in each_match(store, config, date.today(), min_score=config.settings.digest.min_score):
         kommunen, matches, skipped = kommunen + 1, matches + len(found.matches), max(skipped, found.skipped)
+    matched = (
+        f", {matches} Treffer" + (f" für {kommunen} Kommunen" if config.several else "")
+        + (f"; {skipped} ungültig gespeicherte Förderaufrufe übersprungen" if skipped else "")
+    )
+    return crawl_summary(results, ingested, matched)
+
+
+def crawl_summary(results: Sequence[PortalResult], ingested: Ingested, matched: str = "") -> tuple[bool, str]:
+    """(ok, what `status` says of a crawl): per run, not per portal; ``matched``: what matching found."""
     failed = [r.portal for r in results if not r.ok]
     summary = (
         f"{len(results)} Portale, {sum(r.new for r in results)} neu, "
-        f"{sum(r.changed for r in results)} geändert, {ingested.grouped.groups} Programme auf mehreren Portalen, "
-        f"{matches} Treffer" + (f" für {kommunen} Kommunen" if config.several else "")
-        + (f"; {skipped} ungültig gespeicherte Förderaufrufe übersprungen" if skipped else "")
+        f"{sum(r.changed for r in results)} geändert, {ingested.grouped.groups} Programme auf mehreren Portalen"
+        + matched
         + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
         + "".join(f"; Störungsmeldung an {a.recipient} fehlgeschlagen" for a in ingested.alerts if a.status == "failed")
     )
@@ -85,9 +99,15 @@ def send_digest(config: Config, store: Store) -> tuple[bool, str]:
     """Every municipality's digest (one after another; a municipality already sent is skipped)."""
     from foerderradar.jobs import run_digests
 
-    outcomes = run_digests(store, config, date.today(), send=True)
+    return digest_summary(config, run_digests(store, config, date.today(), send=True))
+
+
+def digest_summary(config: Config, outcomes: Sequence[tuple[Config, DigestOutcome]]) -> tuple[bool, str]:
+    """(ok, what `status` says of a digest run): the period, what was sent, who failed."""
     failed = [f"{r.recipient} ({one.kommune})" if config.several else r.recipient
               for one, outcome in outcomes for r in outcome.recipients if r.status == "failed"]
+    if not outcomes:
+        return not failed, "keine Kommune"
     if config.several:
         sent = sum(r.status == "sent" for _, outcome in outcomes for r in outcome.recipients)
         summary = f"{outcomes[0][1].period}: {len(outcomes)} Kommunen, {sent} Berichte versendet"
@@ -144,7 +164,7 @@ def run_job(job: str, config_dir: str, trigger: str = "schedule") -> None:
 
 
 def _run_recorded(config: Config, store: Store, job: str, trigger: str) -> None:
-    run_id = _record(store, job, trigger)
+    run_id = record_start(store, job, trigger)
     try:
         with held(store, job):
             ok, summary = STEPS[job](config, store)
@@ -153,7 +173,7 @@ def _run_recorded(config: Config, store: Store, job: str, trigger: str) -> None:
     except Exception as exc:  # a scheduled job must record its failure, not kill the service
         log.exception("Job %s fehlgeschlagen", job)
         ok, summary = False, f"{type(exc).__name__}: {exc}"
-    _finish(store, run_id, ok, summary)
+    record_end(store, run_id, ok, summary)
     log.info("Job %s: %s", job, summary)
 
 
@@ -258,6 +278,47 @@ class JobStatus:
     next_run: datetime
     last: JobRun | None
     after: str | None = None  # runs after this job instead of by a schedule of its own
+
+    @property
+    def schedule(self) -> str:
+        return schedule_label(self.cron)
+
+
+_WEEKDAYS = {"mon": "montags", "tue": "dienstags", "wed": "mittwochs", "thu": "donnerstags", "fri": "freitags",
+             "sat": "samstags", "sun": "sonntags"}
+
+
+def _days(field: str) -> str | None:
+    """A crontab weekday field as German words ("montags", "montags bis freitags", "montags und
+    donnerstags"); None for numbers (APScheduler 3 counts 0 as Monday, crontab as Sunday: the raw
+    expression is the honest answer) and anything else."""
+    if field == "*":
+        return "täglich"
+    parts: list[str] = []
+    for part in field.lower().split(","):
+        first, dash, last = part.partition("-")
+        if first not in _WEEKDAYS or (dash and last not in _WEEKDAYS):
+            return None
+        parts.append(f"{_WEEKDAYS[first]} bis {_WEEKDAYS[last]}" if dash else _WEEKDAYS[first])
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " und " + parts[-1]
+
+
+def schedule_label(cron: str) -> str:
+    """A crontab line as a person reads it — "täglich 06:00 Uhr", "montags 07:00 Uhr", "monatlich am
+    1., 06:00 Uhr" — for the common shapes (one time of day); the line itself for anything else."""
+    fields = cron.split()
+    if len(fields) != 5 or not all(f.isdigit() for f in fields[:2]):
+        return cron
+    minute, hour, day, month, weekday = fields
+    time = f"{int(hour):02d}:{int(minute):02d} Uhr"
+    if int(hour) > 23 or int(minute) > 59 or month != "*":
+        return cron
+    if day == "*":
+        days = _days(weekday)
+        return f"{days} {time}" if days else cron
+    if day.isdigit() and weekday == "*":
+        return f"monatlich am {int(day)}., {time}"
+    return cron
 
 
 def status(config: Config, store: Store, now: datetime | None = None) -> list[JobStatus]:

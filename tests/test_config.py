@@ -39,8 +39,9 @@ def test_shipped_examples_are_valid() -> None:
 
 MEASURE_MISTAKES = [
     # (edit, expected message fragment)
-    (lambda d: d["measures"][3].update(status="offen"),
-     "measures.yaml: measures[3].status: 'offen' ist nicht erlaubt; möglich sind: open, planned, done"),
+    (lambda d: d["measures"][3].update(status="aktiv"),
+     "measures.yaml: measures[3].status: 'aktiv' ist nicht erlaubt; möglich sind: offen, geplant, erledigt, open, "
+     "planned, done"),
     (lambda d: d["measures"][0].update(colour="blue"), "measures.yaml: measures[0].colour: unbekannter Schlüssel"),
     (lambda d: d["measures"][1].pop("title"), "measures.yaml: measures[1].title: fehlt"),
     (lambda d: d["measures"][2].update(id="E Government"), "measures.yaml: measures[2].id:"),

@@ -128,8 +128,9 @@ ROWS: list[tuple[str, type[BaseModel], Any, str, str]] = [
     ("string_pattern_mismatch", MeasuresFile, measures(owner="it-kommune.de"), "measures[0].owner",
      "erwartet wird eine E-Mail-Adresse wie name@kommune.de"),
     ("string_pattern_mismatch", Spare, {"code": "abc"}, "code", "erwartet wird ein Text nach dem Muster ^[A-Z]{2}$"),
-    ("literal_error", MeasuresFile, measures(status="offen"), "measures[0].status",
-     "'offen' ist nicht erlaubt; möglich sind: open, planned, done"),
+    ("value_error", MeasuresFile, measures(status="erledgt"), "measures[0].status",
+     "'erledgt' ist nicht erlaubt; möglich sind: offen, geplant, erledigt, open, planned, done; "
+     "meinten Sie 'erledigt'?"),
     ("literal_error", KINDS["eu_sedia"], {**SEDIA, "programmes": ["ERASMUSPLUS"]}, "programmes[0]",
      "'ERASMUSPLUS' ist nicht erlaubt; möglich sind: DIGITAL, CEF, HORIZON, LIFE, ERASMUS, CERV; "
      "meinten Sie 'ERASMUS'?"),

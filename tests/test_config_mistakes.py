@@ -250,8 +250,9 @@ MEASURE_MISTAKES: list[tuple[str, str, Edit, list[str]]] = [
     (
         "status not in vocabulary",
         "measures.yaml",
-        replace("status: open", "status: offen"),
-        ["measures[0].status: 'offen' ist nicht erlaubt; möglich sind: open, planned, done"],
+        replace("status: open", "status: ofen"),
+        ["measures[0].status: 'ofen' ist nicht erlaubt; möglich sind: offen, geplant, erledigt, open, planned, done; "
+         "meinten Sie 'offen'?"],
     ),
     (
         "unknown key with hint",

@@ -162,7 +162,7 @@ def test_kommunen_list_and_check(tmp_path: Path) -> None:
     assert code == 0 and "Kommunen (2)" in out and "keine" in out
     code, out, _ = cli("kommunen", "check", "--config", str(directory))
     assert code == 0
-    assert "verl.yaml: keine Empfänger" in " ".join(out.split()) and "In Ordnung: 2 Kommune(n)" in out
+    assert "verl.yaml: keine Empfänger" in " ".join(out.split()) and "In Ordnung: 2 Kommunen" in out
 
 
 # -- match ------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from config_files import write_config_dir
 from sqlmodel import select
 
-from foerderradar.scheduler import build_scheduler, run_job, status
+from foerderradar.scheduler import build_scheduler, run_job, schedule_label, status
 from foerderradar.settings import load_config
 from foerderradar.storage import Store
 from foerderradar.storage.tables import JobRun
@@ -102,10 +103,37 @@ def test_missed_runs_are_caught_up_once(cfg_dir: Path, db_url: str, monkeypatch:
     assert _runs(Store(db_url), "digest") == []  # not missed, not run
 
 
-def test_serve_stops_cleanly_on_sigterm(cfg_dir: Path, sqlite_url: str, tmp_path: Path) -> None:
+# (crontab line, what `status` and `serve` print)
+SCHEDULES = [
+    ("0 6 * * *", "täglich 06:00 Uhr"),
+    ("0 7 * * mon", "montags 07:00 Uhr"),
+    ("30 7 * * MON", "montags 07:30 Uhr"),
+    ("5 18 * * mon-fri", "montags bis freitags 18:05 Uhr"),
+    ("0 7 * * mon,thu", "montags und donnerstags 07:00 Uhr"),
+    ("0 7 * * mon,wed,fri", "montags, mittwochs und freitags 07:00 Uhr"),
+    ("0 6 1 * *", "monatlich am 1., 06:00 Uhr"),
+    # anything else stays as written: numbered weekdays (APScheduler 3 counts 0 as Monday, crontab as
+    # Sunday), several times a day, steps, months
+    ("0 7 * * 1", "0 7 * * 1"),
+    ("0 6,18 * * *", "0 6,18 * * *"),
+    ("*/15 * * * *", "*/15 * * * *"),
+    ("0 6 * 1 *", "0 6 * 1 *"),
+    ("0 6 1 * mon", "0 6 1 * mon"),
+]
+
+
+@pytest.mark.parametrize(("cron", "label"), SCHEDULES)
+def test_schedules_read_as_people_say_them(cron: str, label: str) -> None:
+    assert schedule_label(cron) == label
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_serve_stops_cleanly_on_sigterm(cfg_dir: Path, sqlite_url: str, tmp_path: Path, verbose: bool) -> None:
+    """Its output is German: the libraries' English INFO lines (alembic's migrations, APScheduler's jobs)
+    only with --verbose."""
     env = {**os.environ, "FOERDERRADAR_DATABASE_URL": sqlite_url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "foerderradar.cli", "serve", "--config", str(cfg_dir)],
+        [sys.executable, "-m", "foerderradar.cli", "serve", "--config", str(cfg_dir), *(["-v"] if verbose else [])],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     engine = sa.create_engine(sqlite_url)
@@ -127,4 +155,8 @@ def test_serve_stops_cleanly_on_sigterm(cfg_dir: Path, sqlite_url: str, tmp_path
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, output
-    assert "Förderradar läuft" in output and "Beendet." in output
+    assert "Förderradar läuft: Abruf täglich 06:00 Uhr, Bericht montags 07:00 Uhr (Europe/Berlin)." in output
+    assert "Beendet." in output
+    library_lines = [line for line in output.splitlines() if re.search(r"\b(alembic|apscheduler)\.", line)]
+    assert any("Running upgrade" in line for line in library_lines) == verbose, output
+    assert bool(library_lines) == verbose, output

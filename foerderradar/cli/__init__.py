@@ -28,8 +28,10 @@ from foerderradar.cli import (
     users,
     web,
 )
+from foerderradar.cli.german_help import GermanGroup
 
 app = typer.Typer(
+    cls=GermanGroup,  # the help frame and the usage errors in German (german_help.py)
     help="Förderradar: findet Förderaufrufe für die Digitalisierungsmaßnahmen Ihrer Kommune.",
     no_args_is_help=True,
     add_completion=False,

@@ -8,6 +8,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from foerderradar.cli.crawl import print_group_summary
@@ -22,10 +23,12 @@ from foerderradar.cli.shared import (
     err,
     fail,
     guarded,
+    key_column,
     one_kommune,
     open_store,
     out,
 )
+from foerderradar.notifier.formatting import plural
 from foerderradar.settings import Config
 from foerderradar.tabular import EXCEL_FORMATS
 
@@ -54,9 +57,12 @@ def calls_import(
         grouped = guarded(lambda: after_ingest(store).grouped) if report.stored else None  # may join programmes
     for number, problem in report.problems:
         err.print(f"{file}:{number}: übersprungen: {problem}", markup=False, soft_wrap=True)
+    skipped = len(report.problems)
     out.print(
-        f"{report.stored} Förderaufrufe übernommen ({report.new} neu, {report.changed} geändert, "
-        f"{report.unchanged} unverändert), {len(report.problems)} Zeilen übersprungen."
+        f"{report.stored} {plural(report.stored, 'Förderaufruf', 'Förderaufrufe')} übernommen ({report.new} neu, "
+        f"{report.changed} geändert, {report.unchanged} unverändert), {skipped} {plural(skipped, 'Zeile', 'Zeilen')} "
+        "übersprungen.",
+        soft_wrap=True,
     )
     if grouped is not None:
         print_group_summary(grouped)
@@ -132,7 +138,8 @@ def calls_mark(
             row = guarded(lambda: set_mark(store, cfg.kommune, call_id, measure, kind, note))
         except UnknownCall:
             fail(f"Unbekannter Förderaufruf {call_id!r} (die IDs zeigt: foerderradar match --format csv).", 2)
-    out.print(f"{call_id} für {measure}{_of(cfg)}: {MARK_LABELS[row.mark]} (Version {row.call_version}).")
+    out.print(f"{call_id} für {measure}{_of(cfg)}: {MARK_LABELS[row.mark]} (Version {row.call_version}).",
+              soft_wrap=True)  # the call id whole, however long
 
 
 @app.command("unmark")
@@ -192,13 +199,15 @@ def calls_marks(
         export_marks(marked, buffer, fmt)
         emit(buffer.getvalue(), output)
         return
+    # Two columns, so that a call id of 70 characters stays whole at 100: the call (title, id, note)
+    # and what was marked (measure, verdict, date; with several municipalities whose).
     table = Table(title=f"Bewertungen ({len(marked)})", title_justify="left")
-    columns = ("Kommune", "Maßnahme", "Förderaufruf", "Bewertung", "Notiz", "am")
-    for col in columns if cfg.several else columns[1:]:
-        table.add_column(col, overflow="fold")
+    key_column(table, "Förderaufruf", (entry.mark.call_id for entry in marked), with_text=True)
+    key_column(table, "Maßnahme und Bewertung", (entry.mark.measure_id for entry in marked))
     for entry in marked:
         m = entry.mark
-        cells = [m.measure_id, f"{entry.title}\n{m.call_id}", MARK_LABELS[m.mark], m.note or "",
-                 m.marked_at.astimezone().strftime("%d.%m.%Y")]
-        table.add_row(*([m.kommune, *cells] if cfg.several else cells))
+        note = f"\nNotiz: {escape(m.note)}" if m.note else ""
+        whose = f"{m.kommune}\n" if cfg.several else ""
+        table.add_row(f"{escape(entry.title)}\n[dim]{m.call_id}[/dim]{note}",
+                      f"{whose}{m.measure_id}\n{MARK_LABELS[m.mark]}, {m.marked_at.astimezone().strftime('%d.%m.%Y')}")
     out.print(table)

@@ -18,6 +18,7 @@ from foerderradar.cli.shared import (
     err,
     fail,
     guarded,
+    key_column,
     open_store,
     out,
 )
@@ -45,6 +46,7 @@ def crawl(
     """Portale abrufen und neue oder geänderte Förderaufrufe speichern."""
     from foerderradar.crawler.runner import UnknownPortalError
     from foerderradar.jobs import after_ingest
+    from foerderradar.scheduler import crawl_summary, record_end, record_start
 
     cfg = config_or_exit(config)
     cluster = cluster_or_exit(distributed, lease_ttl) if distributed else None
@@ -59,9 +61,13 @@ def crawl(
         with status:
             try:
                 with held(store, "crawl"):
+                    # `status` names this run as the last crawl; one that ends in a message stays
+                    # "läuft oder abgebrochen" there
+                    run_id = guarded(lambda: record_start(store, "crawl"))
                     results = crawl_or_exit(cfg, store, portals or [], started, cluster, workers)
                     status.update("Gleiche Programme auf mehreren Portalen zusammenführen …")
                     ingested = guarded(lambda: after_ingest(store, cfg, [r.portal for r in results]))
+                    guarded(lambda: record_end(store, run_id, *crawl_summary(results, ingested)))
             except UnknownPortalError as exc:
                 fail(str(exc), 2)
             except LockBusy as exc:
@@ -164,8 +170,10 @@ def print_crawl_summary(results: list[PortalResult]) -> None:
     from foerderradar.crawler.botwall import any_bot_wall
 
     table = Table(title="Abruf je Portal", title_justify="left")
-    for col in ("Portal", "Status", "Einträge", "neu", "geändert", "verschwunden", "Fehler"):
-        table.add_column(col, justify="right" if col not in ("Portal", "Status") else "left")
+    key_column(table, "Portal", (r.portal for r in results))
+    table.add_column("Status", min_width=len("fehlgeschlagen"))
+    for col in ("Einträge", "neu", "geändert", "entfallen", "Fehler"):  # entfallen: no longer listed by the portal
+        table.add_column(col, justify="right")
     for r in results:
         # A bot-detection page is named in the status: the cure is a person's, not a selector fix.
         blocked = " (blockiert)" if any_bot_wall(r.messages) else ""

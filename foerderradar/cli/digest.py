@@ -32,7 +32,10 @@ from foerderradar.storage.locks import LockBusy, held
 
 def digest(
     as_of: AsOfOpt = None,
-    preview: Annotated[Path | None, typer.Option("--preview", help="digest.html/.txt/.eml in DIR schreiben.")] = None,
+    preview: Annotated[
+        Path | None,
+        typer.Option("--preview", help="digest.html, digest.txt und digest.eml in dieses Verzeichnis schreiben."),
+    ] = None,
     send: Annotated[bool, typer.Option("--send", help="Per SMTP versenden.")] = False,
     to: Annotated[list[str] | None, typer.Option("--to", help="Empfänger (statt der konfigurierten).")] = None,
     kommune: KommuneOpt = None,
@@ -40,16 +43,25 @@ def digest(
 ) -> None:
     """Den Wochenbericht erzeugen (Vorschau) und/oder versenden – bei mehreren Kommunen jeder ihren eigenen."""
     from foerderradar.jobs import run_digests
+    from foerderradar.scheduler import digest_summary, record_end, record_start
 
     day = parse_as_of(as_of)
     if not preview and not send:
-        fail("Bitte --preview DIR und/oder --send angeben.", 2)
+        fail("Bitte --preview VERZEICHNIS und/oder --send angeben.", 2)
     cfg = config_despite_portals(config, note=True)
     chosen = [one.kommune for one in chosen_kommunen(cfg, kommune)]
     with open_store(cfg) as store:
         try:
             with held(store, "digest") if send else nullcontext():
-                outcomes = run_digests(store, cfg, day, chosen, preview_dir=preview, send=send, to=to)
+                run_id = record_start(store, "digest") if send else None  # a preview is no run for `status`
+                try:
+                    outcomes = run_digests(store, cfg, day, chosen, preview_dir=preview, send=send, to=to)
+                except ValueError as exc:  # checked before anything is sent
+                    if run_id is not None:
+                        record_end(store, run_id, False, str(exc))
+                    raise
+                if run_id is not None:
+                    record_end(store, run_id, *digest_summary(cfg, outcomes))
         except ValueError as exc:
             fail(str(exc), 2)
         except LockBusy as exc:

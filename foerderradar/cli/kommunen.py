@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from foerderradar.cli.shared import ConfigOpt, config_or_exit, fail, out
+from foerderradar.cli.shared import ConfigOpt, config_or_exit, fail, key_column, out
+from foerderradar.notifier.formatting import plural
 from foerderradar.settings import Config, Kommune
 
 app = typer.Typer(help="Die Kommunen dieser Instanz (config/kommunen/ oder measures.yaml).", no_args_is_help=True)
@@ -53,13 +55,18 @@ def kommunen_list(
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title=f"Kommunen ({len(rows)})", title_justify="left")
-    for col in ("Kurzname", "Name", "Land", "offene Maßnahmen", "Empfänger"):
-        table.add_column(col, overflow="fold")
+    key_column(table, "Kurzname", (str(row["kommune"]) for row in rows))
+    table.add_column("Kommune", overflow="fold")  # name, Land, open measures: wraps around the keys
+    key_column(table, "Empfänger", (a for row in rows for a in cast(list[str], row["empfaenger"])))  # one a line
     for row in rows:
-        recipients = row["empfaenger"]
-        assert isinstance(recipients, list)
-        table.add_row(str(row["kommune"]), str(row["name"]), str(row["land"]), str(row["offene_massnahmen"]),
-                      ", ".join(recipients) or "[yellow]keine[/yellow]")
+        recipients = cast(list[str], row["empfaenger"])
+        open_measures = cast(int, row["offene_massnahmen"])
+        table.add_row(
+            str(row["kommune"]),
+            f"{escape(str(row['name']))}\n[dim]{row['land']}[/dim]\n"
+            f"{open_measures} {plural(open_measures, 'offene Maßnahme', 'offene Maßnahmen')}",
+            "\n".join(recipients) or "[yellow]keine[/yellow]",
+        )
     out.print(table)
 
 
@@ -84,4 +91,5 @@ def kommunen_check(config: ConfigOpt = None) -> None:
     for note in notes:
         out.print(f"[yellow]Hinweis:[/yellow] {note}", soft_wrap=True, markup=True)
     form = f"{cfg.directory / 'kommunen'}/" if cfg.layout == "kommunen" else str(cfg.directory / "measures.yaml")
-    out.print(f"[green]In Ordnung:[/green] {len(cfg.kommunen)} Kommune(n) in {form}.", soft_wrap=True)
+    count = len(cfg.kommunen)
+    out.print(f"[green]In Ordnung:[/green] {count} {plural(count, 'Kommune', 'Kommunen')} in {form}.", soft_wrap=True)

@@ -20,11 +20,13 @@ from foerderradar.cli.shared import (
     err,
     fail,
     guarded,
+    key_column,
     last_run_cells,
     open_store,
     out,
     problems_exit,
 )
+from foerderradar.notifier.formatting import plural
 from foerderradar.settings import ConfigError, config_dir
 from foerderradar.tabular import EXCEL_FORMATS
 
@@ -44,8 +46,11 @@ def portals_list(config: ConfigOpt = None) -> None:
     with open_store() as store:
         health = guarded(lambda: portal_health(store, keys, cfg.settings.health.failures_in_a_row))
     table = Table(title=f"Portale ({cfg.directory / 'portals.yaml'})", title_justify="left")
-    for col in ("Schlüssel", "Art", "Name", "aktiv", "letzter Abruf", "Ergebnis", "Zustand"):
-        table.add_column(col, overflow="fold", no_wrap=col == "Schlüssel")
+    key_column(table, "Schlüssel", (p.key for p in cfg.portals))
+    key_column(table, "Name und Art", (p.kind for p in cfg.portals), with_text=True)  # the kind: a key too
+    table.add_column("aktiv")
+    table.add_column("letzter Abruf", min_width=len("05.12.2026 08:21"), overflow="fold")
+    table.add_column("Zustand", overflow="fold")
     colours = {"ok": "green", "warnung": "yellow", "fehler": "red", "unbekannt": "dim"}
     for p, h in zip(cfg.portals, health, strict=True):
         run = h.last_run
@@ -55,8 +60,9 @@ def portals_list(config: ConfigOpt = None) -> None:
                 f"ok: {run.items} Einträge, {run.new} neu, {run.changed} geändert, {run.errors} Fehler"
                 if run.ok else f"[red]fehlgeschlagen[/red] ({run.errors} Fehler)"
             )
+        last = when if run is None else f"{when}\n{result}"
         state = f"[{colours[h.state]}]{h.label}[/{colours[h.state]}]"
-        table.add_row(p.key, p.kind, p.name, "ja" if p.enabled else "nein", when, result, state)
+        table.add_row(p.key, f"{escape(p.name)}\n[dim]{p.kind}[/dim]", "ja" if p.enabled else "nein", last, state)
     out.print(table)
     # Reasons below the table: they are sentences, and a narrow terminal would fold them to pulp.
     for h in health:
@@ -213,10 +219,14 @@ def portals_add(
             new = validate_new(cfg.portals, [entry], portal_models(), "portals add")
         backup = add_portals(cfg.directory, new, portal_models())
     except ConfigError as exc:
-        problems_exit(f"Nicht eingetragen ({len(exc.problems)} Problem(e))", exc.problems)
+        problems_exit(f"Nicht eingetragen ({problems(exc)})", exc.problems)
     for portal in new:
         out.print(f"eingetragen: {portal.key} ({portal.kind})")
     out.print(f"Vorherige Fassung: {backup}. Prüfen mit: foerderradar portals check {new[0].key if new else ''}")
+
+
+def problems(exc: ConfigError) -> str:
+    return f"{len(exc.problems)} {plural(len(exc.problems), 'Problem', 'Probleme')}"
 
 
 KeyArg = Annotated[str, typer.Argument(help="Schlüssel des Portals (wie in portals.yaml, siehe portals list).")]
@@ -233,7 +243,7 @@ def _edit(key: str, change: PortalChange, config: Path | None) -> None:
     except UnknownPortal as exc:
         fail(exc.problems[0], 2)
     except ConfigError as exc:
-        problems_exit(f"Nicht geändert ({len(exc.problems)} Problem(e))", exc.problems)
+        problems_exit(f"Nicht geändert ({problems(exc)})", exc.problems)
     if done.changed:
         out.print(f"Portal {key} {CHANGE_DE[change]} ({directory / 'portals.yaml'}).", markup=False)
     else:
@@ -270,7 +280,7 @@ def portals_remove(
         try:
             known = {p.key: p for p in load_portals(directory)}
         except ConfigError as exc:
-            problems_exit(f"Nicht geändert ({len(exc.problems)} Problem(e))", exc.problems)
+            problems_exit(f"Nicht geändert ({problems(exc)})", exc.problems)
         if key not in known:
             fail(unknown_portal(key, list(known)).problems[0], 2)
         question = f"Portal {key} ({known[key].name}) aus {directory / 'portals.yaml'} entfernen? [j/N]"

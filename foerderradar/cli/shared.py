@@ -5,7 +5,7 @@ failed work — instead of a traceback."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from foerderradar.german.dates import parse_day
 from foerderradar.settings import Config, ConfigError, UnknownKommune, load_config
@@ -45,6 +46,11 @@ OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", help="In diese Datei schreiben statt auf die Standardausgabe (für --format xlsx nötig)."),
 ]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="Ausführliches Protokoll: auch die Meldungen der Bibliotheken "
+                 "(Datenbank-Migration, Zeitplaner, Webserver)."),
+]
 AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="Stichtag TT.MM.JJJJ oder JJJJ-MM-TT statt heute (für reproduzierbare Berichte)."),
@@ -52,6 +58,18 @@ AsOfOpt = Annotated[
 
 
 T = TypeVar("T")
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_to_stderr(verbose: bool) -> None:
+    """The log of a long-running command (serve, web): Förderradar's own German lines from INFO on;
+    the libraries' (alembic's "Running upgrade …", APScheduler's "Added job …") only with
+    ``--verbose`` or when they warn — they are English and say nothing a city's IT must act on."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format=LOG_FORMAT)
+    logging.getLogger("foerderradar").setLevel(logging.INFO)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -158,6 +176,18 @@ def emit(data: str | bytes, output: Path | None) -> None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
+
+
+def key_column(table: Table, header: str, keys: Iterable[str], *, with_text: bool = False) -> None:
+    """A column of keys or ids (portal keys, slugs, call ids, addresses): never wrapped or cut — at
+    100 columns the other columns wrap around it (tests/test_cli_tables.py). ``with_text``: its
+    cells also hold text (a title above the id), which may wrap; the column is as wide as the
+    longest key, so the key's own line never does."""
+    width = max((len(k) for k in keys), default=0)
+    if with_text:
+        table.add_column(header, min_width=width, overflow="fold")
+    else:
+        table.add_column(header, no_wrap=True, overflow="ignore", min_width=width)
 
 
 RUNNING = "[yellow]läuft oder abgebrochen[/yellow]"  # a run without an end: still going, or killed

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from foerderradar.cli.shared import ConfigOpt, config_or_exit, fail, guarded, open_store, out
+from foerderradar.cli.shared import ConfigOpt, config_or_exit, fail, guarded, key_column, open_store, out
 
 app = typer.Typer(help="Benutzerkonten der Web-Oberfläche verwalten.", no_args_is_help=True)
 
@@ -26,7 +26,10 @@ def _password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt("Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen")
+        # asked twice by hand: click's own confirmation says "The two entered values do not match"
+        password = typer.prompt("Passwort", hide_input=True)
+        if typer.prompt("Passwort wiederholen", hide_input=True) != password:
+            fail("Die beiden Eingaben stimmen nicht überein; nichts geändert.", 2)
     problem = password_problem(password)
     if problem:
         fail(problem, 2)
@@ -91,11 +94,14 @@ def users_list() -> None:
     with open_store() as store:
         accounts = guarded(lambda: list_users(store))
     table = Table(title=f"Konten ({len(accounts)})", title_justify="left")
-    for col in ("E-Mail", "Rolle", "Kommunen", "angelegt", "letzte Anmeldung"):
-        table.add_column(col, overflow="fold")
+    key_column(table, "E-Mail", (user.email for user in accounts))
+    table.add_column("Rolle")
+    table.add_column("Kommunen")  # slugs, one a line
+    table.add_column("angelegt", no_wrap=True)
+    table.add_column("letzte Anmeldung")
     for user in accounts:
         last = user.last_login_at.astimezone().strftime("%d.%m.%Y %H:%M") if user.last_login_at else "noch nie"
-        table.add_row(user.email, user.role, "alle" if user.role == "admin" else ", ".join(user.kommunen) or "–",
+        table.add_row(user.email, user.role, "alle" if user.role == "admin" else "\n".join(user.kommunen) or "–",
                       user.created_at.astimezone().strftime("%d.%m.%Y"), last)
     out.print(table)
 

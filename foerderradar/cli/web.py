@@ -7,7 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from foerderradar.cli.shared import ConfigOpt, config_or_exit, fail, open_store, out, problems_exit
+from foerderradar.cli.shared import (
+    ConfigOpt,
+    VerboseOpt,
+    config_or_exit,
+    fail,
+    log_to_stderr,
+    open_store,
+    out,
+    problems_exit,
+)
 from foerderradar.settings import Config
 
 
@@ -35,9 +44,9 @@ def web(
     host: Annotated[str | None, typer.Option("--host", help="Adresse (sonst [web] host, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option("--port", min=1, max=65535, help="Port (sonst [web] port, 8080).")] = None,
     config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Die Web-Oberfläche bereitstellen, bis SIGTERM/Strg+C."""
-    import logging
     import signal
     import threading
     from types import FrameType
@@ -46,7 +55,7 @@ def web(
 
     cfg = config_or_exit(config, need_portals=False)
     app = web_app_or_exit(cfg)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_to_stderr(verbose)
     settings = cfg.settings.web
     stopped = threading.Event()
 

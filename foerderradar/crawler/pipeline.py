@@ -31,6 +31,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
+from foerderradar.config_reading import field_problems, location
 from foerderradar.crawler.card_signatures import PAGE_KEY, Listed
 from foerderradar.crawler.failures import MAX_MESSAGES
 from foerderradar.crawler.scrapy_settings import crawl_now
@@ -73,7 +74,7 @@ def validate_item(item: dict[str, Any]) -> FundingCall:
 
 def describe_validation_error(item: dict[str, Any], exc: ValidationError) -> str:
     where = item.get("url") or item.get("source_id") or "?"
-    fields = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    fields = "; ".join(f"{location(loc)}: {message}" for loc, message in field_problems(exc, FundingCall))
     return f"{where}: ungültiger Eintrag ({fields})"
 
 
