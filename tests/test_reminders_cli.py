@@ -68,7 +68,7 @@ def test_lists_what_is_due_without_sending(tmp_path: Path, database: Store, serv
     assert code == 0, out
     assert "1 Erinnerung fällig am 01.12.2026" in out
     assert "Frist in 14 Tagen (15.12.2026): Gigabit.NRW – Kofinanzierung – Glasfaser im Gewerbegebiet" in out
-    assert "--preview DIR schreibt die Mails" in out and server.inbox.messages == []
+    assert "--preview VERZEICHNIS schreibt die Mails" in out and server.inbox.messages == []
 
 
 def test_send_once_then_already_sent(tmp_path: Path, database: Store, server: SmtpServer) -> None:

@@ -25,6 +25,7 @@ from foerderradar.cli.shared import (
     parse_as_of,
     write_output,
 )
+from foerderradar.notifier.formatting import period_label
 from foerderradar.settings import Config, ConfigError, load_config
 from foerderradar.storage import StoreError
 from foerderradar.storage.locks import LockBusy, held
@@ -71,7 +72,7 @@ def digest(
     failed = False
     for one, outcome in outcomes:
         who = f"{one.measures.city.name} ({one.kommune}) – " if cfg.several else ""
-        out.print(f"{who}Zeitraum {outcome.period}: {outcome.summary}")
+        out.print(f"{who}{period_label(outcome.period)}: {outcome.summary}")
         for path in outcome.paths:
             out.print(f"  geschrieben: {path}")
         for result in outcome.recipients:

@@ -22,7 +22,7 @@ LOCK = "reminders"
 def erinnerungen(
     as_of: AsOfOpt = None,
     preview: Annotated[
-        Path | None, typer.Option("--preview", help="Jede fällige Erinnerung als .html/.txt/.eml in DIR schreiben.")
+        Path | None, typer.Option("--preview", help="Jede fällige Erinnerung als .html/.txt/.eml in dieses Verzeichnis schreiben.")
     ] = None,
     send: Annotated[
         bool, typer.Option("--send", help="Per SMTP versenden (jede Erinnerung einmal je Empfänger).")
@@ -72,6 +72,6 @@ def erinnerungen(
                 out.print(f"    [{colour}]{label}[/{colour}]: {escape(result.recipient + detail)}", soft_wrap=True)
                 failed |= result.status == "failed"
     if not preview and not send:
-        out.print("Nur angezeigt: --preview DIR schreibt die Mails, --send versendet sie.")
+        out.print("Nur angezeigt: --preview VERZEICHNIS schreibt die Mails, --send versendet sie.")
     if failed:
         raise typer.Exit(1)

@@ -140,3 +140,9 @@ def short_body(name: str) -> str:
     found = _ACRONYM.search(name)
     return found.group("short") if found and " " not in found.group("short") else name
 
+
+
+def period_label(period: str) -> str:
+    """A digest period ("2026-W49", the ledger's key) as people say it: "KW 49/2026"."""
+    year, _, week = period.partition("-W")
+    return f"KW {int(week)}/{year}" if week.isdigit() and year.isdigit() else period
