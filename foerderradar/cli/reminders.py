@@ -22,7 +22,8 @@ LOCK = "reminders"
 def erinnerungen(
     as_of: AsOfOpt = None,
     preview: Annotated[
-        Path | None, typer.Option("--preview", help="Jede fällige Erinnerung als .html/.txt/.eml in dieses Verzeichnis schreiben.")
+        Path | None,
+        typer.Option("--preview", help="Jede fällige Erinnerung als .html/.txt/.eml in dieses Verzeichnis schreiben."),
     ] = None,
     send: Annotated[
         bool, typer.Option("--send", help="Per SMTP versenden (jede Erinnerung einmal je Empfänger).")
