@@ -23,6 +23,7 @@ from foerderradar.storage.marks import all_marks
 EXPORT_COLUMNS = [
     "id", *FundingCall.model_fields, "first_seen", "last_seen", "content_hash", "version",
     "duplicate_of",  # added with de-duplication, after the contract's columns so none moves
+    "short_id",  # added with short call ids (storage/short_ids.py), likewise at the end
 ]
 _BATCH = 500
 
@@ -109,6 +110,7 @@ class MarkedCall:
 
     mark: Mark
     title: str  # "" when the call is no longer stored
+    short_id: str = ""  # likewise
 
     def row(self) -> dict[str, Any]:
         m = self.mark
@@ -121,8 +123,11 @@ def marked_calls(store: Store, kommunen: Iterable[str]) -> list[MarkedCall]:
     """The marks of these municipalities (in the order given), each by measure and then in the order
     they were set, with its call's title."""
     marks = [mark for kommune in kommunen for mark in all_marks(store, kommune)]
-    titles = {m.call_id: (r.title if (r := store.get_call(m.call_id)) else "") for m in marks}
-    return [MarkedCall(m, titles[m.call_id]) for m in marks]
+    records = store.calls_by_id({m.call_id for m in marks})
+    return [
+        MarkedCall(m, r.title, r.short_id or "") if (r := records.get(m.call_id)) else MarkedCall(m, "")
+        for m in marks
+    ]
 
 
 def export_marks(marked: Iterable[MarkedCall], out: IO[str], fmt: str) -> None:
