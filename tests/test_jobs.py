@@ -87,7 +87,8 @@ def add_invalid_row(store: Store) -> str:
     row = make_call("alt", "Glasfaser und Gigabit für alle", "Glasfaser.", {}).model_dump()
     row["regions"] = ["Nordrhein-Westfalen"]
     with store.session() as session:
-        session.add(CallRecord(id="nrw:alt", **row, first_seen=T, last_seen=T, changed_at=T, content_hash="x" * 64))
+        session.add(CallRecord(id="nrw:alt", **row, first_seen=T, last_seen=T, changed_at=T, content_hash="x" * 64,
+                               short_id=short_id("nrw:alt")))
         session.commit()
     with pytest.raises(ValueError):  # really invalid
         record_to_call(next(r for r in store.iter_calls() if r.id == "nrw:alt"))

@@ -9,8 +9,8 @@ long — ``K7Q2M``. Why these choices:
   (a rebuilt store, an export imported elsewhere, the test database), and two crawl workers storing
   calls at once need no shared counter.
 - *Five characters*: 32⁵ ≈ 33.5 million values. A Land-wide store of 50,000 calls has about 37 pairs
-  sharing their first five characters, a Förderdatenbank-sized one (2,500) none in ten; six
-  characters would make every id harder to read aloud to spare those few a sixth character.
+  sharing their first five characters, a Förderdatenbank-sized one (2,500) one pair in about eleven
+  stores; six characters for everyone would make every id harder to read aloud to spare those few.
 - *Collisions*: a call whose five characters are taken gets the shortest longer prefix of its own
   code that is free (six characters, rarely seven) — deterministic, and still a prefix of its code.
   Which of two colliding calls keeps the short form depends on which was stored first; once given, a

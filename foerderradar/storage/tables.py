@@ -47,10 +47,6 @@ def _ts(nullable: bool = False, **kw: Any) -> Any:
     return Field(sa_column=Column(UTCDateTime(), nullable=nullable, **kw))
 
 
-def _first_short_id(context: Any) -> str:
-    return short_ids.short_id(context.get_current_parameters()["id"])
-
-
 def _json(nullable: bool = True) -> Any:
     return Field(default=None, sa_column=Column(sa.JSON(), nullable=nullable))
 
@@ -97,12 +93,8 @@ class CallRecord(SQLModel, table=True):
     search_text: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
     # What people read and type (``K7Q2M``; storage/short_ids.py): given when the row is inserted
     # (Store._upsert picks a free one), never changed after. Filled for older rows by migration 0014.
-    # The column default covers a row inserted some other way (a test's fixture row): its first choice.
     short_id: str | None = Field(
-        default=None,
-        sa_column=Column(
-            sa.String(short_ids.MAX_LENGTH), nullable=False, index=True, unique=True, default=_first_short_id
-        ),
+        default=None, sa_column=Column(sa.String(short_ids.MAX_LENGTH), nullable=False, index=True, unique=True)
     )
 
 
