@@ -195,3 +195,28 @@ def test_the_export_carries_the_short_id(store: Store) -> None:
     assert exported["short_id"] == "F9RR0" and list(exported)[-1] == "short_id"
     # Import ignores it, like the store's other keys: the store decides short ids.
     assert FundingCall.model_validate(exported).id == "nrw:gigabit"
+
+
+def test_a_worker_storing_a_colliding_call_meanwhile_pushes_the_other_to_the_longer_id(store: Store) -> None:
+    """Another crawl worker has inserted a call with the same five characters and not committed yet:
+    the store's insert waits for it (PostgreSQL: the unique index; SQLite: the write lock), is then
+    skipped, finds its id still free and takes the next longer prefix."""
+    import threading
+    import time
+
+    other = store.engine.connect()
+    transaction = other.begin()
+    first = call("aufruf-1134").model_dump()
+    other.execute(sa.insert(CallRecord), {  # type: ignore[arg-type]
+        "id": "nrw:aufruf-1134", **first, "first_seen": T, "last_seen": T, "changed_at": T,
+        "content_hash": "0" * 64, "version": 1, "short_id": "DPER6",
+    })
+    outcome: list[str] = []
+    worker = threading.Thread(target=lambda: outcome.append(store.upsert_call(call("aufruf-4200"), now=T)))
+    worker.start()
+    time.sleep(0.5)  # let the worker reach its insert; the result is the same if it has not yet
+    transaction.commit()
+    other.close()
+    worker.join(timeout=60)
+    assert outcome == ["new"]
+    assert short_of(store, "nrw:aufruf-1134") == "DPER6" and short_of(store, "nrw:aufruf-4200") == "DPER6M"
