@@ -56,6 +56,7 @@ CALL_COLUMNS: tuple[Column, ...] = (
     Column("content_hash", "Prüfsumme des Inhalts"),
     Column("version", "Version", "number"),
     Column("duplicate_of", "Dublette von"),  # added with de-duplication, after the contract's columns
+    Column("short_id", "Kennung"),  # added with short call ids (storage/short_ids.py), likewise at the end
 )
 EXPORT_COLUMNS = [c.key for c in CALL_COLUMNS]
 _BATCH = 500
@@ -141,7 +142,7 @@ def call_row(record: CallRecord) -> dict[str, Any]:
     return {
         **record_to_call(record).model_dump(), "id": record.id, "first_seen": record.first_seen,
         "last_seen": record.last_seen, "content_hash": record.content_hash, "version": record.version,
-        "duplicate_of": record.duplicate_of,
+        "duplicate_of": record.duplicate_of, "short_id": record.short_id,
     }
 
 
@@ -171,6 +172,7 @@ class MarkedCall:
 
     mark: Mark
     title: str  # "" when the call is no longer stored
+    short_id: str = ""  # likewise
 
     def row(self) -> dict[str, Any]:
         """The scripts' shape (JSON Lines, CSV): the time as ISO text."""
@@ -188,8 +190,11 @@ def marked_calls(store: Store, kommunen: Iterable[str]) -> list[MarkedCall]:
     """The marks of these municipalities (in the order given), each by measure and then in the order
     they were set, with its call's title."""
     marks = [mark for kommune in kommunen for mark in all_marks(store, kommune)]
-    titles = {m.call_id: (r.title if (r := store.get_call(m.call_id)) else "") for m in marks}
-    return [MarkedCall(m, titles[m.call_id]) for m in marks]
+    records = store.calls_by_id({m.call_id for m in marks})
+    return [
+        MarkedCall(m, r.title, r.short_id or "") if (r := records.get(m.call_id)) else MarkedCall(m, "")
+        for m in marks
+    ]
 
 
 def export_marks(marked: Iterable[MarkedCall], out: IO[str], fmt: str) -> None:

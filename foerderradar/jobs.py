@@ -201,6 +201,7 @@ class _Pool:
     calls: Corpus
     checked: int
     skipped: int
+    short_ids: dict[str, str]  # call id → short id, read with the rows
 
 
 def match_stored_calls(
@@ -245,7 +246,7 @@ def match_stored_calls(
         found = _owned(config, match_calls(
             pool.calls, config.measures, as_of, measure_id=measure_id, include_ineligible=True,
             min_score=min_score, limit=limit, sources=calls.sources(),
-        ))
+        ), pool.short_ids)
         checked, skipped, computed = pool.checked, pool.skipped, True
     else:
         verdicts = stored_verdicts(store, config, as_of, min(min_score, config.settings.digest.min_score), calls)
@@ -320,9 +321,10 @@ class StoredCalls:
         return self._pool
 
 
-def _owned(config: Config, matches: Iterable[Match]) -> list[Match]:
-    """The matcher judges one city's measures and does not know its slug: stamp it on."""
-    return [replace(m, kommune=config.kommune) for m in matches]
+def _owned(config: Config, matches: Iterable[Match], short_ids: Mapping[str, str]) -> list[Match]:
+    """The matcher judges one city's measures and does not know its slug: stamp it on — and each
+    call's short id, a store's column the canonical calls it scores do not carry."""
+    return [replace(m, kommune=config.kommune, short_id=short_ids.get(m.call_id, "")) for m in matches]
 
 
 def _filtered(matches: Iterable[Match], measure_id: str | None, min_score: float, limit: int | None) -> list[Match]:
@@ -371,10 +373,12 @@ def stored_verdicts(
         order = {measure: n for n, measure in enumerate(measures)}
         rows = sorted(stored_matches(store, kommune, measures), key=lambda r: (order[r.measure_id], r.rank))
         sources = calls.sources()
+        short = store.short_ids({r.call_id for r in rows})
         first = states[measures[0]]
-        return Verdicts([record_to_match(r, sources) for r in rows], first.calls_checked, first.calls_skipped, False)
+        return Verdicts([record_to_match(r, sources, short) for r in rows], first.calls_checked, first.calls_skipped,
+                        False)
     pool = calls.pool()
-    matches = _owned(config, find_matches(pool.calls, config, as_of, calls.sources(), min_score))
+    matches = _owned(config, find_matches(pool.calls, config, as_of, calls.sources(), min_score), pool.short_ids)
     if measures:
         inputs = VerdictInputs(fingerprint, as_of, pool.checked, pool.skipped, min_score)
         save_matches(store, kommune, matches, inputs, measures)
@@ -401,6 +405,7 @@ def _valid_representatives(store: Store) -> _Pool:
     digest's "Abgeglichen: N gespeicherte Förderaufrufe" always has.
     """
     pool: list[FundingCall] = []
+    short_ids: dict[str, str] = {}
     skipped = 0
     for record in store.iter_calls(representatives_only=True):
         try:
@@ -408,7 +413,9 @@ def _valid_representatives(store: Store) -> _Pool:
         except ValidationError as exc:  # a row written by an older, laxer version: skip, don't abort
             skipped += 1
             log.warning("Förderaufruf %s übersprungen (ungültig gespeichert): %s", record.id, exc)
-    return _Pool(Corpus(pool), len(pool) + store.count_calls(duplicates_only=True), skipped)
+            continue
+        short_ids[record.id] = record.short_id or ""
+    return _Pool(Corpus(pool), len(pool) + store.count_calls(duplicates_only=True), skipped, short_ids)
 
 
 def inputs_fingerprint(config: Config, as_of: date, calls_fingerprint: str) -> str:

@@ -45,7 +45,7 @@ MARK_KINDS: tuple[str, ...] = get_args(MarkKind)
 
 # Keys the store adds on export. Import accepts them so that export → import round-trips,
 # but they are the store's to decide, never the input's.
-STORE_FIELDS = frozenset({"id", "first_seen", "last_seen", "content_hash", "version", "duplicate_of"})
+STORE_FIELDS = frozenset({"id", "first_seen", "last_seen", "content_hash", "version", "duplicate_of", "short_id"})
 
 _REGION_RE = re.compile(r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -217,6 +217,9 @@ class Match:
     # The municipality (slug) whose measure this is: set by the jobs that match per municipality;
     # the matcher itself judges one city's measures and leaves it empty.
     kommune: str = ""
+    # The call's short id (``K7Q2M``, calls.short_id): what people read and type. Filled wherever
+    # verdicts are made from or read back with stored calls; a Match built by hand may leave it empty.
+    short_id: str = ""
 
     @property
     def other_sources(self) -> tuple[CallSource, ...]:
@@ -254,6 +257,8 @@ class Match:
             ],
             # Added with several municipalities on one instance: whose measure this is (its slug).
             "kommune": self.kommune,
+            # Added with short call ids: the id people read in the digest and type into `calls mark`.
+            "short_id": self.short_id,
         }
 
 

@@ -30,6 +30,7 @@ from foerderradar.scheduler import crawl_and_match
 from foerderradar.settings import Config, MeasuresFile, city_slug, load_config
 from foerderradar.storage import Store, record_to_call
 from foerderradar.storage.marks import set_mark
+from foerderradar.storage.short_ids import short_id
 from foerderradar.storage.tables import CallRecord, MatchRecord
 from foerderradar.storage.verdicts import match_states, stored_matches
 
@@ -67,8 +68,10 @@ CALLS: list[tuple[str, str, str, dict[str, object]]] = [
 
 
 def match_calls(calls: list[FundingCall], measures: MeasuresFile, day: date, **options: Any) -> list[Match]:
-    """The matcher's lists as the seam hands them out: stamped with the municipality's slug."""
-    return [replace(m, kommune=city_slug(measures.city.name)) for m in matcher_lists(calls, measures, day, **options)]
+    """The matcher's lists as the seam hands them out: stamped with the municipality's slug and each
+    call's short id (its first choice: no two calls here collide)."""
+    return [replace(m, kommune=city_slug(measures.city.name), short_id=short_id(m.call_id))
+            for m in matcher_lists(calls, measures, day, **options)]
 
 
 def make_call(source_id: str, title: str, summary: str, extra: dict[str, object]) -> FundingCall:
@@ -84,7 +87,8 @@ def add_invalid_row(store: Store) -> str:
     row = make_call("alt", "Glasfaser und Gigabit für alle", "Glasfaser.", {}).model_dump()
     row["regions"] = ["Nordrhein-Westfalen"]
     with store.session() as session:
-        session.add(CallRecord(id="nrw:alt", **row, first_seen=T, last_seen=T, changed_at=T, content_hash="x" * 64))
+        session.add(CallRecord(id="nrw:alt", **row, first_seen=T, last_seen=T, changed_at=T, content_hash="x" * 64,
+                               short_id=short_id("nrw:alt")))
         session.commit()
     with pytest.raises(ValueError):  # really invalid
         record_to_call(next(r for r in store.iter_calls() if r.id == "nrw:alt"))

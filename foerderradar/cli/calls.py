@@ -30,6 +30,7 @@ from foerderradar.cli.shared import (
 )
 from foerderradar.notifier.formatting import plural
 from foerderradar.settings import Config
+from foerderradar.storage import Store, UnknownCall
 from foerderradar.tabular import EXCEL_FORMATS
 
 app = typer.Typer(help="Gespeicherte Förderaufrufe importieren und exportieren.", no_args_is_help=True)
@@ -115,7 +116,9 @@ def calls_export(
 
 @app.command("mark")
 def calls_mark(
-    call_id: Annotated[str, typer.Argument(help="ID des Förderaufrufs (Spalte id in calls export / im Bericht).")],
+    call_id: Annotated[str, typer.Argument(
+        help="Kurzkennung (z. B. K7Q2M, aus Wochenbericht, Bericht oder Web-App) oder ID des Förderaufrufs "
+        "(Spalte id in calls export).")],
     verdict: Annotated[str, typer.Argument(help="relevant | verworfen | beantragt | abgelehnt | erledigt")],
     measure: Annotated[str, typer.Option("--measure", help="ID der Maßnahme aus measures.yaml.")],
     note: Annotated[str | None, typer.Option("--note", help="Notiz, z. B. Aktenzeichen des Antrags.")] = None,
@@ -124,7 +127,7 @@ def calls_mark(
 ) -> None:
     """Einen Treffer bewerten: relevant, verworfen, beantragt (mit Aktenzeichen als --note), abgelehnt oder
     erledigt. Die englischen Wörter (dismissed, applied, rejected, done) gelten weiter."""
-    from foerderradar.storage.marks import MARK_LABELS, UnknownCall, mark_kind, set_mark
+    from foerderradar.storage.marks import MARK_LABELS, mark_kind, set_mark
 
     cfg = one_kommune(config_or_exit(config, need_portals=False), kommune)
     kind = mark_kind(verdict)
@@ -136,15 +139,16 @@ def calls_mark(
     with open_store(cfg) as store:
         try:
             row = guarded(lambda: set_mark(store, cfg.kommune, call_id, measure, kind, note))
-        except UnknownCall:
-            fail(f"Unbekannter Förderaufruf {call_id!r} (die IDs zeigt: foerderradar match --format csv).", 2)
-    out.print(f"{call_id} für {measure}{_of(cfg)}: {MARK_LABELS[row.mark]} (Version {row.call_version}).",
-              soft_wrap=True)  # the call id whole, however long
+        except UnknownCall as exc:
+            fail(exc.message, 2)
+        called = _called(store, row.call_id)
+    out.print(f"{called} für {measure}{_of(cfg)}: {MARK_LABELS[row.mark]} (Version {row.call_version}).",
+              markup=False, soft_wrap=True)  # the call id whole, however long
 
 
 @app.command("unmark")
 def calls_unmark(
-    call_id: Annotated[str, typer.Argument(help="ID des Förderaufrufs.")],
+    call_id: Annotated[str, typer.Argument(help="Kurzkennung (z. B. K7Q2M) oder ID des Förderaufrufs.")],
     measure: Annotated[str, typer.Option("--measure", help="ID der Maßnahme.")],
     kommune: KommuneOpt = None,
     config: ConfigOpt = None,
@@ -154,10 +158,13 @@ def calls_unmark(
 
     cfg = one_kommune(config_or_exit(config, need_portals=False), kommune)
     with open_store(cfg) as store:
-        removed = guarded(lambda: clear_mark(store, cfg.kommune, call_id, measure))
+        try:
+            removed = guarded(lambda: clear_mark(store, cfg.kommune, call_id, measure))
+        except UnknownCall as exc:
+            fail(exc.message, 2)
     if not removed:
         fail(f"Keine Markierung für {call_id} und {measure}{_of(cfg)}.", 1)
-    out.print(f"Markierung für {call_id} und {measure}{_of(cfg)} entfernt.")
+    out.print(f"Markierung für {call_id} und {measure}{_of(cfg)} entfernt.", markup=False)
 
 
 def _of(cfg: Config) -> str:
@@ -166,6 +173,12 @@ def _of(cfg: Config) -> str:
 
 
 MARKS_FORMATS = ("table", "csv", "jsonl", *EXCEL_FORMATS)
+
+
+def _called(store: Store, call_id: str) -> str:
+    """"nrw:gigabit (K7Q2M)": the full id and the short id people type."""
+    short = guarded(lambda: store.short_ids([call_id])).get(call_id)
+    return f"{call_id} ({short})" if short else call_id
 
 
 @app.command("marks")
@@ -208,6 +221,7 @@ def calls_marks(
         m = entry.mark
         note = f"\nNotiz: {escape(m.note)}" if m.note else ""
         whose = f"{m.kommune}\n" if cfg.several else ""
-        table.add_row(f"{escape(entry.title)}\n[dim]{m.call_id}[/dim]{note}",
+        called = f"{entry.short_id} · {m.call_id}" if entry.short_id else m.call_id
+        table.add_row(f"{escape(entry.title)}\n[dim]{called}[/dim]{note}",
                       f"{whose}{m.measure_id}\n{MARK_LABELS[m.mark]}, {m.marked_at.astimezone().strftime('%d.%m.%Y')}")
     out.print(table)

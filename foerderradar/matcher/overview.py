@@ -42,6 +42,7 @@ class CallFits:
     deadline: date | None
     status: str
     fits: list[Fit] = field(default_factory=list)
+    short_id: str = ""
 
     @property
     def best(self) -> float:
@@ -57,7 +58,7 @@ def by_call(
     calls: dict[str, CallFits] = {}
     per: dict[tuple[str, str], list[tuple[str, float]]] = {}
     for m in matches:
-        calls.setdefault(m.call_id, CallFits(m.call_id, m.title, m.url, m.deadline, m.status))
+        calls.setdefault(m.call_id, CallFits(m.call_id, m.title, m.url, m.deadline, m.status, short_id=m.short_id))
         title = titles.get((m.kommune, m.measure_id), m.measure_id)
         per.setdefault((m.call_id, m.kommune), []).append((title, m.score))
     for (call_id, kommune), measures in per.items():
@@ -87,7 +88,8 @@ ihn für welche Maßnahmen brauchen können – die Aufrufe, die die meisten Kom
 <tbody>
 {% for c in calls %}<tr data-call="{{ c.call_id }}">
 <td>{% set url = safe(c.url) %}{% if url %}<a href="{{ url }}" rel="noopener noreferrer">{{ c.title }}</a>
-{% else %}{{ c.title }}{% endif %}<div class="hint">{{ c.call_id }}</div></td>
+{% else %}{{ c.title }}{% endif %}<div class="hint">{% if c.short_id %}Kennung {{ c.short_id }} · {% endif %}
+{{- c.call_id }}</div></td>
 <td>{{ c.deadline.strftime('%d.%m.%Y') if c.deadline else '–' }}</td>
 <td>{{ status.get(c.status, c.status) }}</td>
 <td class="num">{{ c.fits|length }}</td>

@@ -36,12 +36,17 @@ MATCH_COLUMNS: tuple[Column, ...] = (
     Column("reasons", "Gründe", "long", joiner="; "),
     Column("sources", "alle Seiten des Programms", "long", joiner="\n"),
     Column("kommune", "Kommune"),
+    Column("short_id", "Kennung"),  # appended with short call ids, so no column moves
 )
 COLUMNS = [c.key for c in MATCH_COLUMNS]
 
 
 def _date(m: Match) -> str:
     return m.deadline.strftime("%d.%m.%Y") if m.deadline else "–"
+
+
+def _short(m: Match) -> str:
+    return m.short_id or "–"
 
 
 def _also(m: Match) -> str:
@@ -98,18 +103,19 @@ def as_table(matches: list[Match]) -> str:
     if not matches:
         return EMPTY + "\n"
     lines: list[str] = []
+    indent = " " * 42
     for measure, rows in _groups(matches):
         lines.append(f"Maßnahme: {measure} ({len(rows)} Treffer)")
-        lines.append(f"{'Punkte':>6}  {'Frist':10}  {'Status':11}  Förderaufruf")
+        lines.append(f"{'Punkte':>6}  {'Frist':10}  {'Status':11}  {'Kennung':7}  Förderaufruf")
         for m in rows:
             flag = "" if m.eligible else "  [nicht antragsberechtigt]"
             status = STATUS_DE.get(m.status, m.status)
-            lines.append(f"{m.score:6.1f}  {_date(m):10}  {status:11}  {_one_line(m.title)}{flag}")
-            lines.append(f"{'':33}{_one_line(m.url)}")
+            lines.append(f"{m.score:6.1f}  {_date(m):10}  {status:11}  {_short(m):7}  {_one_line(m.title)}{flag}")
+            lines.append(f"{indent}{_one_line(m.url)}")
             if m.other_pages:
-                lines.append(f"{'':33}auch bei {_one_line(_also(m))}")
+                lines.append(f"{indent}auch bei {_one_line(_also(m))}")
             if m.reasons:
-                lines.append(f"{'':33}{_one_line('; '.join(m.reasons))}")
+                lines.append(f"{indent}{_one_line('; '.join(m.reasons))}")
         lines.append("")
     return "\n".join(lines)
 
@@ -126,7 +132,8 @@ def as_markdown(matches: list[Match]) -> str:
     out: list[str] = ["# Förderradar – Treffer", ""]
     for measure, rows in _groups(matches):
         out += [f"## Maßnahme: {_md(measure)}", "",
-                "| Punkte | Förderaufruf | Frist | Status | Antragsberechtigt | Gründe |", "|---:|---|---|---|---|---|"]
+                "| Punkte | Kennung | Förderaufruf | Frist | Status | Antragsberechtigt | Gründe |",
+                "|---:|---|---|---|---|---|---|"]
         for m in rows:
             url = safe_url(m.url)
             title = f"[{_md(m.title)}](<{url}>)" if url else _md(m.title)
@@ -137,7 +144,7 @@ def as_markdown(matches: list[Match]) -> str:
             if also:
                 title += " (auch bei " + ", ".join(also) + ")"
             out.append(
-                f"| {m.score:.0f} | {title} | {_date(m)} | {STATUS_DE.get(m.status, m.status)} | "
+                f"| {m.score:.0f} | {_md(_short(m))} | {title} | {_date(m)} | {STATUS_DE.get(m.status, m.status)} | "
                 f"{'ja' if m.eligible else 'nein'} | {_md('; '.join(m.reasons))} |"
             )
         out.append("")
@@ -154,7 +161,7 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem;border-bottom:2px solid 
 table{border-collapse:collapse;width:100%}th,td{padding:.4rem .6rem;border-bottom:1px solid #e5e7eb;
 vertical-align:top;text-align:left}th{cursor:pointer;background:#f3f4f6;user-select:none}
 th:after{content:" ↕";color:#9ca3af}td.num{text-align:right}tr.no td{color:#9b1c1c}
-ul{margin:0;padding-left:1.1rem}.hint{color:#6b7280;font-size:.9rem}
+ul{margin:0;padding-left:1.1rem}.hint{color:#6b7280;font-size:.9rem}td.id{font-family:ui-monospace,monospace;white-space:nowrap}
 </style></head><body>
 <h1>Förderradar – Treffer</h1>
 {% if not groups %}<p>{{ empty }}</p>{% else %}
@@ -162,10 +169,11 @@ ul{margin:0;padding-left:1.1rem}.hint{color:#6b7280;font-size:.9rem}
 {% endif %}
 {% for measure, rows in groups %}
 <h2>Maßnahme: {{ measure }}</h2>
-<table class="sortable"><thead><tr><th>Punkte</th><th>Förderaufruf</th><th>Frist</th><th>Status</th>
+<table class="sortable"><thead><tr><th>Punkte</th><th>Kennung</th><th>Förderaufruf</th><th>Frist</th><th>Status</th>
 <th>Gründe</th></tr></thead><tbody>
 {% for m in rows %}<tr{% if not m.eligible %} class="no"{% endif %}>
 <td class="num" data-sort="{{ '%06.1f' % m.score }}">{{ '%.0f' % m.score }}</td>
+<td class="id">{{ m.short_id or '–' }}</td>
 <td>{% set url = safe(m.url) %}{% if url %}<a href="{{ url }}" rel="noopener noreferrer">{{ m.title }}</a>
 {% else %}{{ m.title }}{% endif %}{% if m.other_pages %}<div class="hint">auch bei {% for s in m.other_pages %}
 {%- set link = safe(s.url) %}{% if link %}<a href="{{ link }}" rel="noopener noreferrer">{{ s.source }}</a>

@@ -312,7 +312,7 @@ def build_item(
         actions=actions(match, links) if links is not None else (),
         what=what,
         funding_kind=FUNDING_TYPE_DE.get(kinds[0]) if kinds and kinds[0] != "sonstiges" else None,
-        short_id=getattr(match, "short_id", "") or "",
+        short_id=match.short_id,
     )
 
 

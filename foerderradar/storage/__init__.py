@@ -3,6 +3,6 @@
 A leaf below crawler, matcher and notifier: it imports only the model (docs/architecture.md, *Layers*).
 """
 
-from foerderradar.storage.store import Store, StoreError, record_to_call, record_to_export
+from foerderradar.storage.store import Store, StoreError, UnknownCall, record_to_call, record_to_export
 
-__all__ = ["Store", "StoreError", "record_to_call", "record_to_export"]
+__all__ = ["Store", "StoreError", "UnknownCall", "record_to_call", "record_to_export"]

@@ -14,7 +14,7 @@ from typing import cast
 from sqlmodel import col, select
 
 from foerderradar.model import MARK_KINDS, Mark, MarkKind
-from foerderradar.storage.store import Store
+from foerderradar.storage.store import Store, UnknownCall, resolve_call
 from foerderradar.storage.tables import CallRecord, MarkRecord, utcnow
 
 __all__ = ["MARK_KINDS", "MARK_LABELS", "MarkKind", "UnknownCall", "all_marks", "clear_mark", "mark_kind", "set_mark"]
@@ -34,19 +34,14 @@ def mark_kind(word: str) -> MarkKind | None:
     return cast(MarkKind, _BY_WORD[word.strip().lower()]) if word.strip().lower() in _BY_WORD else None
 
 
-class UnknownCall(LookupError):
-    """The call id is not in the store (a typo, or a call that was never crawled)."""
-
-
 def set_mark(
     store: Store, kommune: str, call_id: str, measure_id: str, mark: MarkKind, note: str | None = None
 ) -> Mark:
     if mark not in MARK_KINDS:
         raise ValueError(f"{mark!r} ist keine Markierung; erlaubt: {', '.join(MARK_KINDS)}")
     with store.session() as session:
-        record = session.get(CallRecord, call_id)
-        if record is None:
-            raise UnknownCall(call_id)
+        record = resolve_call(session, call_id)  # the full id or the short id; UnknownCall otherwise
+        call_id = record.id
         if record.duplicate_of is not None:
             # The programme is matched through its representative call: the mark belongs there.
             representative = session.get(CallRecord, record.duplicate_of)
@@ -67,13 +62,23 @@ def set_mark(
 
 
 def clear_mark(store: Store, kommune: str, call_id: str, measure_id: str) -> bool:
+    """Remove the mark of the call ``call_id`` names (full or short id, as :func:`set_mark` takes it;
+    a programme's mark sits on its representative). False: there was none; :class:`UnknownCall`: no
+    such call and no mark under that text either."""
     with store.session() as session:
+        try:
+            record: CallRecord | None = resolve_call(session, call_id)
+        except UnknownCall:
+            record = None
+        ids = [call_id] if record is None else [record.id, *([record.duplicate_of] if record.duplicate_of else [])]
         row = session.exec(
             select(MarkRecord).where(
-                MarkRecord.kommune == kommune, MarkRecord.measure_id == measure_id, MarkRecord.call_id == call_id
+                MarkRecord.kommune == kommune, MarkRecord.measure_id == measure_id, col(MarkRecord.call_id).in_(ids)
             )
         ).first()
         if row is None:
+            if record is None:
+                raise UnknownCall(call_id)
             return False
         session.delete(row)
         session.commit()

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from foerderradar.german.fold import fold
 from foerderradar.model import CallSource, FundingCall
+from foerderradar.storage import short_ids
 from foerderradar.storage.tables import (
     CallEvent,
     CallRecord,
@@ -63,6 +64,20 @@ SQLITE_BUSY_TIMEOUT_S = 30.0
 
 class StoreError(RuntimeError):
     """A database problem worth a plain message (unreachable server, locked file, bad URL)."""
+
+
+class UnknownCall(LookupError):
+    """What a person typed for a call is neither a stored call's id nor its short id (a typo, or a
+    call that was never crawled). ``message`` says so in German, naming what was typed."""
+
+    def __init__(self, typed: str) -> None:
+        super().__init__(typed)
+        self.typed = typed
+
+    @property
+    def message(self) -> str:
+        return (f"Unbekannter Förderaufruf {self.typed!r} (die IDs und Kurzkennungen zeigt: "
+                "foerderradar match --format csv).")
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -228,11 +243,9 @@ class Store:
             row = {
                 "id": call.id, **values, "first_seen": now, "last_seen": now, "changed_at": now,
                 "content_hash": digest, "version": 1, "duplicate_of": None, "gone_at": None,
-                "search_text": search_text(values),
+                "search_text": search_text(values), "short_id": short_ids.short_id(call.id),
             }
-            stmt = self._insert()(_CALLS).values(row).on_conflict_do_nothing(index_elements=["id"])
-            # RETURNING, not rowcount: psycopg reports -1 for this statement.
-            if session.execute(stmt.returning(_CALLS.c.id)).first() is not None:
+            if self._insert_new(session, row):
                 session.add(CallEvent(call_id=call.id, kind="new", call_version=1, at=now))
                 session.flush()
                 return "new"
@@ -268,6 +281,26 @@ class Store:
         if call.status == "closed" and not was_closed:
             session.add(CallEvent(call_id=call.id, kind="closed", call_version=record.version, at=now))
         return "changed"
+
+    def _insert_new(self, session: Session, row: dict[str, Any]) -> bool:
+        """Insert a call's first row; False when a row with its id exists (a concurrent worker's).
+
+        The short id is the call's first choice, so storing a call costs no query for it: ON CONFLICT
+        without a target skips the row on either unique column, and only when the id is still free
+        was the short id taken — the rare collision (storage/short_ids.py) — and the shortest free
+        one of the call's candidates is looked up and tried instead (again, should another worker
+        take that one meanwhile)."""
+        call_id = row["id"]
+        while True:
+            stmt = self._insert()(_CALLS).values(row).on_conflict_do_nothing()
+            # RETURNING, not rowcount: psycopg reports -1 for this statement.
+            if session.execute(stmt.returning(_CALLS.c.id)).first() is not None:
+                return True
+            if session.execute(sa.select(_CALLS.c.id).where(_CALLS.c.id == call_id)).first() is not None:
+                return False
+            wanted = short_ids.candidates(call_id)
+            taken = set(session.execute(sa.select(_CALLS.c.short_id).where(_CALLS.c.short_id.in_(wanted))).scalars())
+            row = {**row, "short_id": short_ids.short_id(call_id, taken)}
 
     def mark_gone(self, source: str, seen: set[str], now: datetime | None = None) -> int:
         """Flag the source's calls a complete crawl no longer listed (never after a partial crawl:
@@ -315,6 +348,21 @@ class Store:
     def get_call(self, call_id: str) -> CallRecord | None:
         with self.session() as session:
             return session.get(CallRecord, call_id)
+
+    def resolve_call(self, typed: str) -> CallRecord:
+        """The call a person means by ``typed`` (:func:`resolve_call`); raises :class:`UnknownCall`."""
+        with self.session() as session:
+            return resolve_call(session, typed)
+
+    def short_ids(self, ids: Iterable[str]) -> dict[str, str]:
+        """``{call id: short id}`` of these calls (unknown ids are left out), in chunked IN lists."""
+        wanted = sorted(set(ids))
+        out: dict[str, str] = {}
+        with self.session() as session:
+            for start in range(0, len(wanted), _CHUNK):
+                query = sa.select(_CALLS.c.id, _CALLS.c.short_id).where(_CALLS.c.id.in_(wanted[start : start + _CHUNK]))
+                out.update((row.id, row.short_id) for row in session.execute(query))
+        return out
 
     def calls_by_id(self, ids: set[str] | list[str]) -> dict[str, CallRecord]:
         """The stored records of these ids (unknown ids are left out), in chunked IN lists."""
@@ -593,6 +641,19 @@ class Store:
             return versions_in(session, set(ids))
 
 
+def resolve_call(session: Session, typed: str) -> CallRecord:
+    """The one reading of a call id a person or a form gives, for every command and page that takes
+    one: the exact full id (``source:source_id``) first, else a short id in any case (look-alikes
+    forgiven, ``short_ids.normalized``). A full id always holds ``:`` and a short id never does, so
+    the order only saves a query. Raises :class:`UnknownCall` naming what was typed."""
+    record = session.get(CallRecord, typed)
+    if record is None and (wanted := short_ids.normalized(typed)) is not None:
+        record = session.exec(select(CallRecord).where(CallRecord.short_id == wanted)).first()
+    if record is None:
+        raise UnknownCall(typed)
+    return record
+
+
 def versions_in(session: Session, ids: set[str]) -> dict[str, int]:
     """Current version of these calls, read in ``session`` (chunked IN lists)."""
     wanted = sorted(ids)
@@ -632,5 +693,6 @@ def record_to_export(record: CallRecord) -> dict[str, Any]:
         content_hash=record.content_hash,
         version=record.version,
         duplicate_of=record.duplicate_of,  # added in 0004: the call representing this programme, or null
+        short_id=record.short_id,  # added in 0014: what people read and type (storage/short_ids.py)
     )
     return out

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
+from foerderradar.storage import short_ids
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     impl = sa.DateTime(timezone=True)
@@ -89,6 +91,11 @@ class CallRecord(SQLModel, table=True):
     # Title, summary, funding body and description folded, one per line (store.search_text): what the
     # web app's search reads. Written with the call; filled for older rows by migration 0013.
     search_text: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
+    # What people read and type (``K7Q2M``; storage/short_ids.py): given when the row is inserted
+    # (Store._upsert picks a free one), never changed after. Filled for older rows by migration 0014.
+    short_id: str | None = Field(
+        default=None, sa_column=Column(sa.String(short_ids.MAX_LENGTH), nullable=False, index=True, unique=True)
+    )
 
 
 class CallEvent(SQLModel, table=True):

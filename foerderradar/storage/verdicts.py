@@ -102,14 +102,18 @@ def stored_matches(
         return list(session.exec(query).all())
 
 
-def record_to_match(row: MatchRecord, sources: Mapping[str, Sequence[CallSource]]) -> Match:
+def record_to_match(
+    row: MatchRecord, sources: Mapping[str, Sequence[CallSource]], short_ids: Mapping[str, str] | None = None
+) -> Match:
     """A stored verdict as the matcher made it; ``sources`` (:meth:`Store.sources`) gives the
-    programme's pages on other portals, as ``match_calls`` puts them on each match."""
+    programme's pages on other portals, as ``match_calls`` puts them on each match, and ``short_ids``
+    (:meth:`Store.short_ids`) the call's short id."""
     own = CallSource(row.call_id, row.call_id.split(":", 1)[0], row.url, row.title)  # id = source:source_id
     return Match(
         measure_id=row.measure_id, call_id=row.call_id, title=row.title, url=row.url, score=row.score,
         eligible=row.eligible, deadline=row.deadline, status=cast(Status, row.status), reasons=list(row.reasons or ()),
         sources=tuple(sources.get(row.call_id, ())) or (own,), kommune=row.kommune,
+        short_id=(short_ids or {}).get(row.call_id, ""),
     )
 
 

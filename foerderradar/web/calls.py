@@ -4,7 +4,8 @@ form) and *Fristen* (the matched calls due soon, and the running applications wi
 and the user's private calendar address of the same entries, answered by ``kalender.py``).
 
 Both live under ``/k/<slug>/`` and start with :func:`auth.kommune_or_404`, like the *Übersicht*.
-Call ids hold ``:`` and ``/`` (``nrw:foerderdatenbank/…``): the route takes the rest of the path.
+Call ids hold ``:`` and ``/`` (``nrw:foerderdatenbank/…``): the route takes the rest of the path —
+or a short id (``/k/verl/aufruf/K7Q2M``, any case), read by ``storage.store.resolve_call``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from foerderradar.model import CallSource, Mark, Match
 from foerderradar.notifier import formatting as fmt
 from foerderradar.notifier.changes import describe
 from foerderradar.settings import Config, Measure
-from foerderradar.storage import audit
+from foerderradar.storage import UnknownCall, audit
 from foerderradar.storage.marks import all_marks
 from foerderradar.storage.tables import AuditEntry, CallEvent, CallRecord
 from foerderradar.web import calendar_links, users
@@ -64,6 +65,7 @@ class Due:
     days_left: int | None
     measures: list[str]
     note: str | None = None  # a running application's note
+    short_id: str = ""  # the call's short id ("Kennung K7Q2M")
 
 
 def _joined(values: list[str] | None, labels: dict[str, str] | None = None) -> str | None:
@@ -98,7 +100,8 @@ def facts(call: CallRecord) -> list[tuple[str, str | None]]:
         ("Nicht mehr gelistet seit", _datetime(call.gone_at)),
         ("Version", str(call.version)),
         ("Portal", call.source),
-        ("Kennung", call.id),
+        ("Kennung", call.short_id),
+        ("Vollständige Kennung", call.id),
     ]
 
 
@@ -132,8 +135,9 @@ def status_of(call: CallRecord, today: date) -> str:
 def aufruf(slug: str, call_id: str) -> str:
     cfg = kommune_or_404(slug)
     store = state().store
-    call = store.get_call(call_id)
-    if call is None:
+    try:
+        call = store.resolve_call(call_id)
+    except UnknownCall:
         abort(404)
     # Verdicts, marks and the audit rows belong to the programme's representative call.
     lead = call.duplicate_of or call.id
@@ -170,7 +174,8 @@ def due_calls(cfg: Config, today: date, days: int) -> tuple[list[Due], list[Due]
         if record is not None:
             left = (record.deadline - today).days if record.deadline else None
             running.append(Due(record.id, record.title, record.deadline, left,
-                               [titles.get(application.measure_id, application.measure_id)], application.note))
+                               [titles.get(application.measure_id, application.measure_id)], application.note,
+                               record.short_id or ""))
     return due_within(found.matches, titles, today, days), sorted(running, key=_by_deadline)
 
 
@@ -183,7 +188,7 @@ def due_within(matches: Iterable[Match], titles: Mapping[str, str], today: date,
         if match.deadline is None or not today <= match.deadline <= last:
             continue
         entry = soon.setdefault(match.call_id, Due(match.call_id, match.title, match.deadline,
-                                                   (match.deadline - today).days, []))
+                                                   (match.deadline - today).days, [], short_id=match.short_id))
         entry.measures.append(titles.get(match.measure_id, match.measure_id))
     return sorted(soon.values(), key=_by_deadline)
 

@@ -36,6 +36,7 @@ class WeekItem:
     title: str
     label: str  # "neu" or "geändert"
     measures: list[str] = field(default_factory=list)
+    short_id: str = ""  # the call's short id ("Kennung K7Q2M")
 
 
 def state_of(record: CallRecord | None, since: datetime) -> str | None:
@@ -57,7 +58,7 @@ def new_or_changed(
     fresh: dict[str, WeekItem] = {}
     for match in matches:
         if (label := state_of(records.get(match.call_id), since)) is not None:
-            item = fresh.setdefault(match.call_id, WeekItem(match.call_id, match.title, label))
+            item = fresh.setdefault(match.call_id, WeekItem(match.call_id, match.title, label, short_id=match.short_id))
             item.measures.append(titles.get(match.measure_id, match.measure_id))
     return list(fresh.values())
 

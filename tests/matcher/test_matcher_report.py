@@ -14,10 +14,11 @@ from foerderradar.matcher.report import EMPTY
 from foerderradar.model import Match
 
 CONTRACT_KEYS = ["measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons"]
-# Appended, so the contract's keys keep their place: cross-portal de-duplication, several municipalities.
-ADDED_KEYS = ["sources", "kommune"]
+# Appended, so the contract's keys keep their place: cross-portal de-duplication, several municipalities,
+# short call ids.
+ADDED_KEYS = ["sources", "kommune", "short_id"]
 OK = Match("breitband", "t:2", "Gigabit für alle", "https://example.org/g", 80.04, True, date(2027, 1, 31), "open",
-           ["Treffer im Titel: Gigabit", "Frist: 31.01.2027 (noch 61 Tage)"])
+           ["Treffer im Titel: Gigabit", "Frist: 31.01.2027 (noch 61 Tage)"], short_id="K7Q2M")
 # Match objects can be built directly, bypassing FundingCall's URL check.
 HOSTILE = Match("breitband", "t:1", "<script>alert(1)</script> | [x](y)", "javascript:alert(1)", 50, False, None,
                 "closed", ["a|b", "<img src=x onerror=alert(1)>"])
@@ -30,7 +31,7 @@ def test_json_has_the_contract_shape() -> None:
     assert [list(r) for r in rows] == [CONTRACT_KEYS + ADDED_KEYS] * 3
     assert rows[0] == {"measure_id": "breitband", "call_id": "t:2", "title": "Gigabit für alle",
                        "url": "https://example.org/g", "score": 80.0, "eligible": True, "deadline": "2027-01-31",
-                       "status": "open", "reasons": OK.reasons, "sources": [], "kommune": ""}
+                       "status": "open", "reasons": OK.reasons, "sources": [], "kommune": "", "short_id": "K7Q2M"}
     assert "für" in render_report(MATCHES, "json")  # ensure_ascii=False
 
 
@@ -41,6 +42,7 @@ def test_csv_parses_with_the_contract_header() -> None:
     assert rows[0]["reasons"] == "Treffer im Titel: Gigabit; Frist: 31.01.2027 (noch 61 Tage)"
     assert rows[1]["reasons"] == "a|b; <img src=x onerror=alert(1)>" and rows[1]["deadline"] == ""
     assert rows[2]["title"].startswith("'=")  # no formula when opened in a spreadsheet
+    assert [row["short_id"] for row in rows] == ["K7Q2M", "", ""]
 
 
 def test_html_escapes_and_links_only_http() -> None:
@@ -67,6 +69,21 @@ def test_table_is_plain_text() -> None:
     assert "[nicht antragsberechtigt]" in table and "\x1b" not in table
 
 
+# (format, how the short id K7Q2M shows, how a match without one shows)
+SHORT_ID_SHOWN = [
+    ("table", "offen        K7Q2M    Gigabit für alle", "geschlossen  –        <script>"),
+    ("md", "| 80 | K7Q2M | [Gigabit für alle]", "| 50 | – | &lt;script&gt;"),
+    ("html", '<td class="id">K7Q2M</td>', '<td class="id">–</td>'),
+]
+
+
+@pytest.mark.parametrize(("fmt", "shown", "without"), SHORT_ID_SHOWN)
+def test_the_short_id_is_shown_beside_the_title(fmt: str, shown: str, without: str) -> None:
+    text = render_report(MATCHES, fmt)
+    assert shown in text and without in text
+    assert "Kennung" in text  # the column's German heading
+
+
 @pytest.mark.parametrize(("fmt", "expected"), [
     ("table", EMPTY + "\n"), ("md", EMPTY + "\n"), ("json", "[]\n"),
     ("csv", ",".join(CONTRACT_KEYS + ADDED_KEYS) + "\n"),
@@ -83,3 +100,12 @@ def test_empty_html_says_so() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(ValueError, match="Unbekanntes Format 'xml'"):
         render_report([OK], "xml")
+
+
+def test_the_kreis_overview_shows_the_short_id() -> None:
+    from dataclasses import replace
+
+    from foerderradar.matcher.overview import as_overview_html, by_call
+
+    page = as_overview_html(by_call([replace(OK, kommune="verl")], {"verl": "Verl"}, {}), "Kreis Gütersloh", 1)
+    assert "Kennung K7Q2M · t:2</div>" in page
