@@ -6,9 +6,10 @@ both digests are rendered in the same run, by the same chromium, and the figure 
 
     .venv/bin/python bench/digest_height.py [--baseline 93c2543] [--shots DIR]
 
-The baseline's package is taken from git (``git archive``) into a temporary directory and runs the
-same ``demo`` (same bundled portal pages, same measures from *this* checkout's config/, same date)
-with its own code; nothing of the baseline is installed. Needs chromium and Playwright.
+The baseline's package and config/ are taken from git (``git archive``) into a temporary directory
+and run the same ``demo`` (same bundled portal pages, same measures, same date) with their own code;
+nothing of the baseline is installed. (This checkout's config/ also names the town's Kreis and
+population, which the baseline's lacked: its cards then carry no "bitte prüfen" about them.) Needs chromium and Playwright.
 """
 
 from __future__ import annotations
@@ -28,17 +29,19 @@ WIDTHS = (1000, 400)  # a desktop mail client and a phone
 AS_OF = "2026-12-05"
 
 
-def demo_digest(package_root: Path, out: Path) -> Path:
-    """Run ``foerderradar demo`` with the package found under ``package_root``; the digest's path."""
-    env = {**os.environ, "PYTHONPATH": str(package_root)}
-    subprocess.run([sys.executable, "-m", "foerderradar", "demo", "--out", str(out), "--config", str(ROOT / "config"),
-                    "--as-of", AS_OF],
-                   check=True, cwd=out.parent, env=env, capture_output=True, timeout=600)
+def demo_digest(tree: Path, out: Path) -> Path:
+    """Run ``foerderradar demo`` with the package and config/ found under ``tree``; the digest's path."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run([sys.executable, "-m", "foerderradar.cli", "demo", "--out", str(out), "--config",
+                           str(tree / "config"), "--as-of", AS_OF],
+                          cwd=out.parent, env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise SystemExit(f"demo in {tree} failed:\n{done.stdout}\n{done.stderr}")
     return out / "digest.html"
 
 
 def baseline_tree(commit: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "foerderradar"], check=True,
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "foerderradar", "config"], check=True,
                              capture_output=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
