@@ -9,7 +9,8 @@ both digests are rendered in the same run, by the same chromium, and the figure 
 The baseline's package and config/ are taken from git (``git archive``) into a temporary directory
 and run the same ``demo`` (same bundled portal pages, same measures, same date) with their own code;
 nothing of the baseline is installed. (This checkout's config/ also names the town's Kreis and
-population, which the baseline's lacked: its cards then carry no "bitte prüfen" about them.) Needs chromium and Playwright.
+population, which the baseline's lacked: its cards then carry no "bitte prüfen" about them.)
+Needs chromium and Playwright.
 """
 
 from __future__ import annotations
