@@ -147,7 +147,7 @@ def test_mark_cli_round_trip(city: Path, sqlite_url: str) -> None:
                                   "--config", str(city)])
     assert preview.exit_code == 0, preview.output
     text = (city.parent / "out" / "digest.txt").read_text(encoding="utf-8")
-    section = text.split("== Laufende Anträge ==")[1].split("== Portale ==")[0]
+    section = text.split("Laufende Anträge:")[1].split("\n\n")[0]  # in the "Diese Woche" box
     assert "Gigabitförderung Glasfaser für Gewerbegebiete" in section and "31.03.2027" in section
     assert "Notiz: Antrag vom 1.11." in section
     assert text.count("Gigabitförderung Glasfaser für Gewerbegebiete") == 1

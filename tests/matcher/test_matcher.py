@@ -207,7 +207,8 @@ def test_match_json_has_the_contract_keys() -> None:
     [m] = match_calls([call("a", GIGABIT), *FILLER], measures(), AS_OF, measure_id="breitband")
     assert isinstance(m, Match)
     assert m.to_json().keys() == {"measure_id", "call_id", "title", "url", "score", "eligible", "deadline",
-                                  "status", "reasons", "sources", "kommune"}  # added: de-duplication, municipalities
+                                  "status", "reasons", "sources", "kommune", "short_id"}
+    # added after the contract's keys: de-duplication, municipalities, short ids
     assert m.to_json()["sources"] == [{"call_id": m.call_id, "source": "t", "url": m.url, "title": m.title}]
 
 
