@@ -49,7 +49,7 @@ def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
     """Crawl the sample site, then the same jobs as every other surface (``jobs.py``): regroup,
     the stored verdicts with marks applied, the digest. No health alert: the demo's portals are
     loopback stand-ins, and city IT must not hear about them."""
-    from foerderradar.jobs import after_ingest, match_each, run_digests
+    from foerderradar.jobs import after_ingest, match_each, report_page, run_digests
     from foerderradar.matcher.report import render_report
 
     out_dir = out_dir.resolve()  # printed paths must work from any directory
@@ -66,7 +66,10 @@ def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
         matched = match_each(store, cfg, as_of, min_score=cfg.settings.digest.min_score)
         matches = [m for _, found in matched for m in found.matches]
         report = out_dir / "report.html"
-        report.write_text(render_report(matches, "html"), encoding="utf-8")
+        min_score = cfg.settings.digest.min_score
+        page = (report_page(store, matched[0][0], as_of, matched[0][1], min_score) if len(matched) == 1
+                else render_report(matches, "html"))
+        report.write_text(page, encoding="utf-8")
         send = bool(os.environ.get("FOERDERRADAR_SMTP_HOST")) and all(
             one.settings.digest.recipients for one in cfg.each()
         )

@@ -467,6 +467,18 @@ def digest_inputs(store: Store, config: Config, as_of: date, calls: StoredCalls 
     )
 
 
+def report_page(store: Store, config: Config, as_of: date, found: StoredMatches, min_score: float) -> str:
+    """One municipality's match report as a page with the digest's cards (`match --format html`, the
+    demo's report.html): the records of the matched calls and of their other portals' pages are
+    loaded here, the page is the notifier's."""
+    from foerderradar.notifier.report import build_report, render_report_page
+
+    wanted = {m.call_id for m in found.matches} | {s.call_id for m in found.matches for s in m.sources}
+    report = build_report(config, store.calls_by_id(wanted), found.matches, as_of, calls_checked=found.calls_checked,
+                          links=feedback_links(config.settings.web.base_url, config.kommune))
+    return render_report_page(report, min_score)
+
+
 def run_digest(
     store: Store,
     config: Config,

@@ -15,8 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from foerderradar.cli import app
-from foerderradar.jobs import match_stored_calls
-from foerderradar.matcher import render_report
+from foerderradar.jobs import match_stored_calls, report_page
 from foerderradar.settings import load_config
 from foerderradar.storage import Store
 
@@ -105,7 +104,7 @@ def test_demo_crawls_the_default_routes_export_and_eu_beside_the_sample_site(dem
         found = match_stored_calls(store, cfg, date(2026, 12, 1), min_score=cfg.settings.digest.min_score)
         assert not found.computed and found.matches
         report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-        assert report == render_report(found.matches, "html")
+        assert report == report_page(store, cfg, date(2026, 12, 1), found, cfg.settings.digest.min_score)
     finally:
         store.close()
     text = (tmp_path / "out" / "digest.txt").read_text(encoding="utf-8")
@@ -148,8 +147,7 @@ def artifacts() -> Path:
 @pytest.mark.parametrize("name", ["digest", "report"])
 def test_digest_and_report_read_well_on_desktop_and_phone(demo: Demo, name: str) -> None:
     """As the reader sees them, in chromium: screenshots (desktop 1000 px, phone 400 px) in the test
-    artifacts, and the digest nothing wider than a 320 px phone (no sideways scrolling; the report's
-    tables still scroll sideways on a phone — its cards are the next step of issue 14)."""
+    artifacts, and nothing wider than a 320 px phone (no sideways scrolling)."""
     from browser_pages import launch_chromium
 
     page_file = demo.directory / "out" / f"{name}.html"
@@ -158,8 +156,7 @@ def test_digest_and_report_read_well_on_desktop_and_phone(demo: Demo, name: str)
             page = browser.new_page(viewport={"width": width, "height": 900})
             page.goto(page_file.as_uri())
             scroll_width = page.evaluate("document.documentElement.scrollWidth")
-            if name == "digest":
-                assert scroll_width <= width, f"{name}.html is {scroll_width} px wide in a {width} px window"
+            assert scroll_width <= width, f"{name}.html is {scroll_width} px wide in a {width} px window"
             if width != 320:
                 page.screenshot(path=str(artifacts() / f"demo-{name}-{width}.png"), full_page=True)
             if name == "digest" and width == 1000:
@@ -168,3 +165,40 @@ def test_digest_and_report_read_well_on_desktop_and_phone(demo: Demo, name: str)
                 height = page.evaluate("document.documentElement.scrollHeight")
                 assert height <= BEFORE_ISSUE_14_PX // 2, f"the demo digest is {height} px tall"
             page.close()
+
+
+def test_the_reports_filters_narrow_the_cards(demo: Demo) -> None:
+    """The report is the digest's cards, every one in full, with filters by measure, strength and
+    deadline that a person uses in the browser (and without script every card stays visible)."""
+    from browser_pages import launch_chromium
+
+    report = demo.directory / "out" / "report.html"
+    with launch_chromium() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        page.goto(report.as_uri())
+        cards = page.locator("tr.karte")
+        total = cards.count()
+        assert total >= 10 and page.get_by_role("status").inner_text() == f"{total} Förderaufrufe"
+
+        def visible() -> int:
+            return sum(1 for i in range(total) if cards.nth(i).is_visible())
+
+        page.get_by_label("Stärke").select_option("moeglich")
+        possible = visible()
+        assert 0 < possible < total
+        shown = [i for i in range(total) if cards.nth(i).is_visible()]
+        assert all(cards.nth(i).get_attribute("data-band") == "moeglich" for i in shown)
+        noun = "Förderaufruf" if possible == 1 else "Förderaufrufe"
+        assert page.get_by_role("status").inner_text() == f"{possible} {noun} von {total}"
+        page.get_by_label("Stärke").select_option("")
+        page.get_by_label("Maßnahme").select_option("breitband")
+        assert 0 < visible() < total
+        assert all("breitband" in (cards.nth(i).get_attribute("data-measures") or "").split()
+                   for i in range(total) if cards.nth(i).is_visible())
+        page.get_by_label("Maßnahme").select_option("")
+        page.get_by_label("Frist").select_option("datiert")
+        assert visible() == sum(1 for i in range(total) if cards.nth(i).get_attribute("data-days"))
+        # Every card in full: the sentence of what is funded and the reasons, also for "möglich" ones.
+        html_text = report.read_text(encoding="utf-8")
+        assert html_text.count("Warum:") >= total - 2 and "Stand 01.12.2026 · " in html_text
+        page.close()

@@ -50,7 +50,7 @@ def match(
 ) -> None:
     """Gespeicherte Förderaufrufe mit den Maßnahmen der Stadt abgleichen (bei mehreren Kommunen: aller
     Kommunen; --format html ohne --kommune zeigt dann je Förderaufruf, zu welchen Kommunen er passt)."""
-    from foerderradar.jobs import match_each
+    from foerderradar.jobs import match_each, report_page
     from foerderradar.matcher.report import render_report
 
     if fmt not in FORMATS:
@@ -60,6 +60,7 @@ def match(
     cfg = config_or_exit(config, need_portals=False)
     threshold = cfg.settings.digest.min_score if min_score is None else min_score
     chosen = [one.kommune for one in chosen_kommunen(cfg, kommune)]
+    page: str | None = None
     with open_store(cfg) as store:
         try:
             # --all is the diagnostic view: ineligible calls too, before anyone's marks.
@@ -71,6 +72,9 @@ def match(
             )
         except ValueError as exc:
             fail(str(exc), 2)
+        if fmt == "html" and len(results) == 1:  # one municipality: the digest's cards, with filters
+            [(one, found)] = results
+            page = guarded(lambda: report_page(store, one, day, found, threshold))
     skipped = max((found.skipped for _, found in results), default=0)  # the same shared calls for everyone
     if skipped:
         err.print(f"{skipped} ungültig gespeicherte Förderaufrufe übersprungen (Einzelheiten im Protokoll).")
@@ -85,7 +89,7 @@ def match(
 
         emit(render(MATCH_COLUMNS, match_rows(matches), fmt, "Treffer"), output)
     else:
-        text = _overview(cfg, matches) if overview else render_report(matches, fmt)
+        text = page or (_overview(cfg, matches) if overview else render_report(matches, fmt))
         emit(text if output or text.endswith("\n") else text + "\n", output)
     if output:
         err.print(f"{len(matches)} Treffer geschrieben nach {output}")

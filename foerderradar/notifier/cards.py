@@ -88,6 +88,7 @@ class Card:
     also: tuple[SourceLink, ...] = ()
     changes: tuple[str, ...] = ()
     mark_command: str | None = None  # the `calls mark` line when there is no web app to link to
+    eligible: bool = True  # the report of `match --all` also shows calls the municipality cannot apply for
 
     @property
     def band(self) -> Band:
@@ -261,6 +262,7 @@ def _card(
         changes=tuple(dict.fromkeys(change for item in items for change in item.changes)),
         mark_command=None if best.actions else mark_command(best.short_id or best.call_id,
                                                             best_section.measure_id, kommune),
+        eligible=best.eligible,
     )
 
 

@@ -313,6 +313,7 @@ def build_item(
         what=what,
         funding_kind=FUNDING_TYPE_DE.get(kinds[0]) if kinds and kinds[0] != "sonstiges" else None,
         short_id=match.short_id,
+        eligible=match.eligible,
     )
 
 

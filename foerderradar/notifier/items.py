@@ -61,6 +61,7 @@ class DigestItem:
     what: str | None = None  # one sentence of what the programme funds (its summary's first)
     funding_kind: str | None = None  # "Zuschuss", "Darlehen", … (the first funding type)
     short_id: str = ""  # the call's human id (contract: "Human call ids"), empty where not stored
+    eligible: bool = True  # False only in a report asked for everything (`match --all`)
 
     @property
     def is_new(self) -> bool:
