@@ -29,7 +29,8 @@ def test_every_verdict_is_a_full_card_and_new_means_this_week(tmp_path: Path) ->
     for i, (cid, days) in enumerate(first_seen.items()):
         seen = datetime.combine(AS_OF, datetime.min.time(), UTC) - timedelta(days=days)
         records[cid] = CallRecord(id=cid, source="t", source_id=cid, url=f"https://example.org/{i}",
-                                  title=f"Aufruf {i}", first_seen=seen, last_seen=seen, changed_at=seen, content_hash="0" * 64, version=1)
+                                  title=f"Aufruf {i}", first_seen=seen, last_seen=seen, changed_at=seen,
+                                  content_hash="0" * 64, version=1)
         matches.append(Match("wlan", cid, f"Aufruf {i}", f"https://example.org/{i}", 90 - 15 * i, i != 4,
                              None, "open", ["Treffer im Titel: WLAN"]))
     report = build_report(config(tmp_path), records, matches, AS_OF)
