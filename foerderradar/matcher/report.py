@@ -42,7 +42,12 @@ COLUMNS = [c.key for c in MATCH_COLUMNS]
 
 
 def _date(m: Match) -> str:
-    return m.deadline.strftime("%d.%m.%Y") if m.deadline else "–"
+    """The deadline as the digest says it: the date, else the portal's wording from the matcher's own
+    deadline reason ("Frist: laufend"), else "–"."""
+    if m.deadline:
+        return m.deadline.strftime("%d.%m.%Y")
+    said = next((r.removeprefix("Frist: ") for r in m.reasons if r.startswith("Frist: ")), None)
+    return said if said and said != "keine Angabe" else "–"
 
 
 def _short(m: Match) -> str:

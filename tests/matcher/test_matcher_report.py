@@ -109,3 +109,20 @@ def test_the_kreis_overview_shows_the_short_id() -> None:
 
     page = as_overview_html(by_call([replace(OK, kommune="verl")], {"verl": "Verl"}, {}), "Kreis Gütersloh", 1)
     assert "Kennung K7Q2M · t:2</div>" in page
+
+
+@pytest.mark.parametrize(
+    ("deadline", "reasons", "shown"),
+    [
+        (date(2027, 1, 31), ["Frist: laufend"], "31.01.2027"),  # a date wins
+        (None, ["Treffer im Titel: WLAN", "Frist: laufend"], "laufend"),  # the portal's wording, as the digest
+        (None, ["Frist: bis auf Weiteres"], "bis auf Weiteres"),
+        (None, ["Frist: keine Angabe"], "–"),
+        (None, [], "–"),
+    ],
+)
+def test_the_deadline_reads_as_in_the_digest(deadline: date | None, reasons: list[str], shown: str) -> None:
+    m = Match("wlan", "t:9", "WLAN", "https://example.org/x", 50, True, deadline, "open", reasons)
+    for fmt in ("table", "md"):
+        row = next(line for line in render_report([m], fmt).splitlines() if "WLAN" in line and "50" in line)
+        assert f" {shown} " in row, (fmt, row)
