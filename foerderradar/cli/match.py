@@ -89,7 +89,8 @@ def match(
 
         emit(render(MATCH_COLUMNS, match_rows(matches), fmt, "Treffer"), output)
     else:
-        text = page or (_overview(cfg, matches) if overview else render_report(matches, fmt))
+        titles = {(k.slug, m.id): m.title for k in cfg.kommunen for m in k.profile.measures}
+        text = page or (_overview(cfg, matches) if overview else render_report(matches, fmt, titles))
         emit(text if output or text.endswith("\n") else text + "\n", output)
     if output:
         err.print(f"{len(matches)} Treffer geschrieben nach {output}")

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import groupby
 
 from jinja2 import Environment, select_autoescape
@@ -59,14 +59,20 @@ def _also(m: Match) -> str:
     return "; ".join(f"{s.source}: {s.url}" for s in m.other_pages)
 
 
-def _groups(matches: list[Match]) -> list[tuple[str, list[Match]]]:
-    """Per measure; with several municipalities in one report the heading names the municipality too
-    ("glasfaser (verl)"), since two of them may use the same measure id."""
+Titles = Mapping[tuple[str, str], str]  # (municipality slug, measure id) → the measure's title
+
+
+def _groups(matches: list[Match], titles: Titles | None = None) -> list[tuple[str, list[Match]]]:
+    """Per measure, headed by its title and id as the digest names it ("Breitband im Gewerbegebiet
+    (glasfaser)"); with several municipalities in one report the heading names the municipality too
+    ("… (glasfaser, verl)"), since two of them may use the same measure id."""
     several = len({m.kommune for m in matches}) > 1
-    return [
-        (f"{measure} ({kommune})" if several else measure, list(group))
-        for (kommune, measure), group in groupby(matches, key=lambda m: (m.kommune, m.measure_id))
-    ]
+    out = []
+    for (kommune, measure), group in groupby(matches, key=lambda m: (m.kommune, m.measure_id)):
+        key = f"{measure}, {kommune}" if several else measure
+        title = (titles or {}).get((kommune, measure))
+        out.append((f"{title} ({key})" if title else (f"{measure} ({kommune})" if several else measure), list(group)))
+    return out
 
 
 def as_json(matches: list[Match]) -> str:
@@ -103,13 +109,13 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def as_table(matches: list[Match]) -> str:
+def as_table(matches: list[Match], titles: Titles | None = None) -> str:
     """Plain text for terminals: per measure one row per call, URL and reasons indented below."""
     if not matches:
         return EMPTY + "\n"
     lines: list[str] = []
     indent = " " * 42
-    for measure, rows in _groups(matches):
+    for measure, rows in _groups(matches, titles):
         lines.append(f"Maßnahme: {measure} ({len(rows)} Treffer)")
         lines.append(f"{'Punkte':>6}  {'Frist':10}  {'Status':11}  {'Kennung':7}  Förderaufruf")
         for m in rows:
@@ -131,11 +137,11 @@ def _md(text: str) -> str:
     return re.sub(r"([\\|\[\]`*_])", r"\\\1", text)
 
 
-def as_markdown(matches: list[Match]) -> str:
+def as_markdown(matches: list[Match], titles: Titles | None = None) -> str:
     if not matches:
         return EMPTY + "\n"
     out: list[str] = ["# Förderradar – Treffer", ""]
-    for measure, rows in _groups(matches):
+    for measure, rows in _groups(matches, titles):
         out += [f"## Maßnahme: {_md(measure)}", "",
                 "| Punkte | Kennung | Förderaufruf | Frist | Status | Antragsberechtigt | Gründe |",
                 "|---:|---|---|---|---|---|---|"]
@@ -206,18 +212,20 @@ document.querySelectorAll("table.sortable th").forEach(function (th, col) {
 )
 
 
-def as_html(matches: list[Match]) -> str:
-    return _HTML.render(groups=_groups(matches), empty=EMPTY, safe=safe_url, fmt=_date, status=STATUS_DE)
+def as_html(matches: list[Match], titles: Titles | None = None) -> str:
+    return _HTML.render(groups=_groups(matches, titles), empty=EMPTY, safe=safe_url, fmt=_date, status=STATUS_DE)
 
 
 RENDERERS: dict[str, Callable[[list[Match]], str]] = {
     "table": as_table, "json": as_json, "csv": as_csv, "md": as_markdown, "html": as_html,
 }
+TITLED = {"table": as_table, "md": as_markdown, "html": as_html}  # the formats with measure headings
 
 
-def render_report(matches: list[Match], fmt: str) -> str:
+def render_report(matches: list[Match], fmt: str, titles: Titles | None = None) -> str:
+    """``titles``: the measures' titles for the headings (the digest's words); without them, ids."""
     try:
         renderer = RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"Unbekanntes Format {fmt!r}; erlaubt: {', '.join(RENDERERS)}") from None
-    return renderer(matches)
+    return TITLED[fmt](matches, titles) if fmt in TITLED else renderer(matches)
