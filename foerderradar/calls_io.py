@@ -162,6 +162,7 @@ MARK_TABLE: tuple[Column, ...] = (
     Column("marked_at", "bewertet am", "datetime"),
     Column("title", "Titel", "long"),
     Column("kommune", "Kommune"),
+    Column("short_id", "Kennung"),  # added with short call ids, at the end like every new column
 )
 MARK_COLUMNS = [c.key for c in MARK_TABLE]
 
@@ -172,7 +173,7 @@ class MarkedCall:
 
     mark: Mark
     title: str  # "" when the call is no longer stored
-    short_id: str = ""  # likewise
+    short_id: str = ""  # likewise; what people type into `calls mark`
 
     def row(self) -> dict[str, Any]:
         """The scripts' shape (JSON Lines, CSV): the time as ISO text."""
@@ -183,7 +184,7 @@ class MarkedCall:
         m = self.mark
         return {"measure_id": m.measure_id, "call_id": m.call_id, "mark": m.mark, "note": m.note,
                 "call_version": m.call_version, "marked_at": m.marked_at, "title": self.title,
-                "kommune": m.kommune}
+                "kommune": m.kommune, "short_id": self.short_id}
 
 
 def marked_calls(store: Store, kommunen: Iterable[str]) -> list[MarkedCall]:

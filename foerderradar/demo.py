@@ -16,6 +16,7 @@ from foerderradar.crawler.runner import PortalResult, crawl
 from foerderradar.fixture_server import FixtureServer
 from foerderradar.settings import Config
 from foerderradar.storage import Store
+from foerderradar.storage.job_runs import record_end, record_start
 
 DEMO_SITE = Path(__file__).resolve().parent / "demo_site"
 DEMO_KINDS = {"foerderdatenbank", "foerderdatenbank_export", "eu_sedia"}  # kinds the bundled site imitates
@@ -49,7 +50,7 @@ def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
     """Crawl the sample site, then the same jobs as every other surface (``jobs.py``): regroup,
     the stored verdicts with marks applied, the digest. No health alert: the demo's portals are
     loopback stand-ins, and city IT must not hear about them."""
-    from foerderradar.jobs import after_ingest, match_each, report_page, run_digests
+    from foerderradar.jobs import after_ingest, crawl_summary, digest_summary, match_each, report_page, run_digests
     from foerderradar.matcher.report import render_report
 
     out_dir = out_dir.resolve()  # printed paths must work from any directory
@@ -59,12 +60,15 @@ def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
     store = Store(f"sqlite:///{db_file.resolve()}")
     try:
+        # Recorded as runs by hand are (job_runs): `status` on the demo database names them.
+        run_id = record_start(store, "crawl")
         with FixtureServer(DEMO_SITE) as server:
             cfg = demo_config(config, server.base_url)
             results = crawl(cfg, store, cache_dir=out_dir / "cache")
-        after_ingest(store)
+        ingested = after_ingest(store)
         matched = match_each(store, cfg, as_of, min_score=cfg.settings.digest.min_score)
         matches = [m for _, found in matched for m in found.matches]
+        record_end(store, run_id, *crawl_summary(results, ingested, f", {len(matches)} Treffer"))
         report = out_dir / "report.html"
         min_score = cfg.settings.digest.min_score
         page = (report_page(store, matched[0][0], as_of, matched[0][1], min_score) if len(matched) == 1
@@ -73,7 +77,14 @@ def run_demo(config: Config, out_dir: Path, as_of: date) -> DemoResult:
         send = bool(os.environ.get("FOERDERRADAR_SMTP_HOST")) and all(
             one.settings.digest.recipients for one in cfg.each()
         )
-        outcomes = [outcome for _, outcome in run_digests(store, cfg, as_of, preview_dir=out_dir, send=send)]
+        run_id = record_start(store, "digest")
+        try:
+            digests = run_digests(store, cfg, as_of, preview_dir=out_dir, send=send)
+        except ValueError as exc:  # checked before anything is sent, as `digest` records it
+            record_end(store, run_id, False, str(exc))
+            raise
+        record_end(store, run_id, *digest_summary(cfg, digests))
+        outcomes = [outcome for _, outcome in digests]
     finally:
         store.close()
     notes = [f"Datenbank der Demo: {db_file}"]

@@ -163,6 +163,36 @@ def after_ingest(store: Store, config: Config | None = None, crawled: Sequence[s
     return Ingested(grouped, health, alerts)
 
 
+# -- what `status` says of a run (job_runs: scheduled, by hand and the demo alike) ------------------
+
+
+def crawl_summary(results: Sequence[PortalResult], ingested: Ingested, matched: str = "") -> tuple[bool, str]:
+    """(ok, what `status` says of a crawl): per run, not per portal; ``matched``: what matching found."""
+    failed = [r.portal for r in results if not r.ok]
+    summary = (
+        f"{len(results)} Portale, {sum(r.new for r in results)} neu, "
+        f"{sum(r.changed for r in results)} geändert, {ingested.grouped.groups} Programme auf mehreren Portalen"
+        + matched
+        + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
+        + "".join(f"; Störungsmeldung an {a.recipient} fehlgeschlagen" for a in ingested.alerts if a.status == "failed")
+    )
+    return not failed, summary
+
+
+def digest_summary(config: Config, outcomes: Sequence[tuple[Config, DigestOutcome]]) -> tuple[bool, str]:
+    """(ok, what `status` says of a digest run): the period, what was sent, who failed."""
+    failed = [f"{r.recipient} ({one.kommune})" if config.several else r.recipient
+              for one, outcome in outcomes for r in outcome.recipients if r.status == "failed"]
+    if not outcomes:
+        return not failed, "keine Kommune"
+    if config.several:
+        sent = sum(r.status == "sent" for _, outcome in outcomes for r in outcome.recipients)
+        summary = f"{outcomes[0][1].period}: {len(outcomes)} Kommunen, {sent} Berichte versendet"
+    else:
+        summary = f"{outcomes[0][1].period}: {outcomes[0][1].summary}"
+    return not failed, summary + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
+
+
 # -- the municipalities' own rows -------------------------------------------------------------------
 
 

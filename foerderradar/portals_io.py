@@ -137,7 +137,7 @@ def validate_new(
         try:
             portal = kinds[kind].model_validate(dict(entry))
         except ValidationError as exc:
-            problems.extend(format_validation_error(f"{where} ({entry.get('key', '?')})", exc))
+            problems.extend(format_validation_error(f"{where} ({entry.get('key', '?')})", exc, (), kinds[kind]))
             continue
         for loc, message in portal_url_problems(portal.model_dump()):  # as load_portals checks them
             problems.append(f"{where} ({portal.key}): {loc}: {message}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -30,13 +30,9 @@ from sqlmodel import col, select
 
 from foerderradar.settings import Config, ConfigError, load_config
 from foerderradar.storage import Store
+from foerderradar.storage.job_runs import record_end, record_start
 from foerderradar.storage.locks import LockBusy, held
 from foerderradar.storage.tables import JobRun, utcnow
-
-if TYPE_CHECKING:
-    from foerderradar.crawler.runner import PortalResult
-    from foerderradar.jobs import Ingested
-    from foerderradar.notifier.service import DigestOutcome
 
 log = logging.getLogger(__name__)
 JOBS = ("crawl", "digest")
@@ -45,30 +41,11 @@ MISFIRE_GRACE_S = 6 * 24 * 3600
 JOBSTORE_TABLE = "apscheduler_jobs"
 
 
-def record_start(store: Store, job: str, trigger: str = "manual") -> int:
-    """A run begins: scheduled here, or by hand (``crawl``, ``digest --send``) — `status` shows both."""
-    with store.session() as session:
-        run = JobRun(job=job, trigger=trigger, started_at=utcnow())
-        session.add(run)
-        session.commit()
-        assert run.id is not None
-        return run.id
-
-
-def record_end(store: Store, run_id: int, ok: bool, summary: str) -> None:
-    with store.session() as session:
-        run = session.get(JobRun, run_id)
-        if run is not None:
-            run.finished_at, run.ok, run.summary = utcnow(), ok, summary
-            session.add(run)
-            session.commit()
-
-
 def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
     """The daily job: crawl every enabled portal, then what follows every crawl (regroup, health,
     alerts), then refresh every municipality's stored verdicts so the digests and the feeds only
     read them."""
-    from foerderradar.jobs import after_ingest, crawl_portals, each_match
+    from foerderradar.jobs import after_ingest, crawl_portals, crawl_summary, each_match
 
     results = crawl_portals(config, store)
     ingested = after_ingest(store, config, [r.portal for r in results])
@@ -82,38 +59,11 @@ def crawl_and_match(config: Config, store: Store) -> tuple[bool, str]:
     return crawl_summary(results, ingested, matched)
 
 
-def crawl_summary(results: Sequence[PortalResult], ingested: Ingested, matched: str = "") -> tuple[bool, str]:
-    """(ok, what `status` says of a crawl): per run, not per portal; ``matched``: what matching found."""
-    failed = [r.portal for r in results if not r.ok]
-    summary = (
-        f"{len(results)} Portale, {sum(r.new for r in results)} neu, "
-        f"{sum(r.changed for r in results)} geändert, {ingested.grouped.groups} Programme auf mehreren Portalen"
-        + matched
-        + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
-        + "".join(f"; Störungsmeldung an {a.recipient} fehlgeschlagen" for a in ingested.alerts if a.status == "failed")
-    )
-    return not failed, summary
-
-
 def send_digest(config: Config, store: Store) -> tuple[bool, str]:
     """Every municipality's digest (one after another; a municipality already sent is skipped)."""
-    from foerderradar.jobs import run_digests
+    from foerderradar.jobs import digest_summary, run_digests
 
     return digest_summary(config, run_digests(store, config, date.today(), send=True))
-
-
-def digest_summary(config: Config, outcomes: Sequence[tuple[Config, DigestOutcome]]) -> tuple[bool, str]:
-    """(ok, what `status` says of a digest run): the period, what was sent, who failed."""
-    failed = [f"{r.recipient} ({one.kommune})" if config.several else r.recipient
-              for one, outcome in outcomes for r in outcome.recipients if r.status == "failed"]
-    if not outcomes:
-        return not failed, "keine Kommune"
-    if config.several:
-        sent = sum(r.status == "sent" for _, outcome in outcomes for r in outcome.recipients)
-        summary = f"{outcomes[0][1].period}: {len(outcomes)} Kommunen, {sent} Berichte versendet"
-    else:
-        summary = f"{outcomes[0][1].period}: {outcomes[0][1].summary}"
-    return not failed, summary + (f"; fehlgeschlagen: {', '.join(failed)}" if failed else "")
 
 
 def send_reminders(config: Config, store: Store) -> tuple[bool, str]:

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -128,11 +130,38 @@ def test_marks_export_carries_titles_and_keeps_formulas_out_of_spreadsheets(stor
     buffer = io.StringIO()
     export_marks(marked, buffer, "csv")
     [row] = list(csv.DictReader(io.StringIO(buffer.getvalue())))
-    assert list(row) == ["measure_id", "call_id", "mark", "note", "call_version", "marked_at", "title", "kommune"]
     assert row["note"] == "'=HYPERLINK(\"https://evil.example\")" and row["call_version"] == "1"
     buffer = io.StringIO()
     export_marks(marked, buffer, "jsonl")
     assert json.loads(buffer.getvalue())["note"] == "=HYPERLINK(\"https://evil.example\")"  # JSON is data, not cells
+
+
+def _csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _jsonl_rows(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+# (format, how a script reads it back): every shape of the scripts' marks export
+MARK_SHAPES = [("csv", _csv_rows), ("jsonl", _jsonl_rows)]
+
+
+@pytest.mark.parametrize(("fmt", "read"), MARK_SHAPES, ids=[s[0] for s in MARK_SHAPES])
+def test_marks_export_keys_in_order_with_the_short_id_last(
+        store: Store, fmt: str, read: Callable[[str], list[dict[str, Any]]]) -> None:
+    """The short id people type into `calls mark` comes last: no earlier column moves for it."""
+    import_calls([json.dumps(GOOD)], store)
+    set_mark(store, "teststadt", "nrw:gigabit-kofi", "breitband", "relevant")
+    buffer = io.StringIO()
+    export_marks(marked_calls(store, ["teststadt"]), buffer, fmt)
+    [row] = read(buffer.getvalue())
+    assert list(row) == ["measure_id", "call_id", "mark", "note", "call_version", "marked_at", "title", "kommune",
+                         "short_id"]
+    expected = store.short_ids(["nrw:gigabit-kofi"])["nrw:gigabit-kofi"]
+    assert row["short_id"] == expected and re.fullmatch(r"[0-9A-Z]{5,}", expected)
+    assert store.resolve_call(str(row["short_id"]).lower()).id == "nrw:gigabit-kofi"  # what a person types back
 
 
 @pytest.mark.parametrize(("fmt", "expected"), [("csv", "measure_id,call_id,mark\n"), ("jsonl", "")])

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from foerderradar.cli import app
 from foerderradar.jobs import match_stored_calls, report_page
+from foerderradar.scheduler import status as job_status
 from foerderradar.settings import load_config
 from foerderradar.storage import Store
 
@@ -66,6 +67,24 @@ def test_demo_writes_digest_and_report(demo: Demo) -> None:
     assert [p.get_content_type() for p in alternative.iter_parts()] == ["text/plain", "text/html"]
     assert attachment.get_content_type() == "text/calendar" and "BEGIN:VEVENT" in attachment.get_content()
     assert (out / "fristen.ics").read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
+
+    # The crawl and the digest are recorded as runs by hand are: `status` on the demo database names them.
+    demo_db = f"sqlite:///{out / 'demo.db'}"
+    store = Store(demo_db)
+    try:
+        last = {row.job: row.last for row in job_status(load_config(PROJECT_CONFIG), store)}
+    finally:
+        store.close()
+    crawl, digest = last["crawl"], last["digest"]
+    assert crawl is not None and crawl.ok and crawl.trigger == "manual" and crawl.finished_at is not None
+    assert re.fullmatch(r"3 Portale, \d+ neu, 0 geändert, \d+ Programme auf mehreren Portalen, \d+ Treffer",
+                        crawl.summary or ""), crawl.summary
+    assert digest is not None and digest.ok and (digest.summary or "").startswith("2026-W49: ")
+    shown = CliRunner().invoke(app, ["status", "--config", str(PROJECT_CONFIG)],
+                               env={"FOERDERRADAR_DATABASE_URL": demo_db})
+    assert shown.exit_code == 0, shown.output
+    assert len(re.findall(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", shown.stdout)) == 2  # "letzter Lauf" (not wrapped)
+    assert shown.stdout.count("noch nie") == 1  # only the reminders, which the demo does not send
 
 
 def test_demo_crawls_the_default_routes_export_and_eu_beside_the_sample_site(demo: Demo) -> None:

@@ -24,6 +24,7 @@ from foerderradar.matcher.report import COLUMNS, MATCH_COLUMNS
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store
 from foerderradar.storage.marks import set_mark
+from foerderradar.storage.short_ids import short_id
 
 PROJECT_CONFIG = Path(__file__).resolve().parents[1] / "config"
 AS_OF = "2026-12-01"
@@ -79,7 +80,8 @@ EXPORTS: list[tuple[str, list[str], list[str], str, dict[str, Any]]] = [
      {"Frist": datetime(2027, 3, 31), "Höchstbetrag (EUR)": 1_500_000, "Förderquote (%)": 50,
       "Antragsberechtigte": "Kommune", "Themen": "Breitband; Digitalisierung", "Status": "offen"}),
     ("calls marks", ["calls", "marks", "--config", "{cfg}"], [c.header for c in MARK_TABLE], "Bewertungen",
-     {"Bewertung": "relevant", "Version des Aufrufs": 1, "Titel": "Förderung kommunaler Sportstätten"}),
+     {"Bewertung": "relevant", "Version des Aufrufs": 1, "Titel": "Förderung kommunaler Sportstätten",
+      "Kennung": short_id("nrw:sport")}),
     ("match", ["match", "--as-of", AS_OF, "--config", "{cfg}"], [c.header for c in MATCH_COLUMNS], "Treffer",
      {"Frist": datetime(2027, 3, 31), "antragsberechtigt": "ja", "Status": "offen", "Maßnahme": "breitband"}),
     ("portals export", ["portals", "export", "--config", "{cfg}"],
@@ -142,6 +144,7 @@ def test_excel_csv(cfg: Path, name: str, args: list[str], headers: list[str], sh
         assert "'" + HOSTILE_TITLE in {r["Titel"] for r in by_heading}
     if name == "calls marks":
         assert by_heading[0]["Notiz"] == "'=cmd|' /C calc'!A0"
+        assert rows[0][-1] == "Kennung" and by_heading[0]["Kennung"] == typed["Kennung"]
     if name == "match":
         assert any(re.fullmatch(r"\d+,\d", r["Punkte"]) for r in by_heading)  # decimal comma
 
@@ -182,7 +185,8 @@ def test_column_declarations_keep_the_contract() -> None:
         "id", *FundingCall.model_fields, "first_seen", "last_seen", "content_hash", "version"]
     assert COLUMNS[:9] == [
         "measure_id", "call_id", "title", "url", "score", "eligible", "deadline", "status", "reasons"]
-    assert MARK_COLUMNS[:3] == ["measure_id", "call_id", "mark"]
+    assert MARK_COLUMNS == ["measure_id", "call_id", "mark", "note", "call_version", "marked_at", "title", "kommune",
+                            "short_id"]  # the short id people type, after every column there was before it
     for columns in (CALL_COLUMNS, MATCH_COLUMNS, MARK_TABLE):
         assert len({c.header for c in columns}) == len(columns)  # one German heading per column
 

@@ -45,8 +45,8 @@ def crawl(
 ) -> None:
     """Portale abrufen und neue oder geänderte Förderaufrufe speichern."""
     from foerderradar.crawler.runner import UnknownPortalError
-    from foerderradar.jobs import after_ingest
-    from foerderradar.scheduler import crawl_summary, record_end, record_start
+    from foerderradar.jobs import after_ingest, crawl_summary
+    from foerderradar.storage.job_runs import record_end, record_start
 
     cfg = config_or_exit(config)
     cluster = cluster_or_exit(distributed, lease_ttl) if distributed else None

@@ -43,8 +43,8 @@ def digest(
     config: ConfigOpt = None,
 ) -> None:
     """Den Wochenbericht erzeugen (Vorschau) und/oder versenden – bei mehreren Kommunen jeder ihren eigenen."""
-    from foerderradar.jobs import run_digests
-    from foerderradar.scheduler import digest_summary, record_end, record_start
+    from foerderradar.jobs import digest_summary, run_digests
+    from foerderradar.storage.job_runs import record_end, record_start
 
     day = parse_as_of(as_of)
     if not preview and not send:

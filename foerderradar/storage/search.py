@@ -27,7 +27,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from foerderradar.german.fold import fold
-from foerderradar.storage.store import Store
+from foerderradar.storage import short_ids
+from foerderradar.storage.store import Store, UnknownCall
 from foerderradar.storage.tables import CallRecord, MatchRecord
 
 StatusFilter = Literal["open", "upcoming", "closed"]
@@ -167,6 +168,22 @@ def search_calls(store: Store, query: CallQuery, *, offset: int = 0, limit: int 
             select(CallRecord).where(*where).order_by(*_order(store, query, words)).offset(offset).limit(limit)
         ).all()
     return SearchPage(total, list(rows))
+
+
+def call_named(store: Store, text: str) -> CallRecord | None:
+    """The call whose short id ``text`` is, in any case — else None, and the text is searched.
+
+    Stricter than the ``calls mark`` resolver (``store.resolve_call``), which also reads ``O`` as
+    ``0`` and ``I``/``L`` as ``1``: in a search box a word is more likely meant as a word, and with
+    look-alikes forgiven "solar" would open the call ``S01AR``. Exact, only words without those
+    letters can collide — about one five-letter word in 33 million per stored call."""
+    typed = text.strip().upper()
+    if short_ids.normalized(typed) != typed:  # a look-alike read, a ':' or a length no short id has
+        return None
+    try:
+        return store.resolve_call(typed)
+    except UnknownCall:
+        return None
 
 
 def call_sources(store: Store) -> list[str]:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import cast
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from foerderradar.german.dates import parse_day
 from foerderradar.jobs import match_stored_calls
@@ -25,6 +26,7 @@ from foerderradar.storage.search import (
     CallQuery,
     StatusFilter,
     VerdictFilter,
+    call_named,
     call_sources,
     search_calls,
 )
@@ -96,9 +98,13 @@ def read_form(values: dict[str, str], today: date, sources: list[str], measures:
 
 
 @bp.get("/k/<slug>/suche")
-def suche(slug: str) -> tuple[str, int]:
-    cfg = kommune_or_404(slug)
+def suche(slug: str) -> tuple[str, int] | Response:
+    cfg = kommune_or_404(slug)  # first: another municipality's address answers 404, whatever is asked
     store = state().store
+    # A short id typed into the box ("K7Q2M" from the digest) means that call: its Aufruf page of
+    # this municipality, not a list of calls that mention the text.
+    if (named := call_named(store, request.args.get("q", "")[:MAX_QUERY])) is not None:
+        return redirect(url_for("calls.aufruf", slug=slug, call_id=named.short_id or named.id), 303)
     today = state().today()
     open_measures = {m.id: m.title for m in cfg.measures.measures if m.status == "open"}
     sources = call_sources(store)

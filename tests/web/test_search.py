@@ -262,3 +262,48 @@ def test_another_municipality_and_an_unknown_one_are_not_found(site: Site, verl:
     own = search(site, verl)
     assert '<a href="/k/verl/suche" aria-current="page">Suche</a>' in own.text
     assert '<a href="/k/verl/suche">Suche</a>' in get(verl, site.url("/k/verl/fristen")).text
+
+
+# what is typed into the box → the Aufruf page it opens (its short id, "{gigabit}" for nrw:gigabit's), or
+# None: searched as before, with these results
+SHORT_IDS: list[tuple[str, str | None, set[str]]] = [
+    ("{gigabit}", "{gigabit}", set()),
+    ("{gigabit_lower}", "{gigabit}", set()),  # any case
+    ("  {gigabit_lower} ", "{gigabit}", set()),
+    ("{other}", "{other}", set()),  # a programme's other page opens itself, as by its address
+    ("verke", None, ids("strasse")),  # five letters a short id could have, but none has: words
+    ("ZZZZZ", None, set()),
+    ("{gigabit_o}", None, set()),  # "O" for "0" is forgiven in an address, not in a search: "solar" ≠ S01AR
+    ("{gigabit} glasfaser", None, set()),  # more than the id: a search (that finds nothing here)
+]
+
+
+@pytest.mark.parametrize(("typed", "opens", "results"), SHORT_IDS, ids=[t for t, _, _ in SHORT_IDS])
+def test_a_short_id_opens_its_aufruf_page(site: Site, verl: requests.Session, typed: str, opens: str | None,
+                                          results: set[str]) -> None:
+    short = site.store.short_ids(["nrw:gigabit", OTHER_PAGE])
+    names = {"gigabit": short["nrw:gigabit"], "gigabit_lower": short["nrw:gigabit"].lower(),
+             "gigabit_o": short["nrw:gigabit"].replace("0", "O"), "other": short[OTHER_PAGE]}
+    assert "0" in names["gigabit"]  # else the look-alike row would test nothing
+    if opens is None:
+        assert set(found(search(site, verl, q=typed.format(**names)))) == results
+        return
+    page = search(site, verl, q=typed.format(**names), ebene="land")  # whatever the filters say
+    assert page.status_code == 303 and page.headers["Location"] == f"/k/verl/aufruf/{opens.format(**names)}"
+    aufruf = get(verl, site.url(page.headers["Location"]))
+    assert aufruf.status_code == 200 and f'<span class="kennung">{opens.format(**names)}</span>' in aufruf.text
+
+
+def test_a_short_id_never_opens_another_municipalitys_page(site: Site, verl: requests.Session,
+                                                           signed_in: Callable[[str], requests.Session]) -> None:
+    short = site.store.short_ids(["nrw:gigabit"])["nrw:gigabit"]
+    shs = signed_in(SHS_DM)
+    # Verl's search is not Schloß Holte-Stukenbrock's: 404 as for any other query, no address given away.
+    for query in (short, "glasfaser"):
+        page = search(site, shs, q=query)
+        assert page.status_code == 404 and "Location" not in page.headers and "Gigabit" not in page.text
+    # In its own search the short id opens its own Aufruf page, with its own measures.
+    own = search(site, shs, SHS_SLUG, q=short.lower())
+    assert own.status_code == 303 and own.headers["Location"] == f"/k/{SHS_SLUG}/aufruf/{short}"
+    aufruf = html.unescape(get(shs, site.url(own.headers["Location"])).text)
+    assert "Breitband im Gewerbegebiet" in aufruf and "Glasfaser und Gigabit" not in aufruf
