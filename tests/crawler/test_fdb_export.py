@@ -450,10 +450,12 @@ DEMO_EXPORT = PROJECT / "foerderradar" / "demo_site" / "export"
 DEMO_CONTACT_LINKS: list[tuple[str, str | None, list[dict[str, str]] | None]] = [
     ("Bund/BMDV/gigabit-aufruf-kommunen-2027", "Projektträger Gigabit (Beispiel), gigabit@pt.example.org, "
      "Tel. +49 30 5550-200", [
-         {"label": "Richtlinie", "url": "https://www.pt-gigabit.example.org/richtlinie.pdf"}]),  # "Gigabit-Richtlinie …"
+         # "Gigabit-Richtlinie …"
+         {"label": "Richtlinie", "url": "https://www.pt-gigabit.example.org/richtlinie.pdf"}]),
     ("Land/NRW/schul-it-administration-nrw", "Bezirksregierung Detmold – Dezernat 34 (Beispiel), "
      "dezernat34@bezreg-detmold.example.org, Tel. +49 5231 555-0", [
-         {"label": "Richtlinie", "url": "https://www.bezreg-detmold.example.org/schul-it.pdf"}]),  # "Förderrichtlinie …"
+         # "Förderrichtlinie …"
+         {"label": "Richtlinie", "url": "https://www.bezreg-detmold.example.org/schul-it.pdf"}]),
     # "Fördergrundsätze" are not a Richtlinie by their words: the title stays the label.
     ("Bund/BMI/onlinedienste-nachnutzung", "Projektträger Gigabit (Beispiel), gigabit@pt.example.org, "
      "Tel. +49 30 5550-200", [
