@@ -57,6 +57,8 @@ CALL_COLUMNS: tuple[Column, ...] = (
     Column("version", "Version", "number"),
     Column("duplicate_of", "Dublette von"),  # added with de-duplication, after the contract's columns
     Column("short_id", "Kennung"),  # added with short call ids (storage/short_ids.py), likewise at the end
+    Column("contact", "Kontakt", "long"),  # added with contact and links (0015), likewise at the end
+    Column("links", "Links", "long", joiner="\n"),  # people's exports: "Richtlinie: https://…" per line
 )
 EXPORT_COLUMNS = [c.key for c in CALL_COLUMNS]
 _BATCH = 500
@@ -116,6 +118,8 @@ def import_calls(lines: Iterable[str], store: Store) -> ImportReport:
 
 def _csv_value(value: Any) -> Any:
     """Spreadsheet-safe: scraped text starting like a formula ("=HYPERLINK(…)") is not run as one."""
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        return csv_cell(json.dumps(value, ensure_ascii=False))  # links: [{"label": …, "url": …}]
     if isinstance(value, list):
         return csv_cell("|".join(str(v) for v in value))
     return "" if value is None else csv_cell(value)
@@ -138,11 +142,13 @@ def export_calls(store: Store, out: IO[str], fmt: str = "jsonl") -> int:
 
 def call_row(record: CallRecord) -> dict[str, Any]:
     """A stored call for people's exports: the values as Python values (dates as dates, lists as
-    lists), keyed like :data:`EXPORT_COLUMNS`."""
+    lists), keyed like :data:`EXPORT_COLUMNS`; a link as "Label: https://…", what a person reads."""
+    call = record_to_call(record)
     return {
-        **record_to_call(record).model_dump(), "id": record.id, "first_seen": record.first_seen,
+        **call.model_dump(), "id": record.id, "first_seen": record.first_seen,
         "last_seen": record.last_seen, "content_hash": record.content_hash, "version": record.version,
         "duplicate_of": record.duplicate_of, "short_id": record.short_id,
+        "links": [f"{link.label}: {link.url}" for link in call.links] if call.links else None,
     }
 
 

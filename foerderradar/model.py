@@ -54,6 +54,51 @@ _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 # C0 controls except tab/newline/CR, DEL, and the bidi embeddings, overrides and isolates.
 _UNTRUSTED_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 MAX_TITLE = 500
+MAX_CONTACT = 300
+MAX_LINKS = 10
+MAX_LINK_LABEL = 200
+# Fields added after calls were stored: in the content hash only when set, so that a call the portal
+# gives none of them for keeps the hash it was stored with (no mass "GEÄNDERT" after an upgrade).
+HASHED_WHEN_SET = ("contact", "links")
+_HTTP_URL = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
+
+
+def http_url(value: str) -> str:
+    """Only http(s) links ever reach a digest; anything else (javascript:, file:) is refused here."""
+    if not _HTTP_URL.match(value):
+        raise ValueError(f"{value[:80]!r} ist keine vollständige http(s)-Adresse wie https://www.beispiel.de/seite")
+    return value
+
+
+class CallLink(BaseModel):
+    """A page about the call beyond its portal page: the Richtlinie, a Merkblatt, the Antragsportal."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    label: str = Field(max_length=100_000)  # one line, shortened to MAX_LINK_LABEL
+    url: str = Field(min_length=1, max_length=2048)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _label_or_host(cls, data: Any) -> Any:
+        """A link without words is named by its host: the reader must see something to click."""
+        if isinstance(data, dict) and isinstance(data.get("url"), str):
+            label = data.get("label")
+            if label is None or (isinstance(label, str) and not _UNTRUSTED_CHARS.sub("", label).strip()):
+                host = re.sub(r"^https?://", "", data["url"].strip(), flags=re.IGNORECASE).split("/", 1)[0]
+                return {**data, "label": host or data["url"]}
+        return data
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return http_url(value)
+
+    @field_validator("label")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        label = re.sub(r"\s+", " ", _UNTRUSTED_CHARS.sub("", value)).strip()
+        return label if len(label) <= MAX_LINK_LABEL else label[: MAX_LINK_LABEL - 1].rstrip() + "…"
 
 
 class FundingCall(BaseModel):
@@ -82,6 +127,10 @@ class FundingCall(BaseModel):
     funding_rate_pct: float | None = Field(default=None, ge=0, le=100)
     published_at: datetime | None = None
     updated_at: datetime | None = None
+    # Whom to ask, as one line a person reads ("Projektträger Jülich, mail@…, Tel. …"), and the pages
+    # beyond the portal page (Richtlinie, Merkblatt, Antragsportal). Added with issue 14's cards.
+    contact: str | None = Field(default=None, max_length=100_000)  # shortened to MAX_CONTACT
+    links: list[CallLink] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -102,12 +151,9 @@ class FundingCall(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        # Only http(s) links ever reach a digest; anything else (javascript:, file:) is refused here.
-        if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
-            raise ValueError(f"{value[:80]!r} ist keine vollständige http(s)-Adresse wie https://www.beispiel.de/seite")
-        return value
+        return http_url(value)
 
-    @field_validator("title", "summary", "description", "funding_body", "deadline_text", mode="before")
+    @field_validator("title", "summary", "description", "funding_body", "deadline_text", "contact", mode="before")
     @classmethod
     def _collapse_blank(cls, value: object) -> object:
         """Scraped text loses what only serves to deceive or break output: control characters
@@ -125,6 +171,27 @@ class FundingCall(BaseModel):
         title = re.sub(r"\s+", " ", value)
         # A runaway title (a whole page in the <h1>) is kept, shortened, rather than losing the call.
         return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
+
+    @field_validator("contact")
+    @classmethod
+    def _one_line_contact(cls, value: str | None) -> str | None:
+        """One line: the card shows it after "Kontakt:"; a portal's address block is not a card's."""
+        if value is None:
+            return None
+        contact = re.sub(r"\s+", " ", value).strip()
+        return contact if len(contact) <= MAX_CONTACT else contact[: MAX_CONTACT - 1].rstrip() + "…"
+
+    @field_validator("links")
+    @classmethod
+    def _links(cls, value: list[CallLink] | None) -> list[CallLink] | None:
+        """One link per address (the first one's label wins), at most MAX_LINKS; none is None, so a
+        page without links hashes as before the field existed."""
+        if not value:
+            return None
+        out: dict[str, CallLink] = {}
+        for link in value:
+            out.setdefault(link.url, link)
+        return list(out.values())[:MAX_LINKS]
 
     @field_validator("regions")
     @classmethod
@@ -159,8 +226,15 @@ class FundingCall(BaseModel):
         return f"{self.source}:{self.source_id}"
 
     def canonical_json(self) -> str:
-        """Stable serialisation: the basis of change detection, so key order must never vary."""
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        """Stable serialisation: the basis of change detection, so key order must never vary.
+
+        The fields of :data:`HASHED_WHEN_SET` are left out while they are None: a call stored before
+        they existed hashes as it did then."""
+        data = self.model_dump(mode="json")
+        for name in HASHED_WHEN_SET:
+            if data.get(name) is None:
+                del data[name]
+        return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
     def content_hash(self) -> str:
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()

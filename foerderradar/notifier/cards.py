@@ -20,13 +20,25 @@ from datetime import date
 from typing import Literal
 
 from foerderradar.notifier import formatting as fmt
-from foerderradar.notifier.items import STATE_RANK, Action, DigestItem, ItemState, MeasureSection, SourceLink
+from foerderradar.notifier.items import (
+    STATE_RANK,
+    Action,
+    DigestItem,
+    ItemState,
+    MeasureSection,
+    PageLink,
+    SourceLink,
+)
 
 Band = Literal["stark", "moeglich"]
 Layout = Literal["full", "compact", "line", "hidden"]
 BAND_LABELS: dict[Band, str] = {"stark": "stark", "moeglich": "möglich"}
 MAX_WHY = 2  # fields named in "Warum" (title, short text, …): the strongest evidence, not all of it
 MAX_TERMS = 3  # terms quoted in all: enough to check the match, short enough for one line
+MAX_CARD_LINKS = 3  # Richtlinie, Merkblatt, Antragsportal: what a person opens to judge a call
+MAX_LINK_LABEL = 24  # a link's words on the card; the page says the rest
+MAX_CARD_CONTACT = 72  # "Kontakt: …" on the card: office and e-mail, the rest is on the portal page
+MIN_OFFICE = 16  # characters of the office kept beside a long e-mail address
 
 
 def band(score: float, strong_score: float) -> Band:
@@ -89,6 +101,8 @@ class Card:
     changes: tuple[str, ...] = ()
     mark_command: str | None = None  # the `calls mark` line when there is no web app to link to
     eligible: bool = True  # the report of `match --all` also shows calls the municipality cannot apply for
+    contact: str | None = None  # whom to ask, as the portal says it (one line)
+    links: tuple[PageLink, ...] = ()  # the programme's further pages, known kinds first
 
     @property
     def band(self) -> Band:
@@ -141,6 +155,35 @@ class Card:
         return " · ".join(parts) or None
 
     @property
+    def card_links(self) -> tuple[PageLink, ...]:
+        """At most MAX_CARD_LINKS of the links, each with a short label of its own ("Richtlinie",
+        "Richtlinie 2", "Informationen zur…"): one short line beside the contact."""
+        out: list[PageLink] = []
+        taken: set[str] = set()
+        for link in self.links[:MAX_CARD_LINKS]:
+            label = _shorten(_FLAT.sub(" ", link.label).strip(), MAX_LINK_LABEL) or "Link"
+            base, n = label, 1
+            while label in taken:
+                n += 1
+                label = f"{base} {n}"
+            taken.add(label)
+            out.append(PageLink(label, link.url))
+        return tuple(out)
+
+    @property
+    def contact_label(self) -> str | None:
+        """The contact as the card shows it: the office (shortened) and the e-mail address, else the
+        contact's first MAX_CARD_CONTACT characters; the full line is on the portal page."""
+        if not self.contact:
+            return None
+        contact = _FLAT.sub(" ", self.contact).strip()
+        parts = [p.strip() for p in contact.split(", ") if p.strip()]
+        mail = next((p for p in parts[1:] if _MAIL.fullmatch(p)), None)
+        if mail:
+            return f"{_shorten(parts[0], max(MIN_OFFICE, MAX_CARD_CONTACT - len(mail) - 2), at=(' ',))}, {mail}"
+        return _shorten(contact, MAX_CARD_CONTACT, at=(", ", " ")) or None
+
+    @property
     def owners(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(m.owner for m in self.measures if m.owner))
 
@@ -148,12 +191,26 @@ class Card:
 # -- the matcher's reasons as phrases a person reads ------------------------------------------------
 
 _FLAT = re.compile(r"[\x00-\x20\x7f]+")  # line breaks and control characters; keeps the no-break spaces
+_MAIL = re.compile(r"[^\s@,]+@+[^\s@,]+\.[^\s@,]+")  # "@@" too: the portal's typo is still the address
 _HIT = re.compile(r"^Treffer (?P<where>im Titel|im Kurztext|in der Beschreibung|in den Themen): (?P<terms>.+)$")
 # Reasons that repeat what the card shows anyway: every listed call passed the eligibility gates
 # (applicants, region, area, Kreis status, population), and the deadline has its own line.
 _SHOWN_ELSEWHERE = ("Antragsberechtigt: ", "Antragsberechtigt laut Text: ", "Laut Text antragsberechtigt: ", "Region: ",
                     "Region laut Text: ", "Gebiet: ", "Einwohnergrenze: ", "Frist: ", "Schließt bald")
 _TERM = re.compile(r"(?P<term>[^,(]+?)\s*(?:\((?P<alias>≈ [^)]*)\))?(?:,\s*|$)")
+
+
+def _shorten(text: str, limit: int, at: tuple[str, ...] = (" ",)) -> str:
+    """``text`` cut to ``limit`` characters with "…", at the last separator of ``at`` that leaves
+    more than half of it (a name or address is not cut mid-word where that can be helped)."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    for sep in at:
+        cut = head.rfind(sep)
+        if cut > limit // 2:
+            return head[:cut].rstrip(" ,;·–-") + "…"
+    return head.rstrip() + "…"
 
 
 def _quoted_terms(terms: str, limit: int = MAX_TERMS) -> tuple[str, int]:
@@ -263,6 +320,8 @@ def _card(
         mark_command=None if best.actions else mark_command(best.short_id or best.call_id,
                                                             best_section.measure_id, kommune),
         eligible=best.eligible,
+        contact=best.contact,
+        links=best.links,
     )
 
 

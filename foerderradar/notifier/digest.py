@@ -25,6 +25,7 @@ from foerderradar.notifier.items import (
     DigestItem,
     ItemState,
     MeasureSection,
+    PageLink,
     SourceLink,
 )
 from foerderradar.settings import Config, Measure
@@ -293,6 +294,8 @@ def build_item(
     deadline_text = next((r.deadline_text for r in group if r.deadline_text), None)
     what = next((s for r in group if (s := fmt.first_sentence(r.summary or r.description))), None)
     kinds = next((r.funding_type for r in group if r.funding_type), None) or []
+    contact = next((r.contact for r in group if r.contact), None)
+    pages = next((r.links for r in group if r.links), None) or []
     return DigestItem(
         call_id=match.call_id,
         title=match.title,
@@ -314,6 +317,8 @@ def build_item(
         funding_kind=FUNDING_TYPE_DE.get(kinds[0]) if kinds and kinds[0] != "sonstiges" else None,
         short_id=match.short_id,
         eligible=match.eligible,
+        contact=contact,
+        links=tuple(PageLink(str(p.get("label") or ""), str(p.get("url") or "")) for p in pages if isinstance(p, dict)),
     )
 
 

@@ -25,6 +25,15 @@ class SourceLink:
 
 
 @dataclass(frozen=True)
+class PageLink:
+    """A page about the call beyond its portal page: the Richtlinie, a Merkblatt, the Antragsportal
+    (FundingCall.links; untrusted URL: templates filter it)."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Action:
     """A feedback link of one item: opens the web app's confirmation page (nothing is recorded by
     opening it) or, for ``mark`` None, the call's page."""
@@ -62,6 +71,8 @@ class DigestItem:
     funding_kind: str | None = None  # "Zuschuss", "Darlehen", … (the first funding type)
     short_id: str = ""  # the call's human id (contract: "Human call ids"), empty where not stored
     eligible: bool = True  # False only in a report asked for everything (`match --all`)
+    contact: str | None = None  # whom to ask, one line (FundingCall.contact)
+    links: tuple[PageLink, ...] = ()  # Richtlinie, Merkblatt, … first (FundingCall.links)
 
     @property
     def is_new(self) -> bool:

@@ -54,6 +54,8 @@ _CALLS: Any = sa.inspect(CallRecord).local_table
 # The fields the web app's search looks in (storage/search.py), title first.
 SEARCHED_FIELDS = ("title", "summary", "funding_body", "description")
 # Fields whose old and new values an amended-event keeps, because a person acts on them.
+# Fields whose change alone refreshes the stored call without a new version or event (see _upsert).
+QUIET_FIELDS = frozenset({"contact", "links"})
 _DETAIL_FIELDS = ("deadline", "deadline_text", "status", "funding_rate_pct", "max_amount_eur", "open_date")
 
 
@@ -260,6 +262,15 @@ class Store:
             session.add(record)
             return "unchanged"
         changed = [k for k, v in values.items() if getattr(record, k) != v]
+        if set(changed) <= QUIET_FIELDS:
+            # Only whom to ask or where the Richtlinie lies: kept current, but not a new version. A
+            # new version would put every call on the digest as GEÄNDERT the first crawl after these
+            # fields came (0015), and bring back calls someone had dismissed (marks name a version).
+            for key in changed:
+                setattr(record, key, values[key])
+            record.content_hash = digest
+            session.add(record)
+            return "unchanged"
         details: dict[str, Any] = {
             k: [_jsonable(getattr(record, k)), _jsonable(values[k])] for k in changed if k in _DETAIL_FIELDS
         }

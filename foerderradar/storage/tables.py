@@ -78,6 +78,9 @@ class CallRecord(SQLModel, table=True):
     funding_rate_pct: float | None = None
     published_at: datetime | None = _ts(nullable=True)
     updated_at: datetime | None = _ts(nullable=True)
+    # Whom to ask (one line) and the pages beyond the portal page ([{label, url}]); added in 0015.
+    contact: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
+    links: list[dict[str, str]] | None = _json()
 
     first_seen: datetime = _ts()
     last_seen: datetime = _ts()

@@ -127,6 +127,25 @@ RECORDED: list[tuple[str, str, Any]] = [
     (ESG, "published_at", "2020-04-21T08:12:51.975000+02:00"),
     (ESG, "max_amount_eur", 5000.0),  # "Zuschüsse sind bis zu einer Höhe von EUR 5.000 möglich"
     (ESG, "funding_rate_pct", None),
+    # Kontakt documents → one line: the office, then the first e-mail and phone any contact gives.
+    (EZB, "contact", "Bundesagentur für Arbeit (BA), Tel. +49 800 455-5520"),
+    (ESG, "contact", "Bundesagentur für Arbeit ? Ansprechpartner, Tel. +49 800 455-5500"),  # "?": the portal's
+    # ExternerLink documents (in the texts, then gsb:cl2CustServices) → links, labelled by their title.
+    (EZB, "links", [
+        {"label": "Informationen für Arbeitgeber. Eingliederungszuschuss ? Finanzielle Unterstützungsmöglichkeiten "
+                  "bei Neueinstellungen, Stand: Januar 2024, Bundesagentur für Arbeit",
+         "url": "https://www.arbeitsagentur.de/datei/dok_ba033295.pdf"},
+        {"label": "Bundesagentur für Arbeit - Förderung der Arbeitsaufnahme",
+         "url": "https://www.arbeitsagentur.de/unternehmen/finanziell/foerderung-arbeitsaufnahme"},
+        {"label": "Suchübersicht der zuständigen Agenturen für Arbeit",
+         "url": "https://web.arbeitsagentur.de/portal/metasuche/suche/dienststellen"},
+    ]),
+    (ESG, "links", [
+        {"label": "Bundesministerium für Arbeit und Soziales (BMAS)", "url": "https://www.bmas.de"},
+        {"label": "Unterstützung beim Einstieg in den Job oder bei Existenzgründung",  # "(exerner Link)" goes
+         "url": "https://www.arbeitsagentur.de/arbeitslosengeld-2/arbeit-aufnehmen-existenzgruendung"},
+        {"label": "www.existenzgruendungsportal.de", "url": "https://www.existenzgruender.de"},
+    ]),
 ]
 
 
@@ -423,3 +442,40 @@ def test_member_names_with_a_leading_slash_are_read(recorded: dict[str, bytes], 
         assert zf.namelist()[0].startswith("/BMWI/")  # what some zip writers produce
     calls = calls_by_path(read_all(path))
     assert sorted(calls) == [EZB, ESG] and calls[EZB]["funding_body"] == "Bundesagentur für Arbeit (BA)"
+
+
+# (programme of the demo's own export, foerderradar/demo_site/export: contact, links) — invented documents.
+# The contact's website is the contact's (the description's "Internet:" line), not a link of the programme.
+DEMO_EXPORT = PROJECT / "foerderradar" / "demo_site" / "export"
+DEMO_CONTACT_LINKS: list[tuple[str, str | None, list[dict[str, str]] | None]] = [
+    ("Bund/BMDV/gigabit-aufruf-kommunen-2027", "Projektträger Gigabit (Beispiel), gigabit@pt.example.org, "
+     "Tel. +49 30 5550-200", [
+         # "Gigabit-Richtlinie …"
+         {"label": "Richtlinie", "url": "https://www.pt-gigabit.example.org/richtlinie.pdf"}]),
+    ("Land/NRW/schul-it-administration-nrw", "Bezirksregierung Detmold – Dezernat 34 (Beispiel), "
+     "dezernat34@bezreg-detmold.example.org, Tel. +49 5231 555-0", [
+         # "Förderrichtlinie …"
+         {"label": "Richtlinie", "url": "https://www.bezreg-detmold.example.org/schul-it.pdf"}]),
+    # "Fördergrundsätze" are not a Richtlinie by their words: the title stays the label.
+    ("Bund/BMI/onlinedienste-nachnutzung", "Projektträger Gigabit (Beispiel), gigabit@pt.example.org, "
+     "Tel. +49 30 5550-200", [
+         {"label": "Fördergrundsätze Onlinedienste (Beispiel)", "url": "https://www.pt-gigabit.example.org/onlinedienste.pdf"}]),
+]
+
+
+@pytest.mark.parametrize(("source_id", "contact", "links"), DEMO_CONTACT_LINKS, ids=[s for s, *_ in DEMO_CONTACT_LINKS])
+def test_demo_export_gives_contact_and_links(
+    tmp_path: Path, source_id: str, contact: str | None, links: list[dict[str, str]] | None
+) -> None:
+    members = {p.relative_to(DEMO_EXPORT).as_posix(): p.read_bytes() for p in sorted(DEMO_EXPORT.rglob("*.xml"))}
+    calls = {c["source_id"]: c for c in calls_by_path(read_all(write_zip(tmp_path / "demo.zip", members))).values()}
+    assert (calls[source_id]["contact"], calls[source_id]["links"]) == (contact, links)
+
+
+def test_a_programme_without_contacts_and_links_gives_none(recorded: dict[str, bytes], tmp_path: Path) -> None:
+    """The optional fields never make a programme an error: without its Kontakt/ExternerLink documents
+    (missing from the zip) it is read, with contact and links None."""
+    kept = {p: d for p, d in recorded.items() if "/Kontakt/" not in p and "/ExternerLink/" not in p}
+    readings = read_all(write_zip(tmp_path / "bare.zip", kept))
+    assert all(not r.errors for r in readings)
+    assert [(c["contact"], c["links"]) for c in calls_by_path(readings).values()] == [(None, None), (None, None)]

@@ -222,3 +222,91 @@ def test_known_codes_give_no_note() -> None:
     )
     parse(spider, (FIXTURES / "detail_codes_late2025.html").read_bytes())
     assert crawler.stats is not None and not crawler.stats.get_value(NOTES)
+
+
+# -- Ansprechpunkt → contact, Weiterführende Links (and the Förderrichtlinie weblink) → links ------------
+
+RL, AP = "Richtlinie", "Antragsportal"
+EASY = "https://foerderportal.bund.de/easyonline"
+# (recorded file, contact, the first links as (label, url), how many links in all)
+RECORDED_CONTACT_LINKS: list[tuple[str, str, list[tuple[str, str]], int]] = [
+    ("detail_1.html", "Mittelständische Beteiligungsgesellschaft Thüringen mbH (MBG), info@mbg-thueringen.de, "
+     "Tel. 0361 21350", [("MBG express", "https://mbg-thueringen.de/loesungen/mbg-express/")], 1),
+    ("detail_2.html", "Projektträger Jülich (PtJ), Forschungszentrum Jülich GmbH Geschäftsstelle Berlin, "
+     "ptj-exist-women@fz-juelich.de",  # no phone on the page: none in the line
+     [(RL, "https://www.exist.de/EXIST/Redaktion/DE/Downloads/EXIST-Richtlinien/Richtlinie-EXIST-Women-vom-21-11-"
+           "2024.pdf?__blob=publicationFile&v=9"), (AP, EASY + "/"), ("EXIST-Women", "https://www.exist.de/EXIST/"
+           "Navigation/DE/Gruendungsfoerderung/EXIST-WOMEN/EXIST-WOMEN/exist-women.html")], 5),
+    # The Leitfaden names the Richtlinie only in quotes: it keeps its own words, after the known kinds.
+    ("detail_3.html", "DLR Projektträger, Bereich Gesundheit, ACS@dlr.de, Tel. +49 228 3821 2442",
+     [(RL, "https://www.bundesanzeiger.de/pub/publication/oVWr7Lai6IZMbEqOKrZ/content/oVWr7Lai6IZMbEqOKrZ/BAnz%20AT"
+           "%2024.09.2024%20B3.pdf?inline"), (AP, EASY),
+      ("Leitfaden für die Erstellung von Projektskizzen zur „Richtlinie zur Förderung von forschenden Fachärztinnen "
+       "und Fachärzten in der Universitätsmedizin“", "https://projekttraeger.dlr.de/media/gesundheit/leitfaden/ACS2.pdf")],
+     4),
+    ("detail_4.html", "FFA Filmförderungsanstalt, info@ffa.de, Tel. +49 30 27577-0",
+     [(RL, "https://www.ffa.de/files/ffa/ffg-richtlinien/20250321%20D.9%20RL_B%C3%BCrgschaften.pdf"),
+      (RL, "https://www.ffa.de/files/ffa/ffg-richtlinien/20250321%20D.15%20RL%20Minitrait%C3%A9.pdf"),
+      (AP, "https://portal.ffa.de/start"), ("Gesetz", "https://www.recht.bund.de/eli/bund/bgbl-1/2024/451")], 6),
+    # The portal's "@@" is its own text: kept, not repaired and not dropped.
+    ("detail_5.html", "Thüringer Ministerium für Umwelt, Energie, Naturschutz und Forsten (TMUENF), "
+     "poststelle@@tmuenf.thueringen.de, Tel. +49 361 573911-099",
+     [(RL, "https://landesrecht.thueringen.de/bsth/document/VVTH-VVTH000011678"),
+      ("Informationen zur Bildung für Nachhaltige Entwicklung (BNE) in Thüringen",
+       "https://umwelt.thueringen.de/themen/nachhaltigkeit/bildung-fuer-nachhaltige-entwicklung")], 2),
+    # Late-2025 template: "WeiterfuehrendeLinks:" in ASCII.
+    ("detail_6.html", "Wirtschafts- und Infrastrukturbank Hessen (WIBank), info@wibank.de, Tel. +49 69 9132-03",
+     [(RL, "https://www.wibank.de/resource/blob/wibank/656992/3c6ee9de8d36065507ac43e606e8f8a1/rili-inno-20241223-"
+           "data.pdf"), (AP, "https://foerderportal.wibank.de/site/#/public/home")], 2),
+]
+
+
+def _pairs(item: dict[str, Any]) -> tuple[str | None, list[tuple[str, str]] | None]:
+    """contact and links as the pipeline stores them (through the model)."""
+    call = FundingCall.model_validate(item)
+    return call.contact, None if call.links is None else [(link.label, link.url) for link in call.links]
+
+
+@pytest.mark.parametrize(("name", "contact", "first", "count"), RECORDED_CONTACT_LINKS,
+                         ids=[n[:-5] for n, *_ in RECORDED_CONTACT_LINKS])
+def test_recorded_pages_give_contact_and_links(
+    captures: Path, name: str, contact: str, first: list[tuple[str, str]], count: int
+) -> None:
+    got_contact, links = _pairs(recorded(captures, name))
+    assert got_contact == contact
+    assert links is not None and links[: len(first)] == first and len(links) == count
+
+
+OWN = FDB + "FDB/Content/DE/"
+# (own fixture, contact, links as (label, url)) — invented pages, see tests/fixtures/foerderdatenbank/README.md
+OWN_CONTACT_LINKS: list[tuple[str, str | None, list[tuple[str, str]] | None]] = [
+    ("detail_contact_links.html",
+     "Beispielagentur für Digitales (BAD), Referat 4 Förderberatung, foerderung@beispielagentur.example.org, "
+     "Tel. +49 521 5550-0",  # no fax, no address, no ?subject=: one line a person reads
+     [(RL, "https://recht.example.org/beispiel-richtlinie.pdf"),  # the weblink and the repeat: one link
+      ("Merkblatt", OWN + "Downloads/merkblatt-beispiel.pdf"),  # by its address; relative → absolute
+      (AP, "https://antrag.example.org/easy-online/"),
+      ("Gesetz", "https://recht.example.org/beispiel-gesetz"),
+      ("Leitfaden zur „Richtlinie Digitale Beispiele“", "https://www.beispielagentur.example.org/leitfaden.pdf"),
+      ("www.beispielagentur.example.org", "https://www.beispielagentur.example.org/faq")]),  # no words: the host
+    ("detail_labels_2025.html", "Beispielbank NRW",
+     [(RL, "https://recht.example.org/richtlinie-digitale-rathaeuser.pdf"), (AP, "https://beispielbank.example.org/antrag")]),
+    ("detail_codes_late2025.html", "Beispielbank NRW",
+     [(RL, "https://recht.example.org/richtlinie-digitale-rathaeuser.pdf"), (AP, "https://beispielbank.example.org/antrag")]),
+    ("detail_status_line_plain.html", None, None),  # neither on the page: None, not an error
+    ("detail_archived.html", None, None),
+]
+
+
+@pytest.mark.parametrize(("name", "contact", "links"), OWN_CONTACT_LINKS, ids=[n[:-5] for n, *_ in OWN_CONTACT_LINKS])
+def test_own_pages_give_contact_and_links(name: str, contact: str | None, links: list[tuple[str, str]] | None) -> None:
+    assert _pairs(parse(make_spider(), (FIXTURES / name).read_bytes())) == (contact, links)
+
+
+def test_a_plain_ansprechpunkt_is_its_text() -> None:
+    """Not every Ansprechpunkt is a card: a plain value is the contact as it stands."""
+    page = (FIXTURES / "detail_labels_2025.html").read_text(encoding="utf-8")
+    start = page.index("<dt>Ansprechpunkt:</dt>")
+    end = page.index("</dd>", start) + len("</dd>")
+    plain = page[:start] + "<dt>Ansprechpunkt:</dt><dd> Stadt Musterstadt,\n Amt 10 </dd>" + page[end:]
+    assert _pairs(parse(make_spider(), plain.encode()))[0] == "Stadt Musterstadt, Amt 10"

@@ -34,6 +34,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from foerderradar.crawler import vocab
+from foerderradar.crawler.call_links import call_links, contact_line
 from foerderradar.crawler.card_signatures import card_meta
 from foerderradar.crawler.kinds.foerderdatenbank.config import FoerderdatenbankPortal
 from foerderradar.crawler.middleware import note
@@ -75,6 +76,15 @@ class FoerderdatenbankSpider(scrapy.Spider):
     legal_link_css = "a.RichTextExtLink"
     legal_link_prefix = "Weblink"
     external_suffix_re = re.compile(r"\s*\(externer Link\)\s*$", re.IGNORECASE)
+    # Optional facts (a page without them gives None, never a LayoutError): whom to ask and the
+    # further pages. Found by facet name, so "Weiterführende Links:" and "WeiterfuehrendeLinks:" are one.
+    contact_facet = "Ansprechpunkt"
+    links_facet = "WeiterfuehrendeLinks"
+    fact_link_css = "a[href]"
+    contact_name_css = "p.card--title ::text"
+    contact_subtitle_css = "p.card--title-subtitle ::text"
+    contact_email_css = "p.email a[href^='mailto:']::attr(href)"
+    contact_phone_css = "p.tel ::text"
 
     # Facts by ASCII facet name (vocab.facet_name: "Förderart:" and "Foerderart:" → "Foerderart");
     # the facets that fill call fields are vocab.FACET_FIELDS, shared with the export route.
@@ -182,6 +192,8 @@ class FoerderdatenbankSpider(scrapy.Spider):
             "language": "de",
             **terms.fields(),
             **({"status": "closed"} if self._is_archived(response, url) else {}),
+            "contact": self._parse_contact(response),
+            "links": self._parse_links(response),
         }
 
     def _report_unmapped(self, url: str, field: str, labels: list[str]) -> None:
@@ -251,6 +263,45 @@ class FoerderdatenbankSpider(scrapy.Spider):
             if values:
                 facts[facet] = values
         return facts
+
+    def _fact_dd(self, response: Response, facet: str) -> Selector | None:
+        """The ``dd`` of one fact by its ASCII facet name, or None when the page has no such fact."""
+        for dt in response.css(self.facts_dt_css):
+            if vocab.facet_name(" ".join(dt.css("::text").getall())) == facet:
+                dd = dt.xpath("following-sibling::*[1][self::dd]")
+                return dd[0] if dd else None
+        return None
+
+    def _parse_contact(self, response: Response) -> str | None:
+        """The "Ansprechpunkt" card as one line: office (and its subtitle), e-mail, phone."""
+        dd = self._fact_dd(response, self.contact_facet)
+        if dd is None:
+            return None
+        mail = (dd.css(self.contact_email_css).get() or "").removeprefix("mailto:").split("?", 1)[0]
+        phone = re.sub(r"^\s*(Tel\.?|Telefon)\s*:?\s*", "", maybe(dd, self.contact_phone_css) or "")
+        name = maybe(dd, self.contact_name_css, sep="")
+        if name is None:  # not a card: the fact's plain text is the contact
+            return contact_line([clean(" ".join(dd.css("::text").getall()))])
+        return contact_line([
+            name, maybe(dd, self.contact_subtitle_css), clean(mail) or None, f"Tel. {phone}" if phone else None,
+        ])
+
+    def _parse_links(self, response: Response) -> list[dict[str, str]] | None:
+        """"Weiterführende Links", after the "Weblink zur Förderrichtlinie" of the text blocks (the
+        directive itself); relative addresses resolved against the page."""
+        found: list[tuple[str, str]] = []
+        for link in response.css(self.legal_link_css):
+            words = clean(" ".join(link.css("::text").getall()))
+            href = (link.attrib.get("href") or "").strip()
+            if words.startswith(self.legal_link_prefix) and href:
+                found.append((words, response.urljoin(href)))
+        dd = self._fact_dd(response, self.links_facet)
+        if dd is not None:
+            for link in dd.css(self.fact_link_css):
+                href = (link.attrib.get("href") or "").strip()
+                if href and not href.startswith(("javascript:", "#", "mailto:")):
+                    found.append((" ".join(link.css("::text").getall()), response.urljoin(href)))
+        return call_links(found)
 
     def _parse_description(self, response: Response) -> str | None:
         """Tab texts under their tab headings (older layout) or the rich-text blocks (July 2025 layout

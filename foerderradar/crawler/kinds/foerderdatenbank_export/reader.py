@@ -63,6 +63,7 @@ from urllib.parse import quote
 from lxml import etree
 
 from foerderradar.crawler import vocab
+from foerderradar.crawler.call_links import call_links, contact_line
 from foerderradar.crawler.selectors import clean, text_of
 from foerderradar.crawler.textextract import Terms, extract_terms
 
@@ -469,7 +470,8 @@ class ExportReader:
         summary = doc.text(SHORT_TEXT) or None
         sections = [(prop, heading, doc.text(prop)) for prop, heading in SECTIONS]
         contact = self._contact_lines(doc, reading)
-        links = self._link_lines(doc, reading)
+        targets = self._link_targets(doc, reading)
+        links = [f"{label}: {url}" if label else url for label, url in targets]
         parts = [f"{heading}\n{text}" for _, heading, text in sections if text]
         if contact:
             parts.append("\n".join([CONTACT_HEADING, *contact]))
@@ -501,6 +503,8 @@ class ExportReader:
             "language": "de",
             **terms,
             "published_at": issued.isoformat() if issued else None,
+            "contact": self._contact(doc, reading),
+            "links": call_links(targets),
         }
 
     def _facets(self, doc: Document) -> tuple[dict[str, list[str]], list[str]]:
@@ -556,11 +560,24 @@ class ExportReader:
             lines.extend(f"Internet: {w.url}" for h in contact.websites if (w := self.linked(h, reading)) and w.url)
         return list(dict.fromkeys(lines))
 
-    def _link_lines(self, doc: Document, reading: Reading) -> list[str]:
-        """"Weiterführende Links": links in the texts (the Richtlinie …), then further information."""
+    def _contact(self, doc: Document, reading: Reading) -> str | None:
+        """The card's "Kontakt": the first contact's office (its superordinate unit's when it has no
+        title of its own), then the first e-mail and phone number any of the contacts gives."""
+        contacts = [c for href in doc.links(CONTACTS) if (c := self.linked(href, reading)) is not None]
+        if not contacts:
+            return None
+        first = contacts[0]
+        name = first.title or next((t for p in first.parents if (t := _title(self.linked(p, reading)))), None)
+        email = next((c.email for c in contacts if c.email), None)
+        phone = next((c.phone for c in contacts if c.phone), None)
+        return contact_line([name, email, f"Tel. {phone}" if phone else None])
+
+    def _link_targets(self, doc: Document, reading: Reading) -> list[tuple[str, str]]:
+        """"Weiterführende Links" as (label, url), one per address: links in the texts (the
+        Richtlinie …), then further information (``gsb:cl2CustServices``)."""
         targets = [a for prop in (SHORT_TEXT, *(p for p, _ in SECTIONS)) for a in doc.anchors(prop)]
         targets += [(href, "") for href in doc.links(FURTHER_LINKS)]
-        lines: dict[str, str] = {}  # url → line
+        found: dict[str, str] = {}  # url → label
         for href, text in targets:
             path = member_of(href)
             if path is None:
@@ -572,9 +589,8 @@ class ExportReader:
                 if target is None or not target.url:
                     continue
                 url, label = target.url, target.title or text
-            if url not in lines:
-                lines[url] = f"{label}: {url}" if label else url
-        return list(lines.values())
+            found.setdefault(url, label)
+        return [(label, url) for url, label in found.items()]
 
 
 def _title(linked: Linked | None) -> str | None:
