@@ -82,6 +82,7 @@ def facts(call: CallRecord) -> list[tuple[str, str | None]]:
     """Every field of the call that is a short value, labelled in German (None: not given)."""
     return [
         ("Fördergeber", call.funding_body),
+        ("Kontakt", call.contact),
         ("Ebene", LEVEL_DE.get(call.level, call.level) if call.level else None),
         ("Fördergebiet", _joined(call.regions)),
         ("Antragsberechtigte", _joined(call.applicants, APPLICANT_LABELS)),

@@ -210,3 +210,19 @@ def test_the_uebersicht_starts_with_what_this_week_brought(
     assert "Glasfaser und Gigabit" in line and "WLAN und Tablets in Schulen" in line
     assert "Änderungsprogramm" not in due
     assert page.count('<span class="zustand">NEU</span>') >= 1  # the cards below say it too
+
+
+def test_aufruf_shows_the_contact_and_the_richtlinie_links(
+    site: Site, signed_in: Callable[[str], requests.Session]
+) -> None:
+    call = make_call("gigabit", "Gigabit Glasfaser für Gewerbegebiete", "Zuschuss für Glasfaser.",
+                     "https://www.example.org/gigabit")
+    site.store.upsert_call(FundingCall.model_validate({
+        **call.model_dump(), "contact": "Projektträger Gigabit, gigabit@pt.example.org",
+        "links": [{"label": "Richtlinie", "url": "https://www.example.org/richtlinie.pdf"},
+                  {"label": "Merkblatt <b>", "url": "https://www.example.org/merkblatt.pdf"}],
+    }))
+    text = get(signed_in(VERL_DM), site.url(GIGABIT)).text
+    assert "<td>Projektträger Gigabit, gigabit@pt.example.org</td>" in text
+    assert '<a href="https://www.example.org/richtlinie.pdf" rel="noopener noreferrer">Richtlinie</a>' in text
+    assert ">Merkblatt &lt;b&gt;</a>" in text  # the portal's label escaped
