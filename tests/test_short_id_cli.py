@@ -63,7 +63,7 @@ def test_calls_export_carries_the_short_id(city: Path, fmt: str) -> None:
     rows = [json.loads(line) for line in text.splitlines()] if fmt == "jsonl" else [*csv.DictReader(io.StringIO(text))]
     assert {row["id"]: row["short_id"] for row in rows} == SHORT
     if fmt == "csv":
-        assert text.splitlines()[0].endswith(",duplicate_of,short_id")  # appended: no column moved
+        assert text.splitlines()[0].endswith(",duplicate_of,short_id,contact,links")  # appended: no column moved
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

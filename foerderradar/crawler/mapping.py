@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 
 # (IDENTITY_FIELDS, which every item needs, and LIST_FIELDS come with the config models.)
 TEXT_FIELDS = frozenset({"summary", "description"})  # HTML → text; a list's elements are joined
-LINE_FIELDS = frozenset({"source_id", "url", "title", "funding_body", "deadline_text", "language", "level", "status"})
+LINE_FIELDS = frozenset({"source_id", "url", "title", "funding_body", "deadline_text", "language", "level", "status",
+                         "contact"})
 DATE_FIELDS = frozenset({"open_date", "deadline"})
 DATETIME_FIELDS = frozenset({"published_at", "updated_at"})
 NUMBER_FIELDS = frozenset({"max_amount_eur", "funding_rate_pct"})

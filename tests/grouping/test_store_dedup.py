@@ -129,6 +129,7 @@ def test_export_names_the_representative_and_import_ignores_it(store: Store) -> 
     # The contract's fields are all still there, unchanged; duplicate_of is an addition.
     for key in ("id", "source", "source_id", "url", "title", "first_seen", "last_seen", "content_hash", "version"):
         assert key in rows[fdb().id]
-    assert EXPORT_COLUMNS[-2:] == ["duplicate_of", "short_id"]  # additions at the end, in the order they came
+    # additions at the end, in the order they came
+    assert EXPORT_COLUMNS[-4:] == ["duplicate_of", "short_id", "contact", "links"]
     again = import_calls(buf.getvalue().splitlines(), store)
     assert (again.unchanged, again.problems) == (2, [])

@@ -27,9 +27,10 @@ from foerderradar.model import FundingCall
 # -- the canonical fields a mapping names ----------------------------------------------------------
 
 # A call is told apart by these; a portal-wide literal would make all its items one call. ``source``
-# is the entry's own key, set by the mapper: no entry maps it.
+# is the entry's own key, set by the mapper: no entry maps it; nor ``links`` (label and address pairs,
+# read by the kinds that know a portal's link lists — one selector cannot say which text labels which URL).
 IDENTITY_FIELDS = ("source_id", "url", "title")
-MAPPABLE_FIELDS = tuple(name for name in FundingCall.model_fields if name != "source")
+MAPPABLE_FIELDS = tuple(name for name in FundingCall.model_fields if name not in ("source", "links"))
 DEFAULTABLE_FIELDS = tuple(name for name in MAPPABLE_FIELDS if name not in IDENTITY_FIELDS)
 LIST_FIELDS = frozenset({"regions", "applicants", "funding_type", "topics"})
 
