@@ -177,9 +177,9 @@ class Digest:
     @property
     def band_note(self) -> str:
         strong = round(self.strong_score)
-        return (f"Stark: Titel oder Text nennen, worum es in der Maßnahme geht (Passung ab {strong}/100); "
-                f"möglich: berührt die Maßnahme ({round(self.min_score)}–{strong - 1}/100). "
-                "Die Antragsberechtigung ist bei allen Treffern geprüft.")
+        return (f"Stark: Titel oder Text nennen, worum es in der Maßnahme geht (ab {strong}/100); "
+                f"möglich: berührt sie ({round(self.min_score)}–{strong - 1}/100). "
+                "Antragsberechtigung bei allen Treffern geprüft.")
 
     @property
     def preheader(self) -> str:
