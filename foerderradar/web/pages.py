@@ -109,4 +109,5 @@ def uebersicht(slug: str) -> str:
         week_days=WEEK_DAYS, soon_days=SOON_DAYS, running=len(found.applications),
         states={item.call_id: item.label for item in fresh},
         saved=request.args.get("gespeichert") == "1", skipped=found.skipped, user=g.user,
+        strong_score=cfg.settings.digest.strong_score,  # the digest's bands: "stark" from here
     )

@@ -226,3 +226,15 @@ def test_aufruf_shows_the_contact_and_the_richtlinie_links(
     assert "<td>Projektträger Gigabit, gigabit@pt.example.org</td>" in text
     assert '<a href="https://www.example.org/richtlinie.pdf" rel="noopener noreferrer">Richtlinie</a>' in text
     assert ">Merkblatt &lt;b&gt;</a>" in text  # the portal's label escaped
+
+
+def test_overview_names_each_match_by_the_digests_band(
+    site: Site, signed_in: Callable[[str], requests.Session]
+) -> None:
+    import re
+
+    page = html.unescape(get(signed_in(VERL_DM), site.url("/k/verl/")).text)
+    shown = re.findall(r"(stark|möglich), Passung (\d+) von 100", page)
+    assert shown and len(shown) == page.count(" von 100 · Frist")
+    strong = site.config.settings.digest.strong_score
+    assert all((band == "stark") == (int(score) >= strong) for band, score in shown), shown
