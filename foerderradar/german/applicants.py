@@ -185,12 +185,22 @@ DENIAL = re.compile(
 FOR_BEFORE = re.compile(r"\b(?:fuer|an|for)\s+(?:\w+\s+){0,3}$")
 
 
+# "… die Volkshochschulen in Trägerschaft der Landkreise und kreisfreien Städte", "… getragen von
+# Kommunen": the type owns or runs the applicant; it is not one itself.
+_OWNER_BEFORE = re.compile(
+    r"\b(?:in traegerschaft|unter traegerschaft|getragen|betrieben|unterhalten)\s+"
+    r"(?:der|des|von|vom|eines|einer|durch)\s+(?:\w+\s+){0,3}$"
+)
+
+
 def mentioned_types(sentence: str) -> set[str]:
-    """The applicant types a folded sentence names as such (not as a place or a beneficiary)."""
+    """The applicant types a folded sentence names as such (not as a place, a beneficiary or the
+    owner of the applicant)."""
     found: set[str] = set()
     for kind, pattern in TYPE_RE.items():
         for match in pattern.finditer(sentence):
-            if not _PREPOSITION_BEFORE.search(sentence[max(0, match.start() - 30) : match.start()]):
+            before = sentence[max(0, match.start() - 60) : match.start()]
+            if not _PREPOSITION_BEFORE.search(before[-30:]) and not _OWNER_BEFORE.search(before):
                 found.add(kind)
                 break
     return found

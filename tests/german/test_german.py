@@ -316,6 +316,10 @@ def test_names_in_an_applicant_section(section: str, codes: list[str]) -> None:
     ("research organisations", {"forschung"}),
     ("natuerliche personen", {"privatperson"}),
     ("leistungen fuer kommunen", set()),  # a beneficiary
+    # the owner or operator of the applicant is not an applicant
+    ("antragsberechtigt sind volkshochschulen in traegerschaft der landkreise und kreisfreien staedte", set()),
+    ("einrichtungen, die von gemeinden betrieben werden, oder getragen von zweckverbaenden", set()),
+    ("antragsberechtigt sind traeger der jugendhilfe und kommunen", {"kommune"}),  # "Träger der" alone: no owner
 ])  # fmt: skip
 def test_types_a_sentence_mentions(sentence: str, types: set[str]) -> None:
     assert mentioned_types(sentence) == types

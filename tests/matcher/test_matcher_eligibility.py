@@ -48,6 +48,10 @@ def test_mentioned_types(sentence: str, types: set[str]) -> None:
      "stellen; sie können als Kooperationspartner mitwirken.", False),
     ("Antragsberechtigt sind Vereine. Gemeinden können mitwirken, aber keinen eigenen Antrag stellen.", False),
     ("Antragsberechtigt sind Kommunen. Vereine können keine Anträge stellen.", True),
+    # The municipality owns the applicant and may only cooperate (a real 2026 call's wording, paraphrased).
+    ("Antragsberechtigt sind ausschließlich Einrichtungen der Weiterbildung, insbesondere Volkshochschulen in "
+     "Trägerschaft der Landkreise und kreisfreien Städte. Gemeinden können als Kooperationspartner mitwirken, "
+     "aber keinen eigenen Antrag stellen.", False),
     ("Die Stadtwerke berichten über Kommunen, die Glasfaser verlegen.", None),
     ("Eligibility\nConsortia led by a public authority.", True),
     ("Only SMEs established in the EU can apply.", False),
