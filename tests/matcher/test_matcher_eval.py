@@ -194,3 +194,15 @@ def test_eval_command_names_every_problem_of_a_broken_set(tmp_path: Path) -> Non
     assert "gold.yaml: andere: keine Maßnahme" in text
     missing = CliRunner().invoke(app, ["eval", str(tmp_path / "nirgends")])
     assert missing.exit_code == 2 and "Datei fehlt" in missing.stderr
+
+
+def test_the_second_set_lists_no_call_the_town_cannot_apply_for() -> None:
+    """../shared/eval2 (a kreisangehörige town in Brandenburg): no leaks — calls only for Landkreise,
+    kreisfreie Städte, larger towns or for institutions the municipality merely owns stay out. Its
+    ranking floor is issue 15's work; this holds what is reached."""
+    from conftest import SHARED, require_shared
+
+    results = compare(load_eval_set(require_shared(SHARED / "eval2")), AS_OF)
+    ours = results["Förderradar"]["alle"]
+    assert ours["leaks"] == 0
+    assert ours["ndcg@5"] >= 0.85 and ours["recall@10"] >= 0.90
