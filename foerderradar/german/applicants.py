@@ -206,7 +206,59 @@ def mentioned_types(sentence: str) -> set[str]:
     return found
 
 
+
+# ---------------------------------------------------------------------------------------------
+# "Wenn Sie als … tätig sind", "unterstützt Sie als Landwirtin oder Landwirt" (matcher)
+# ---------------------------------------------------------------------------------------------
+
+# The Förderdatenbank names who may apply by addressing them: the words after "Sie als" are the
+# applicant, usually in the singular. Checked in this order, first hit per word (Zweckverband before
+# the associations' "…verband").
+ROLE_WORDS: dict[str, str] = {
+    "zweckverband": r"zweckverb\w*",
+    "schultraeger": r"schultraeger\w*",
+    "landkreis": r"landkreis\w*|kreis|kreise",
+    "kommune": r"kommunen?|gemeinden?|staedte|stadt|gebietskoerperschaft\w*",
+    "oeffentliche_einrichtung": r"behoerden?|einrichtungen? der oeffentlichen hand|koerperschaft\w*",
+    "kmu": r"kmu|mittelstaendler\w*",
+    "unternehmen": r"\w*unternehmen|unternehmer\w*|\w*betrieb\w*|firm\w*|landwirt\w*|selbststaendige\w*"
+                   r"|freiberufler\w*|gruender\w*|existenzgruender\w*|handwerker\w*|gewerbetreibende\w*"
+                   r"|start-?ups?|investor\w*|erzeuger\w*|winzer\w*|fischer\w*|forstwirt\w*",
+    "verein": r"vereine?n?|\w*verband|\w*verbaende|stiftung\w*|initiative\w*|genossenschaft\w*",
+    "hochschule": r"hochschul\w*|universitaet\w*",
+    "forschung": r"forschungs\w*|wissenschaftler\w*",
+    "privatperson": r"privatperson\w*|buerger\w*|eigentuemer\w*|mieter\w*|studierende\w*|student\w*"
+                    r"|einzelperson\w*|verbraucher\w*|eltern|familie\w*|kuenstler\w*|sportler\w*|athlet\w*",
+}  # fmt: skip
+ROLE_RE = {kind: re.compile(rf"(?:{pattern})") for kind, pattern in ROLE_WORDS.items()}
+SIE_ALS = re.compile(r"\bsie als\s+((?:[\w-]+[ ,]*){1,6})")
+# Where the role ends: a preposition, an article, a verb of the clause.
+_ROLE_END = frozenset({
+    "in", "im", "an", "am", "auf", "bei", "mit", "fuer", "von", "vom", "zur", "zum", "aus", "nach", "der",
+    "die", "das", "den", "dem", "des", "ihre", "ihren", "ihr", "ihrer", "sind", "ist", "taetig", "koennen",
+    "kann", "erhalten", "bekommen", "wollen", "moechten", "planen", "beantragen", "haben", "eine", "einen",
+    "ein", "einer", "bzw", "sowie",
+})
+
+
+def addressed_types(sentence: str) -> set[str]:
+    """The applicant types a folded sentence's "Sie als …" names ("Sie als Landwirtin oder Landwirt" →
+    unternehmen); empty without such a phrase, for a generic role ("Sie als Antragsteller") or for
+    words no type covers (then the call says nothing this reader understands)."""
+    found = SIE_ALS.search(sentence)
+    if found is None:
+        return set()
+    types: set[str] = set()
+    for word in re.findall(r"[\w-]+", found.group(1)):
+        if word in _ROLE_END:
+            break
+        kind = next((k for k, pattern in ROLE_RE.items() if pattern.fullmatch(word)), None)
+        if kind is not None:
+            types.add(kind)
+    return types
+
 __all__ = [
     "APPLICANT_LABELS", "CUE", "DENIAL", "FOR_BEFORE", "HEADING", "PUBLIC", "SECTION_DENIAL", "SECTION_TERMS",
-    "SENTENCE_BREAK", "TEXT_LABELS", "TYPE_RE", "TYPE_WORDS", "applicants_in_text", "mentioned_types", "sentences",
+    "SENTENCE_BREAK", "TEXT_LABELS", "TYPE_RE", "TYPE_WORDS", "addressed_types", "applicants_in_text",
+    "mentioned_types", "sentences",
 ]  # fmt: skip

@@ -22,6 +22,7 @@ from foerderradar.german.applicants import (
     PUBLIC,
     TEXT_LABELS,
     TYPE_RE,
+    addressed_types,
     mentioned_types,
     sentences,
 )
@@ -48,7 +49,8 @@ def applicant_passages(texts: CallText) -> list[str]:
                 rest = lines[0][heading.end():]
                 passages += sentences(" ".join([rest, *lines[1:]]) if rest else "\n".join(lines[1:]))
                 continue
-            passages += [s for s in sentences(block) if CUE.search(s)]
+            # "Wenn Sie als Landwirtin … tätig sind": the Förderdatenbank addresses who may apply.
+            passages += [s for s in sentences(block) if CUE.search(s) or addressed_types(s)]
     return list(dict.fromkeys(passages))
 
 
@@ -80,7 +82,7 @@ def read_applicants(texts: CallText, ours: set[str], passages: list[str]) -> App
     positives: set[str] = set()
     negatives: set[str] = set()
     for sentence in passages:
-        types = mentioned_types(sentence)
+        types = mentioned_types(sentence) | addressed_types(sentence)
         (negatives if DENIAL.search(sentence) else positives).update(types)
     allowed, denied = _ours(positives, ours), _ours(negatives, ours)
     if allowed:

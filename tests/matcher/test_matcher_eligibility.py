@@ -124,3 +124,26 @@ def test_call_level_verdict_is_measure_independent() -> None:
     assert verdict.eligible and verdict.status == "open"
     assert verdict.reasons == ("Antragsberechtigt: Kommune", "Region: NRW", "Frist: 01.02.2027 (noch 62 Tage)")
     assert fold("Aufruf") in verdict.texts.whole
+
+
+
+# The Förderdatenbank's own wording: it addresses who may apply ("Wenn Sie als … tätig sind").
+@pytest.mark.parametrize(("summary", "ok", "reason"), [
+    ("Wenn Sie als Bundessportfachverband im Leistungssport tätig sind, können Sie eine Förderung erhalten.",
+     False, "nur Vereine/Verbände"),
+    ("Das Programm unterstützt Sie als Landwirtin oder Landwirt bei Investitionen in Ställe.",
+     False, "nur Unternehmen"),
+    ("Wenn Sie als kleines oder mittleres Unternehmen investieren, erhalten Sie einen Zuschuss.", False, "nur"),
+    ("Sie als Kommune können Zuschüsse für Glasfaser beantragen.", True, "Kommunen"),
+    ("Wenn Sie als Stadt oder Gemeinde Ihre Verwaltung digitalisieren, erhalten Sie Zuschüsse.", True, "Kommunen"),
+    ("Wenn Sie als Unternehmen oder Kommune investieren, erhalten Sie einen Kredit.", True, "Kommunen"),
+    ("Wenn Sie als Zweckverband Breitband ausbauen, erhalten Sie einen Zuschuss.", False, "Zweckverb"),
+    # a generic role or none says nothing: still "nicht angegeben"
+    ("Sie als Antragsteller müssen den Antrag bis März stellen.", None, "nicht angegeben"),
+    ("Die Förderung unterstützt Sie bei Investitionen.", None, "nicht angegeben"),
+    # a denial in the same phrasing
+    ("Wenn Sie als Kommune tätig sind, können Sie keinen Antrag stellen.", False, "ausgeschlossen"),
+])  # fmt: skip
+def test_sie_als_names_the_applicant(summary: str, ok: bool | None, reason: str) -> None:
+    verdict = check_applicants(call(summary=summary), ["kommune"])
+    assert verdict.ok is ok and reason in verdict.reason, verdict
