@@ -15,7 +15,7 @@ from pathlib import Path
 from foerderradar.notifier import ledger, smtp
 from foerderradar.notifier.message import normalise_address, safe_filename
 from foerderradar.notifier.reminder_mail import ReminderMail, reminder_message, render_reminder
-from foerderradar.notifier.service import PLACEHOLDER_RECIPIENT, RecipientResult, resolve_recipients
+from foerderradar.notifier.service import PLACEHOLDER_RECIPIENT, RecipientResult, resolve_recipients, write_files
 from foerderradar.settings import Config
 from foerderradar.storage import Store
 
@@ -79,13 +79,7 @@ def write_preview(directory: Path, mail: ReminderMail, recipient: str, sender: s
         stem.with_name(stem.name + ".txt"): rendered.text.encode("utf-8"),
         stem.with_name(stem.name + ".eml"): reminder_message(mail, sender, recipient).as_bytes(),
     }
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        for path, content in files.items():
-            path.write_bytes(content)
-    except OSError as exc:
-        raise ValueError(f"--preview {directory}: kann nicht geschrieben werden ({exc.strerror or exc}).") from None
-    return list(files)
+    return write_files(directory, files)
 
 
 def deliver(

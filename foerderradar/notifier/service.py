@@ -182,6 +182,12 @@ def write_preview(directory: Path, config: Config, digest: Digest, recipient: st
     }
     if ics:
         files[directory / "fristen.ics"] = ics.encode("utf-8")
+    return write_files(directory, files)
+
+
+def write_files(directory: Path, files: Mapping[Path, bytes]) -> list[Path]:
+    """A preview's files in ``directory`` (created); a directory that cannot be written is the user's
+    ``--preview`` argument, so it becomes a German ValueError naming it, not a traceback."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for path, content in files.items():
