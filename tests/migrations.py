@@ -22,3 +22,14 @@ def migrate(url: str, revision: str, action: Literal["upgrade", "downgrade"] = "
             getattr(command, action)(cfg, revision)
     finally:
         engine.dispose()
+
+
+def call_rows(url: str) -> dict[str, dict[str, object]]:
+    """Every row of the ``calls`` table as it is stored (whatever the schema's revision), by id."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            table = sa.Table("calls", sa.MetaData(), autoload_with=conn)
+            return {r.id: dict(r._mapping) for r in conn.execute(sa.select(table))}
+    finally:
+        engine.dispose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from migrations import migrate
+from migrations import call_rows, migrate
 
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store
@@ -19,16 +19,6 @@ CALLS = [
                                 "title": f"Aufruf {n}", "deadline": "2027-03-31", "regions": ["DE-NW"]})
     for n in range(3)
 ]
-
-
-def _rows(url: str) -> dict[str, dict[str, object]]:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            table = sa.Table("calls", sa.MetaData(), autoload_with=conn)
-            return {r.id: dict(r._mapping) for r in conn.execute(sa.select(table))}
-    finally:
-        engine.dispose()
 
 
 def test_upgrade_from_0014_keeps_every_call_and_its_hash(db_url: str) -> None:
@@ -44,10 +34,10 @@ def test_upgrade_from_0014_keeps_every_call_and_its_hash(db_url: str) -> None:
             for n, c in enumerate(CALLS)
         ])
     engine.dispose()
-    before = _rows(db_url)
+    before = call_rows(db_url)
 
     migrate(db_url, "0015")
-    after = _rows(db_url)
+    after = call_rows(db_url)
     assert {k: {c: v for c, v in row.items() if c not in ("contact", "links")} for k, row in after.items()} == before
     assert {(row["contact"], row["links"]) for row in after.values()} == {(None, None)}
 
@@ -70,7 +60,7 @@ def test_downgrade_drops_the_columns_and_upgrading_again_adds_them(db_url: str) 
     store.upsert_call(FundingCall.model_validate({**CALLS[0].model_dump(), "contact": "Amt A"}))
     store.close()
     migrate(db_url, "0014", "downgrade")
-    row = _rows(db_url)[CALLS[0].id]
+    row = call_rows(db_url)[CALLS[0].id]
     assert "contact" not in row and "links" not in row and row["title"] == "Aufruf 0"
     migrate(db_url, "0015")
-    assert _rows(db_url)[CALLS[0].id]["contact"] is None
+    assert call_rows(db_url)[CALLS[0].id]["contact"] is None

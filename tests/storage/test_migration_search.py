@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from migrations import migrate
+from migrations import call_rows, migrate
 
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store
@@ -18,16 +18,6 @@ CALLS = [
      "strassenbeleuchtung oeffentlich\nfuer kommunen\nland nrw\nerster absatz. zweiter absatz."),
     ("leer", "Café-Förderung", None, None, None, "cafe-foerderung\n\n\n"),
 ]
-
-
-def _rows(url: str) -> dict[str, dict[str, object]]:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            table = sa.Table("calls", sa.MetaData(), autoload_with=conn)
-            return {r.id: dict(r._mapping) for r in conn.execute(sa.select(table))}
-    finally:
-        engine.dispose()
 
 
 def test_upgrade_from_0012_fills_the_folded_text_and_keeps_the_calls(db_url: str) -> None:
@@ -43,10 +33,10 @@ def test_upgrade_from_0012_fills_the_folded_text_and_keeps_the_calls(db_url: str
             for sid, title, summary, body, text, _ in CALLS
         ])
     engine.dispose()
-    before = _rows(db_url)
+    before = call_rows(db_url)
 
     migrate(db_url, "0013")
-    after = _rows(db_url)
+    after = call_rows(db_url)
     assert {k: {c: v for c, v in row.items() if c != "search_text"} for k, row in after.items()} == before
     assert {k: row["search_text"] for k, row in after.items()} == {f"nrw:{c[0]}": c[-1] for c in CALLS}
 
@@ -57,4 +47,4 @@ def test_upgrade_from_0012_fills_the_folded_text_and_keeps_the_calls(db_url: str
         "summary": CALLS[0][2], "funding_body": CALLS[0][3], "description": CALLS[0][4],
     }))
     store.close()
-    assert _rows(db_url)["bund:neu"]["search_text"] == CALLS[0][-1]
+    assert call_rows(db_url)["bund:neu"]["search_text"] == CALLS[0][-1]

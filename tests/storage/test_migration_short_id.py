@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from migrations import migrate
+from migrations import call_rows, migrate
 
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store
@@ -21,16 +21,6 @@ CALLS = [
     ("gigabit", "F9RR0"),
     *((f"weitere-{n:04d}", None) for n in range(1200)),  # more than one batch of the back-fill
 ]
-
-
-def _rows(url: str) -> dict[str, dict[str, object]]:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            table = sa.Table("calls", sa.MetaData(), autoload_with=conn)
-            return {r.id: dict(r._mapping) for r in conn.execute(sa.select(table))}
-    finally:
-        engine.dispose()
 
 
 def _columns(url: str) -> dict[str, dict[str, object]]:
@@ -61,10 +51,10 @@ def test_upgrade_from_0013_gives_every_call_its_short_id_and_keeps_the_calls(db_
             for sid, _ in reversed(CALLS)  # inserted in another order than the ids': the id order decides
         ])
     engine.dispose()
-    before = _rows(db_url)
+    before = call_rows(db_url)
 
     migrate(db_url, "0014")
-    after = _rows(db_url)
+    after = call_rows(db_url)
     assert {k: {c: v for c, v in row.items() if c != "short_id"} for k, row in after.items()} == before
     given = {k: str(row["short_id"]) for k, row in after.items()}
     assert {f"nrw:{sid}": given[f"nrw:{sid}"] for sid, short in CALLS if short} == {
@@ -102,10 +92,10 @@ def test_downgrade_drops_the_column_and_upgrading_again_fills_it(db_url: str) ->
     migrate(db_url, "0013", "downgrade")
     assert "short_id" not in _columns(db_url)
     migrate(db_url, "0014")
-    assert _rows(db_url)["nrw:gigabit"]["short_id"] == "F9RR0"
+    assert call_rows(db_url)["nrw:gigabit"]["short_id"] == "F9RR0"
 
 
 def test_an_empty_store_upgrades_too(db_url: str) -> None:
     migrate(db_url, "0013")
     migrate(db_url, "0014")
-    assert _rows(db_url) == {} and _columns(db_url)["short_id"]["nullable"] is False
+    assert call_rows(db_url) == {} and _columns(db_url)["short_id"]["nullable"] is False
