@@ -28,7 +28,7 @@ from conftest import _drop_schema, _fresh_schema, _postgres_url
 from crawl_faults import PROGRAMME_PAGES, PROGRAMMES
 from db_faults import pg_blocked, pg_holding, sqlite_write_lock
 from fault_server import FaultServer
-from smtp_sink import HoldingInbox, free_port, smtp_server
+from smtp_sink import HoldingInbox, closed_port, smtp_server
 
 from foerderradar.demo import DEMO_SITE
 from foerderradar.model import FundingCall
@@ -193,9 +193,8 @@ def test_sqlite_locked_in_the_middle_of_a_crawl(tmp_path: Path, locked_sqlite: s
 
 
 def test_postgres_unreachable_names_the_database_without_its_password(tmp_path: Path) -> None:
-    port = free_port()  # nothing listens there
-    url = f"postgresql+psycopg://foerderradar:geheim-123@127.0.0.1:{port}/radar"
-    with FaultServer(DEMO_SITE) as portal, smtp_server() as smtp:
+    with closed_port() as port, FaultServer(DEMO_SITE) as portal, smtp_server() as smtp:
+        url = f"postgresql+psycopg://foerderradar:geheim-123@127.0.0.1:{port}/radar"
         cfg = write_config(tmp_path / "config", portal_url=portal.base_url, smtp_port=smtp.port)
         results = {name: run(cmd, url, tmp_path) for name, cmd in {
             "crawl": crawl_cmd(cfg), "match": command("match", cfg=cfg), "digest": digest_cmd(cfg),

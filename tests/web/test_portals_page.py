@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from smtp_sink import closed_port
 from web_site import ADMIN, PASSWORD, VERL_DM, Site, browser, csrf_of, get, post
 
 from foerderradar.config_writing import version
@@ -319,18 +320,12 @@ def test_check_of_a_portal_on_loopback_shows_its_items_and_stores_nothing(
     assert portal_site.store.count_calls() == calls and portal_site.store.recent_runs("land") == []
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 def test_check_of_an_unreachable_portal_is_a_german_failure(
     portal_site: Site, signed_in: Callable[[str], requests.Session]
 ) -> None:
-    write(portal_site, PORTALS.format(base_url=f"http://127.0.0.1:{free_port()}"))
-    response = check(signed_in(ADMIN), portal_site, "land")
+    with closed_port() as port:  # held for the whole check: no other test's server can take it
+        write(portal_site, PORTALS.format(base_url=f"http://127.0.0.1:{port}"))
+        response = check(signed_in(ADMIN), portal_site, "land")
     assert response.status_code == 200 and "Traceback" not in response.text
     html = text_of(response.text)
     assert '<div class="meldung fehler" role="alert"> <p><strong>Problem:</strong> Der Abruf ist fehlgeschlagen' in html
