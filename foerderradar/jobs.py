@@ -22,6 +22,7 @@ its sections — crawl, after ingest, municipalities, verdicts, digest — only 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from collections import defaultdict
@@ -38,6 +39,7 @@ from foerderradar.grouping import GroupStats, regroup
 from foerderradar.health import PortalHealth, portal_health
 from foerderradar.matcher import match_calls
 from foerderradar.matcher.apply_marks import Application, apply_marks
+from foerderradar.matcher.feedback import Feedback, feedback_of
 from foerderradar.matcher.match import select_measures
 from foerderradar.matcher.relevance import Corpus
 from foerderradar.model import CallSource, FundingCall, Match
@@ -275,7 +277,7 @@ def match_stored_calls(
         pool = calls.pool()
         found = _owned(config, match_calls(
             pool.calls, config.measures, as_of, measure_id=measure_id, include_ineligible=True,
-            min_score=min_score, limit=limit, sources=calls.sources(),
+            min_score=min_score, limit=limit, sources=calls.sources(), feedback=learned_feedback(store, config.kommune),
         ), pool.short_ids)
         checked, skipped, computed = pool.checked, pool.skipped, True
     else:
@@ -394,7 +396,8 @@ def stored_verdicts(
     calls = calls or StoredCalls(store)
     kommune = config.kommune
     measures = [m.id for m in select_measures(config.measures, None)]
-    fingerprint = inputs_fingerprint(config, as_of, calls.fingerprint())
+    feedback = learned_feedback(store, config.kommune)
+    fingerprint = inputs_fingerprint(config, as_of, calls.fingerprint(), feedback)
     states = match_states(store, kommune, measures)
     if measures and all(
         (state := states.get(m)) is not None and state.inputs == fingerprint and state.min_score <= min_score
@@ -408,7 +411,8 @@ def stored_verdicts(
         return Verdicts([record_to_match(r, sources, short) for r in rows], first.calls_checked, first.calls_skipped,
                         False)
     pool = calls.pool()
-    matches = _owned(config, find_matches(pool.calls, config, as_of, calls.sources(), min_score), pool.short_ids)
+    matches = _owned(config, find_matches(pool.calls, config, as_of, calls.sources(), min_score, feedback),
+                     pool.short_ids)
     if measures:
         inputs = VerdictInputs(fingerprint, as_of, pool.checked, pool.skipped, min_score)
         save_matches(store, kommune, matches, inputs, measures)
@@ -421,11 +425,18 @@ def find_matches(
     as_of: date,
     sources: Mapping[str, tuple[CallSource, ...]],
     min_score: float = 0,
+    feedback: Mapping[str, Feedback] | None = None,
 ) -> list[Match]:
     """The one call into the matcher for stored verdicts: every eligible pair with some relevance
-    from ``min_score`` on, no limit (readers filter). Tests put a fixed stand-in here to check what
-    follows matching rather than today's scoring."""
-    return match_calls(calls, config.measures, as_of, min_score=min_score, sources=sources)
+    from ``min_score`` on, no limit (readers filter), ranked with what the municipality's marks
+    teach. Tests put a fixed stand-in here to check what follows matching rather than today's
+    scoring."""
+    return match_calls(calls, config.measures, as_of, min_score=min_score, sources=sources, feedback=feedback)
+
+
+def learned_feedback(store: Store, kommune: str) -> dict[str, Feedback]:
+    """What the municipality's marks teach its ranking, per measure (matcher/feedback.py)."""
+    return feedback_of([(m.measure_id, m.call_id, m.mark) for m in all_marks(store, kommune)])
 
 
 def _valid_representatives(store: Store) -> _Pool:
@@ -448,14 +459,17 @@ def _valid_representatives(store: Store) -> _Pool:
     return _Pool(Corpus(pool), len(pool) + store.count_calls(duplicates_only=True), skipped, short_ids)
 
 
-def inputs_fingerprint(config: Config, as_of: date, calls_fingerprint: str) -> str:
+def inputs_fingerprint(config: Config, as_of: date, calls_fingerprint: str,
+                       feedback: Mapping[str, Feedback] | None = None) -> str:
     """Everything a municipality's verdicts depend on, hashed: the stored calls (content and
     grouping, ``Store.calls_fingerprint``), its file (the city and all measures — each measure's
     terms shape the others' compound splitting; not its recipients), the day (deadlines close,
-    calls open) and the code that judges. Marks are not in it: they apply on every read, so a mark
-    never makes the matcher run again."""
+    calls open), the code that judges and what its marks teach the ranking (``feedback``: a new
+    relevant or dismissed mark re-ranks that municipality once; the rest of a mark — hiding,
+    "laufende Anträge" — applies on every read)."""
+    learned = json.dumps(sorted((m, sorted(f.relevant), sorted(f.dismissed)) for m, f in (feedback or {}).items()))
     digest = hashlib.sha256()
-    for part in (code_digest(), config.measures.matching_json(), as_of.isoformat(), calls_fingerprint):
+    for part in (code_digest(), config.measures.matching_json(), as_of.isoformat(), calls_fingerprint, learned):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()

@@ -23,7 +23,7 @@ from foerderradar.cli import app
 from foerderradar.matcher.report import COLUMNS, MATCH_COLUMNS
 from foerderradar.model import FundingCall
 from foerderradar.storage import Store
-from foerderradar.storage.marks import set_mark
+from foerderradar.storage.marks import clear_mark, set_mark
 from foerderradar.storage.short_ids import short_id
 
 PROJECT_CONFIG = Path(__file__).resolve().parents[1] / "config"
@@ -207,6 +207,9 @@ def test_match_shows_what_the_digest_shows_by_default(tmp_path: Path, monkeypatc
                                                       sqlite_url: str, toml: str, extra: list[str],
                                                       expected: set[str]) -> None:
     cfg = city(tmp_path, monkeypatch, sqlite_url, toml)
+    store = Store(sqlite_url)  # no marks here: a relevant mark would teach the ranking to lift the call
+    clear_mark(store, "teststadt", "nrw:sport", "breitband")
+    store.close()
     result = run("match", "--as-of", AS_OF, "--format", "json", *extra, "--config", str(cfg))
     assert result.exit_code == 0, result.output
     found = {m["call_id"] for m in json.loads(result.stdout)}

@@ -257,7 +257,8 @@ def computed(store: Store, cfg: Config, day: date = AS_OF) -> bool:
     ("change", "recomputes"),
     [
         ("nothing", False),
-        ("a mark", False),  # marks apply on reading; the matcher does not run again
+        ("a mark", True),  # a relevant mark teaches that measure's ranking (matcher/feedback.py)
+        ("a done mark", False),  # teaches nothing: applies on reading, the matcher does not run again
         ("another day", True),
         ("an amended call", True),
         ("a new call", True),
@@ -274,6 +275,8 @@ def test_verdicts_are_recomputed_exactly_when_their_inputs_change(
     day = AS_OF
     if change == "a mark":
         set_mark(store, "teststadt", "nrw:sport", "breitband", "relevant")
+    elif change == "a done mark":
+        set_mark(store, "teststadt", "nrw:sport", "breitband", "done")
     elif change == "another day":
         day = date(2026, 12, 2)
     elif change == "an amended call":
@@ -297,7 +300,8 @@ def test_verdicts_are_recomputed_exactly_when_their_inputs_change(
         assert again.matches == first  # read back exactly as computed: scores, reasons, order, sources
     # Whatever was read or recomputed is what the matcher says for these inputs now.
     calls = [record_to_call(r) for r in store.iter_calls(representatives_only=True)]
-    fresh = match_calls(calls, cfg.measures, day, sources=store.sources())
+    fresh = match_calls(calls, cfg.measures, day, sources=store.sources(),
+                        feedback=jobs.learned_feedback(store, cfg.kommune))
     assert jobs.match_stored_calls(store, cfg, day, feedback=False).matches == fresh
 
 

@@ -32,9 +32,23 @@ def stem(token: str) -> str:
     return drop_umlaut_e(token)
 
 
+def inflection_stem(token: str) -> str:
+    """Only the inflection stripped (and umlauts dropped): "Schulungen" → "schulung", where
+    :func:`stem` goes on to "schul" and meets "Schule". Tells a derived word from its base."""
+    if len(token) <= MIN_STEM or not token.isalpha():
+        return token
+    for suffix in INFLECTIONS:
+        if suffix == "s" and token.endswith("ss"):
+            break
+        if token.endswith(suffix) and len(token) - len(suffix) >= MIN_STEM:
+            token = token[: -len(suffix)]
+            break
+    return drop_umlaut_e(token)
+
+
 def drop_umlaut_e(token: str) -> str:
     """The spelled-out umlaut as its plain vowel ("plaetz" → "platz"): singular and plural meet."""
     return token.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
-__all__ = ["DERIVATIONS", "INFLECTIONS", "LINKING", "MIN_STEM", "drop_umlaut_e", "stem"]
+__all__ = ["DERIVATIONS", "INFLECTIONS", "LINKING", "MIN_STEM", "drop_umlaut_e", "inflection_stem", "stem"]

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from foerderradar.matcher.baselines import our_gate, plain_bm25, structured_gate, substring_search
 from foerderradar.matcher.evaluate import INELIGIBLE, evaluate
+from foerderradar.matcher.feedback import Feedback
 from foerderradar.matcher.match import match_calls
 from foerderradar.model import FundingCall, Match
 from foerderradar.settings import ConfigError, MeasuresFile, format_validation_error
@@ -112,14 +113,51 @@ def compare(evalset: EvalSet, as_of: date, *, per_measure: bool = False) -> Resu
     """
     out: Results = {}
     for name, ranker in RANKERS.items():
-        matches = ranker(evalset, as_of)
-        rows = {ALL: evaluate(matches, evalset.gold)}
-        if per_measure:
-            for measure in (k for k in evalset.gold if k != INELIGIBLE):
-                subset = {k: v for k, v in evalset.gold.items() if k in (measure, INELIGIBLE)}
-                rows[measure] = evaluate(matches, subset)
-        out[name] = rows
+        out[name] = _scopes(ranker(evalset, as_of), evalset.gold, per_measure)
+    residual_gold, before, after = simulate_feedback(evalset, as_of)
+    out[RESIDUAL] = _scopes(before, residual_gold, per_measure)
+    out[LEARNED] = _scopes(after, residual_gold, per_measure)
     return out
+
+
+def _scopes(matches: list[Match], gold: Mapping[str, Any], per_measure: bool) -> dict[str, dict[str, float]]:
+    rows = {ALL: evaluate(matches, gold)}
+    if per_measure:
+        for measure in (k for k in gold if k != INELIGIBLE):
+            rows[measure] = evaluate(matches, {k: v for k, v in gold.items() if k in (measure, INELIGIBLE)})
+    return rows
+
+
+# Simulated feedback: a person marks the top MARKED of each measure's list as the labels say.
+MARKED = 3
+RESIDUAL = f"Rest nach {MARKED} Markierungen"
+LEARNED = f"Rest, aus {MARKED} gelernt"
+
+
+def simulate_feedback(evalset: EvalSet, as_of: date) -> tuple[dict[str, Any], list[Match], list[Match]]:
+    """Learning from marks measured the standard way (residual collection): per measure the top
+    :data:`MARKED` calls are marked as the labels say (grade 1 or 2: relevant, else dismissed),
+    then both rankings — without and with what the marks teach — are scored on the calls nobody
+    marked. Returns the labels without the marked calls, and the two rankings without them."""
+    first = match_calls(evalset.calls, evalset.measures, as_of)
+    marked: dict[str, list[str]] = {}
+    for match in first:
+        if match.eligible and len(picked := marked.setdefault(match.measure_id, [])) < MARKED:
+            picked.append(match.call_id)
+    feedback = {}
+    for measure, call_ids in marked.items():
+        grades = evalset.gold.get(measure) or {}
+        feedback[measure] = Feedback(frozenset(c for c in call_ids if grades.get(c, 0) >= 1),
+                                     frozenset(c for c in call_ids if grades.get(c, 0) < 1))
+    learned = match_calls(evalset.calls, evalset.measures, as_of, feedback=feedback)
+    gold = {measure: (grades if measure == INELIGIBLE else
+                      {c: g for c, g in (grades or {}).items() if c not in marked.get(measure, [])})
+            for measure, grades in evalset.gold.items()}
+
+    def rest(matches: list[Match]) -> list[Match]:
+        return [m for m in matches if m.call_id not in marked.get(m.measure_id, [])]
+
+    return gold, rest(first), rest(learned)
 
 
 # -- the figures as the command shows them ------------------------------------------------------

@@ -19,6 +19,7 @@ import numpy as np
 
 from foerderradar.matcher.applicants import check_applicants
 from foerderradar.matcher.eligibility import CallVerdict, assess_call, check_region, excluded_terms
+from foerderradar.matcher.feedback import Feedback
 from foerderradar.matcher.relevance import SLACK, Corpus, Floats, Hit, Index, Query
 from foerderradar.model import CallSource, FundingCall, Match
 from foerderradar.profile import City, Measure, MeasuresFile
@@ -42,6 +43,7 @@ def match_calls(
     min_score: float = 0,
     limit: int | None = None,
     sources: Mapping[str, Sequence[CallSource]] | None = None,
+    feedback: Mapping[str, Feedback] | None = None,
 ) -> list[Match]:
     """Matches sorted by measure (in measures.yaml order), then score descending.
 
@@ -55,6 +57,9 @@ def match_calls(
     A programme found on several portals is passed once (its representative, see
     ``Store.iter_calls(representatives_only=True)``); ``sources`` (``Store.sources()``) lists its
     pages on every portal, and each match carries them so reports and the digest can link them all.
+
+    ``feedback`` (measure id → its marked calls, :mod:`foerderradar.matcher.feedback`): the
+    municipality's marks reweight that measure's ranking; eligibility does not learn.
     """
     selected = select_measures(measures, measure_id)
     pool = calls if isinstance(calls, Corpus) else list(calls)  # a Corpus: its shared analysis is used
@@ -62,9 +67,13 @@ def match_calls(
         return []
     index = Index(pool, measures.measures)
     verdicts = _Verdicts(pool, measures.city, as_of)
+    doc_of = {call.id: n for n, call in enumerate(pool)} if feedback else {}
     out: list[Match] = []
     for measure in selected:
-        ranked = _rank(index, measure, verdicts, pool, include_ineligible=include_ineligible,
+        marked = (feedback or {}).get(measure.id) or Feedback()
+        query = index.query(measure, sorted(doc_of[c] for c in marked.relevant if c in doc_of),
+                            sorted(doc_of[c] for c in marked.dismissed if c in doc_of))
+        ranked = _rank(index, query, measure, verdicts, pool, include_ineligible=include_ineligible,
                        min_score=min_score, limit=limit)
         query = ranked.query
         for pick in ranked.picks:
@@ -128,10 +137,9 @@ class _Ranked:
     picks: list[_Pick]
 
 
-def _rank(index: Index, measure: Measure, verdicts: _Verdicts, pool: Sequence[FundingCall], *,
+def _rank(index: Index, query: Query, measure: Measure, verdicts: _Verdicts, pool: Sequence[FundingCall], *,
           include_ineligible: bool, min_score: float, limit: int | None) -> _Ranked:
     """The measure's list: score ≥ min_score and > 0, eligible unless asked otherwise, best first."""
-    query = index.query(measure)
     docs, approx = index.candidates(query, min_score)
     if not include_ineligible:  # known not to be eligible (portal fields, an earlier assessment): no second look
         keep = ~verdicts.ruled_out[docs]
@@ -149,7 +157,7 @@ def _rank(index: Index, measure: Measure, verdicts: _Verdicts, pool: Sequence[Fu
         if not call_verdict.eligible and not include_ineligible:
             continue
         hit = index.hit(doc, query)
-        score = index.percent(hit.raw, query)
+        score = index.score(hit, query)
         if score <= 0 or score < min_score:
             continue
         excluded = excluded_terms(measure, call_verdict)

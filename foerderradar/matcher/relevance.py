@@ -45,6 +45,8 @@ import numpy.typing as npt
 
 from foerderradar.german.fold import fold
 from foerderradar.german.stem import drop_umlaut_e, stem
+from foerderradar.matcher.aspects import CONTEXT_SHARE, core_terms, digital_concepts, digital_words, open_text
+from foerderradar.matcher.feedback import rocchio
 from foerderradar.matcher.text import Analyzer, Token
 from foerderradar.model import FundingCall
 from foerderradar.profile import Measure
@@ -83,8 +85,10 @@ class Query:
     weights: dict[str, float]  # term → weight
     display: dict[str, list[str]]  # term → the measure's own words for it, for reasons
     reference: float  # raw score of the reference call
+    core: frozenset[str]  # the terms of its digital object (matcher/aspects.py); empty: no core, no cap
     by_id: dict[int, tuple[float, str]]  # term id in the index → (weight, term), the terms calls use
     mask: npt.NDArray[np.bool_]  # by term id: is it one of by_id?
+    learned: frozenset[str] = frozenset()  # terms added by the municipality's marks (matcher/feedback.py)
 
 
 @dataclass
@@ -92,6 +96,8 @@ class Hit:
     raw: float
     terms: list[str]  # matched query terms, strongest first
     seen: list[tuple[int, str]]  # per term: the first field it is in (rank in FIELDS) and the word written there
+    core: bool = True  # does it match the measure's core (or has the measure none)?
+    capped: bool = False  # matches only the frame and is no digitalisation programme: × CONTEXT_SHARE
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,25 @@ class Tokens:
                 entry_count.extend(tokens.values())
                 entries_per_field.append(len(tokens))
         return cls(token_ids, entry_token, entry_count, entries_per_field)
+
+    def digital_calls(self) -> npt.NDArray[np.bool_]:
+        """By call: does its title, topics or summary name a digital object (a digitalisation
+        programme, :mod:`foerderradar.matcher.aspects`)? Each distinct word is looked at once."""
+        calls = len(self.entries_per_field) // len(FIELDS)
+        per_field = np.frombuffer(self.entries_per_field, dtype=np.int32)
+        field_of_entry = np.repeat(np.arange(calls * len(FIELDS)), per_field)
+        shown = field_of_entry % len(FIELDS) < FIELDS.index("description")  # title, topics, summary
+        tok = np.frombuffer(self.entry_token, dtype=np.int32)
+        words, concepts = digital_words(), digital_concepts()
+        by_token = np.zeros(len(self.ids), dtype=bool)
+        token_of = list(self.ids)  # ids number the tokens in order of first use
+        for t in np.unique(tok[shown]).tolist():
+            token = token_of[t]
+            by_token[t] = (words.names_digital(token) if isinstance(token, str)
+                           else token[0] in concepts or words.names_digital(token[1]))
+        digital = np.zeros(calls, dtype=bool)
+        digital[field_of_entry[shown & by_token[tok]] // len(FIELDS)] = True
+        return digital
 
 
 class Corpus(Sequence[FundingCall]):
@@ -157,6 +182,10 @@ class Corpus(Sequence[FundingCall]):
     def analyzer(self) -> Analyzer:
         """The calls' share of every vocabulary: the words portals put in titles and topics."""
         return Analyzer(_call_vocabulary(self._calls))
+
+    @cached_property
+    def digital(self) -> npt.NDArray[np.bool_]:
+        return self.tokens.digital_calls()
 
     @cached_property
     def tokens(self) -> Tokens:
@@ -211,6 +240,8 @@ class Index:
         self.size = len(calls)
         # 1. Each field of each call as tokens with counts (class Tokens), shared by a Corpus.
         tokens = corpus.tokens if corpus is not None else Tokens.of(calls, analyzer)
+        # By call: a digitalisation programme? (matcher/aspects.py; shared by a Corpus)
+        self.digital = corpus.digital if corpus is not None else tokens.digital_calls()
         token_ids, entry_token, entry_count = tokens.ids, tokens.entry_token, tokens.entry_count
         entries_per_field = tokens.entries_per_field
         word_terms = corpus.word_terms(analyzer) if corpus is not None else analyzer.word_terms
@@ -282,23 +313,29 @@ class Index:
         self._post_doc = self._doc[order]
         self._post_value = np.array(self.idf)[self._term[order]] * (tf[order] * (K1 + 1) / (tf[order] + K1))
 
-    def query(self, measure: Measure) -> Query:
-        weights: dict[str, float] = {}
-        display: dict[str, list[str]] = defaultdict(list)
-        parts = {"title": [measure.title], "keywords": list(measure.keywords), "description": [measure.description]}
-        for where, texts in parts.items():
-            for text in texts:
-                for term, word in self.analyzer.analyse(text):
-                    weights[term] = max(weights.get(term, 0.0), QUERY_WEIGHTS[where])
-                    if word not in display[term]:
-                        display[term].append(word)
+    def query(self, measure: Measure, relevant: Sequence[int] = (), dismissed: Sequence[int] = ()) -> Query:
+        """The measure's query; with marked calls (doc numbers) its weights learned from them
+        (:func:`foerderradar.matcher.feedback.rocchio`). The reference stays the measure's own, so
+        scores stay comparable with and without marks."""
+        weights, display, core = measure_terms(self.analyzer, measure)
         strongest = sorted(weights.values(), reverse=True)[:REFERENCE_TERMS]
         reference_tf = FIELD_WEIGHTS["title"] + FIELD_WEIGHTS["summary"]
         reference = sum(strongest) * _saturate(reference_tf) or 1.0
+        learned: frozenset[str] = frozenset()
+        if relevant or dismissed:
+            own = set(weights)
+            weights = rocchio(weights, [self.vector(d) for d in relevant], [self.vector(d) for d in dismissed])
+            learned = frozenset(weights.keys() - own)
         by_id = {self.term_ids[t]: (w, t) for t, w in weights.items() if t in self.term_ids}
         mask = np.zeros(len(self.terms), dtype=bool)
         mask[list(by_id)] = True
-        return Query(measure.id, weights, display, reference, by_id, mask)
+        return Query(measure.id, weights, display, reference, core, by_id, mask, learned)
+
+    def vector(self, doc: int) -> dict[str, float]:
+        """A call's terms → IDF × saturated BM25F frequency: what feedback learns from."""
+        start, end = self._row[doc], self._row[doc + 1]
+        return {self.terms[t]: self.idf[t] * _saturate(tf)
+                for t, tf in zip(self._term[start:end].tolist(), self._tf[start:end].tolist(), strict=True)}
 
     def candidates(self, query: Query, floor: float) -> tuple[Ints, Floats]:
         """Calls sharing a term with the measure whose score may be ≥ ``floor``, and that score to
@@ -311,6 +348,12 @@ class Index:
                           minlength=self.size)
         docs = np.flatnonzero(raw)
         approx = 100.0 * (1.0 - np.exp(-ALPHA * raw[docs] / query.reference))
+        if query.core:  # calls that match only the measure's frame count CONTEXT_SHARE
+            core = np.zeros(self.size, dtype=bool)
+            for t, (_, term) in query.by_id.items():
+                if term in query.core:
+                    core[self._post_doc[self._post[t] : self._post[t + 1]]] = True
+            approx = np.where(core[docs] | self.digital[docs], approx, approx * CONTEXT_SHARE)
         keep = approx >= floor - SLACK
         return docs[keep], approx[keep]
 
@@ -325,11 +368,13 @@ class Index:
             parts.append((weight * self.idf[t] * _saturate(tf), term, rank, word))
         parts.sort(reverse=True)  # (value, term) is unique: rank and word never decide
         seen = [(rank, self.words[word]) for _, _, rank, word in parts]
-        return Hit(sum(value for value, _, _, _ in parts), [term for _, term, _, _ in parts], seen)
+        terms = [term for _, term, _, _ in parts]
+        core = not query.core or any(term in query.core for term in terms)
+        return Hit(sum(value for value, _, _, _ in parts), terms, seen, core, not core and not self.digital[doc])
 
-    def percent(self, raw: float, query: Query) -> float:
-        """0–100: 100·(1 − e^(−ALPHA·raw/reference)); the reference call scores 80, none reaches 100."""
-        return round(100.0 * (1.0 - math.exp(-ALPHA * max(raw, 0.0) / query.reference)), 1)
+    def score(self, hit: Hit, query: Query) -> float:
+        """The reported 0–100 score: :func:`score`."""
+        return score(hit.raw, query.reference, capped=hit.capped)
 
     def evidence(self, hit: Hit, query: Query) -> list[str]:
         """German reasons: matched words per field, the call's own words first (≈ the measure's)."""
@@ -342,7 +387,62 @@ class Index:
                 shown = f"{word} (≈ {ours[0]})"
             if shown not in by_field[rank] and len(by_field[rank]) < MAX_SHOWN:
                 by_field[rank].append(shown)
-        return [f"Treffer {FIELD_LABELS[FIELDS[rank]]}: {', '.join(shown)}" for rank, shown in sorted(by_field.items())]
+        reasons = [f"Treffer {FIELD_LABELS[FIELDS[rank]]}: {', '.join(shown)}"
+                   for rank, shown in sorted(by_field.items())]
+        if query.core:
+            reasons.append(aspect_reason(hit, query))
+        learned = dict.fromkeys(word for term, (_, word) in zip(hit.terms, hit.seen, strict=True)
+                                if term in query.learned) if query.learned else {}
+        if learned:
+            reasons.append(f"Ähnlich wie von Ihnen markierte Aufrufe: {', '.join(list(learned)[:MAX_SHOWN])}")
+        return reasons
+
+
+def measure_terms(
+    analyzer: Analyzer, measure: Measure
+) -> tuple[dict[str, float], dict[str, list[str]], frozenset[str]]:
+    """The measure's query: term → weight (by where it says it), term → its own words for it, and
+    the terms of its core (matcher/aspects.py). Clauses about what is already done are left out."""
+    weights: dict[str, float] = {}
+    display: dict[str, list[str]] = defaultdict(list)
+    description = open_text(measure.description)
+    parts = {"title": [measure.title], "keywords": list(measure.keywords), "description": [description]}
+    pairs: list[tuple[str, str]] = []
+    for where, texts in parts.items():
+        for text in texts:
+            for term, word in analyzer.analyse(text):
+                pairs.append((term, word))
+                weights[term] = max(weights.get(term, 0.0), QUERY_WEIGHTS[where])
+                if word not in display[term]:
+                    display[term].append(word)
+    text = " . ".join([measure.title, *measure.keywords, description])
+    core = frozenset(core_terms(pairs, text, lambda word: next(iter(analyzer.word_terms(word)), None)))
+    return weights, display, core
+
+
+def score(raw: float, reference: float, *, capped: bool = False) -> float:
+    """0–100: 100·(1 − e^(−ALPHA·raw/reference)), the reference call scoring 80 and none reaching
+    100; × CONTEXT_SHARE for a call that matches only the measure's frame (``capped``)."""
+    value = 100.0 * (1.0 - math.exp(-ALPHA * max(raw, 0.0) / reference))
+    return round(value * CONTEXT_SHARE if capped else value, 1)
+
+
+def aspect_reason(hit: Hit, query: Query) -> str:
+    """"Passt zum Kern: …" with the measure's own core words the call meets, or "Nur Rahmen: …"."""
+    def own(chosen: Iterable[str]) -> str:
+        shown: list[str] = []
+        for term in chosen:
+            word = (query.display.get(term) or [term])[0]
+            if word not in shown and len(shown) < MAX_SHOWN:
+                shown.append(word)
+        return ", ".join(shown)
+
+    core = [t for t in hit.terms if t in query.core]
+    if core:
+        return f"Passt zum Kern: {own(core)}"
+    if hit.capped:
+        return f"Nur Rahmen: {own(hit.terms)} – kein Kernbegriff der Maßnahme, Wertung halbiert"
+    return f"Nur Rahmen: {own(hit.terms)} – in einem Digitalisierungsprogramm, daher nicht abgewertet"
 
 
 def _fields(call: FundingCall) -> dict[str, str | None]:

@@ -38,6 +38,9 @@ noch nun nur ob oder ohne per pro sehr sei sein seine seinen seiner seit selbst 
 soll sollte sondern sowie sowohl ueber um und uns unser unsere unserer unter vom von vor vorher waehrend
 war waren was weil weiter weitere weiteren welche welchem welchen welcher welches wenn wer werden wie
 wieder will wir wird wo wohin wollen wurde wurden zb zu zuerst zum zur zwischen braucht brauchen kommen
+viel viele vielen vieler vieles wenige wenigen rund erste ersten erster erstes bestehend bestehende
+bestehenden bestehendes gezielt gezielte gezielter nutzbar zusaetzlich zusaetzliche zusaetzlichen moeglich
+moeglichst jeweils
 a about all also an and any are as at be been but by can could each for from has have how if in into is
 it its may more must new no not of on or other our over per such than that the their them these they this
 those through to under up use used using was we were what when which who will with within would you your
@@ -49,10 +52,18 @@ vorhaben projekt projekte massnahme massnahmen mittel einsatz ziel ziele zweck a
 unterstuetzung unterstuetzt euro prozent hoehe frist aufruf einfuehrung
 funding fund funds grant grants call calls project projects support eligible costs action actions
 program eu european union digitalisation digitalization
+easyonline profionline foerderportal kundenportal antragsportal
+baden-wuerttemberg bayern berlin brandenburg bremen hamburg hessen mecklenburg-vorpommern niedersachsen
+nordrhein-westfalen rheinland-pfalz saarland sachsen sachsen-anhalt schleswig-holstein thueringen
 """
 
 MIN_PART = 4
 MIN_UNKNOWN = 5  # an unknown compound part shorter than this is likely a suffix ("-rung", "-isier")
+# What a compound part cannot begin with: derivational and feminine suffixes, so that "Funktionen"
+# does not split into "Funk" + "tionen", nor "Einwohnerinnen" into "Einwohner" + "innen".
+SUFFIXES = ("innen", "ier", "isier", "ungen", "tion", "isch", "heit", "keit", "schaft", "chaft", "lich")
+# Suffixes that belong to the whole compound, split off before splitting it.
+_WHOLE_WORD_SUFFIXES = ("innen", "ungen", "ung", "schaften", "schaft")
 # What a compound part may have after the vocabulary word it stems to: a derivation, an inflection
 # and a linking -s/-n, each optional ("Verwalt|ung|s", "Netz|e").
 _TAILS = frozenset(d + f + k for d in ("", *DERIVATIONS) for f in ("", *INFLECTIONS) for k in ("", *LINKING))
@@ -132,8 +143,9 @@ class Analyzer:
     # -- compounds ------------------------------------------------------------------------------
 
     def _known(self, part: str, last: bool) -> str | None:
-        """The part itself if it is a vocabulary word, or without its linking -s/-n (not at the end)."""
-        if len(part) < MIN_PART:
+        """The part itself if it is a vocabulary word, or without its linking -s/-n (not at the end).
+        A suffix is no part ("Einwohner|innen", "Mark|ierung")."""
+        if len(part) < MIN_PART or part.startswith(SUFFIXES):
             return None
         if stem(part) in self.vocabulary:
             return part
@@ -154,11 +166,17 @@ class Analyzer:
         return list(self._split(token))
 
     def _split_uncached(self, token: str) -> tuple[str, ...]:
-        n = len(token)
-        if 2 * MIN_PART <= n <= 48 and token.isalpha():
-            found = self._segment(token)
+        # A suffix of the whole compound is split off first and given back to its last part:
+        # "Glasfaser|anbind|ung" → glasfaser + anbindung, while "Einwohner|innen" stays one word.
+        tail = ""
+        if token.endswith(_WHOLE_WORD_SUFFIXES):  # (most words: no generator)
+            tail = next((s for s in _WHOLE_WORD_SUFFIXES if token.endswith(s) and len(token) - len(s) >= MIN_PART), "")
+        base = token[: len(token) - len(tail)]
+        n = len(base)
+        if 2 * MIN_PART <= n <= 48 and base.isalpha():
+            found = self._segment(base)
             if found is not None and found[1] >= 2:
-                return found[2]
+                return (*found[2][:-1], found[2][-1] + tail)
         return ()
 
     def _segment(self, token: str) -> _Split | None:
@@ -186,6 +204,8 @@ class Analyzer:
         done = {n}  # places whose best[1] is final
 
         def unknown_then_known(i: int) -> _Split | None:
+            if token.startswith(SUFFIXES, i):  # "Funk|tionen", "Schul|ungen": a suffix, no part
+                return None
             j = next((j for j in reversed(tails) if j - i >= MIN_UNKNOWN), None)
             if j is None or (i == 0 and j == n):  # the whole word is no split of itself
                 return None
@@ -211,7 +231,7 @@ class Analyzer:
                     if known is not None and rest is not None:
                         _keep_better(best[u], i, (rest[0], rest[1] + 1, (known, *rest[2])))
                 rest = best[0][j]
-                if known is None and rest is not None and j - i >= MIN_UNKNOWN:
+                if known is None and rest is not None and j - i >= MIN_UNKNOWN and not token.startswith(SUFFIXES, i):
                     _keep_better(best[1], i, (j - i, rest[1] + 1, (token[i:j], *rest[2])))
             done.add(i)
             if best[0][i] is not None:
@@ -247,7 +267,7 @@ class Analyzer:
     def _term(self, piece: str) -> str | None:
         """One folded piece → its concept, its stem, or None for stop words and noise."""
         key = stem(piece)
-        concept = self.thesaurus.concepts.get(key)
+        concept = self.thesaurus.concept(piece, key)
         if concept:
             return concept
         if len(piece) < 3 or key in STOP_STEMS or not piece.isalpha():
@@ -261,6 +281,9 @@ class Analyzer:
             return cached
         folded = fold(word)
         joined = folded.replace("-", "")
+        if "-" in folded and stem(joined) in STOP_STEMS:  # "easy-Online": not "online" either
+            self._word_terms[word] = ()
+            return ()
         pieces = [joined]
         if "-" in folded:
             pieces += folded.split("-")

@@ -196,7 +196,10 @@ _HIT = re.compile(r"^Treffer (?P<where>im Titel|im Kurztext|in der Beschreibung|
 # Reasons that repeat what the card shows anyway: every listed call passed the eligibility gates
 # (applicants, region, area, Kreis status, population), and the deadline has its own line.
 _SHOWN_ELSEWHERE = ("Antragsberechtigt: ", "Antragsberechtigt laut Text: ", "Laut Text antragsberechtigt: ", "Region: ",
-                    "Region laut Text: ", "Gebiet: ", "Einwohnergrenze: ", "Frist: ", "Schließt bald")
+                    "Region laut Text: ", "Gebiet: ", "Einwohnergrenze: ", "Frist: ", "Schließt bald",
+                    "Passt zum Kern: ", "Nur Rahmen: ")  # the "Warum" words say it; halved ones: below
+# A frame-only match the matcher halved is worth a check; one in a digitalisation programme is not.
+_FRAME_ONLY = re.compile(r"^Nur Rahmen: (?P<words>.*?) – .*halbiert$")
 _TERM = re.compile(r"(?P<term>[^,(]+?)\s*(?:\((?P<alias>≈ [^)]*)\))?(?:,\s*|$)")
 
 
@@ -240,6 +243,8 @@ def readable(reasons: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...], 
         text = " ".join(reason.split())
         if "prüfen" in text:
             checks.append(re.sub(r"\s*\(bitte prüfen\)\s*$", "", text))
+        elif frame := _FRAME_ONLY.match(text):
+            checks.append(f"trifft nur den Rahmen der Maßnahme ({frame.group('words')}), nicht ihren Kern")
         elif hit := _HIT.match(text):
             if len(why) < MAX_WHY and terms_left > 0:
                 quoted, used = _quoted_terms(hit.group("terms"), terms_left)

@@ -69,15 +69,17 @@ def test_labelled_set(eval_dir: Path) -> None:
     assert result["useful@5"] >= 0.80
 
 
+BASELINES = ("BM25 (einfach)", "BM25 + Prüfung", "Substring-Suche", "Substring + Prüfung")
+
+
 def test_clearly_above_both_baselines(eval_dir: Path) -> None:
     """Issue 4's bar: nDCG@5 ≥ 0.85, no leaks, and clearly above plain BM25 and substring search
     computed in the same run (with their own filters and behind our gates)."""
     results = compare(load_eval_set(eval_dir), AS_OF)
     ours = results["Förderradar"]["alle"]
     assert ours["ndcg@5"] >= 0.85 and ours["leaks"] == 0
-    for name, rows in results.items():
-        if name != "Förderradar":
-            assert ours["ndcg@5"] >= rows["alle"]["ndcg@5"] + 0.05, name
+    for name in BASELINES:
+        assert ours["ndcg@5"] >= results[name]["alle"]["ndcg@5"] + 0.05, name
     # Filters on the portal's own fields alone let ineligible calls through; our gates do not.
     assert results["Substring-Suche"]["alle"]["leaks"] > 0 and results["Substring + Prüfung"]["alle"]["leaks"] == 0
 
@@ -165,7 +167,7 @@ def test_eval_command_json_and_threshold(eval_dir: Path) -> None:
     data = json.loads(result.stdout)
     assert data["as_of"] == "2026-12-01" and data["calls"] == 45
     assert set(data["results"]) == {"Förderradar", "BM25 (einfach)", "BM25 + Prüfung", "Substring-Suche",
-                                    "Substring + Prüfung"}
+                                    "Substring + Prüfung", "Rest nach 3 Markierungen", "Rest, aus 3 gelernt"}
     assert data["results"]["Förderradar"]["alle"]["leaks"] == 0
     strict = CliRunner().invoke(app, ["eval", str(eval_dir), "--as-of", "2026-12-01", "--min-ndcg", "0.999"])
     assert strict.exit_code == 1 and "Unter dem Ziel" in strict.stderr
@@ -198,11 +200,11 @@ def test_eval_command_names_every_problem_of_a_broken_set(tmp_path: Path) -> Non
 
 def test_the_second_set_lists_no_call_the_town_cannot_apply_for() -> None:
     """../shared/eval2 (a kreisangehörige town in Brandenburg): no leaks — calls only for Landkreise,
-    kreisfreie Städte, larger towns or for institutions the municipality merely owns stay out. Its
-    ranking floor is issue 15's work; this holds what is reached."""
+    kreisfreie Städte, larger towns or for institutions the municipality merely owns stay out; and
+    the ranking issue 15 reached there (0.938: core vs frame, docs/benchmarks.md) with a margin."""
     from conftest import SHARED, require_shared
 
     results = compare(load_eval_set(require_shared(SHARED / "eval2")), AS_OF)
     ours = results["Förderradar"]["alle"]
     assert ours["leaks"] == 0
-    assert ours["ndcg@5"] >= 0.85 and ours["recall@10"] >= 0.90
+    assert ours["ndcg@5"] >= 0.92 and ours["recall@10"] >= 0.90

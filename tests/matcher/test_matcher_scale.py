@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from foerderradar.german.fold import fold
 from foerderradar.german.stem import stem
 from foerderradar.matcher import match_calls
+from foerderradar.matcher.aspects import CONTEXT_SHARE, digital_concepts, digital_words
 from foerderradar.matcher.eligibility import CallVerdict, assess_call, excluded_terms
 from foerderradar.matcher.evalset import EvalSet, load_eval_set
 from foerderradar.matcher.match import select_measures
@@ -40,13 +41,22 @@ from foerderradar.matcher.relevance import (
     FIELDS,
     K1,
     MAX_SHOWN,
-    QUERY_WEIGHTS,
     REFERENCE_TERMS,
     B,
     _fields,
     _stems_in,
+    aspect_reason,
+    measure_terms,
 )
-from foerderradar.matcher.text import MIN_PART, MIN_UNKNOWN, Analyzer, _keep_better, _Split
+from foerderradar.matcher.text import (
+    _WHOLE_WORD_SUFFIXES,
+    MIN_PART,
+    MIN_UNKNOWN,
+    SUFFIXES,
+    Analyzer,
+    _keep_better,
+    _Split,
+)
 from foerderradar.model import CallSource, FundingCall, Match
 from foerderradar.settings import Measure, MeasuresFile
 
@@ -83,6 +93,9 @@ class OldAnalyzer(Analyzer):
         if token in self._splits:
             return self._splits[token]
         result: list[str] = []
+        whole = token
+        tail = next((s for s in _WHOLE_WORD_SUFFIXES if token.endswith(s) and len(token) - len(s) >= MIN_PART), "")
+        token = token[: len(token) - len(tail)]
         n = len(token)
         if 2 * MIN_PART <= n <= 48 and token.isalpha():
             # best[u][i]: the best segmentation of token[i:] with u unknown parts, as
@@ -98,13 +111,14 @@ class OldAnalyzer(Analyzer):
                         if known is not None and rest is not None:
                             _keep_better(best[u], i, (rest[0], rest[1] + 1, (known, *rest[2])))
                     rest = best[0][j]
-                    if known is None and rest is not None and j - i >= MIN_UNKNOWN:
+                    suffix = token.startswith(SUFFIXES, i)
+                    if known is None and rest is not None and j - i >= MIN_UNKNOWN and not suffix:
                         _keep_better(best[1], i, (j - i, rest[1] + 1, (token[i:j], *rest[2])))
             for found in (best[0][0], best[1][0]):
                 if found is not None and found[1] >= 2:
-                    result = list(found[2])
+                    result = [*found[2][:-1], found[2][-1] + tail]
                     break
-        self._splits[token] = result
+        self._splits[whole] = result
         return result
 
     def analyse(self, text: str | None) -> Iterator[tuple[str, str]]:
@@ -171,12 +185,14 @@ class Query:
     weights: dict[str, float]  # term → weight
     display: dict[str, list[str]]  # term → the measure's own words for it, for reasons
     reference: float  # raw score of the reference call
+    core: frozenset[str]  # terms of the measure's digital object (matcher/aspects.py)
 
 
 @dataclass
 class Hit:
     raw: float
     terms: list[str]  # matched query terms, strongest first
+    capped: bool = False  # only the measure's frame, and no digitalisation programme
 
 
 class OldIndex:
@@ -191,6 +207,15 @@ class OldIndex:
             analyzer = OldAnalyzer(vocabulary)
         self.analyzer = analyzer
         self.size = len(calls)
+        # A digitalisation programme: a word of its title, topics or summary names a digital object,
+        # or they hold a phrase of a digital thesaurus group ("Künstlicher Intelligenz").
+        marker, concepts = digital_words(), digital_concepts()
+        self.digital = []
+        for c in calls:
+            fields = _fields(c)
+            shown = [words(fields[name]) for name in ("title", "topics", "summary")]
+            self.digital.append(any(marker.names_digital(w) for ws in shown for w in ws) or any(
+                concept in concepts for ws in shown for concept, *_ in analyzer._phrases(ws)))
         counts: list[dict[str, dict[str, int]]] = []  # doc → field → term → count
         self.seen: list[dict[str, tuple[int, str]]] = []  # doc → term → (field rank, written word)
         lengths: dict[str, list[int]] = {f: [] for f in FIELDS}
@@ -224,19 +249,11 @@ class OldIndex:
         self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) / unique for t, p in self.postings.items()}
 
     def query(self, measure: Measure) -> Query:
-        weights: dict[str, float] = {}
-        display: dict[str, list[str]] = defaultdict(list)
-        parts = {"title": [measure.title], "keywords": list(measure.keywords), "description": [measure.description]}
-        for where, texts in parts.items():
-            for text in texts:
-                for term, word in self.analyzer.analyse(text):
-                    weights[term] = max(weights.get(term, 0.0), QUERY_WEIGHTS[where])
-                    if word not in display[term]:
-                        display[term].append(word)
+        weights, display, core = measure_terms(self.analyzer, measure)
         strongest = sorted(weights.values(), reverse=True)[:REFERENCE_TERMS]
         reference_tf = FIELD_WEIGHTS["title"] + FIELD_WEIGHTS["summary"]
         reference = sum(strongest) * _saturate(reference_tf) or 1.0
-        return Query(measure.id, weights, display, reference)
+        return Query(measure.id, weights, display, reference, core)
 
     def search(self, query: Query) -> dict[int, Hit]:
         """Raw score per call that shares at least one term with the measure."""
@@ -247,12 +264,16 @@ class OldIndex:
                 contributions[doc].append((weight * self.idf[term] * _saturate(tf), term))
         for doc, parts in contributions.items():
             parts.sort(reverse=True)
-            hits[doc] = Hit(sum(value for value, _ in parts), [term for _, term in parts])
+            terms = [term for _, term in parts]
+            frame_only = bool(query.core) and not any(term in query.core for term in terms)
+            hits[doc] = Hit(sum(value for value, _ in parts), terms, frame_only and not self.digital[doc])
         return hits
 
-    def percent(self, raw: float, query: Query) -> float:
-        """0–100: 100·(1 − e^(−ALPHA·raw/reference)); the reference call scores 80, none reaches 100."""
-        return round(100.0 * (1.0 - math.exp(-ALPHA * max(raw, 0.0) / query.reference)), 1)
+    def percent(self, hit: Hit, query: Query) -> float:
+        """0–100: 100·(1 − e^(−ALPHA·raw/reference)); the reference call scores 80, none reaches 100;
+        half of it for a call that meets only the measure's frame."""
+        value = 100.0 * (1.0 - math.exp(-ALPHA * max(hit.raw, 0.0) / query.reference))
+        return round(value * CONTEXT_SHARE if hit.capped else value, 1)
 
     def evidence(self, doc: int, hit: Hit, query: Query) -> list[str]:
         """German reasons: matched words per field, the call's own words first (≈ the measure's)."""
@@ -266,7 +287,9 @@ class OldIndex:
                 shown = f"{word} (≈ {ours[0]})"
             if shown not in by_field[rank] and len(by_field[rank]) < MAX_SHOWN:
                 by_field[rank].append(shown)
-        return [f"Treffer {FIELD_LABELS[FIELDS[rank]]}: {', '.join(shown)}" for rank, shown in sorted(by_field.items())]
+        reasons = [f"Treffer {FIELD_LABELS[FIELDS[rank]]}: {', '.join(shown)}"
+                   for rank, shown in sorted(by_field.items())]
+        return reasons + ([aspect_reason(hit, query)] if query.core else [])  # type: ignore[arg-type]
 
 
 
@@ -302,7 +325,7 @@ def old_match_calls(
         query = index.query(measure)
         found: list[Match] = []
         for doc, hit in index.search(query).items():
-            score = index.percent(hit.raw, query)
+            score = index.percent(hit, query)
             if score <= 0 or score < min_score:
                 continue
             call = pool[doc]

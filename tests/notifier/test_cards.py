@@ -40,6 +40,15 @@ LAST = datetime(2026, 11, 16, 7, tzinfo=UTC)
         (["Gebiet: Kreis Gütersloh ist genannt", "Einwohnergrenze: bis 50.000; X hat 27.000",
           "Laut Text antragsberechtigt: kreisangehörige Kommunen", "Öffnet am 01.02.2027", "Schließt bald"],
          (), (), ("Öffnet am 01.02.2027",)),
+        # the matcher's core/frame line: the core is what "Warum" shows; a halved frame-only match is
+        # worth a check, one in a digitalisation programme is not; what marks taught stays a note
+        (["Treffer im Titel: Sensoren", "Passt zum Kern: Sensoren"], ("im Titel „Sensoren“",), (), ()),
+        (["Treffer im Titel: Bauhof", "Nur Rahmen: Bauhof, Winterdienst – kein Kernbegriff der Maßnahme, "
+          "Wertung halbiert"],
+         ("im Titel „Bauhof“",), ("trifft nur den Rahmen der Maßnahme (Bauhof, Winterdienst), nicht ihren Kern",), ()),
+        (["Nur Rahmen: Stadtgebiet – in einem Digitalisierungsprogramm, daher nicht abgewertet",
+          "Ähnlich wie von Ihnen markierte Aufrufe: Mängelmelder"],
+         (), (), ("Ähnlich wie von Ihnen markierte Aufrufe: Mängelmelder",)),
         ([], (), (), ()),
     ],
 )

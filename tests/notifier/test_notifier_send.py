@@ -88,6 +88,7 @@ def stand_in_matcher(
     as_of: date,
     sources: Mapping[str, tuple[CallSource, ...]] | None = None,
     min_score: float = 0,
+    feedback: object = None,
 ) -> list[Match]:
     """Every open call matches the first measure: enough to exercise everything after matching."""
     return [

@@ -160,7 +160,7 @@ def test_a_refusing_server_marks_the_session_down() -> None:
 
 def stand_in_matcher(
     calls: list[FundingCall], config: Config, as_of: date, sources: Mapping[str, tuple[CallSource, ...]],
-    min_score: float = 0,
+    min_score: float = 0, feedback: object = None,
 ) -> list[Match]:
     """Every open call matches the municipality's measure: the test is about sending, not scoring."""
     measure = config.measures.measures[0].id
