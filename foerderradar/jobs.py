@@ -273,21 +273,24 @@ def match_stored_calls(
     """
     select_measures(config.measures, measure_id)
     calls = calls or StoredCalls(store)
+    marks = all_marks(store, config.kommune)  # read once: they teach the ranking and apply on the way out
+    taught = feedback_of([(m.measure_id, m.call_id, m.mark) for m in marks])
     if include_ineligible:
         pool = calls.pool()
         found = _owned(config, match_calls(
             pool.calls, config.measures, as_of, measure_id=measure_id, include_ineligible=True,
-            min_score=min_score, limit=limit, sources=calls.sources(), feedback=learned_feedback(store, config.kommune),
+            min_score=min_score, limit=limit, sources=calls.sources(), feedback=taught,
         ), pool.short_ids)
         checked, skipped, computed = pool.checked, pool.skipped, True
     else:
-        verdicts = stored_verdicts(store, config, as_of, min(min_score, config.settings.digest.min_score), calls)
+        verdicts = stored_verdicts(store, config, as_of, min(min_score, config.settings.digest.min_score), calls,
+                                   taught)
         found = _filtered(verdicts.matches, measure_id, min_score, limit)
         checked, skipped, computed = verdicts.calls_checked, verdicts.skipped, verdicts.computed
     applications: list[Application] = []
     if feedback:
         versions = store.call_versions({m.call_id for m in found})
-        found, applications = apply_marks(found, all_marks(store, config.kommune), versions)
+        found, applications = apply_marks(found, marks, versions)
     return StoredMatches(found, applications, checked, skipped, computed)
 
 
@@ -385,18 +388,20 @@ class Verdicts:
 
 
 def stored_verdicts(
-    store: Store, config: Config, as_of: date, min_score: float = 0, calls: StoredCalls | None = None
+    store: Store, config: Config, as_of: date, min_score: float = 0, calls: StoredCalls | None = None,
+    feedback: Mapping[str, Feedback] | None = None,
 ) -> Verdicts:
     """The municipality's rows of the ``matches`` table when they still fit and hold every verdict
     from ``min_score`` on; otherwise recompute from ``min_score`` on, store, and return that.
 
     The fingerprint is taken before the calls are read: a crawl writing in between makes the
     stored fingerprint older than the verdicts, so the next read recomputes — the safe direction.
+    ``feedback``: what the municipality's marks teach, when the caller has read them already.
     """
     calls = calls or StoredCalls(store)
     kommune = config.kommune
     measures = [m.id for m in select_measures(config.measures, None)]
-    feedback = learned_feedback(store, config.kommune)
+    feedback = learned_feedback(store, config.kommune) if feedback is None else feedback
     fingerprint = inputs_fingerprint(config, as_of, calls.fingerprint(), feedback)
     states = match_states(store, kommune, measures)
     if measures and all(
