@@ -25,13 +25,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 
-import yaml
-
 from foerderradar.german.fold import fold
-from foerderradar.matcher.thesaurus import THESAURUS_FILE, concept_key, read_groups
+from foerderradar.matcher.thesaurus import concept_key, read_groups, thesaurus_data
 
-# A call that matches only a measure's frame keeps this share of its score.
+# A call that matches only a measure's frame keeps this share of its score ...
 CONTEXT_SHARE = 0.5
+# ... and a digitalisation programme that matches only the frame this share.
+DIGITAL_FRAME_SHARE = 0.8
 
 # Clauses (sentences, or parts between semicolons) that report what is done or paid for already.
 _DONE = re.compile(
@@ -111,7 +111,7 @@ class DigitalWords:
 
 @cache
 def digital_words() -> DigitalWords:
-    data = yaml.safe_load(THESAURUS_FILE.read_text(encoding="utf-8")) or {}
+    data = thesaurus_data()
     section = data.get("digital") or {}
     return DigitalWords(
         tuple(fold(str(w)) for w in section.get("contains", [])),
@@ -144,4 +144,7 @@ def core_terms(pairs: Iterable[tuple[str, str]], text: str, whole: Callable[[str
     }
 
 
-__all__ = ["CONTEXT_SHARE", "DigitalWords", "core_terms", "digital_concepts", "digital_words", "open_text"]
+__all__ = [
+    "CONTEXT_SHARE", "DIGITAL_FRAME_SHARE", "DigitalWords", "core_terms", "digital_concepts", "digital_words",
+    "open_text",
+]

@@ -14,7 +14,9 @@ Standard constants (Salton & Buckley): the query keeps its weights (α = 1), mov
 towards the mean of the confirmed calls and γ = 0.15 away from the mean of the dismissed ones,
 each call's term vector scaled so its strongest term has the weight of the query's strongest.
 Of the confirmed calls' terms the measure does not use, only the :data:`EXPANSION` strongest are
-added — a long tail of words every confirmed call happens to share would drown the measure.
+added — a long tail of words every confirmed call happens to share would drown the measure — and
+only those at least :data:`AGREE` confirmed calls share: a word one confirmed call happens to use
+("Daseinsvorsorge" in its topics) says little about what the others have in common.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 
 BETA, GAMMA = 0.75, 0.15
 EXPANSION = 8
+# ... and only terms at least this many confirmed calls share (or all of them, if fewer are confirmed)
+AGREE = 2
 # A term the learning leaves below this share of the query's strongest weight is dropped.
 FLOOR = 0.05
 
@@ -71,7 +75,13 @@ def rocchio(weights: Mapping[str, float], relevant: Sequence[Mapping[str, float]
     call's term → IDF × saturated frequency)."""
     scale = max(weights.values(), default=1.0)
     towards, away = _mean(relevant, scale), _mean(dismissed, scale)
-    new = [t for t in sorted(towards, key=lambda t: (-towards[t], t)) if t not in weights][:EXPANSION]
+    shared = min(len(relevant), AGREE)  # a new term must be in this many confirmed calls
+    seen_in: dict[str, int] = defaultdict(int)
+    for vector in relevant:
+        for term in vector:
+            seen_in[term] += 1
+    new = [t for t in sorted(towards, key=lambda t: (-towards[t], t))
+           if t not in weights and seen_in[t] >= shared][:EXPANSION]
     learned: dict[str, float] = {}
     for term in [*weights, *new]:
         value = weights.get(term, 0.0) + BETA * towards.get(term, 0.0) - GAMMA * away.get(term, 0.0)
@@ -80,4 +90,4 @@ def rocchio(weights: Mapping[str, float], relevant: Sequence[Mapping[str, float]
     return learned
 
 
-__all__ = ["BETA", "EXPANSION", "GAMMA", "NEGATIVE", "POSITIVE", "Feedback", "feedback_of", "rocchio"]
+__all__ = ["AGREE", "BETA", "EXPANSION", "GAMMA", "NEGATIVE", "POSITIVE", "Feedback", "feedback_of", "rocchio"]

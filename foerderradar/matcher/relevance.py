@@ -45,8 +45,18 @@ import numpy.typing as npt
 
 from foerderradar.german.fold import fold
 from foerderradar.german.stem import drop_umlaut_e, stem
-from foerderradar.matcher.aspects import CONTEXT_SHARE, core_terms, digital_concepts, digital_words, open_text
+from foerderradar.matcher.aspects import (
+    CONTEXT_SHARE,
+    DIGITAL_FRAME_SHARE,
+    core_terms,
+    digital_concepts,
+    digital_words,
+    open_text,
+)
 from foerderradar.matcher.feedback import rocchio
+from foerderradar.matcher.kinds import NOT_GRANT_SHARE, not_a_grant
+from foerderradar.matcher.sectors import OTHER_SECTOR_SHARE, other_sector, sectors
+from foerderradar.matcher.subject import subject_text
 from foerderradar.matcher.text import Analyzer, Token
 from foerderradar.model import FundingCall
 from foerderradar.profile import Measure
@@ -89,6 +99,7 @@ class Query:
     by_id: dict[int, tuple[float, str]]  # term id in the index → (weight, term), the terms calls use
     mask: npt.NDArray[np.bool_]  # by term id: is it one of by_id?
     learned: frozenset[str] = frozenset()  # terms added by the municipality's marks (matcher/feedback.py)
+    sectors: int = 0  # the fields of work the measure names, as bits (matcher/sectors.py)
 
 
 @dataclass
@@ -98,6 +109,15 @@ class Hit:
     seen: list[tuple[int, str]]  # per term: the first field it is in (rank in FIELDS) and the word written there
     core: bool = True  # does it match the measure's core (or has the measure none)?
     capped: bool = False  # matches only the frame and is no digitalisation programme: × CONTEXT_SHARE
+    digital_frame: bool = False  # matches only the frame of a digitalisation programme: × DIGITAL_FRAME_SHARE
+    other_sectors: int = 0  # the fields its title names, none of them the measure's: × OTHER_SECTOR_SHARE
+    not_grant: str | None = None  # "Darlehen", "Beratung" …, no grant at all: × NOT_GRANT_SHARE
+
+    @property
+    def share(self) -> float:
+        """The part of its score the call keeps (the product of the shares above that apply)."""
+        return shares(frame=self.capped, digital_frame=self.digital_frame, other_sector=bool(self.other_sectors),
+                      not_grant=self.not_grant is not None)
 
 
 @dataclass(frozen=True)
@@ -147,6 +167,25 @@ class Tokens:
         digital[field_of_entry[shown & by_token[tok]] // len(FIELDS)] = True
         return digital
 
+    def title_sectors(self) -> npt.NDArray[np.int64]:
+        """By call: the fields of work its title names, as bits (:mod:`foerderradar.matcher.sectors`).
+        Each distinct title word or thesaurus phrase ("higher education": §hochschule) is looked at once."""
+        calls = len(self.entries_per_field) // len(FIELDS)
+        field_of_entry = np.repeat(np.arange(calls * len(FIELDS)),
+                                   np.frombuffer(self.entries_per_field, dtype=np.int32))
+        in_title = field_of_entry % len(FIELDS) == FIELDS.index("title")
+        tok = np.frombuffer(self.entry_token, dtype=np.int32)[in_title]
+        named = sectors()
+        by_token = np.zeros(len(self.ids), dtype=np.int64)
+        token_of = list(self.ids)
+        for t in np.unique(tok).tolist():
+            token = token_of[t]
+            # a phrase by its words and by its concept ("higher education" → §hochschule)
+            by_token[t] = named.of(token) if isinstance(token, str) else named.of(f"{token[1]} {token[0][1:]}")
+        masks = np.zeros(calls, dtype=np.int64)
+        np.bitwise_or.at(masks, field_of_entry[in_title] // len(FIELDS), by_token[tok])
+        return masks
+
 
 class Corpus(Sequence[FundingCall]):
     """Calls that several municipalities match (``jobs.StoredCalls``), with the part of indexing
@@ -188,6 +227,10 @@ class Corpus(Sequence[FundingCall]):
         return self.tokens.digital_calls()
 
     @cached_property
+    def kinds(self) -> CallKinds:
+        return CallKinds.of(self._calls, self.tokens)
+
+    @cached_property
     def tokens(self) -> Tokens:
         return Tokens.of(self._calls, self.analyzer)
 
@@ -217,6 +260,39 @@ class Corpus(Sequence[FundingCall]):
         return terms
 
 
+@dataclass(frozen=True)
+class CallKinds:
+    """By call: the fields of work its title names (bits, matcher/sectors.py) and, when it pays no
+    grant, its funding types in German (matcher/kinds.py) — read once per corpus."""
+
+    sectors: npt.NDArray[np.int64]
+    not_grant: list[str | None]
+
+    @classmethod
+    def of(cls, calls: Iterable[FundingCall], tokens: Tokens) -> CallKinds:
+        return cls(tokens.title_sectors(), [not_a_grant(call) for call in calls])
+
+    @cached_property
+    def share(self) -> Floats:
+        """By call: × NOT_GRANT_SHARE for a call that pays no grant, else 1."""
+        return np.array([1.0 if kind is None else NOT_GRANT_SHARE for kind in self.not_grant])
+
+
+def shares(*, frame: bool, digital_frame: bool, other_sector: bool, not_grant: bool) -> float:
+    """The product of the shares that apply, multiplied in one fixed order (the array path of
+    :meth:`Index.candidates` multiplies the same factors in the same order)."""
+    share = 1.0
+    if frame:
+        share *= CONTEXT_SHARE
+    if digital_frame:
+        share *= DIGITAL_FRAME_SHARE
+    if other_sector:
+        share *= OTHER_SECTOR_SHARE
+    if not_grant:
+        share *= NOT_GRANT_SHARE
+    return share
+
+
 def _call_vocabulary(calls: Iterable[FundingCall]) -> list[str]:
     return [" ".join([c.title, *(c.topics or [])]) for c in calls]
 
@@ -242,6 +318,8 @@ class Index:
         tokens = corpus.tokens if corpus is not None else Tokens.of(calls, analyzer)
         # By call: a digitalisation programme? (matcher/aspects.py; shared by a Corpus)
         self.digital = corpus.digital if corpus is not None else tokens.digital_calls()
+        # By call: its title's fields of work and whether it pays no grant (shared by a Corpus)
+        self.kinds = corpus.kinds if corpus is not None else CallKinds.of(calls, tokens)
         token_ids, entry_token, entry_count = tokens.ids, tokens.entry_token, tokens.entry_count
         entries_per_field = tokens.entries_per_field
         word_terms = corpus.word_terms(analyzer) if corpus is not None else analyzer.word_terms
@@ -329,7 +407,8 @@ class Index:
         by_id = {self.term_ids[t]: (w, t) for t, w in weights.items() if t in self.term_ids}
         mask = np.zeros(len(self.terms), dtype=bool)
         mask[list(by_id)] = True
-        return Query(measure.id, weights, display, reference, core, by_id, mask, learned)
+        named = sectors().of(" ".join([measure.title, *measure.keywords, open_text(measure.description)]))
+        return Query(measure.id, weights, display, reference, core, by_id, mask, learned, named)
 
     def vector(self, doc: int) -> dict[str, float]:
         """A call's terms → IDF × saturated BM25F frequency: what feedback learns from."""
@@ -348,12 +427,19 @@ class Index:
                           minlength=self.size)
         docs = np.flatnonzero(raw)
         approx = 100.0 * (1.0 - np.exp(-ALPHA * raw[docs] / query.reference))
-        if query.core:  # calls that match only the measure's frame count CONTEXT_SHARE
+        # The shares of Hit.share, applied in the same order (function `shares`).
+        if query.core:  # calls that match only the measure's frame
             core = np.zeros(self.size, dtype=bool)
             for t, (_, term) in query.by_id.items():
                 if term in query.core:
                     core[self._post_doc[self._post[t] : self._post[t + 1]]] = True
-            approx = np.where(core[docs] | self.digital[docs], approx, approx * CONTEXT_SHARE)
+            frame, digital = ~core[docs], self.digital[docs]
+            share = np.where(frame & ~digital, CONTEXT_SHARE, 1.0) * np.where(frame & digital, DIGITAL_FRAME_SHARE, 1.0)
+        else:
+            share = np.ones(len(docs))
+        called = self.kinds.sectors[docs]
+        share = share * np.where((called != 0) & (called & query.sectors == 0), OTHER_SECTOR_SHARE, 1.0)
+        approx = approx * (share * self.kinds.share[docs])
         keep = approx >= floor - SLACK
         return docs[keep], approx[keep]
 
@@ -370,11 +456,15 @@ class Index:
         seen = [(rank, self.words[word]) for _, _, rank, word in parts]
         terms = [term for _, term, _, _ in parts]
         core = not query.core or any(term in query.core for term in terms)
-        return Hit(sum(value for value, _, _, _ in parts), terms, seen, core, not core and not self.digital[doc])
+        digital = bool(self.digital[doc])
+        called = int(self.kinds.sectors[doc])
+        return Hit(sum(value for value, _, _, _ in parts), terms, seen, core, not core and not digital,
+                   not core and digital, called if other_sector(called, query.sectors) else 0,
+                   self.kinds.not_grant[doc])
 
     def score(self, hit: Hit, query: Query) -> float:
         """The reported 0–100 score: :func:`score`."""
-        return score(hit.raw, query.reference, capped=hit.capped)
+        return score(hit.raw, query.reference, share=hit.share)
 
     def evidence(self, hit: Hit, query: Query) -> list[str]:
         """German reasons: matched words per field, the call's own words first (≈ the measure's)."""
@@ -391,6 +481,7 @@ class Index:
                    for rank, shown in sorted(by_field.items())]
         if query.core:
             reasons.append(aspect_reason(hit, query))
+        reasons += share_reasons(hit)
         learned = dict.fromkeys(word for term, (_, word) in zip(hit.terms, hit.seen, strict=True)
                                 if term in query.learned) if query.learned else {}
         if learned:
@@ -420,11 +511,11 @@ def measure_terms(
     return weights, display, core
 
 
-def score(raw: float, reference: float, *, capped: bool = False) -> float:
+def score(raw: float, reference: float, *, share: float = 1.0) -> float:
     """0–100: 100·(1 − e^(−ALPHA·raw/reference)), the reference call scoring 80 and none reaching
-    100; × CONTEXT_SHARE for a call that matches only the measure's frame (``capped``)."""
+    100; × ``share`` for a call that keeps only part of it (:attr:`Hit.share`)."""
     value = 100.0 * (1.0 - math.exp(-ALPHA * max(raw, 0.0) / reference))
-    return round(value * CONTEXT_SHARE if capped else value, 1)
+    return round(value * share, 1)
 
 
 def aspect_reason(hit: Hit, query: Query) -> str:
@@ -441,8 +532,25 @@ def aspect_reason(hit: Hit, query: Query) -> str:
     if core:
         return f"Passt zum Kern: {own(core)}"
     if hit.capped:
-        return f"Nur Rahmen: {own(hit.terms)} – kein Kernbegriff der Maßnahme, Wertung halbiert"
-    return f"Nur Rahmen: {own(hit.terms)} – in einem Digitalisierungsprogramm, daher nicht abgewertet"
+        return f"Nur Rahmen: {own(hit.terms)} – kein Kernbegriff der Maßnahme, Wertung {lowered(CONTEXT_SHARE)}"
+    return (f"Nur Rahmen: {own(hit.terms)} – in einem Digitalisierungsprogramm, "
+            f"Wertung {lowered(DIGITAL_FRAME_SHARE)}")
+
+
+def share_reasons(hit: Hit) -> list[str]:
+    """Why a call keeps only part of its score, besides core and frame (German)."""
+    reasons = []
+    if hit.other_sectors:
+        reasons.append(f"Für einen anderen Bereich: {', '.join(sectors().labels(hit.other_sectors))} – die Maßnahme "
+                       f"nennt ihn nicht, Wertung {lowered(OTHER_SECTOR_SHARE)} (bitte prüfen)")
+    if hit.not_grant:
+        reasons.append(f"Förderart: {hit.not_grant}, kein Zuschuss – Wertung {lowered(NOT_GRANT_SHARE)}")
+    return reasons
+
+
+def lowered(share: float) -> str:
+    """"halbiert", "× 0,8": how a share changes a score, in German."""
+    return "halbiert" if share == 0.5 else f"× {share:g}".replace(".", ",")
 
 
 def _fields(call: FundingCall) -> dict[str, str | None]:
@@ -450,7 +558,7 @@ def _fields(call: FundingCall) -> dict[str, str | None]:
         "title": call.title,
         "topics": " ; ".join(call.topics or []),
         "summary": call.summary,
-        "description": call.description,
+        "description": subject_text(call.description),
     }
 
 

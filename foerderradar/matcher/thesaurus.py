@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -70,8 +71,21 @@ def concept_key(first_entry: str) -> str:
 
 
 def read_groups(path: Path = THESAURUS_FILE) -> list[list[object]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = thesaurus_data() if path == THESAURUS_FILE else _parse(path)
     return [list(group) for group in data.get("groups", [])]
+
+
+@cache
+def thesaurus_data() -> dict[str, Any]:
+    """thesaurus.yaml, parsed once per process: its groups, ``digital:`` and ``sectors:`` are read
+    by three modules, and parsing YAML in pure Python costs more than matching a few hundred calls."""
+    return _parse(THESAURUS_FILE)
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where PyYAML was built with it
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    return data if isinstance(data, dict) else {}
 
 
 @cache

@@ -197,7 +197,8 @@ _HIT = re.compile(r"^Treffer (?P<where>im Titel|im Kurztext|in der Beschreibung|
 # (applicants, region, area, Kreis status, population), and the deadline has its own line.
 _SHOWN_ELSEWHERE = ("Antragsberechtigt: ", "Antragsberechtigt laut Text: ", "Laut Text antragsberechtigt: ", "Region: ",
                     "Region laut Text: ", "Gebiet: ", "Einwohnergrenze: ", "Frist: ", "Schließt bald",
-                    "Passt zum Kern: ", "Nur Rahmen: ")  # the "Warum" words say it; halved ones: below
+                    "Passt zum Kern: ", "Nur Rahmen: ",  # the "Warum" words say it; halved ones: below
+                    "Förderart: ")  # the card names the funding type
 # A frame-only match the matcher halved is worth a check; one in a digitalisation programme is not.
 _FRAME_ONLY = re.compile(r"^Nur Rahmen: (?P<words>.*?) – .*halbiert$")
 _TERM = re.compile(r"(?P<term>[^,(]+?)\s*(?:\((?P<alias>≈ [^)]*)\))?(?:,\s*|$)")

@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 
 from foerderradar.matcher import match_calls
-from foerderradar.matcher.aspects import digital_words, open_text
-from foerderradar.matcher.relevance import Index
+from foerderradar.matcher.aspects import DIGITAL_FRAME_SHARE, digital_words, open_text
+from foerderradar.matcher.relevance import Index, score
 from foerderradar.matcher.text import Analyzer
 from foerderradar.model import FundingCall
 from foerderradar.profile import City, Measure, MeasuresFile
@@ -112,7 +112,8 @@ def test_a_call_that_meets_only_the_frame_counts_half_and_says_so() -> None:
     bauhof, sensoren, alter = matches["other:bauhof"], matches["other:sensoren"], matches["other:alter"]
     assert "Passt zum Kern: Sensoren" in sensoren.reasons
     assert "Nur Rahmen: Winterdienst, Bauhof – kein Kernbegriff der Maßnahme, Wertung halbiert" in bauhof.reasons
-    assert any(r.endswith("daher nicht abgewertet") for r in alter.reasons)  # a digital programme: not halved
+    # a digitalisation programme that meets only the frame is lowered less: × DIGITAL_FRAME_SHARE
+    assert "Nur Rahmen: Stadtgebiet, Bauhof – in einem Digitalisierungsprogramm, Wertung × 0,8" in alter.reasons
     assert sensoren.score > bauhof.score
     # The halving is exactly CONTEXT_SHARE of the uncapped score, the array path agreeing with the exact one.
     index = Index(CALLS, [MEASURE])
@@ -123,6 +124,10 @@ def test_a_call_that_meets_only_the_frame_counts_half_and_says_so() -> None:
     assert "streufahrzeug" not in query.weights  # "bereits finanziert": not asked for
     docs, approx = index.candidates(query, 0)
     assert abs(dict(zip(docs.tolist(), approx.tolist(), strict=True))[0] - bauhof.score) <= 0.05 + 1e-6
+    digital = index.hit(2, query)
+    assert digital.digital_frame and not digital.capped
+    assert index.score(digital, query) == score(digital.raw, query.reference, share=DIGITAL_FRAME_SHARE) == alter.score
+    assert abs(dict(zip(docs.tolist(), approx.tolist(), strict=True))[2] - alter.score) <= 0.05 + 1e-6
 
 
 def test_a_measure_without_a_digital_object_has_no_frame_cap() -> None:

@@ -33,6 +33,11 @@ ROCCHIO: list[tuple[str, dict[str, float], list[dict[str, float]], list[dict[str
      [], [{"parkplatz": 3.0}], {"parkplatz": "absent", "app": "same"}),
     ("a weak term pushed below the floor is dropped", {"app": 2.0, "rand": 0.1},
      [], [{"rand": 5.0}], {"rand": "absent"}),
+    ("of two confirmed calls, only a new term both use is added", {"app": 2.0},
+     [{"app": 1.0, "maengelmelder": 2.0, "daseinsvorsorge": 3.0}, {"app": 1.0, "maengelmelder": 1.0}], [],
+     {"maengelmelder": "new", "daseinsvorsorge": "absent"}),
+    ("a term the query has is still lifted by one confirmed call of two", {"app": 2.0, "rathaus": 1.0},
+     [{"app": 1.0, "rathaus": 1.0}, {"app": 1.0}], [], {"rathaus": "up"}),
 ]  # fmt: skip
 
 

@@ -30,9 +30,10 @@ from hypothesis import strategies as st
 from foerderradar.german.fold import fold
 from foerderradar.german.stem import stem
 from foerderradar.matcher import match_calls
-from foerderradar.matcher.aspects import CONTEXT_SHARE, digital_concepts, digital_words
+from foerderradar.matcher.aspects import CONTEXT_SHARE, DIGITAL_FRAME_SHARE, digital_concepts, digital_words, open_text
 from foerderradar.matcher.eligibility import CallVerdict, assess_call, excluded_terms
 from foerderradar.matcher.evalset import EvalSet, load_eval_set
+from foerderradar.matcher.kinds import NOT_GRANT_SHARE, not_a_grant
 from foerderradar.matcher.match import select_measures
 from foerderradar.matcher.relevance import (
     ALPHA,
@@ -47,7 +48,9 @@ from foerderradar.matcher.relevance import (
     _stems_in,
     aspect_reason,
     measure_terms,
+    share_reasons,
 )
+from foerderradar.matcher.sectors import OTHER_SECTOR_SHARE, sectors
 from foerderradar.matcher.text import (
     _WHOLE_WORD_SUFFIXES,
     MIN_PART,
@@ -186,6 +189,7 @@ class Query:
     display: dict[str, list[str]]  # term → the measure's own words for it, for reasons
     reference: float  # raw score of the reference call
     core: frozenset[str]  # terms of the measure's digital object (matcher/aspects.py)
+    sectors: int  # fields of work the measure names (matcher/sectors.py)
 
 
 @dataclass
@@ -193,6 +197,9 @@ class Hit:
     raw: float
     terms: list[str]  # matched query terms, strongest first
     capped: bool = False  # only the measure's frame, and no digitalisation programme
+    digital_frame: bool = False  # only the measure's frame, in a digitalisation programme
+    other_sectors: int = 0  # fields the call's title names, none of them the measure's
+    not_grant: str | None = None  # funding types when none is a grant
 
 
 class OldIndex:
@@ -216,6 +223,8 @@ class OldIndex:
             shown = [words(fields[name]) for name in ("title", "topics", "summary")]
             self.digital.append(any(marker.names_digital(w) for ws in shown for w in ws) or any(
                 concept in concepts for ws in shown for concept, *_ in analyzer._phrases(ws)))
+        self.sectors = [self._title_sectors(c.title) for c in calls]
+        self.not_grant = [not_a_grant(c) for c in calls]
         counts: list[dict[str, dict[str, int]]] = []  # doc → field → term → count
         self.seen: list[dict[str, tuple[int, str]]] = []  # doc → term → (field rank, written word)
         lengths: dict[str, list[int]] = {f: [] for f in FIELDS}
@@ -248,12 +257,20 @@ class OldIndex:
         unique = math.log(1 + (n - 0.5) / 1.5)
         self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) / unique for t, p in self.postings.items()}
 
+    def _title_sectors(self, title: str) -> int:
+        """Fields of work the title's words (and thesaurus phrases, by their concept) name."""
+        mask = 0
+        for term, word in self.analyzer.analyse(title):
+            mask |= sectors().of(f"{word} {term[1:]}" if " " in word else word)
+        return mask
+
     def query(self, measure: Measure) -> Query:
         weights, display, core = measure_terms(self.analyzer, measure)
         strongest = sorted(weights.values(), reverse=True)[:REFERENCE_TERMS]
         reference_tf = FIELD_WEIGHTS["title"] + FIELD_WEIGHTS["summary"]
         reference = sum(strongest) * _saturate(reference_tf) or 1.0
-        return Query(measure.id, weights, display, reference, core)
+        named = sectors().of(" ".join([measure.title, *measure.keywords, open_text(measure.description)]))
+        return Query(measure.id, weights, display, reference, core, named)
 
     def search(self, query: Query) -> dict[int, Hit]:
         """Raw score per call that shares at least one term with the measure."""
@@ -266,14 +283,21 @@ class OldIndex:
             parts.sort(reverse=True)
             terms = [term for _, term in parts]
             frame_only = bool(query.core) and not any(term in query.core for term in terms)
-            hits[doc] = Hit(sum(value for value, _ in parts), terms, frame_only and not self.digital[doc])
+            other = self.sectors[doc] if self.sectors[doc] and not self.sectors[doc] & query.sectors else 0
+            hits[doc] = Hit(sum(value for value, _ in parts), terms, frame_only and not self.digital[doc],
+                            frame_only and self.digital[doc], other, self.not_grant[doc])
         return hits
 
     def percent(self, hit: Hit, query: Query) -> float:
         """0–100: 100·(1 − e^(−ALPHA·raw/reference)); the reference call scores 80, none reaches 100;
-        half of it for a call that meets only the measure's frame."""
+        less for a call that meets only the measure's frame, is for another field or pays no grant."""
         value = 100.0 * (1.0 - math.exp(-ALPHA * max(hit.raw, 0.0) / query.reference))
-        return round(value * CONTEXT_SHARE if hit.capped else value, 1)
+        share = 1.0
+        for applies, factor in ((hit.capped, CONTEXT_SHARE), (hit.digital_frame, DIGITAL_FRAME_SHARE),
+                                (hit.other_sectors, OTHER_SECTOR_SHARE), (hit.not_grant, NOT_GRANT_SHARE)):
+            if applies:
+                share *= factor
+        return round(value * share, 1)
 
     def evidence(self, doc: int, hit: Hit, query: Query) -> list[str]:
         """German reasons: matched words per field, the call's own words first (≈ the measure's)."""
@@ -289,7 +313,8 @@ class OldIndex:
                 by_field[rank].append(shown)
         reasons = [f"Treffer {FIELD_LABELS[FIELDS[rank]]}: {', '.join(shown)}"
                    for rank, shown in sorted(by_field.items())]
-        return reasons + ([aspect_reason(hit, query)] if query.core else [])  # type: ignore[arg-type]
+        reasons += [aspect_reason(hit, query)] if query.core else []  # type: ignore[arg-type]
+        return reasons + share_reasons(hit)  # type: ignore[arg-type]
 
 
 

@@ -46,9 +46,13 @@ LAST = datetime(2026, 11, 16, 7, tzinfo=UTC)
         (["Treffer im Titel: Bauhof", "Nur Rahmen: Bauhof, Winterdienst – kein Kernbegriff der Maßnahme, "
           "Wertung halbiert"],
          ("im Titel „Bauhof“",), ("trifft nur den Rahmen der Maßnahme (Bauhof, Winterdienst), nicht ihren Kern",), ()),
-        (["Nur Rahmen: Stadtgebiet – in einem Digitalisierungsprogramm, daher nicht abgewertet",
+        (["Nur Rahmen: Stadtgebiet – in einem Digitalisierungsprogramm, Wertung × 0,8",
           "Ähnlich wie von Ihnen markierte Aufrufe: Mängelmelder"],
          (), (), ("Ähnlich wie von Ihnen markierte Aufrufe: Mängelmelder",)),
+        # a call for another field of work is worth a check; the funding type is on the card anyway
+        (["Für einen anderen Bereich: Schulen – die Maßnahme nennt ihn nicht, Wertung halbiert (bitte prüfen)",
+          "Förderart: Darlehen, kein Zuschuss – Wertung × 0,9"],
+         (), ("Für einen anderen Bereich: Schulen – die Maßnahme nennt ihn nicht, Wertung halbiert",), ()),
         ([], (), (), ()),
     ],
 )
