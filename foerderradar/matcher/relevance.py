@@ -427,7 +427,10 @@ class Index:
                           minlength=self.size)
         docs = np.flatnonzero(raw)
         approx = 100.0 * (1.0 - np.exp(-ALPHA * raw[docs] / query.reference))
-        # The shares of Hit.share, applied in the same order (function `shares`).
+        # The shares of Hit.share, applied in the same order (function `shares`). Each is ≤ 1, so a
+        # call below the floor without them stays below it: they are worked out for the rest only.
+        keep = approx >= floor - SLACK
+        docs, approx = docs[keep], approx[keep]
         if query.core:  # calls that match only the measure's frame
             core = np.zeros(self.size, dtype=bool)
             for t, (_, term) in query.by_id.items():
