@@ -54,7 +54,7 @@ class Sectors:
         if not self._any.search(folded):
             return 0
         mask = 0
-        for word in set(_WORD.findall(folded)):
+        for word in {w for w in _WORD.findall(folded) if self._any.search(w)}:  # a measure's text: a few
             for n, sector in enumerate(self.sectors):
                 if sector.named_by(word):
                     mask |= 1 << n
