@@ -1,9 +1,10 @@
 """Instructions executed to match N calls × M measures (valgrind callgrind): this checkout vs a baseline commit.
 
 Seconds on these shared 2-core VMs move by ±10 % from run to run, more than most changes to the
-matcher cost; instruction counts do not move at all (the same total twice, whatever else the
-machine does). So a change's cost is measured here as the ratio of instructions, and
-``bench/match_scale.py`` gives the seconds and memory at full scale.
+matcher cost; instruction counts hardly move (whatever else the machine does; Python's hash
+randomisation, which changes the order of sets, is fixed here with ``PYTHONHASHSEED=0``). So a
+change's cost is measured here as the ratio of instructions, and ``bench/match_scale.py`` gives the
+seconds and memory at full scale.
 
 For each version, in separate processes under ``valgrind --tool=callgrind``: building the corpus
 alone (``bench/match_scale.py``'s synthetic calls and measures, the same for both), and building it
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import platform
 import re
 import shutil
@@ -49,7 +51,8 @@ def instructions(tree: Path, calls: int, measures: int, mode: str, out: Path) ->
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c", CHILD,
          str(tree), str(ROOT / "bench"), str(calls), str(measures), mode],
-        capture_output=True, text=True, cwd=tree, timeout=3600, check=False)
+        capture_output=True, text=True, cwd=tree, timeout=3600, check=False,
+        env={**os.environ, "PYTHONHASHSEED": "0"})
     found = re.search(r"^totals:\s+(\d+)", out.read_text(encoding="utf-8"), re.MULTILINE) if out.exists() else None
     if done.returncode != 0 or found is None:
         raise SystemExit(f"callgrind run failed ({tree}, {mode}):\n{done.stderr[-2000:]}")
