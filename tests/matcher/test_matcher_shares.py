@@ -44,6 +44,18 @@ CITY = City(name="Musterstadt", region="DE-NW", applicant_types=["kommune", "sch
     # a long first line is text, not a heading
     ("Antrag und Bewilligung der Mittel für digitale Klassenzimmer in allen Schulen des Landes und der Kreise\n"
      "Tablets.", ["Klassenzimmer", "Tablets"], []),
+    # as crawled portal pages come (crawler.selectors.text_of): one line per heading and paragraph
+    ("Ziel und Gegenstand\nGefördert werden Sensoren.\nAntragsverfahren\nÜber das Portal des Landes.\n"
+     "Wer wird gefördert?\nGemeinden.", ["Sensoren", "Gemeinden"], ["Portal"]),
+    ("Was wird gefördert?\nE-Akte.\nWas wird nicht gefördert?\nPersonalkosten.\nNicht förderfähige Ausgaben:\n"
+     "Software.\nHinweise\nTablets.", ["E-Akte", "Tablets"], ["Personalkosten", "Software"]),
+    ("Gegenstand\nE-Akte.\nKONTAKT\nreferat@example.org\nAnsprechpartnerin\nFrau Muster, Referat Digitales.",
+     ["E-Akte"], ["referat", "Muster"]),
+    # the section ends at the next heading line, even one of a few capitalised words
+    ("Art und Höhe der Förderung\nZuschuss bis 80 %.\nErgänzende Leistungen\nSensoren.", ["Sensoren"], ["Zuschuss"]),
+    # a line that merely begins like a heading is text
+    ("Antragsberechtigt sind Gemeinden mit Sensornetzen.\nFörderprogramme - Digitales", ["Sensornetzen",
+     "Digitales"], []),
 ])
 def test_the_subject_of_a_description(description: str, kept: list[str], dropped: list[str]) -> None:
     subject = subject_text(description) or ""
