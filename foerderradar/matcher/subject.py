@@ -25,13 +25,14 @@ _ASIDE = (r"(?:antragsverfahren|antragstellung|antrag|verfahren|einreichung|fris
           r"|(?:foerder)?ausschluess?\w*|von der foerderung ausgeschlossen\w*|ineligible (?:costs|activities))")
 _ASIDE_HEADING = re.compile(rf"{_ASIDE}(?:\s*(?:und|&|/|,)\s*{_ASIDE})*\s*:?")
 # How such a heading begins, as written at a line's start: capitalised or in capitals. Found by one
-# case-sensitive search over the text, which is what keeps this cheap for 50,000 descriptions.
-_ASIDE_STARTS = ("Antrag", "Verfahren", "Einreichung", "Frist", "Termin", "Art und", "Höhe", "Hoehe", "Förder",
-                 "Foerder", "Konditionen", "Finanzierung", "Kontakt", "Ansprechpartner", "Application", "How to",
-                 "Submission", "Deadline", "Budget", "Funding rate", "Contact", "Was wird nicht", "Nicht",
-                 "Ausschl", "Von der", "Ineligible")
+# case-sensitive search over the text, which is what keeps this cheap for 50,000 descriptions; the
+# lines that only look so ("Antragsberechtigt sind …", "Förderprogramme …") are not even found.
+_ASIDE_STARTS = (r"Antrag(?!sberecht)", "Verfahren", "Einreichung", "Frist", "Termin", "Art und", r"H(?:ö|oe)he",
+                 r"F(?:ö|oe)rder(?:h|satz|aus)", "Konditionen", "Finanzierung", "Kontakt", "Ansprechpartner",
+                 "Application", "How to", "Submission", "Deadline", "Budget", "Funding rate", "Contact",
+                 "Was wird nicht", "Nicht", "Ausschl", "Von der", "Ineligible")
 _ASIDE_LINE = re.compile(  # searched in "\n" + text: a literal first character is what the engine finds fast
-    r"\n[ \t]*(?:" + "|".join(re.escape(w) for start in _ASIDE_STARTS for w in (start, start.upper())) + r")[^\n]*")
+    r"\n[ \t]*(?:" + "|".join(w for start in _ASIDE_STARTS for w in (start, start.upper())) + r")[^\n]*")
 _HEADING_LENGTH = 60
 _HEADING_WORDS = 7
 # A sentence that excludes something from funding (folded): "… sind nicht förderfähig", "… wird nicht

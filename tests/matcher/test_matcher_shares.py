@@ -53,6 +53,8 @@ CITY = City(name="Musterstadt", region="DE-NW", applicant_types=["kommune", "sch
      ["E-Akte"], ["referat", "Muster"]),
     # the section ends at the next heading line, even one of a few capitalised words
     ("Art und Höhe der Förderung\nZuschuss bis 80 %.\nErgänzende Leistungen\nSensoren.", ["Sensoren"], ["Zuschuss"]),
+    ("Förderhöhe\nZuschuss bis 80 % für Beteiligte.\nGegenstand\nSensoren.", ["Sensoren"], ["Beteiligte"]),
+    ("ART UND HÖHE DER FÖRDERUNG\nZuschuss für Beteiligte.\nGEGENSTAND\nSensoren.", ["Sensoren"], ["Beteiligte"]),
     # a line that merely begins like a heading is text
     ("Antragsberechtigt sind Gemeinden mit Sensornetzen.\nFörderprogramme - Digitales", ["Sensornetzen",
      "Digitales"], []),
